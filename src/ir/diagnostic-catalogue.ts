@@ -1,0 +1,246 @@
+/**
+ * The diagnostic catalogue: every code the compiler can report, in one place. Codes are stable
+ * (documented in docs/diagnostics.md and checked for duplicates by a test); never renumber or
+ * reuse one. Prefixes: RLC driver and files, YML YAML, SCH schema validation, RLM `.rllm` apps,
+ * TSG troubleshooting guides, TSK tasks, TPL the runbook template-expression language.
+ */
+import { defineDiagnostic as d } from "./diagnostic.js";
+
+export const Diagnostics = {
+  // --- RLC: driver, files ----------------------------------------------------------------------
+  FileNotFound: d<{ path: string }>("RLC0001", "error", (a) => `cannot read '${a.path}': no such file`),
+  FileNotReadable: d<{ path: string; reason: string }>(
+    "RLC0002",
+    "error",
+    (a) => `cannot read '${a.path}': ${a.reason}`,
+  ),
+  InvalidUtf8: d<{ byteOffset: number }>(
+    "RLC0003",
+    "error",
+    (a) => `file is not valid UTF-8 (first invalid byte at offset ${a.byteOffset})`,
+    () => "re-save the file as UTF-8",
+  ),
+  UnknownSourceKind: d<{ extension: string }>(
+    "RLC0004",
+    "error",
+    (a) => `cannot tell what kind of source '${a.extension || "(no extension)"}' is`,
+    () => "use a .rllm or .md file, or pass --kind rllm|tsg|task",
+  ),
+  FileTooLarge: d<{ size: number; limit: number }>(
+    "RLC0005",
+    "error",
+    (a) => `file is ${a.size} bytes, over the ${a.limit}-byte limit for one source file`,
+  ),
+  NoFilesMatched: d<{ pattern: string }>(
+    "RLC0006",
+    "error",
+    (a) => `'${a.pattern}' matches no .rllm or .md file`,
+  ),
+  BinaryFile: d(
+    "RLC0007",
+    "error",
+    () => "file contains NUL bytes; it looks like a binary file, not a source file",
+  ),
+
+  // --- YML: YAML syntax -------------------------------------------------------------------------
+  YamlSyntax: d<{ detail: string }>("YML1001", "error", (a) => `invalid YAML: ${a.detail}`),
+  YamlAliasLimit: d(
+    "YML1002",
+    "error",
+    () => "YAML aliases expand to too many nodes (an alias bomb?)",
+    () => "write the values out instead of nesting aliases",
+  ),
+  YamlDuplicateKey: d<{ key: string }>("YML1003", "error", (a) => `duplicate key '${a.key}'`),
+  YamlMultipleDocuments: d(
+    "YML1004",
+    "error",
+    () => "only one YAML document is allowed here",
+    () => "remove the extra '---' separator",
+  ),
+  YamlNotMapping: d<{ what: string; found: string }>(
+    "YML1005",
+    "error",
+    (a) => `${a.what} must be a YAML mapping, found ${a.found}`,
+  ),
+  YamlTooDeep: d<{ limit: number }>(
+    "YML1006",
+    "error",
+    (a) => `YAML is nested deeper than ${a.limit} levels`,
+  ),
+  YamlWarning: d<{ detail: string }>("YML1007", "warning", (a) => `YAML: ${a.detail}`),
+  YamlNonStringKey: d(
+    "YML1008",
+    "error",
+    () => "mapping keys must be plain strings",
+  ),
+
+  // --- SCH: validation against a JSON Schema from grammar/ --------------------------------------
+  SchemaRequired: d<{ field: string; where: string }>(
+    "SCH1101",
+    "error",
+    (a) => `missing required field '${a.field}' in ${a.where}`,
+  ),
+  SchemaUnknownField: d<{ field: string; where: string }>(
+    "SCH1102",
+    "error",
+    (a) => `unknown field '${a.field}' in ${a.where}`,
+  ),
+  SchemaType: d<{ pointer: string; expected: string; found: string }>(
+    "SCH1103",
+    "error",
+    (a) => `'${a.pointer}' must be ${a.expected}, found ${a.found}`,
+  ),
+  SchemaEnum: d<{ pointer: string; allowed: string }>(
+    "SCH1104",
+    "error",
+    (a) => `'${a.pointer}' must be one of ${a.allowed}`,
+  ),
+  SchemaConstraint: d<{ pointer: string; detail: string }>(
+    "SCH1105",
+    "error",
+    (a) => `'${a.pointer}' ${a.detail}`,
+  ),
+
+  // --- RLM: .rllm apps --------------------------------------------------------------------------
+  RllmMissingFrontmatter: d(
+    "RLM2001",
+    "error",
+    () => "an .rllm file must start with YAML frontmatter between '---' lines",
+    () => "add a '---' line, the metadata (name, description, …), and a closing '---' line",
+  ),
+  RllmUnclosedFrontmatter: d(
+    "RLM2002",
+    "error",
+    () => "frontmatter is never closed",
+    () => "add a line with only '---' after the metadata",
+  ),
+  RllmEmptyPrompt: d(
+    "RLM2003",
+    "error",
+    () => "the prompt is empty",
+    () => "write the prompt template after the closing '---' of the frontmatter",
+  ),
+  RllmTemplateSyntax: d<{ detail: string }>(
+    "RLM2004",
+    "error",
+    (a) => `invalid Handlebars template: ${a.detail}`,
+  ),
+  RllmUnknownSection: d<{ name: string }>(
+    "RLM2005",
+    "error",
+    (a) => `unknown section ':::${a.name}'`,
+    () => "sections are ':::recovery', ':::pre <js|python>' and ':::post <js|python>'",
+  ),
+  RllmUnclosedSection: d<{ name: string }>(
+    "RLM2006",
+    "error",
+    (a) => `section ':::${a.name}' is never closed`,
+    () => "end the section with a line containing only ':::'",
+  ),
+  RllmDuplicateRecovery: d(
+    "RLM2007",
+    "error",
+    () => "an app has at most one ':::recovery' section",
+  ),
+  RllmTextOutsideSection: d(
+    "RLM2008",
+    "error",
+    () => "text after the first ':::' section must be inside a section",
+    () => "move this text into the prompt, above the first ':::' line",
+  ),
+  RllmBadSectionAttribute: d<{ detail: string }>(
+    "RLM2009",
+    "error",
+    (a) => `invalid section attribute: ${a.detail}`,
+  ),
+  RllmCodeLanguage: d<{ found: string }>(
+    "RLM2010",
+    "error",
+    (a) => (a.found ? `unsupported code block language '${a.found}'` : "a code block needs a language"),
+    () => "write ':::pre js' or ':::pre python' (likewise for ':::post')",
+  ),
+  RllmDuplicateBlockName: d<{ name: string }>(
+    "RLM2011",
+    "error",
+    (a) => `code block name '${a.name}' is used twice`,
+    () => "give each block a distinct name=…",
+  ),
+  RllmUnsupportedTemplateFeature: d<{ feature: string }>(
+    "RLM2012",
+    "error",
+    (a) => `${a.feature} are not supported in .rllm v0.1 templates`,
+  ),
+  RllmUnknownHelper: d<{ name: string }>(
+    "RLM2013",
+    "error",
+    (a) => `unknown template helper '${a.name}'`,
+  ),
+  RllmEmptyCodeBlock: d<{ name: string }>(
+    "RLM2014",
+    "warning",
+    (a) => `code block '${a.name}' is empty`,
+  ),
+  RllmStrayClose: d(
+    "RLM2015",
+    "error",
+    () => "':::' closes no open section",
+    () => "remove this line, or open a section above it",
+  ),
+
+  // --- TSG: troubleshooting guides (prose has no syntax errors: warnings only) ------------------
+  TsgUnclosedFence: d(
+    "TSG3001",
+    "warning",
+    () => "code fence is never closed; it runs to the end of the file",
+  ),
+  TsgEmptyDocument: d("TSG3002", "warning", () => "the document is empty"),
+  TsgUnterminatedHeredoc: d<{ delimiter: string }>(
+    "TSG3003",
+    "warning",
+    (a) => `heredoc '${a.delimiter}' is never terminated in this code block`,
+  ),
+  TsgUnterminatedContinuation: d(
+    "TSG3004",
+    "warning",
+    () => "the last command ends with '\\' but no line follows",
+  ),
+
+  // --- TSK: code-change tasks -------------------------------------------------------------------
+  TaskNoBlock: d(
+    "TSK4001",
+    "error",
+    () => "no task block found",
+    () => "put the task in YAML frontmatter or a ```yaml fenced block with a 'prompt' key",
+  ),
+  TaskMultipleBlocks: d(
+    "TSK4002",
+    "warning",
+    () => "more than one task block; only the first is used",
+  ),
+  TaskUnsafePath: d<{ path: string; reason: string }>(
+    "TSK4003",
+    "error",
+    (a) => `path '${a.path}' ${a.reason}`,
+    () => "use a relative path inside the repository, without '..'",
+  ),
+  TaskMalformedPlaceholder: d<{ text: string }>(
+    "TSK4004",
+    "warning",
+    (a) => `'${a.text}' looks like a placeholder but is not closed`,
+    () => "placeholders are written {NAME}",
+  ),
+  TaskDuplicatePath: d<{ path: string }>(
+    "TSK4005",
+    "warning",
+    (a) => `path '${a.path}' is listed twice`,
+  ),
+
+  // --- TPL: the runbook template-expression language (grammar/template) -------------------------
+  TemplateExpressionSyntax: d<{ detail: string }>(
+    "TPL5001",
+    "error",
+    (a) => `invalid template expression: ${a.detail}`,
+  ),
+} as const;
+
+export type DiagnosticName = keyof typeof Diagnostics;
