@@ -187,6 +187,12 @@ export const Diagnostics = {
     () => "remove this line, or open a section above it",
   ),
 
+  RllmUnknownDataVariable: d<{ name: string; allowed: string }>(
+    "RLM2016",
+    "error",
+    (a) => `unknown data variable '@${a.name}' (available here: ${a.allowed})`,
+  ),
+
   // --- TSG: troubleshooting guides (prose has no syntax errors: warnings only) ------------------
   TsgUnclosedFence: d(
     "TSG3001",

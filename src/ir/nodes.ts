@@ -393,10 +393,15 @@ export interface TaskPrompt {
   readonly placeholders: readonly Placeholder[];
 }
 
+/** An entry of `context` or `outputs`: a path, optionally followed by what it is for. */
 export interface PathReference {
   readonly kind: "path-reference";
   readonly span: Span;
   readonly path: string;
+  readonly pathSpan: Span;
+  /** The words after the path (`for API standards`), if any. */
+  readonly description: string | undefined;
+  readonly placeholders: readonly Placeholder[];
 }
 
 export interface TaskGuarantee {

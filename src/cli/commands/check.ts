@@ -1,0 +1,56 @@
+/**
+ * `check <paths…>`: parse every source and validate its frontmatter or task block. Diagnostics
+ * go to stderr (or, with --json, one JSON document to stdout). Exit 0 clean, 1 errors, 2 usage.
+ */
+import { makeDiagnostic } from "../../ir/diagnostic.js";
+import type { Diagnostic } from "../../ir/diagnostic.js";
+import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
+import { sourceLookup } from "../../ir/print-diagnostics.js";
+import type { SourceFile } from "../../ir/source-file.js";
+import { ExitCode } from "../exit-codes.js";
+import { expandPaths } from "../expand-paths.js";
+import { loadSource } from "../load-source.js";
+import { parseKind, parseOptions, UsageError, withUsage } from "../options.js";
+import { countBySeverity, jsonDiagnostics, plural, printDiagnosticsText } from "../report.js";
+
+export default function check(program: string, args: readonly string[]): Promise<number> {
+  return withUsage(program, "check", async () => {
+    const { values, positionals } = parseOptions(args, {
+      json: { type: "boolean" },
+      kind: { type: "string" },
+      quiet: { type: "boolean" },
+    });
+    const kind = parseKind(values.kind);
+    if (positionals.length === 0) throw new UsageError("expected at least one file, directory or glob");
+
+    const expansion = await expandPaths(positionals);
+    const diagnostics: Diagnostic[] = expansion.unmatched.map((pattern) =>
+      makeDiagnostic(Diagnostics.NoFilesMatched, { file: pattern, start: 0, end: 0 }, { pattern }),
+    );
+    const sources: SourceFile[] = [];
+    const files: { path: string; kind: string | null }[] = [];
+    for (const path of expansion.files) {
+      const loaded = loadSource(path, kind);
+      if (loaded.source !== undefined) sources.push(loaded.source);
+      files.push({ path, kind: loaded.kind ?? null });
+      diagnostics.push(...loaded.diagnostics);
+    }
+    const shown = values.quiet === true ? diagnostics.filter((d) => d.severity === "error") : diagnostics;
+    const lookup = sourceLookup(sources);
+    const counts = countBySeverity(diagnostics);
+    if (values.json === true) {
+      const report = {
+        files,
+        diagnostics: jsonDiagnostics(shown, lookup),
+        summary: { files: files.length, errors: counts.errors, warnings: counts.warnings },
+      };
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      printDiagnosticsText(shown, lookup);
+      process.stderr.write(
+        `Checked ${plural(files.length, "file")}: ${plural(counts.errors, "error")}, ${plural(counts.warnings, "warning")}.\n`,
+      );
+    }
+    return counts.errors > 0 ? ExitCode.Errors : ExitCode.Ok;
+  });
+}

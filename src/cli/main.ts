@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+/**
+ * The driver behind the `rllmc`, `runbook` and `runllm` bins: one program, three names. It
+ * keeps start-up light (`--version` and `--help` load nothing heavy) and imports a command's
+ * module only when that command runs.
+ */
+import { basename } from "node:path";
+import { run } from "./run.js";
+
+const invokedAs = basename(process.argv[1] ?? "rllmc").replace(/\.(c|m)?js$/, "");
+const program = invokedAs === "runbook" || invokedAs === "runllm" ? invokedAs : "rllmc";
+
+run(program, process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // A bug in rllmc itself, never the user's input: say so plainly, without a stack trace
+    // unless asked for one.
+    const detail = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${program}: internal error RLC0999: ${detail}\n`);
+    if (process.env.RLLMC_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
+    process.stderr.write("  hint: this is a bug in rllmc; please report it with the input that caused it\n");
+    process.exitCode = 3;
+  },
+);

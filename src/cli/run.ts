@@ -1,0 +1,59 @@
+/**
+ * Command dispatch: global flags, `--help`, `--version`, then the command's own module, loaded
+ * on demand so that start-up stays fast.
+ */
+import { readFileSync } from "node:fs";
+import { didYouMean } from "../ir/did-you-mean.js";
+import { ExitCode } from "./exit-codes.js";
+import { COMMANDS, commandHelp, programHelp } from "./help.js";
+
+export type CommandRunner = (program: string, args: readonly string[]) => Promise<number>;
+
+const LOADERS: Readonly<Record<string, () => Promise<{ default: CommandRunner }>>> = {
+  check: () => import("./commands/check.js"),
+  inspect: () => import("./commands/inspect.js"),
+};
+
+export async function run(program: string, argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+    const topic = first === "help" ? rest[0] : undefined;
+    if (topic !== undefined && COMMANDS.some((c) => c.name === topic)) {
+      process.stdout.write(commandHelp(program, topic));
+      return ExitCode.Ok;
+    }
+    (first === undefined ? process.stderr : process.stdout).write(programHelp(program));
+    return first === undefined ? ExitCode.Usage : ExitCode.Ok;
+  }
+  if (first === "--version" || first === "-v" || first === "version") {
+    process.stdout.write(`${version()}\n`);
+    return ExitCode.Ok;
+  }
+  const loader = LOADERS[first];
+  if (loader === undefined) {
+    const hint = didYouMean(first, Object.keys(LOADERS));
+    process.stderr.write(
+      `${program}: unknown command '${first}'${hint ? `; ${hint}` : ""}\nRun '${program} --help' for the list of commands.\n`,
+    );
+    return ExitCode.Usage;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(commandHelp(program, first));
+    return ExitCode.Ok;
+  }
+  const command = await loader();
+  return command.default(program, rest);
+}
+
+/** The package's version, from the nearest package.json above this module (src/ or dist/src/). */
+export function version(): string {
+  for (let dir = new URL(".", import.meta.url); ; dir = new URL("..", dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "rllmc" && pkg.version !== undefined) return pkg.version;
+    } catch {
+      // keep walking up
+    }
+    if (dir.pathname === "/") return "0.0.0";
+  }
+}

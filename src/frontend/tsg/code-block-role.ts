@@ -1,0 +1,65 @@
+/**
+ * How a code block is read: `shell` (commands, maybe with prompts and sample output) or
+ * `literal` (kept as text). The rule:
+ *
+ * - a block labelled with a shell language (`SHELL_LANGUAGES`) is `shell`;
+ * - any other label (yaml, json, promql, sql, ruby, text, …) is `literal`;
+ * - an unlabelled block is `shell` when some line has a shell prompt (`$ `, `user@host:~$ `,
+ *   a root `# ` before a command, …; REPL prompts such as `db=#` do not count), or when its
+ *   first significant line — skipping blank lines, `#` lines and bare `NAME=value`
+ *   assignments — looks like a command (`looksLikeCommand` in `known-commands.ts`);
+ *   otherwise it is `literal`.
+ */
+import type { CodeBlockRole } from "../../ir/nodes.js";
+import { isAssignmentOnly, looksLikeCommand } from "./known-commands.js";
+import type { BlockFacts } from "./line-facts.js";
+
+/** Info-string languages whose blocks hold shell commands. */
+export const SHELL_LANGUAGES: ReadonlySet<string> = new Set([
+  "sh",
+  "bash",
+  "shell",
+  "shel",
+  "zsh",
+  "ksh",
+  "dash",
+  "fish",
+  "shellscript",
+  "console",
+  "shell-session",
+  "shellsession",
+  "sh-session",
+  "bash-session",
+  "terminal",
+  "term",
+  "powershell",
+  "pwsh",
+  "ps1",
+  "posh",
+]);
+
+/** Transcript languages: when such a block has prompts, every line without one is output. */
+export const SESSION_LANGUAGES: ReadonlySet<string> = new Set([
+  "console",
+  "shell-session",
+  "shellsession",
+  "sh-session",
+  "bash-session",
+  "terminal",
+  "term",
+]);
+
+/** PowerShell: a trailing backtick continues a line; no heredocs. */
+export const POWERSHELL_LANGUAGES: ReadonlySet<string> = new Set(["powershell", "pwsh", "ps1", "posh"]);
+
+/** The role of a block labelled `lang` (lower-cased, "" for none), given its lines' facts. */
+export function codeBlockRole(lang: string, lines: readonly string[], facts: () => BlockFacts): CodeBlockRole {
+  if (lang !== "") return SHELL_LANGUAGES.has(lang) ? "shell" : "literal";
+  if (facts().shellPrompted) return "shell";
+  for (const line of lines) {
+    const trimmed = line.trim();
+    if (trimmed === "" || trimmed.startsWith("#") || isAssignmentOnly(trimmed)) continue;
+    return looksLikeCommand(trimmed) ? "shell" : "literal";
+  }
+  return "literal";
+}

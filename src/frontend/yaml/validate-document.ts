@@ -1,0 +1,184 @@
+/**
+ * Validates a `YamlDocument` against one of the JSON Schemas in `grammar/schemas` with ajv and
+ * turns ajv's errors into diagnostics that point at the exact key or value in the YAML text,
+ * with "did you mean" for misspelt fields and enum values.
+ */
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { Diagnostic } from "../../ir/diagnostic.js";
+import { makeDiagnostic } from "../../ir/diagnostic.js";
+import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
+import { didYouMean } from "../../ir/did-you-mean.js";
+import type { JsonValue, YamlDocument } from "../../ir/nodes.js";
+import type { Span } from "../../ir/span.js";
+import { locate } from "./parse-yaml.js";
+
+const compiled = new Map<object, ValidateFunction>();
+let ajv: Ajv2020 | undefined;
+
+function validatorFor(schema: object): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (validate === undefined) {
+    ajv ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+/**
+ * Validates `document` against `schema`. `what` names the document in messages
+ * ("the frontmatter", "the task block").
+ */
+export function validateDocument(document: YamlDocument, schema: object, what: string): Diagnostic[] {
+  const validate = validatorFor(schema);
+  if (validate(document.value)) return [];
+  const errors = selectOneOfBranches(validate.errors ?? []);
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const error of errors) {
+    const diagnostic = toDiagnostic(error, document, what);
+    const key = `${diagnostic.code}|${diagnostic.span.start}|${diagnostic.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(diagnostic);
+  }
+  return out;
+}
+
+function toDiagnostic(error: ErrorObject, document: YamlDocument, what: string): Diagnostic {
+  const pointer = error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  const where = pointer === "" ? what : `'${pointerToPath(pointer)}'`;
+  switch (error.keyword) {
+    case "required": {
+      const field = String(params.missingProperty);
+      return makeDiagnostic(Diagnostics.SchemaRequired, headSpan(document, pointer), { field, where });
+    }
+    case "additionalProperties": {
+      const field = String(params.additionalProperty);
+      const known = Object.keys((error.parentSchema?.properties as object | undefined) ?? {});
+      const location = locate(document, `${pointer}/${escape(field)}`);
+      const hint = didYouMean(field, known);
+      return makeDiagnostic(
+        Diagnostics.SchemaUnknownField,
+        location.key ?? location.value,
+        { field, where },
+        hint === undefined ? {} : { hint },
+      );
+    }
+    case "type": {
+      const expected = describeTypes(params.type);
+      return makeDiagnostic(Diagnostics.SchemaType, valueSpan(document, pointer), {
+        pointer: pointerToPath(pointer),
+        expected,
+        found: describeValue(valueAt(document.value, pointer)),
+      });
+    }
+    case "enum":
+    case "const": {
+      const allowed = (params.allowedValues as unknown[] | undefined) ?? [params.allowedValue];
+      const value = valueAt(document.value, pointer);
+      const hint = typeof value === "string" ? didYouMean(value, allowed.map(String)) : undefined;
+      return makeDiagnostic(
+        Diagnostics.SchemaEnum,
+        valueSpan(document, pointer),
+        { pointer: pointerToPath(pointer), allowed: allowed.map((v) => JSON.stringify(v)).join(", ") },
+        hint === undefined ? {} : { hint },
+      );
+    }
+    default:
+      return makeDiagnostic(Diagnostics.SchemaConstraint, valueSpan(document, pointer), {
+        pointer: pointerToPath(pointer) || "(document)",
+        detail: error.message ?? error.keyword,
+      });
+  }
+}
+
+/**
+ * ajv reports the failures of every `oneOf` branch. Keep only the branch that fits the value's
+ * type (e.g. the object form of a `uses` entry when an object was written) so the user sees the
+ * errors that matter.
+ */
+function selectOneOfBranches(errors: readonly ErrorObject[]): ErrorObject[] {
+  const oneOfs = errors.filter((e) => e.keyword === "oneOf");
+  if (oneOfs.length === 0) return [...errors];
+  const dropped = new Set<ErrorObject>(oneOfs);
+  const replacements: ErrorObject[] = [];
+  for (const oneOf of oneOfs) {
+    const branchErrors = errors.filter(
+      (e) => e !== oneOf && e.schemaPath.startsWith(`${oneOf.schemaPath}/`) && e.instancePath.startsWith(oneOf.instancePath),
+    );
+    const byBranch = new Map<string, ErrorObject[]>();
+    for (const e of branchErrors) {
+      const branch = e.schemaPath.slice(oneOf.schemaPath.length + 1).split("/")[0]!;
+      byBranch.set(branch, [...(byBranch.get(branch) ?? []), e]);
+      dropped.add(e);
+    }
+    const fitting = [...byBranch.values()].filter(
+      (list) => !list.some((e) => e.keyword === "type" && e.instancePath === oneOf.instancePath),
+    );
+    if (fitting.length > 0) replacements.push(...fitting[0]!);
+    else {
+      const types = [...byBranch.values()].flatMap((list) =>
+        list.filter((e) => e.keyword === "type" && e.instancePath === oneOf.instancePath).map((e) => e.params.type),
+      );
+      replacements.push({ ...oneOf, keyword: "type", params: { type: types.length > 0 ? types : ["valid"] } });
+    }
+  }
+  return [...errors.filter((e) => !dropped.has(e)), ...replacements];
+}
+
+function headSpan(document: YamlDocument, pointer: string): Span {
+  const location = locate(document, pointer);
+  if (pointer !== "" && location.key !== undefined) return location.key;
+  const span = location.value;
+  return { ...span, end: Math.min(span.end, span.start + 1) };
+}
+
+function valueSpan(document: YamlDocument, pointer: string): Span {
+  return locate(document, pointer).value;
+}
+
+function escape(segment: string): string {
+  return segment.replaceAll("~", "~0").replaceAll("/", "~1");
+}
+
+/** `/uses/0/name` → `uses[0].name`. */
+export function pointerToPath(pointer: string): string {
+  let out = "";
+  for (const raw of pointer.split("/").slice(1)) {
+    const segment = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    out += /^\d+$/.test(segment) ? `[${segment}]` : out === "" ? segment : `.${segment}`;
+  }
+  return out;
+}
+
+function valueAt(root: JsonValue, pointer: string): JsonValue | undefined {
+  let current: JsonValue | undefined = root;
+  for (const raw of pointer.split("/").slice(1)) {
+    const segment = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (current === null || typeof current !== "object") return undefined;
+    current = Array.isArray(current)
+      ? (current as readonly JsonValue[])[Number(segment)]
+      : Object.hasOwn(current, segment)
+        ? (current as Record<string, JsonValue>)[segment]
+        : undefined;
+  }
+  return current;
+}
+
+function describeTypes(type: unknown): string {
+  const list = (Array.isArray(type) ? type : [type]).map(String);
+  const words = list.map((t) => (t === "object" ? "a mapping" : t === "array" ? "a list" : t === "integer" ? "an integer" : `a ${t}`));
+  return words.length <= 1 ? (words[0] ?? "valid") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
+}
+
+function describeValue(value: JsonValue | undefined): string {
+  if (value === undefined || value === null) return "nothing (null)";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "number") return Number.isInteger(value) ? `the integer ${value}` : `the number ${value}`;
+  if (typeof value === "boolean") return `the boolean ${value}`;
+  return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
+}

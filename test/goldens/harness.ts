@@ -1,0 +1,125 @@
+/**
+ * The golden (baseline) harness. Each case is a folder `goldens/<suite>/<case>/` holding one
+ * input (`input.rllm` or `input.md`), optionally `case.json` (`{"kind": "task"}` to force a
+ * kind) and `SOURCE.md` (attribution of a copied file), and the expected outputs:
+ *   ir.json     the IR, as `rllmc inspect` prints it (absent when no module is produced)
+ *   errors.txt  the diagnostics, as `rllmc check` prints them (absent when there are none)
+ * A run compares what the frontend produces with these files. A missing expected file is
+ * written (outside CI); a difference fails and leaves `<name>.actual` beside the expected file;
+ * an expected file that the case no longer produces fails. With GOLDENS_UPDATE=1 (what
+ * `npm run goldens -- --update` sets) every difference is accepted.
+ */
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { createTwoFilesPatch } from "diff";
+import { parseSource } from "../../src/frontend/parse-source.js";
+import { decodeSource } from "../../src/frontend/read-source.js";
+import type { SourceKind } from "../../src/ir/nodes.js";
+import { formatDiagnostics, sourceLookup } from "../../src/ir/print-diagnostics.js";
+import { compareDiagnostics } from "../../src/ir/diagnostic.js";
+
+export const REPO_ROOT = new URL("../../", import.meta.url).pathname;
+export const GOLDENS_ROOT = join(REPO_ROOT, "goldens");
+
+/** Files in a case folder that are inputs, not expected outputs. */
+const INPUT_FILES = /^(input\.[A-Za-z]+|case\.json|SOURCE\.md)$/;
+
+export interface GoldenCase {
+  readonly suite: string;
+  readonly name: string;
+  readonly dir: string;
+  readonly input: string;
+}
+
+export interface GoldenOutcome {
+  readonly problems: readonly string[];
+  readonly written: readonly string[];
+}
+
+export function listCases(): GoldenCase[] {
+  const cases: GoldenCase[] = [];
+  for (const suite of readdirSync(GOLDENS_ROOT).sort()) {
+    const suiteDir = join(GOLDENS_ROOT, suite);
+    if (!statSync(suiteDir).isDirectory()) continue;
+    for (const name of readdirSync(suiteDir).sort()) {
+      const dir = join(suiteDir, name);
+      if (!statSync(dir).isDirectory()) continue;
+      const input = readdirSync(dir).find((f) => /^input\.[A-Za-z]+$/.test(f));
+      if (input === undefined) throw new Error(`golden case ${suite}/${name} has no input.* file`);
+      cases.push({ suite, name, dir, input: join(dir, input) });
+    }
+  }
+  return cases;
+}
+
+/** What the frontend produces for a case: output file name → content. */
+export function produce(goldenCase: GoldenCase): Map<string, string> {
+  const path = relative(REPO_ROOT, goldenCase.input);
+  const caseFile = join(goldenCase.dir, "case.json");
+  const kind = existsSync(caseFile)
+    ? ((JSON.parse(readFileSync(caseFile, "utf8")) as { kind?: SourceKind }).kind ?? undefined)
+    : undefined;
+  const outputs = new Map<string, string>();
+  const read = decodeSource(path, readFileSync(goldenCase.input));
+  const diagnostics = [...read.diagnostics];
+  let lookup = sourceLookup([]);
+  if (read.source !== undefined) {
+    lookup = sourceLookup([read.source]);
+    const parsed = parseSource(read.source, kind);
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.module !== undefined) outputs.set("ir.json", `${JSON.stringify(parsed.module, null, 2)}\n`);
+  }
+  if (diagnostics.length > 0) {
+    outputs.set("errors.txt", `${formatDiagnostics([...diagnostics].sort(compareDiagnostics), lookup)}`);
+  }
+  return outputs;
+}
+
+export function runCase(goldenCase: GoldenCase, update: boolean, ci: boolean): GoldenOutcome {
+  const problems: string[] = [];
+  const written: string[] = [];
+  const produced = produce(goldenCase);
+  for (const [name, actual] of produced) {
+    const expectedPath = join(goldenCase.dir, name);
+    const actualPath = `${expectedPath}.actual`;
+    if (!existsSync(expectedPath)) {
+      if (ci && !update) {
+        problems.push(`${name}: no expected file (run 'npm run goldens -- --update' and commit it)`);
+        continue;
+      }
+      writeAtomically(expectedPath, actual);
+      written.push(relative(REPO_ROOT, expectedPath));
+      continue;
+    }
+    const expected = readFileSync(expectedPath, "utf8");
+    if (expected === actual) {
+      rmSync(actualPath, { force: true });
+      continue;
+    }
+    if (update) {
+      writeAtomically(expectedPath, actual);
+      rmSync(actualPath, { force: true });
+      written.push(relative(REPO_ROOT, expectedPath));
+      continue;
+    }
+    writeAtomically(actualPath, actual);
+    const label = relative(REPO_ROOT, expectedPath);
+    problems.push(createTwoFilesPatch(label, `${label}.actual`, expected, actual, "expected", "actual", { context: 3 }));
+  }
+  for (const file of readdirSync(goldenCase.dir)) {
+    if (INPUT_FILES.test(file) || file.endsWith(".actual") || produced.has(file)) continue;
+    if (update) {
+      rmSync(join(goldenCase.dir, file));
+      written.push(`${relative(REPO_ROOT, join(goldenCase.dir, file))} (removed)`);
+    } else {
+      problems.push(`${file}: expected file that this case no longer produces (remove it, or run with --update)`);
+    }
+  }
+  return { problems, written };
+}
+
+function writeAtomically(path: string, content: string): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  writeFileSync(temp, content);
+  renameSync(temp, path);
+}
