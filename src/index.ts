@@ -2,6 +2,9 @@
  * rllmc's public API: read and parse sources into the shared IR, and print diagnostics.
  * The CLI (`src/cli`) is built on exactly these functions.
  */
+
+export { detectKind, type ParseResult, parseSource } from "./frontend/parse-source.js";
+export { decodeSource, readSource, sourceFromText } from "./frontend/read-source.js";
 export type {
   Diagnostic,
   DiagnosticDefinition,
@@ -22,5 +25,3 @@ export {
 } from "./ir/print-diagnostics.js";
 export { SourceFile } from "./ir/source-file.js";
 export type { Span } from "./ir/span.js";
-export { detectKind, type ParseResult, parseSource } from "./frontend/parse-source.js";
-export { decodeSource, readSource, sourceFromText } from "./frontend/read-source.js";

@@ -23,8 +23,8 @@ export async function expandPaths(args: readonly string[]): Promise<Expansion> {
     let found: string[];
     if (isDirectory(arg)) {
       const base = arg.replace(/\/+$/, "") || "/";
-      found = (await glob(["**/*.rllm", "**/*.md", "**/*.markdown"], { cwd: base, ignore: IGNORE })).map((f) =>
-        base === "." ? f : `${base}/${f}`,
+      found = (await glob(["**/*.rllm", "**/*.md", "**/*.markdown"], { cwd: base, ignore: IGNORE })).map(
+        (f) => (base === "." ? f : `${base}/${f}`),
       );
     } else if (GLOB_CHARS.test(arg) && !exists(arg)) {
       found = (await glob(arg, { ignore: IGNORE })).filter(isSourcePath);

@@ -17,11 +17,7 @@ export const COMMANDS: readonly CommandDoc[] = [
     name: "check",
     summary: "parse and validate sources; print diagnostics",
     usage: "check <file|dir|glob>... [--kind K] [--json] [--quiet]",
-    options: [
-      KIND_OPTION,
-      JSON_OPTION,
-      ["--quiet", "print errors only, not warnings"],
-    ],
+    options: [KIND_OPTION, JSON_OPTION, ["--quiet", "print errors only, not warnings"]],
   },
   {
     name: "inspect",

@@ -1,5 +1,5 @@
 /** Reads and parses one file for a command, keeping its text for the diagnostic printer. */
-import { parseSource, type ParseResult } from "../frontend/parse-source.js";
+import { type ParseResult, parseSource } from "../frontend/parse-source.js";
 import { readSource } from "../frontend/read-source.js";
 import type { SourceKind } from "../ir/nodes.js";
 import type { SourceFile } from "../ir/source-file.js";
@@ -11,7 +11,8 @@ export interface LoadedSource extends ParseResult {
 
 export function loadSource(path: string, kind: SourceKind | undefined): LoadedSource {
   const read = readSource(path);
-  if (read.source === undefined) return { path, source: undefined, kind, module: undefined, diagnostics: read.diagnostics };
+  if (read.source === undefined)
+    return { path, source: undefined, kind, module: undefined, diagnostics: read.diagnostics };
   const parsed = parseSource(read.source, kind);
   return { path, source: read.source, ...parsed };
 }

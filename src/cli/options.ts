@@ -7,7 +7,9 @@ import { didYouMean } from "../ir/did-you-mean.js";
 import type { SourceKind } from "../ir/nodes.js";
 import { ExitCode } from "./exit-codes.js";
 
-export type OptionSpec = Readonly<Record<string, { type: "boolean" | "string"; short?: string; multiple?: boolean }>>;
+export type OptionSpec = Readonly<
+  Record<string, { type: "boolean" | "string"; short?: string; multiple?: boolean }>
+>;
 
 export class UsageError extends Error {}
 
@@ -18,13 +20,21 @@ export interface ParsedOptions {
 
 export function parseOptions(args: readonly string[], options: OptionSpec): ParsedOptions {
   try {
-    const { values, positionals } = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
     return { values, positionals };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message);
     if (unknown !== null) {
-      const hint = didYouMean(unknown[1]!, Object.keys(options).map((o) => `--${o}`));
+      const hint = didYouMean(
+        unknown[1]!,
+        Object.keys(options).map((o) => `--${o}`),
+      );
       throw new UsageError(`unknown option '${unknown[1]}'${hint ? `; ${hint}` : ""}`);
     }
     throw new UsageError(message.split(/\. To specify/)[0] ?? message);
@@ -38,12 +48,18 @@ export function parseKind(value: unknown): SourceKind | undefined {
 }
 
 /** Runs a command body, turning a UsageError into its message and exit code 2. */
-export async function withUsage(program: string, command: string, body: () => Promise<number>): Promise<number> {
+export async function withUsage(
+  program: string,
+  command: string,
+  body: () => Promise<number>,
+): Promise<number> {
   try {
     return await body();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${program} ${command}: ${error.message}\nRun '${program} ${command} --help' for usage.\n`);
+    process.stderr.write(
+      `${program} ${command}: ${error.message}\nRun '${program} ${command} --help' for usage.\n`,
+    );
     return ExitCode.Usage;
   }
 }

@@ -1,14 +1,20 @@
 /** Printing diagnostics for commands: text on stderr, or the JSON objects. */
 import type { Diagnostic } from "../ir/diagnostic.js";
 import { compareDiagnostics } from "../ir/diagnostic.js";
-import { formatDiagnostics, type JsonDiagnostic, type SourceLookup, toJsonDiagnostic } from "../ir/print-diagnostics.js";
+import {
+  formatDiagnostics,
+  type JsonDiagnostic,
+  type SourceLookup,
+  toJsonDiagnostic,
+} from "../ir/print-diagnostics.js";
 
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(compareDiagnostics);
 }
 
 export function printDiagnosticsText(diagnostics: readonly Diagnostic[], lookup: SourceLookup): void {
-  if (diagnostics.length > 0) process.stderr.write(`${formatDiagnostics(sortDiagnostics(diagnostics), lookup)}\n`);
+  if (diagnostics.length > 0)
+    process.stderr.write(`${formatDiagnostics(sortDiagnostics(diagnostics), lookup)}\n`);
 }
 
 export function jsonDiagnostics(diagnostics: readonly Diagnostic[], lookup: SourceLookup): JsonDiagnostic[] {

@@ -49,7 +49,10 @@ export async function run(program: string, argv: readonly string[]): Promise<num
 export function version(): string {
   for (let dir = new URL(".", import.meta.url); ; dir = new URL("..", dir)) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === "rllmc" && pkg.version !== undefined) return pkg.version;
     } catch {
       // keep walking up

@@ -2,8 +2,9 @@
  * Reading a source file: size limit, binary and UTF-8 checks, BOM removal. Never throws for a
  * bad file; it reports a diagnostic instead.
  */
-import { readFileSync, statSync } from "node:fs";
+
 import { isUtf8 } from "node:buffer";
+import { readFileSync, statSync } from "node:fs";
 import type { Diagnostic } from "../ir/diagnostic.js";
 import { makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
@@ -26,7 +27,9 @@ export function readSource(path: string): ReadResult {
       return fail(makeDiagnostic(Diagnostics.FileNotReadable, whole, { path, reason: "it is a directory" }));
     }
     if (stat.size > MAX_SOURCE_BYTES) {
-      return fail(makeDiagnostic(Diagnostics.FileTooLarge, whole, { size: stat.size, limit: MAX_SOURCE_BYTES }));
+      return fail(
+        makeDiagnostic(Diagnostics.FileTooLarge, whole, { size: stat.size, limit: MAX_SOURCE_BYTES }),
+      );
     }
     bytes = readFileSync(path);
   } catch (error) {
@@ -61,7 +64,16 @@ export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const b = bytes[i]!;
-    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    const need =
+      b < 0x80
+        ? 0
+        : b >= 0xc2 && b <= 0xdf
+          ? 1
+          : b >= 0xe0 && b <= 0xef
+            ? 2
+            : b >= 0xf0 && b <= 0xf4
+              ? 3
+              : -1;
     if (need < 0) return i;
     for (let k = 1; k <= need; k++) {
       const c = bytes[i + k];
@@ -69,7 +81,12 @@ export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
     }
     // Overlongs, surrogates and values past U+10FFFF.
     const c1 = bytes[i + 1] ?? 0;
-    if ((b === 0xe0 && c1 < 0xa0) || (b === 0xed && c1 > 0x9f) || (b === 0xf0 && c1 < 0x90) || (b === 0xf4 && c1 > 0x8f)) {
+    if (
+      (b === 0xe0 && c1 < 0xa0) ||
+      (b === 0xed && c1 > 0x9f) ||
+      (b === 0xf0 && c1 < 0x90) ||
+      (b === 0xf4 && c1 > 0x8f)
+    ) {
       return i;
     }
     i += need + 1;

@@ -68,11 +68,7 @@ export const Diagnostics = {
     (a) => `YAML is nested deeper than ${a.limit} levels`,
   ),
   YamlWarning: d<{ detail: string }>("YML1007", "warning", (a) => `YAML: ${a.detail}`),
-  YamlNonStringKey: d(
-    "YML1008",
-    "error",
-    () => "mapping keys must be plain strings",
-  ),
+  YamlNonStringKey: d("YML1008", "error", () => "mapping keys must be plain strings"),
 
   // --- SCH: validation against a JSON Schema from grammar/ --------------------------------------
   SchemaRequired: d<{ field: string; where: string }>(
@@ -90,10 +86,11 @@ export const Diagnostics = {
     "error",
     (a) => `'${a.pointer}' must be ${a.expected}, found ${a.found}`,
   ),
-  SchemaEnum: d<{ pointer: string; allowed: string }>(
+  SchemaEnum: d<{ pointer: string; allowed: readonly string[] }>(
     "SCH1104",
     "error",
-    (a) => `'${a.pointer}' must be one of ${a.allowed}`,
+    (a) =>
+      `'${a.pointer}' must be ${a.allowed.length === 1 ? a.allowed[0] : `one of ${a.allowed.join(", ")}`}`,
   ),
   SchemaConstraint: d<{ pointer: string; detail: string }>(
     "SCH1105",
@@ -137,11 +134,7 @@ export const Diagnostics = {
     (a) => `section ':::${a.name}' is never closed`,
     () => "end the section with a line containing only ':::'",
   ),
-  RllmDuplicateRecovery: d(
-    "RLM2007",
-    "error",
-    () => "an app has at most one ':::recovery' section",
-  ),
+  RllmDuplicateRecovery: d("RLM2007", "error", () => "an app has at most one ':::recovery' section"),
   RllmTextOutsideSection: d(
     "RLM2008",
     "error",
@@ -170,16 +163,8 @@ export const Diagnostics = {
     "error",
     (a) => `${a.feature} are not supported in .rllm v0.1 templates`,
   ),
-  RllmUnknownHelper: d<{ name: string }>(
-    "RLM2013",
-    "error",
-    (a) => `unknown template helper '${a.name}'`,
-  ),
-  RllmEmptyCodeBlock: d<{ name: string }>(
-    "RLM2014",
-    "warning",
-    (a) => `code block '${a.name}' is empty`,
-  ),
+  RllmUnknownHelper: d<{ name: string }>("RLM2013", "error", (a) => `unknown template helper '${a.name}'`),
+  RllmEmptyCodeBlock: d<{ name: string }>("RLM2014", "warning", (a) => `code block '${a.name}' is empty`),
   RllmStrayClose: d(
     "RLM2015",
     "error",
@@ -197,7 +182,7 @@ export const Diagnostics = {
   TsgUnclosedFence: d(
     "TSG3001",
     "warning",
-    () => "code fence is never closed; it runs to the end of the file",
+    () => "code fence is never closed; it runs to the end of the file (or of its list item or quote)",
   ),
   TsgEmptyDocument: d("TSG3002", "warning", () => "the document is empty"),
   TsgUnterminatedHeredoc: d<{ delimiter: string }>(
@@ -210,6 +195,12 @@ export const Diagnostics = {
     "warning",
     () => "the last command ends with '\\' but no line follows",
   ),
+  TsgInternalError: d<{ detail: string }>(
+    "TSG3005",
+    "warning",
+    (a) => `the guide could not be analysed (internal error: ${a.detail}); it is treated as empty`,
+    () => "please report this with the guide that caused it",
+  ),
 
   // --- TSK: code-change tasks -------------------------------------------------------------------
   TaskNoBlock: d(
@@ -218,11 +209,7 @@ export const Diagnostics = {
     () => "no task block found",
     () => "put the task in YAML frontmatter or a ```yaml fenced block with a 'prompt' key",
   ),
-  TaskMultipleBlocks: d(
-    "TSK4002",
-    "warning",
-    () => "more than one task block; only the first is used",
-  ),
+  TaskMultipleBlocks: d("TSK4002", "warning", () => "more than one task block; only the first is used"),
   TaskUnsafePath: d<{ path: string; reason: string }>(
     "TSK4003",
     "error",
@@ -235,18 +222,19 @@ export const Diagnostics = {
     (a) => `'${a.text}' looks like a placeholder but is not closed`,
     () => "placeholders are written {NAME}",
   ),
-  TaskDuplicatePath: d<{ path: string }>(
-    "TSK4005",
-    "warning",
-    (a) => `path '${a.path}' is listed twice`,
-  ),
+  TaskDuplicatePath: d<{ path: string }>("TSK4005", "warning", (a) => `path '${a.path}' is listed twice`),
 
   // --- TPL: the runbook template-expression language (grammar/template) -------------------------
-  TemplateExpressionSyntax: d<{ detail: string }>(
-    "TPL5001",
-    "error",
-    (a) => `invalid template expression: ${a.detail}`,
-  ),
+  // The messages come whole from grammar/template (TEMPLATE_ERROR_CODES); a test keeps the codes
+  // in step.
+  TemplateSyntax: d<{ detail: string }>("TPL5001", "error", (a) => a.detail),
+  TemplateUnterminatedAction: d<{ detail: string }>("TPL5002", "error", (a) => a.detail),
+  TemplateUnterminatedString: d<{ detail: string }>("TPL5003", "error", (a) => a.detail),
+  TemplateTooDeep: d<{ detail: string }>("TPL5004", "error", (a) => a.detail),
+  TemplateEmptyAction: d<{ detail: string }>("TPL5005", "error", (a) => a.detail),
+  TemplateMissingKey: d<{ detail: string }>("TPL5006", "error", (a) => a.detail),
+  TemplateUnknownFunction: d<{ detail: string }>("TPL5007", "error", (a) => a.detail),
+  TemplateEvaluation: d<{ detail: string }>("TPL5008", "error", (a) => a.detail),
 } as const;
 
 export type DiagnosticName = keyof typeof Diagnostics;

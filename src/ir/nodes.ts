@@ -259,6 +259,7 @@ export interface TsgLink {
 
 export interface TsgInlineCode {
   readonly kind: "inline-code";
+  /** The code's text, without the backticks. */
   readonly span: Span;
   readonly value: string;
 }
@@ -293,6 +294,10 @@ export type ShellLine = CommandLine | OutputLine | ShellComment;
  */
 export interface CommandLine {
   readonly kind: "command";
+  /**
+   * From the prompt (if any) to the end of the last line the command was read from (heredoc
+   * delimiter included); for an inline command, the code's text without the backticks.
+   */
   readonly span: Span;
   /** The command text, prompt removed, continuations joined with a single space. */
   readonly text: string;

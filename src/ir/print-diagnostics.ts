@@ -27,7 +27,9 @@ const MAX_FRAME_LINES = 4;
 
 export function formatDiagnostic(diagnostic: Diagnostic, lookup: SourceLookup): string {
   const out: string[] = [];
-  out.push(`${formatLocation(diagnostic.span, lookup)} - ${diagnostic.severity} ${diagnostic.code}: ${diagnostic.message}`);
+  out.push(
+    `${formatLocation(diagnostic.span, lookup)} - ${diagnostic.severity} ${diagnostic.code}: ${diagnostic.message}`,
+  );
   const frame = codeFrame(diagnostic.span, lookup);
   if (frame !== "") out.push("", frame);
   if (diagnostic.hint !== undefined) out.push(`  hint: ${diagnostic.hint}`);
@@ -107,4 +109,3 @@ export function toJsonDiagnostic(diagnostic: Diagnostic, lookup: SourceLookup): 
   const e = file.lineCol(diagnostic.span.end);
   return { ...diagnostic, range: { line: s.line, column: s.column, endLine: e.line, endColumn: e.column } };
 }
-

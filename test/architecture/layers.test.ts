@@ -36,7 +36,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 
 describe("layering", () => {
   const files = [...sourceFiles(join(ROOT, "src")), ...sourceFiles(join(ROOT, "grammar"))];
@@ -55,7 +56,8 @@ describe("layering", () => {
         if (!spec.startsWith(".")) continue;
         const to = layerOf(resolve(dirname(file), spec));
         if (to === undefined || to === from) continue;
-        if (!ALLOWED[from]!.includes(to)) violations.push(`${relative(ROOT, file)} (${from}) imports ${spec} (${to})`);
+        if (!ALLOWED[from]!.includes(to))
+          violations.push(`${relative(ROOT, file)} (${from}) imports ${spec} (${to})`);
       }
     }
     expect(violations).toEqual([]);

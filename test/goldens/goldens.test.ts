@@ -11,9 +11,12 @@ describe("goldens", () => {
     expect(new Set(cases.map((c) => c.suite))).toEqual(new Set(["rllm", "task", "tsg"]));
   });
 
-  it.each(cases.map((c) => [`${c.suite}/${c.name}`, c] as const))("should match the baseline of %s", (_label, goldenCase) => {
-    const outcome = runCase(goldenCase, update, ci);
-    for (const file of outcome.written) console.log(`goldens: wrote ${file}`);
-    expect(outcome.problems.join("\n")).toBe("");
-  });
+  it.each(cases.map((c) => [`${c.suite}/${c.name}`, c] as const))(
+    "should match the baseline of %s",
+    (_label, goldenCase) => {
+      const outcome = runCase(goldenCase, update, ci);
+      for (const file of outcome.written) console.log(`goldens: wrote ${file}`);
+      expect(outcome.problems.join("\n")).toBe("");
+    },
+  );
 });

@@ -14,9 +14,9 @@ import { join, relative } from "node:path";
 import { createTwoFilesPatch } from "diff";
 import { parseSource } from "../../src/frontend/parse-source.js";
 import { decodeSource } from "../../src/frontend/read-source.js";
+import { compareDiagnostics } from "../../src/ir/diagnostic.js";
 import type { SourceKind } from "../../src/ir/nodes.js";
 import { formatDiagnostics, sourceLookup } from "../../src/ir/print-diagnostics.js";
-import { compareDiagnostics } from "../../src/ir/diagnostic.js";
 
 export const REPO_ROOT = new URL("../../", import.meta.url).pathname;
 export const GOLDENS_ROOT = join(REPO_ROOT, "goldens");
@@ -104,7 +104,9 @@ export function runCase(goldenCase: GoldenCase, update: boolean, ci: boolean): G
     }
     writeAtomically(actualPath, actual);
     const label = relative(REPO_ROOT, expectedPath);
-    problems.push(createTwoFilesPatch(label, `${label}.actual`, expected, actual, "expected", "actual", { context: 3 }));
+    problems.push(
+      createTwoFilesPatch(label, `${label}.actual`, expected, actual, "expected", "actual", { context: 3 }),
+    );
   }
   for (const file of readdirSync(goldenCase.dir)) {
     if (INPUT_FILES.test(file) || file.endsWith(".actual") || produced.has(file)) continue;
@@ -112,7 +114,9 @@ export function runCase(goldenCase: GoldenCase, update: boolean, ci: boolean): G
       rmSync(join(goldenCase.dir, file));
       written.push(`${relative(REPO_ROOT, join(goldenCase.dir, file))} (removed)`);
     } else {
-      problems.push(`${file}: expected file that this case no longer produces (remove it, or run with --update)`);
+      problems.push(
+        `${file}: expected file that this case no longer produces (remove it, or run with --update)`,
+      );
     }
   }
   return { problems, written };

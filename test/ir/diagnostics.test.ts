@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { makeDiagnostic } from "../../src/ir/diagnostic.js";
 import { Diagnostics } from "../../src/ir/diagnostic-catalogue.js";
 import { closestName } from "../../src/ir/did-you-mean.js";
-import { codeFrame, formatDiagnostic, sourceLookup, toJsonDiagnostic } from "../../src/ir/print-diagnostics.js";
+import {
+  codeFrame,
+  formatDiagnostic,
+  sourceLookup,
+  toJsonDiagnostic,
+} from "../../src/ir/print-diagnostics.js";
 import { SourceFile } from "../../src/ir/source-file.js";
 
 describe("diagnostic catalogue", () => {
@@ -14,12 +19,13 @@ describe("diagnostic catalogue", () => {
   });
 
   it("should keep TSG diagnostics at warning severity or below", () => {
-    for (const d of Object.values(Diagnostics)) if (d.code.startsWith("TSG")) expect(d.severity).not.toBe("error");
+    for (const d of Object.values(Diagnostics))
+      if (d.code.startsWith("TSG")) expect(d.severity).not.toBe("error");
   });
 });
 
 describe("printer", () => {
-  const file = new SourceFile("app.rllm", "---\nname: x\nmax_context_window: \"lots\"\n---\n");
+  const file = new SourceFile("app.rllm", '---\nname: x\nmax_context_window: "lots"\n---\n');
   const lookup = sourceLookup([file]);
   const start = file.text.indexOf('"lots"');
 
@@ -48,7 +54,9 @@ describe("printer", () => {
       { name: "n" },
       { related: [{ message: "first used here", span: { file: "app.rllm", start: 4, end: 8 } }] },
     );
-    expect(formatDiagnostic(d, lookup)).toContain("  app.rllm:2:1 - first used here\n    2 name: x\n      ~~~~");
+    expect(formatDiagnostic(d, lookup)).toContain(
+      "  app.rllm:2:1 - first used here\n    2 name: x\n      ~~~~",
+    );
   });
 
   it("should underline each line of a multi-line span and elide long ones", () => {
@@ -59,8 +67,14 @@ describe("printer", () => {
 
   it("should show one squiggle for an empty span and none for an unknown file", () => {
     expect(codeFrame({ file: "app.rllm", start: 4, end: 4 }, lookup)).toBe("2 name: x\n  ~");
-    const d = makeDiagnostic(Diagnostics.FileNotFound, { file: "nope.rllm", start: 0, end: 0 }, { path: "nope.rllm" });
-    expect(formatDiagnostic(d, lookup)).toBe("nope.rllm - error RLC0001: cannot read 'nope.rllm': no such file");
+    const d = makeDiagnostic(
+      Diagnostics.FileNotFound,
+      { file: "nope.rllm", start: 0, end: 0 },
+      { path: "nope.rllm" },
+    );
+    expect(formatDiagnostic(d, lookup)).toBe(
+      "nope.rllm - error RLC0001: cannot read 'nope.rllm': no such file",
+    );
   });
 
   it("should keep tabs in the squiggle line so it aligns under tab-indented text", () => {
@@ -95,5 +109,26 @@ describe("did you mean", () => {
     ["xyz", ["temperature"], undefined],
   ])("should suggest %s → %s", (name, candidates, expected) => {
     expect(closestName(name, candidates)).toBe(expected);
+  });
+});
+
+describe("template-expression codes", () => {
+  it("should have a catalogue entry for every code grammar/template reports", async () => {
+    const { TEMPLATE_ERROR_CODES } = await import("../../grammar/template/index.js");
+    const catalogue = Object.values(Diagnostics)
+      .map((d) => d.code)
+      .filter((c) => c.startsWith("TPL"));
+    expect(catalogue.sort()).toEqual(Object.keys(TEMPLATE_ERROR_CODES).sort());
+  });
+});
+
+describe("docs/diagnostics.md", () => {
+  it("should document every code of the catalogue", async () => {
+    const { readFileSync } = await import("node:fs");
+    const doc = readFileSync(new URL("../../docs/diagnostics.md", import.meta.url), "utf8");
+    const missing = Object.values(Diagnostics)
+      .map((d) => d.code)
+      .filter((code) => !doc.includes(`| ${code} |`));
+    expect(missing).toEqual([]);
   });
 });

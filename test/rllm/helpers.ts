@@ -1,5 +1,5 @@
-import { parseRllm } from "../../src/frontend/rllm/parse-rllm.js";
 import { sourceFromText } from "../../src/frontend/read-source.js";
+import { parseRllm } from "../../src/frontend/rllm/parse-rllm.js";
 
 export const HEADER = `name: t
 description: d

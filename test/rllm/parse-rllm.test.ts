@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseRllm } from "../../src/frontend/rllm/parse-rllm.js";
 import { sourceFromText } from "../../src/frontend/read-source.js";
+import { parseRllm } from "../../src/frontend/rllm/parse-rllm.js";
 import { app, HEADER } from "./helpers.js";
 
 describe(".rllm frontmatter", () => {
@@ -17,16 +17,40 @@ describe(".rllm frontmatter", () => {
   });
 
   it.each([
-    ["a missing field", HEADER.replace("author: a\n", ""), "SCH1101", "missing required field 'author' in the frontmatter", "---\n"],
-    ["an unknown field", `${HEADER}max_retries: 3\n`, "SCH1102", "unknown field 'max_retries' in the frontmatter", "max_retries"],
-    ["a wrong type", HEADER.replace("1000", '"lots"'), "SCH1103", `'max_context_window' must be an integer, found the string "lots"`, '"lots"'],
-    ["an unknown provider", HEADER.replace("ollama", "olama"), "SCH1104", `'llm.provider' must be one of "openai", "anthropic", "openai-compatible", "ollama", "local", "null", "replay"`, "olama"],
-    ["a bad version", HEADER.replace("1.0.0", "one"), "SCH1105", `'version' must match pattern`, "one"],
+    [
+      "a missing field",
+      HEADER.replace("author: a\n", ""),
+      "SCH1101",
+      "missing required field 'author' in the frontmatter",
+      "---\n",
+    ],
+    [
+      "an unknown field",
+      `${HEADER}max_retries: 3\n`,
+      "SCH1102",
+      "unknown field 'max_retries' in the frontmatter",
+      "max_retries",
+    ],
+    [
+      "a wrong type",
+      HEADER.replace("1000", '"lots"'),
+      "SCH1103",
+      `'max_context_window' must be an integer, found the string "lots"`,
+      '"lots"',
+    ],
+    [
+      "an unknown provider",
+      HEADER.replace("ollama", "olama"),
+      "SCH1104",
+      `'llm.provider' must be one of "openai", "anthropic", "openai-compatible", "ollama", "local", "null", "replay"`,
+      "olama",
+    ],
+    ["a bad version", HEADER.replace("1.0.0", "one"), "SCH1105", `'version' must match the pattern`, "one"],
   ])("should report %s at the exact key or value", (_what, header, code, message, squiggled) => {
     const { diagnostics, slice } = app("Say {{text}}\n", header);
     expect(diagnostics.map((d) => d.code)).toEqual([code]);
     expect(diagnostics[0]!.message).toContain(message);
-    if (squiggled === "---\n") expect(diagnostics[0]!.span.start).toBe(4);
+    if (squiggled === "---\n") expect(diagnostics[0]!.span).toEqual({ file: "t.rllm", start: 0, end: 3 });
     else expect(slice(diagnostics[0]!.span)).toBe(squiggled);
   });
 
@@ -37,15 +61,21 @@ describe(".rllm frontmatter", () => {
   });
 
   it("should report only the branch that fits when a uses entry is malformed", () => {
-    const { diagnostics } = app("x {{text}}\n", `${HEADER}uses:\n  - name: child\n    path: child.txt\n  - 42\n`);
+    const { diagnostics } = app(
+      "x {{text}}\n",
+      `${HEADER}uses:\n  - name: child\n    path: child.txt\n  - 42\n`,
+    );
     expect(diagnostics.map((d) => d.message)).toEqual([
-      "'uses[0].path' must match pattern \"\\.rllm$\"",
+      "'uses[0].path' must match the pattern /\\.rllm$/",
       "'uses[1]' must be a string or a mapping, found the integer 42",
     ]);
   });
 
   it("should read uses entries in both forms", () => {
-    const { module } = app("x {{text}}\n", `${HEADER}uses:\n  - lib/kw.rllm\n  - name: s\n    path: s.rllm\n    inputs: { text: text }\n`);
+    const { module } = app(
+      "x {{text}}\n",
+      `${HEADER}uses:\n  - lib/kw.rllm\n  - name: s\n    path: s.rllm\n    inputs: { text: text }\n`,
+    );
     expect(module.header.uses.map((u) => [u.name, u.path, u.inputs])).toEqual([
       ["kw", "lib/kw.rllm", {}],
       ["s", "s.rllm", { text: "text" }],
@@ -96,9 +126,19 @@ describe(".rllm body", () => {
     );
     expect(diagnostics).toEqual([]);
     expect(module.prompt.source).toBe("Summarise {{text}}.\n\n");
-    expect(module.recovery?.source).toBe("Fix {{#each @errors}}{{this.pointer}}{{/each}} in {{json @response}}\n");
+    expect(module.recovery?.source).toBe(
+      "Fix {{#each @errors}}{{this.pointer}}{{/each}} in {{json @response}}\n",
+    );
     expect(module.recovery?.variables).toEqual([]);
-    expect(module.codeBlocks.map((b) => [b.phase, b.language, b.name, b.inputs.map((i) => i.name), b.outputs.map((o) => o.name)])).toEqual([
+    expect(
+      module.codeBlocks.map((b) => [
+        b.phase,
+        b.language,
+        b.name,
+        b.inputs.map((i) => i.name),
+        b.outputs.map((o) => o.name),
+      ]),
+    ).toEqual([
       ["pre", "js", "clean", ["text"], ["text", "length"]],
       ["post", "python", "post", ["answer"], ["answer"]],
     ]);
@@ -109,11 +149,23 @@ describe(".rllm body", () => {
   it.each([
     ["an unknown section", "p\n:::recovry\nx\n:::\n", "RLM2005", "recovry", "did you mean 'recovery'?"],
     ["an unclosed section", "p\n:::recovery\nx\n", "RLM2006", ":::recovery", undefined],
-    ["two recovery sections", "p\n:::recovery\na\n:::\n:::recovery\nb\n:::\n", "RLM2007", ":::recovery", undefined],
+    [
+      "two recovery sections",
+      "p\n:::recovery\na\n:::\n:::recovery\nb\n:::\n",
+      "RLM2007",
+      ":::recovery",
+      undefined,
+    ],
     ["text between sections", "p\n:::recovery\na\n:::\nstray text\n", "RLM2008", "stray text", undefined],
     ["a code block without language", "p\n:::pre name=x\ncode\n:::\n", "RLM2010", "name=x", undefined],
     ["an unsupported language", "p\n:::pre ruby\ncode\n:::\n", "RLM2010", "ruby", undefined],
-    ["a misspelt attribute", "p\n:::pre js ouputs=a\ncode\n:::\n", "RLM2009", "ouputs", "did you mean 'outputs'?"],
+    [
+      "a misspelt attribute",
+      "p\n:::pre js ouputs=a\ncode\n:::\n",
+      "RLM2009",
+      "ouputs",
+      "did you mean 'outputs'?",
+    ],
     ["a bad variable name", "p\n:::pre js inputs=a,1b\ncode\n:::\n", "RLM2009", "1b", undefined],
     ["a stray closing line", "p\n:::\n", "RLM2015", ":::", undefined],
     ["an empty prompt", "\n\n:::recovery\nx\n:::\n", "RLM2003", "\n", undefined],
@@ -140,8 +192,16 @@ describe(".rllm templates", () => {
   it.each([
     ["a plain variable", "{{text}}", [["text"]]],
     ["a nested path", "{{user.name.first}}", [["user", "name", "first"]]],
-    ["each over a list", "{{#each items}}{{title}} {{this.id}} {{@index}}{{/each}}", [["items"], ["items", "[]", "title"], ["items", "[]", "id"]]],
-    ["each with block params", "{{#each items as |it i|}}{{it.title}}{{i}}{{/each}}", [["items"], ["items", "[]", "title"]]],
+    [
+      "each over a list",
+      "{{#each items}}{{title}} {{this.id}} {{@index}}{{/each}}",
+      [["items"], ["items", "[]", "title"], ["items", "[]", "id"]],
+    ],
+    [
+      "each with block params",
+      "{{#each items as |it i|}}{{it.title}}{{i}}{{/each}}",
+      [["items"], ["items", "[]", "title"]],
+    ],
     ["a parent path", "{{#each items}}{{../text}}{{/each}}", [["items"], ["text"]]],
     ["with", "{{#with user}}{{name}}{{/with}}", [["user"], ["user", "name"]]],
     ["if/else", "{{#if a}}{{b}}{{else}}{{c}}{{/if}}", [["a"], ["b"], ["c"]]],
@@ -159,8 +219,18 @@ describe(".rllm templates", () => {
   });
 
   it.each([
-    ["an unclosed block", "{{#if a}}x", "RLM2004", "a block is never closed; expected '{{/…}}' before the end"],
-    ["a mismatched close", "{{#if a}}x{{/each}}", "RLM2004", "'{{/each}}' closes a block opened as '{{#if}}'"],
+    [
+      "an unclosed block",
+      "{{#if a}}x",
+      "RLM2004",
+      "a block is never closed; expected '{{/…}}' before the end",
+    ],
+    [
+      "a mismatched close",
+      "{{#if a}}x{{/each}}",
+      "RLM2004",
+      "'{{/each}}' closes a block opened as '{{#if}}'",
+    ],
     ["an unclosed mustache", "{{text", "RLM2004", "invalid Handlebars template"],
     ["a partial", "{{> header}}", "RLM2012", "partials ({{> name}}) are not supported"],
     ["an unknown helper", "{{upper text}}", "RLM2013", "unknown template helper 'upper'"],

@@ -64,7 +64,7 @@ describe("task frontend", () => {
 
   it.each([
     ["a path that leaves the root", "prompt: p\noutputs: [../etc/passwd]\n", ["TSK4003"]],
-    ["a duplicate output", "prompt: p\noutputs: [a, a]\n", ["SCH1105", "TSK4005"]],
+    ["a duplicate output", "prompt: p\noutputs: [a, a]\n", ["TSK4005"]],
     ["missing outputs", "prompt: p\n", ["SCH1101"]],
     ["an unknown key", "prompt: p\noutputs: [a]\ncontxt: [b]\n", ["SCH1102"]],
     ["an empty prompt", "prompt: ''\noutputs: [a]\n", ["SCH1105"]],
@@ -80,7 +80,9 @@ describe("task frontend", () => {
   });
 
   it("should report a second task block and use the first", () => {
-    const { module, codes } = task("```yaml\nprompt: one\noutputs: [a]\n```\n\n```yaml\nprompt: two\noutputs: [b]\n```\n");
+    const { module, codes } = task(
+      "```yaml\nprompt: one\noutputs: [a]\n```\n\n```yaml\nprompt: two\noutputs: [b]\n```\n",
+    );
     expect(codes).toEqual(["TSK4002"]);
     expect(module?.prompt?.text).toBe("one");
   });

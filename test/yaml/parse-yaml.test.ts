@@ -10,7 +10,10 @@ describe("parseYaml", () => {
     expect(document?.value).toEqual({ name: "x", llm: { model: "m" }, list: ["a", "b"] });
     const at = (p: string) => {
       const loc = document!.locations[p]!;
-      return [text.slice(loc.value.start - 10, loc.value.end - 10), loc.key && text.slice(loc.key.start - 10, loc.key.end - 10)];
+      return [
+        text.slice(loc.value.start - 10, loc.value.end - 10),
+        loc.key && text.slice(loc.key.start - 10, loc.key.end - 10),
+      ];
     };
     expect(at("/name")).toEqual(["x", "name"]);
     expect(at("/llm/model")).toEqual(["m", "model"]);

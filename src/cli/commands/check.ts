@@ -2,8 +2,9 @@
  * `check <paths…>`: parse every source and validate its frontmatter or task block. Diagnostics
  * go to stderr (or, with --json, one JSON document to stdout). Exit 0 clean, 1 errors, 2 usage.
  */
-import { makeDiagnostic } from "../../ir/diagnostic.js";
+
 import type { Diagnostic } from "../../ir/diagnostic.js";
+import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import { sourceLookup } from "../../ir/print-diagnostics.js";
 import type { SourceFile } from "../../ir/source-file.js";

@@ -11,13 +11,20 @@ import { jsonDiagnostics, printDiagnosticsText } from "../report.js";
 
 export default function inspect(program: string, args: readonly string[]): Promise<number> {
   return withUsage(program, "inspect", async () => {
-    const { values, positionals } = parseOptions(args, { json: { type: "boolean" }, kind: { type: "string" } });
+    const { values, positionals } = parseOptions(args, {
+      json: { type: "boolean" },
+      kind: { type: "string" },
+    });
     const kind = parseKind(values.kind);
     if (positionals.length !== 1) throw new UsageError("expected exactly one file");
     const loaded = loadSource(positionals[0]!, kind);
     const lookup = sourceLookup(loaded.source === undefined ? [] : [loaded.source]);
     if (values.json === true) {
-      const out = { kind: loaded.kind ?? null, module: loaded.module ?? null, diagnostics: jsonDiagnostics(loaded.diagnostics, lookup) };
+      const out = {
+        kind: loaded.kind ?? null,
+        module: loaded.module ?? null,
+        diagnostics: jsonDiagnostics(loaded.diagnostics, lookup),
+      };
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {
       if (loaded.module !== undefined) process.stdout.write(`${JSON.stringify(loaded.module, null, 2)}\n`);

@@ -47,7 +47,10 @@ export function parseBody(file: string, text: string, bodyStart: number): Parsed
 
   let index = 0;
   while (index < lines.length && !isOpen(lines[index]!.text) && !isClose(lines[index]!.text)) index++;
-  const prompt: TextRange = { start: bodyStart, end: index < lines.length ? lines[index]!.start : text.length };
+  const prompt: TextRange = {
+    start: bodyStart,
+    end: index < lines.length ? lines[index]!.start : text.length,
+  };
 
   let recovery: TextRange | undefined;
   const codeBlocks: CodeBlock[] = [];
@@ -67,7 +70,9 @@ export function parseBody(file: string, text: string, bodyStart: number): Parsed
     if (!isOpen(line.text)) {
       let end = index;
       while (end + 1 < lines.length && !isOpen(lines[end + 1]!.text) && !isClose(lines[end + 1]!.text)) end++;
-      diagnostics.push(makeDiagnostic(Diagnostics.RllmTextOutsideSection, at(line.start, lines[end]!.end), {}));
+      diagnostics.push(
+        makeDiagnostic(Diagnostics.RllmTextOutsideSection, at(line.start, lines[end]!.end), {}),
+      );
       index = end + 1;
       continue;
     }
@@ -81,7 +86,9 @@ export function parseBody(file: string, text: string, bodyStart: number): Parsed
     const sectionEnd = close < lines.length ? lines[close]!.end : text.length;
     if (close >= lines.length) {
       diagnostics.push(
-        makeDiagnostic(Diagnostics.RllmUnclosedSection, at(line.start, line.end), { name: header.name || "" }),
+        makeDiagnostic(Diagnostics.RllmUnclosedSection, at(line.start, line.end), {
+          name: header.name || "",
+        }),
       );
     }
     if (header.name === "recovery") {
@@ -109,7 +116,9 @@ export function parseBody(file: string, text: string, bodyStart: number): Parsed
         names.set(name, block.nameSpan ?? at(line.start, line.end));
         const code = text.slice(contentStart, contentEnd);
         if (code.trim() === "") {
-          diagnostics.push(makeDiagnostic(Diagnostics.RllmEmptyCodeBlock, at(line.start, line.end), { name }));
+          diagnostics.push(
+            makeDiagnostic(Diagnostics.RllmEmptyCodeBlock, at(line.start, line.end), { name }),
+          );
         }
         codeBlocks.push({
           kind: "code-block",
@@ -163,7 +172,12 @@ function parseOpenLine(line: Line, at: (s: number, e: number) => Span): OpenLine
   if (sectionName === undefined) {
     const hint = didYouMean(first.text, SECTION_NAMES);
     diagnostics.push(
-      makeDiagnostic(Diagnostics.RllmUnknownSection, at(first.start, first.end), { name: first.text }, hint ? { hint } : {}),
+      makeDiagnostic(
+        Diagnostics.RllmUnknownSection,
+        at(first.start, first.end),
+        { name: first.text },
+        hint ? { hint } : {},
+      ),
     );
     return { name: "", diagnostics };
   }
@@ -241,7 +255,12 @@ function parseOpenLine(line: Line, at: (s: number, e: number) => Span): OpenLine
 }
 
 /** A comma-separated identifier list, e.g. `text,max_words`. */
-function identifiers(value: string, start: number, at: (s: number, e: number) => Span, diagnostics: Diagnostic[]): Identifier[] {
+function identifiers(
+  value: string,
+  start: number,
+  at: (s: number, e: number) => Span,
+  diagnostics: Diagnostic[],
+): Identifier[] {
   const out: Identifier[] = [];
   let offset = start;
   for (const part of value.split(",")) {

@@ -3,12 +3,13 @@
  * rllm-frontmatter.schema.json), then the body: the prompt template, an optional recovery
  * template and pre/post code blocks. Never throws; problems are diagnostics.
  */
+
+import frontmatterSchema from "../../../grammar/schemas/rllm-frontmatter.schema.json" with { type: "json" };
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import type { RllmModule, Template, YamlDocument } from "../../ir/nodes.js";
 import type { SourceFile } from "../../ir/source-file.js";
-import frontmatterSchema from "../../../grammar/schemas/rllm-frontmatter.schema.json" with { type: "json" };
 import { parseYaml } from "../yaml/parse-yaml.js";
 import { validateDocument } from "../yaml/validate-document.js";
 import { parseBody } from "./parse-body.js";
@@ -37,15 +38,29 @@ export function parseRllm(source: SourceFile): RllmParseResult {
     diagnostics.push(...yaml.diagnostics);
     frontmatter = yaml.document;
     if (frontmatter !== undefined) {
-      if (typeof frontmatter.value !== "object" || frontmatter.value === null || Array.isArray(frontmatter.value)) {
+      if (
+        typeof frontmatter.value !== "object" ||
+        frontmatter.value === null ||
+        Array.isArray(frontmatter.value)
+      ) {
         diagnostics.push(
-          makeDiagnostic(Diagnostics.YamlNotMapping, { file, start: 0, end: 3 }, {
-            what: "the frontmatter",
-            found: frontmatter.value === null ? "nothing" : Array.isArray(frontmatter.value) ? "a list" : "a scalar",
-          }),
+          makeDiagnostic(
+            Diagnostics.YamlNotMapping,
+            { file, start: 0, end: 3 },
+            {
+              what: "the frontmatter",
+              found:
+                frontmatter.value === null
+                  ? "nothing"
+                  : Array.isArray(frontmatter.value)
+                    ? "a list"
+                    : "a scalar",
+            },
+          ),
         );
       } else {
-        diagnostics.push(...validateDocument(frontmatter, frontmatterSchema, "the frontmatter"));
+        const opening = { file, start: 0, end: 3 };
+        diagnostics.push(...validateDocument(frontmatter, frontmatterSchema, "the frontmatter", opening));
       }
     }
   } else if (split.diagnostics.some((d) => d.code === Diagnostics.RllmUnclosedFrontmatter.code)) {
@@ -59,7 +74,9 @@ export function parseRllm(source: SourceFile): RllmParseResult {
   diagnostics.push(...prompt.diagnostics);
   if (prompt.template.source.trim() === "" && split.split !== undefined) {
     const at = Math.min(bodyStart, text.length);
-    diagnostics.push(makeDiagnostic(Diagnostics.RllmEmptyPrompt, { file, start: Math.max(0, at - 1), end: at }, {}));
+    diagnostics.push(
+      makeDiagnostic(Diagnostics.RllmEmptyPrompt, { file, start: Math.max(0, at - 1), end: at }, {}),
+    );
   }
   let recovery: Template | undefined;
   if (body.recovery !== undefined) {

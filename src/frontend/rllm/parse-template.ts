@@ -118,7 +118,7 @@ class Converter {
   private mustache(node: hbs.AST.MustacheStatement, scope: Scope): TemplateNode | undefined {
     const span = this.span(node);
     if (node.path.type !== "PathExpression") {
-      this.unsupported(span, "literal mustaches such as {{\"text\"}}");
+      this.unsupported(span, 'literal mustaches such as {{"text"}}');
       return undefined;
     }
     const path = this.path(node.path as hbs.AST.PathExpression);
@@ -148,14 +148,19 @@ class Converter {
     const hash = this.hash(node.hash, scope);
     const blockParams = node.program?.blockParams ?? [];
     if (!(BLOCK_HELPERS as readonly string[]).includes(helper)) {
-      this.unknownHelper(helperPath, [...BLOCK_HELPERS], "use {{#each list}} to repeat or {{#if value}} to test");
+      this.unknownHelper(
+        helperPath,
+        [...BLOCK_HELPERS],
+        "use {{#each list}} to repeat or {{#if value}} to test",
+      );
     }
     let inner: Scope = scope;
     const subject = params[0];
     const subjectPath = subject?.kind === "tpl-path" ? this.resolve(subject, scope) : undefined;
     const scoped = subject?.kind === "tpl-path" && (helper === "each" || helper === "with");
     if (scoped) {
-      const item = subjectPath === undefined ? null : helper === "each" ? [...subjectPath, "[]"] : subjectPath;
+      const item =
+        subjectPath === undefined ? null : helper === "each" ? [...subjectPath, "[]"] : subjectPath;
       inner = withParams({ context: item, blockParams: new Map(), parent: scope }, blockParams, [item, null]);
     }
     return {
@@ -166,7 +171,8 @@ class Converter {
       hash,
       blockParams: [...blockParams],
       program: node.program === undefined ? [] : this.statements(node.program.body, inner),
-      inverse: node.inverse === undefined || node.inverse === null ? [] : this.statements(node.inverse.body, scope),
+      inverse:
+        node.inverse === undefined || node.inverse === null ? [] : this.statements(node.inverse.body, scope),
     };
   }
 
@@ -185,7 +191,8 @@ class Converter {
       case "SubExpression": {
         const sub = node as hbs.AST.SubExpression;
         const path = this.path(sub.path as hbs.AST.PathExpression);
-        if (!(INLINE_HELPERS as readonly string[]).includes(path.original)) this.unknownHelper(path, [...INLINE_HELPERS]);
+        if (!(INLINE_HELPERS as readonly string[]).includes(path.original))
+          this.unknownHelper(path, [...INLINE_HELPERS]);
         return {
           kind: "tpl-subexpression",
           span,
@@ -244,7 +251,12 @@ class Converter {
         return;
       }
       if (name === "root" && path.parts.length > 1) {
-        this.variables.push({ kind: "tpl-variable", span: path.span, original: path.original, path: path.parts.slice(1) });
+        this.variables.push({
+          kind: "tpl-variable",
+          span: path.span,
+          original: path.original,
+          path: path.parts.slice(1),
+        });
       }
       return;
     }
@@ -272,7 +284,9 @@ class Converter {
 
   private unknownHelper(path: TemplatePath, known: readonly string[], fallback?: string): void {
     const hint = didYouMean(path.original, known) ?? fallback ?? `known helpers: ${known.join(", ")}`;
-    this.diagnostics.push(makeDiagnostic(Diagnostics.RllmUnknownHelper, path.span, { name: path.original }, { hint }));
+    this.diagnostics.push(
+      makeDiagnostic(Diagnostics.RllmUnknownHelper, path.span, { name: path.original }, { hint }),
+    );
   }
 
   private unsupported(span: Span, feature: string): void {
@@ -291,10 +305,14 @@ class Converter {
   }
 }
 
-function withParams(scope: Scope, names: readonly string[], values: readonly (readonly string[] | null)[]): Scope {
+function withParams(
+  scope: Scope,
+  names: readonly string[],
+  values: readonly (readonly string[] | null)[],
+): Scope {
   if (names.length === 0) return scope;
   const params = new Map<string, readonly string[] | null>();
-  names.forEach((name, i) => params.set(name, values[i] ?? null));
+  for (const [i, name] of names.entries()) params.set(name, values[i] ?? null);
   return { ...scope, blockParams: params };
 }
 
@@ -307,7 +325,7 @@ const TOKEN_NAMES: Readonly<Record<string, string>> = {
   OPEN_INVERSE_CHAIN: "'{{else …}}'",
   INVERSE: "'{{else}}'",
   ID: "a name",
-  INVALID: "an invalid character",
+  INVALID: "an unexpected character",
   OPEN_SEXPR: "'('",
   CLOSE_SEXPR: "')'",
   STRING: "a string",
@@ -323,8 +341,11 @@ const TOKEN_NAMES: Readonly<Record<string, string>> = {
 /** Turns a Handlebars parse error into a diagnostic at the position the parser stopped. */
 function syntaxError(error: unknown, file: string, source: string, base: number): Diagnostic {
   const message = error instanceof Error ? error.message : String(error);
-  const lexer = (Handlebars as unknown as { Parser: { lexer?: { yylloc?: { first_line: number; first_column: number; last_column: number } } } })
-    .Parser.lexer;
+  const lexer = (
+    Handlebars as unknown as {
+      Parser: { lexer?: { yylloc?: { first_line: number; first_column: number; last_column: number } } };
+    }
+  ).Parser.lexer;
   const err = error as { lineNumber?: number; column?: number };
   const starts = computeLineStarts(source);
   let start: number;
@@ -342,9 +363,13 @@ function syntaxError(error: unknown, file: string, source: string, base: number)
   }
   start = Math.min(start, source.length);
   end = Math.min(Math.max(end, start), source.length);
-  return makeDiagnostic(Diagnostics.RllmTemplateSyntax, { file, start: base + start, end: base + end }, {
-    detail: describeParseError(message),
-  });
+  return makeDiagnostic(
+    Diagnostics.RllmTemplateSyntax,
+    { file, start: base + start, end: base + end },
+    {
+      detail: describeParseError(message),
+    },
+  );
 }
 
 function describeParseError(message: string): string {
@@ -356,8 +381,12 @@ function describeParseError(message: string): string {
   }
   const expected = [...expecting[1]!.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]!);
   const got = expecting[2]!;
-  if (got === "EOF" && expected.includes("OPEN_ENDBLOCK")) return "a block is never closed; expected '{{/…}}' before the end";
+  if (got === "EOF" && expected.includes("OPEN_ENDBLOCK"))
+    return "a block is never closed; expected '{{/…}}' before the end";
+  // When the mustache could simply be closed, say that rather than list every token.
+  if (expected.includes("CLOSE") && (got === "INVALID" || got === "EOF" || got === "CLOSE_UNESCAPED")) {
+    return `expected '}}' to close the '{{', found ${TOKEN_NAMES[got] ?? got.toLowerCase()}`;
+  }
   const names = [...new Set(expected.map((t) => TOKEN_NAMES[t] ?? t.toLowerCase()))].slice(0, 4);
   return `expected ${names.join(" or ")}, found ${TOKEN_NAMES[got] ?? got.toLowerCase()}`;
 }
-

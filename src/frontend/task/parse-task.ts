@@ -3,6 +3,8 @@
  * with source positions, validates it against grammar/schemas/task-block.schema.json, and reads
  * `prompt` (with its {PLACEHOLDER}s), `context`, `outputs` and `guarantees` with spans.
  */
+
+import taskSchema from "../../../grammar/schemas/task-block.schema.json" with { type: "json" };
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
@@ -17,7 +19,6 @@ import type {
 } from "../../ir/nodes.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
-import taskSchema from "../../../grammar/schemas/task-block.schema.json" with { type: "json" };
 import { locate, parseYaml } from "../yaml/parse-yaml.js";
 import { validateDocument } from "../yaml/validate-document.js";
 import { findTaskBlock } from "./find-task-block.js";
@@ -39,7 +40,9 @@ export function parseTask(source: SourceFile): TaskParseResult {
     return { module: undefined, diagnostics };
   }
   for (const other of location.others) {
-    diagnostics.push(makeDiagnostic(Diagnostics.TaskMultipleBlocks, { file, start: other.start, end: other.end }, {}));
+    diagnostics.push(
+      makeDiagnostic(Diagnostics.TaskMultipleBlocks, { file, start: other.start, end: other.end }, {}),
+    );
   }
   const yaml = parseYaml(file, text.slice(location.yamlStart, location.yamlEnd), location.yamlStart);
   diagnostics.push(...yaml.diagnostics);
@@ -48,11 +51,14 @@ export function parseTask(source: SourceFile): TaskParseResult {
   const value = block.value;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     diagnostics.push(
-      makeDiagnostic(Diagnostics.YamlNotMapping, block.span, { what: "the task block", found: Array.isArray(value) ? "a list" : "a scalar" }),
+      makeDiagnostic(Diagnostics.YamlNotMapping, block.span, {
+        what: "the task block",
+        found: Array.isArray(value) ? "a list" : "a scalar",
+      }),
     );
     return { module: undefined, diagnostics };
   }
-  diagnostics.push(...validateDocument(block, taskSchema, "the task block"));
+  diagnostics.push(...validateDocument(block, taskSchema, "the task block", { file, ...location.opening }));
 
   const fields = value as Readonly<Record<string, JsonValue>>;
   const prompt = readPrompt(block, fields.prompt, text, diagnostics);
@@ -79,7 +85,12 @@ export function parseTask(source: SourceFile): TaskParseResult {
   };
 }
 
-function readPrompt(block: YamlDocument, value: JsonValue | undefined, text: string, diagnostics: Diagnostic[]): TaskPrompt | undefined {
+function readPrompt(
+  block: YamlDocument,
+  value: JsonValue | undefined,
+  text: string,
+  diagnostics: Diagnostic[],
+): TaskPrompt | undefined {
   if (typeof value !== "string") return undefined;
   const span = locate(block, "/prompt").value;
   return { kind: "task-prompt", span, text: value, placeholders: scanPlaceholders(text, span, diagnostics) };
@@ -104,16 +115,30 @@ function readPaths(
     // The path sits at the start of the scalar, after any opening quote.
     const quote = raw.startsWith('"') || raw.startsWith("'") ? 1 : 0;
     const pathStart = span.start + quote + leading;
-    const pathSpan: Span = { file: span.file, start: pathStart, end: Math.min(span.end, pathStart + path.length) };
+    const pathSpan: Span = {
+      file: span.file,
+      start: pathStart,
+      end: Math.min(span.end, pathStart + path.length),
+    };
     if (path.split(/[\\/]/).includes("..")) {
-      diagnostics.push(makeDiagnostic(Diagnostics.TaskUnsafePath, pathSpan, { path, reason: "leaves its root through '..'" }));
+      diagnostics.push(
+        makeDiagnostic(Diagnostics.TaskUnsafePath, pathSpan, {
+          path,
+          reason: "leaves its root through '..'",
+        }),
+      );
     }
     const previous = seen.get(path);
     if (previous !== undefined) {
       diagnostics.push(
-        makeDiagnostic(Diagnostics.TaskDuplicatePath, pathSpan, { path }, {
-          related: [{ message: "first listed here", span: previous }],
-        }),
+        makeDiagnostic(
+          Diagnostics.TaskDuplicatePath,
+          pathSpan,
+          { path },
+          {
+            related: [{ message: "first listed here", span: previous }],
+          },
+        ),
       );
     } else {
       seen.set(path, pathSpan);
@@ -139,12 +164,21 @@ function scanPlaceholders(text: string, span: Span, diagnostics: Diagnostic[]): 
   const out: Placeholder[] = [];
   for (const m of raw.matchAll(PLACEHOLDER)) {
     const start = span.start + m.index;
-    out.push({ kind: "placeholder", span: { file: span.file, start, end: start + m[0].length }, syntax: "brace", name: m[1]! });
+    out.push({
+      kind: "placeholder",
+      span: { file: span.file, start, end: start + m[0].length },
+      syntax: "brace",
+      name: m[1]!,
+    });
   }
   for (const m of raw.matchAll(UNCLOSED)) {
     const start = span.start + m.index;
     diagnostics.push(
-      makeDiagnostic(Diagnostics.TaskMalformedPlaceholder, { file: span.file, start, end: start + m[0].length }, { text: m[0] }),
+      makeDiagnostic(
+        Diagnostics.TaskMalformedPlaceholder,
+        { file: span.file, start, end: start + m[0].length },
+        { text: m[0] },
+      ),
     );
   }
   return out;
@@ -152,5 +186,7 @@ function scanPlaceholders(text: string, span: Span, diagnostics: Diagnostic[]): 
 
 function stringItems(value: JsonValue | undefined): { value: string; index: number }[] {
   if (!Array.isArray(value)) return [];
-  return (value as readonly JsonValue[]).flatMap((v, index) => (typeof v === "string" ? [{ value: v, index }] : []));
+  return (value as readonly JsonValue[]).flatMap((v, index) =>
+    typeof v === "string" ? [{ value: v, index }] : [],
+  );
 }

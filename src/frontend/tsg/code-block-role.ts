@@ -7,8 +7,8 @@
  * - an unlabelled block is `shell` when some line has a shell prompt (`$ `, `user@host:~$ `,
  *   a root `# ` before a command, …; REPL prompts such as `db=#` do not count), or when its
  *   first significant line — skipping blank lines, `#` lines and bare `NAME=value`
- *   assignments — looks like a command (`looksLikeCommand` in `known-commands.ts`);
- *   otherwise it is `literal`.
+ *   assignments — looks like a command (`looksLikeCommand` in `known-commands.ts`), or when
+ *   it holds nothing but such assignments (`POOL=<name of pool>`); otherwise it is `literal`.
  */
 import type { CodeBlockRole } from "../../ir/nodes.js";
 import { isAssignmentOnly, looksLikeCommand } from "./known-commands.js";
@@ -53,13 +53,22 @@ export const SESSION_LANGUAGES: ReadonlySet<string> = new Set([
 export const POWERSHELL_LANGUAGES: ReadonlySet<string> = new Set(["powershell", "pwsh", "ps1", "posh"]);
 
 /** The role of a block labelled `lang` (lower-cased, "" for none), given its lines' facts. */
-export function codeBlockRole(lang: string, lines: readonly string[], facts: () => BlockFacts): CodeBlockRole {
+export function codeBlockRole(
+  lang: string,
+  lines: readonly string[],
+  facts: () => BlockFacts,
+): CodeBlockRole {
   if (lang !== "") return SHELL_LANGUAGES.has(lang) ? "shell" : "literal";
   if (facts().shellPrompted) return "shell";
+  let assignments = false;
   for (const line of lines) {
     const trimmed = line.trim();
-    if (trimmed === "" || trimmed.startsWith("#") || isAssignmentOnly(trimmed)) continue;
+    if (trimmed === "" || trimmed.startsWith("#")) continue;
+    if (isAssignmentOnly(trimmed)) {
+      assignments = true;
+      continue;
+    }
     return looksLikeCommand(trimmed) ? "shell" : "literal";
   }
-  return "literal";
+  return assignments ? "shell" : "literal";
 }

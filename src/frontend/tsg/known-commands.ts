@@ -27,7 +27,7 @@ export const KNOWN_COMMANDS: ReadonlySet<string> = new Set(
     `promtool amtool etcdctl etcdutl thanos mtail`,
     // GitLab and its services
     `gitlab-rake gitlab-ctl gitlab-rails gitlab-psql gitlab-redis-cli gitlab-patronictl gitlab-runner
-     gitlab-backup gitlab-pgrepack gitaly praefect glsh sft tsh tctl sshuttle pgb-console`,
+     gitlab-backup gitlab-pgrepack gitaly praefect jeprof glsh sft tsh tctl sshuttle pgb-console`,
     // Databases
     `psql pg_dump pg_dumpall pg_restore pg_basebackup pg_repack pg_ctl pg_ctlcluster pg_controldata
      pgbench patronictl redis-cli mysql mysqldump mongo mongosh sqlite3 wal-g wal-e envdir cqlsh`,
@@ -69,9 +69,13 @@ const STOPWORDS: ReadonlySet<string> = new Set(
    first again here there only also just until`.split(/\s+/),
 );
 
+/** PowerShell's Verb-Noun cmdlets (`Get-Content`, `Restart-Service`). */
+const POWERSHELL_CMDLET =
+  /^(?:Get|Set|New|Remove|Start|Stop|Restart|Invoke|Test|Add|Import|Export|Select|Where|Write|Out|Enter)-[A-Z]\w+/;
+
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
-/** Splits at spaces and tabs; enough for the first few words of a line. */
+/** Splits at spaces and tabs outside quotes and `<…>`; enough for the first few words of a line. */
 function words(text: string, max: number): string[] {
   const out: string[] = [];
   let i = 0;
@@ -80,7 +84,18 @@ function words(text: string, max: number): string[] {
     while (i < n && (text[i] === " " || text[i] === "\t")) i++;
     if (i >= n) break;
     const start = i;
-    while (i < n && text[i] !== " " && text[i] !== "\t") i++;
+    let close = "";
+    while (i < n && (close !== "" || (text[i] !== " " && text[i] !== "\t"))) {
+      const c = text[i]!;
+      if (close !== "") {
+        if (c === close) close = "";
+      } else if (c === "'" || c === '"') {
+        close = c;
+      } else if (c === "<" && /[A-Za-z_]/.test(text[i + 1] ?? "")) {
+        close = ">";
+      }
+      i++;
+    }
     out.push(text.slice(start, i));
   }
   return out;
@@ -101,12 +116,13 @@ function isPathWord(word: string): boolean {
  * after any `NAME=value` prefixes, the first word is a known command, or a path to an executable
  * (`./bin/x`, `~/x`, a path through `bin/`, a script, or a known command's path), or a lowercase
  * word followed by a flag (`tool -x`), or a compound command in its usual shape. A known command
- * followed by an English stopword (`kill the process`) is prose, and so is text ending in `:`.
+ * followed by an English stopword (`kill the process`) is prose, and so is text ending in `:` without
+ * flags (`# docker runtime:`). PowerShell cmdlets (`Get-Content x`) are commands too.
  */
 export function looksLikeCommand(text: string): boolean {
   const trimmed = text.trim();
-  if (trimmed === "" || trimmed.endsWith(":")) return false;
-  if (COMPOUND.test(trimmed)) return true;
+  if (trimmed === "" || (trimmed.endsWith(":") && !/\s--?\w/.test(trimmed))) return false;
+  if (COMPOUND.test(trimmed) || POWERSHELL_CMDLET.test(trimmed)) return true;
   const ws = words(trimmed, 12);
   let k = 0;
   while (k < ws.length && ASSIGNMENT.test(ws[k]!)) k++;
@@ -119,7 +135,7 @@ export function looksLikeCommand(text: string): boolean {
     if (KNOWN_COMMANDS.has(baseName(first))) return true;
     if (/^(?:\.\.?\/|~\/)/.test(first) || /\/s?bin\//.test(first) || /^s?bin\//.test(first)) return true;
     if (/\.(?:sh|py|rb|pl)$/.test(first)) return true;
-    return second !== undefined && second.startsWith("-");
+    return second?.startsWith("-") === true;
   }
   return /^[a-z][a-z0-9_.-]*$/.test(first) && second !== undefined && /^--?[A-Za-z]/.test(second);
 }
@@ -128,7 +144,9 @@ export function looksLikeCommand(text: string): boolean {
  * The command word of `text` — the first word after any `NAME=value` prefixes — and whether
  * an argument follows it. Used for inline code (`kubectl get pods` is a command, `kubectl` is not).
  */
-export function commandWord(text: string): { readonly word: string; readonly hasArguments: boolean } | undefined {
+export function commandWord(
+  text: string,
+): { readonly word: string; readonly hasArguments: boolean } | undefined {
   const ws = words(text.trim(), 64);
   let k = 0;
   while (k < ws.length && ASSIGNMENT.test(ws[k]!)) k++;

@@ -9,6 +9,9 @@
  * prompt, `$ sudo su -` then `# cd /var/log` is one too, but in a script such as
  * `# docker runtime` + `docker ps`, or `# kill -9 1234` + `kill -9 5678`, the `#` lines are
  * comments (a commented-out command is a comment).
+ *
+ * A `> ` line that reads as `curl -v`'s request trace (`> GET / HTTP/1.1`, `> Host: x`) is not
+ * a prompt.
  */
 import { looksLikeCommand } from "./known-commands.js";
 import { matchPrompt, type PromptMatch } from "./prompts.js";
@@ -29,6 +32,9 @@ export interface BlockFacts {
   readonly shellPrompted: boolean;
 }
 
+/** `curl -v` request lines (`> GET / HTTP/1.1`, `> Host: x`): output, not a `>` prompt. */
+const HTTP_TRACE = /^(?:[A-Z]+ \S+ HTTP\/[\d.]+|[A-Za-z][\w-]*: .*)\s*$/;
+
 const BLANK: LineFact = { blank: true, prompt: undefined, comment: false };
 const COMMENT: LineFact = { blank: false, prompt: undefined, comment: true };
 const PLAIN: LineFact = { blank: false, prompt: undefined, comment: false };
@@ -46,6 +52,8 @@ export function analyseLines(lines: readonly string[]): BlockFacts {
     const prompt = matchPrompt(line);
     if (prompt === undefined) {
       facts[i] = /^[ \t]*#/.test(line) ? COMMENT : PLAIN;
+    } else if (prompt.kind === "gt" && HTTP_TRACE.test(line.slice(prompt.textStart))) {
+      facts[i] = PLAIN;
     } else if (prompt.kind === "root") {
       facts[i] = COMMENT;
       if (looksLikeCommand(line.slice(prompt.textStart))) roots.push(i);
@@ -78,7 +86,7 @@ function hasUnpromptedCommand(lines: readonly string[], facts: readonly LineFact
   return false;
 }
 
-export function isBlank(line: string): boolean {
+function isBlank(line: string): boolean {
   for (let i = 0; i < line.length; i++) {
     const c = line.charCodeAt(i);
     if (c !== 32 && c !== 9 && c !== 13) return false;

@@ -4,11 +4,12 @@
  * (`shell-lines.ts`), which sees the whole block.
  *
  * Kinds:
- * - `shell`: `$ `, `% `, `user@host:~$ `, `host:/path# `, `[root@host ~]# `, `(venv) user@host$ `,
- *   `sh-4.2$ `, `bash-4.4# `, `worker$ `, `PS> `, `PS C:\x> `: the line is a shell command.
+ * - `shell`: `$ `, `% `, `$> `, `user@host:~$ `, `host:/path# `, `:~$ `, `[root@host ~]# `,
+ *   `(venv) user@host$ `, `sh-4.2$ `, `bash-4.4# `, `worker$ `, `workstation $ `, `db-01 # `,
+ *   `~ `, `➜  dir `, `PS> `, `PS C:\x> `: the line is a shell command.
  * - `root`: `# ` followed by text: a root prompt when that text looks like a command, else a comment.
  * - `repl`: `db=# `, `db=> ` (psql), `10.0.0.1:6379> ` (redis-cli), `irb(main):001:0> `, `irb> `,
- *   `[1] pry(main)> `, `gpg> `, `mysql> `, `>>> `, `(gdb) `: a command typed into an interactive
+ *   `[1] pry(main)> `, `gpg> `, `gpg/card> `, `mysql> `, `>>> `, `(gdb) `: a command typed into an interactive
  *   program that an earlier command opened; kept as a command, read as one line.
  * - `gt`: a bare `> `: a REPL prompt or a secondary prompt; read as one line.
  */
@@ -34,6 +35,13 @@ const SHELL_PATTERNS: readonly RegExp[] = [
   /^[ \t]*((?:\([^()\s]{1,40}\) ?)?[\w.-]{1,64}@[\w.-]{1,160}(?::[^\s$#%]{0,200})?[$#%])(?=[ \t]|$)/,
   // host.example.com:~$, host:/var/log#
   /^[ \t]*([\w.-]{1,160}:[~/][^\s$#%]{0,200}[$#])(?=[ \t]|$)/,
+  // :~$ (host left out), and zsh themes: ~ cmd, ➜  dir cmd
+  /^[ \t]*(:[~/][^\s$#%]{0,200}[$#])(?=[ \t]|$)/,
+  /^[ \t]*((?:➜ +[^\s]{1,80}|~))(?=[ \t]+\S)/,
+  // workstation $ cmd, chef-repo % cmd, db-host-01 # cmd (a root prompt needs a host-like name)
+  /^[ \t]*([\w.-]{1,64}[ \t]{1,24}[$%]|\w+[.-][\w.-]{0,62}[ \t]{1,24}#)(?=[ \t])/,
+  // $> cmd
+  /^[ \t]*(\$>)(?=[ \t])/,
   // sh-4.2$, bash-4.4#
   /^[ \t]*((?:ba|z|k)?sh-\d+(?:\.\d+)*[$#])(?=[ \t]|$)/,
   // worker$
@@ -45,15 +53,15 @@ const SHELL_PATTERNS: readonly RegExp[] = [
 ];
 
 const REPL_PATTERNS: readonly RegExp[] = [
-  // psql: db=#, db=>, db-#, and db# in single-line mode
-  /^[ \t]*([A-Za-z_][\w-]{0,63}[=-]?[#>])(?=[ \t]|$)/,
+  // psql: db=#, db=>, db-# (a bare `word#` or `word>` is too often output, such as gpg's `sec#`)
+  /^[ \t]*([A-Za-z_][\w-]{0,63}[=-][#>])(?=[ \t]|$)/,
   // redis-cli: 10.0.0.1:6379>, host:6379[1]>
   /^[ \t]*([\w.-]{1,160}:\d{2,5}(?:\[\d+\])?>)(?=[ \t]|$)/,
   // irb(main):001:0>, pry: [1] pry(main)>
   /^[ \t]*((?:irb|pry)\([^()\n]{0,60}\)(?::\d+){1,2}[>*"'])(?=[ \t]|$)/,
   /^[ \t]*(\[\d+\] pry\([^()\n]{0,60}\)>)(?=[ \t]|$)/,
   // named interactive programs
-  /^[ \t]*((?:irb|gpg|mysql|mariadb|sqlite|ftp|sftp|ssb|sec|card|mongo|cqlsh|ksql|lldb|jshell)>)(?=[ \t]|$)/,
+  /^[ \t]*((?:irb|gpg|gpg\/card|mysql|mariadb|sqlite|ftp|sftp|mongo|cqlsh|ksql|lldb|jshell)>)(?=[ \t]|$)/,
   /^[ \t]*(>>>|\(gdb\)|\(Pdb\))(?=[ \t]|$)/,
 ];
 
@@ -72,14 +80,15 @@ export function matchPrompt(line: string): PromptMatch | undefined {
   if (first < 0) return undefined;
   const c = line[first]!;
   if (c === "#") {
-    const m = /^[ \t]*(#)[ \t]+(?=\S)/.exec(line);
+    // `# cmd` with one space; `#   text` (indented) is a comment's continuation.
+    const m = /^[ \t]*(#) (?=\S)/.exec(line);
     return m === null ? undefined : make("root", line, m);
   }
   if (c === ">") {
     const m = /^[ \t]*(>)[ \t]+(?=\S)/.exec(line);
     return m === null ? undefined : make("gt", line, m);
   }
-  if (!/[$#%>)]/.test(line.slice(first, first + 240))) return undefined;
+  if (!/[$#%>)~➜]/.test(line.slice(first, first + 240))) return undefined;
   for (const pattern of SHELL_PATTERNS) {
     const m = pattern.exec(line);
     if (m !== null) return make("shell", line, m);

@@ -59,9 +59,21 @@ export function parseYaml(file: string, text: string, offset: number): YamlParse
   if (doc === undefined) {
     return { document: emptyDocument(at(0, text.length)), diagnostics };
   }
-  for (const error of doc.errors) diagnostics.push(yamlError(error, text, at));
+  // After the first syntax error the YAML parser's further errors are mostly its own confusion
+  // about the same spot: report the first, and every duplicate key.
+  let syntaxReported = false;
+  for (const error of doc.errors) {
+    const isDuplicate = error.code === "DUPLICATE_KEY";
+    if (!isDuplicate && syntaxReported) continue;
+    syntaxReported ||= !isDuplicate;
+    diagnostics.push(yamlError(error, text, at));
+  }
   for (const warning of doc.warnings) {
-    diagnostics.push(makeDiagnostic(Diagnostics.YamlWarning, at(warning.pos[0], warning.pos[1]), { detail: warning.message }));
+    diagnostics.push(
+      makeDiagnostic(Diagnostics.YamlWarning, at(warning.pos[0], warning.pos[1]), {
+        detail: warning.message,
+      }),
+    );
   }
   if (diagnostics.some((d) => d.severity === "error")) return { document: undefined, diagnostics };
 
@@ -107,7 +119,9 @@ class Builder {
       throw new BuildError(makeDiagnostic(Diagnostics.YamlAliasLimit, aliasSpan ?? this.spanOf(node), {}));
     }
     if (depth > MAX_YAML_DEPTH) {
-      throw new BuildError(makeDiagnostic(Diagnostics.YamlTooDeep, aliasSpan ?? this.spanOf(node), { limit: MAX_YAML_DEPTH }));
+      throw new BuildError(
+        makeDiagnostic(Diagnostics.YamlTooDeep, aliasSpan ?? this.spanOf(node), { limit: MAX_YAML_DEPTH }),
+      );
     }
     const value = aliasSpan ?? this.spanOf(node);
     this.locations.set(pointer, key === undefined ? { value } : { key, value });
@@ -122,7 +136,9 @@ class Builder {
       for (const pair of node.items) {
         const k = pair.key;
         if (!isScalar(k) || (typeof k.value === "object" && k.value !== null)) {
-          throw new BuildError(makeDiagnostic(Diagnostics.YamlNonStringKey, aliasSpan ?? this.spanOf(k ?? node), {}));
+          throw new BuildError(
+            makeDiagnostic(Diagnostics.YamlNonStringKey, aliasSpan ?? this.spanOf(k ?? node), {}),
+          );
         }
         const name = k.value === null ? "" : String(k.value);
         const keySpan = aliasSpan ?? this.spanOf(k);
@@ -144,7 +160,9 @@ class Builder {
     const span = this.spanOf(node);
     const target = node.resolve(this.doc);
     if (target === undefined) {
-      throw new BuildError(makeDiagnostic(Diagnostics.YamlSyntax, span, { detail: `unresolved alias *${node.source}` }));
+      throw new BuildError(
+        makeDiagnostic(Diagnostics.YamlSyntax, span, { detail: `unresolved alias *${node.source}` }),
+      );
     }
     return this.build(target, pointer, depth + 1, span);
   }
@@ -172,6 +190,10 @@ export function escapePointer(segment: string): string {
 function yamlError(error: YAMLError, text: string, at: (s: number, e: number) => Span): Diagnostic {
   const [start, end] = error.pos;
   const span = at(start, Math.max(end, start));
+  if (/call stack/i.test(error.message)) {
+    // The YAML parser recursed out of stack on deep nesting.
+    return makeDiagnostic(Diagnostics.YamlTooDeep, span, { limit: MAX_YAML_DEPTH });
+  }
   if (error.code === "DUPLICATE_KEY") {
     return makeDiagnostic(Diagnostics.YamlDuplicateKey, span, { key: text.slice(start, end).trim() || "?" });
   }
@@ -179,14 +201,16 @@ function yamlError(error: YAMLError, text: string, at: (s: number, e: number) =>
 }
 
 function failure(error: unknown, span: Span): Diagnostic {
-  if (error instanceof RangeError) return makeDiagnostic(Diagnostics.YamlTooDeep, span, { limit: MAX_YAML_DEPTH });
+  if (error instanceof RangeError)
+    return makeDiagnostic(Diagnostics.YamlTooDeep, span, { limit: MAX_YAML_DEPTH });
   const detail = error instanceof Error ? error.message : String(error);
   if (/alias/i.test(detail)) return makeDiagnostic(Diagnostics.YamlAliasLimit, span, {});
   return makeDiagnostic(Diagnostics.YamlSyntax, span, { detail });
 }
 
+/** "Map keys must be unique" → "map keys must be unique"; acronyms ("YAML …") stay. */
 function lowerFirst(s: string): string {
-  return s.length > 0 && /[A-Z][a-z]/.test(s.slice(0, 2)) ? s[0]!.toLowerCase() + s.slice(1) : s;
+  return /^[A-Z](?![A-Z])/.test(s) ? s[0]!.toLowerCase() + s.slice(1) : s;
 }
 
 /** The location of a JSON pointer, or of its nearest ancestor that has one. */

@@ -11,7 +11,7 @@ import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import { didYouMean } from "../../ir/did-you-mean.js";
 import type { JsonValue, YamlDocument } from "../../ir/nodes.js";
 import type { Span } from "../../ir/span.js";
-import { locate } from "./parse-yaml.js";
+import { escapePointer, locate } from "./parse-yaml.js";
 
 const compiled = new Map<object, ValidateFunction>();
 let ajv: Ajv2020 | undefined;
@@ -28,16 +28,22 @@ function validatorFor(schema: object): ValidateFunction {
 
 /**
  * Validates `document` against `schema`. `what` names the document in messages
- * ("the frontmatter", "the task block").
+ * ("the frontmatter", "the task block"); `opening` is where a field missing at the top level is
+ * reported (the frontmatter's `---` line, a fence's opening line).
  */
-export function validateDocument(document: YamlDocument, schema: object, what: string): Diagnostic[] {
+export function validateDocument(
+  document: YamlDocument,
+  schema: object,
+  what: string,
+  opening: Span,
+): Diagnostic[] {
   const validate = validatorFor(schema);
   if (validate(document.value)) return [];
   const errors = selectOneOfBranches(validate.errors ?? []);
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const error of errors) {
-    const diagnostic = toDiagnostic(error, document, what);
+    const diagnostic = toDiagnostic(error, document, what, opening);
     const key = `${diagnostic.code}|${diagnostic.span.start}|${diagnostic.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -46,19 +52,20 @@ export function validateDocument(document: YamlDocument, schema: object, what: s
   return out;
 }
 
-function toDiagnostic(error: ErrorObject, document: YamlDocument, what: string): Diagnostic {
+function toDiagnostic(error: ErrorObject, document: YamlDocument, what: string, opening: Span): Diagnostic {
   const pointer = error.instancePath;
   const params = error.params as Record<string, unknown>;
   const where = pointer === "" ? what : `'${pointerToPath(pointer)}'`;
   switch (error.keyword) {
     case "required": {
       const field = String(params.missingProperty);
-      return makeDiagnostic(Diagnostics.SchemaRequired, headSpan(document, pointer), { field, where });
+      const span = pointer === "" ? opening : headSpan(document, pointer);
+      return makeDiagnostic(Diagnostics.SchemaRequired, span, { field, where });
     }
     case "additionalProperties": {
       const field = String(params.additionalProperty);
       const known = Object.keys((error.parentSchema?.properties as object | undefined) ?? {});
-      const location = locate(document, `${pointer}/${escape(field)}`);
+      const location = locate(document, `${pointer}/${escapePointer(field)}`);
       const hint = didYouMean(field, known);
       return makeDiagnostic(
         Diagnostics.SchemaUnknownField,
@@ -83,15 +90,41 @@ function toDiagnostic(error: ErrorObject, document: YamlDocument, what: string):
       return makeDiagnostic(
         Diagnostics.SchemaEnum,
         valueSpan(document, pointer),
-        { pointer: pointerToPath(pointer), allowed: allowed.map((v) => JSON.stringify(v)).join(", ") },
+        { pointer: pointerToPath(pointer), allowed: allowed.map((v) => JSON.stringify(v)) },
         hint === undefined ? {} : { hint },
       );
     }
+    default: {
+      // The field's own description says what a valid value looks like (e.g. "semver (e.g. 1.0.0)").
+      const description = (error.parentSchema as { description?: unknown } | undefined)?.description;
+      return makeDiagnostic(
+        Diagnostics.SchemaConstraint,
+        valueSpan(document, pointer),
+        { pointer: pointerToPath(pointer) || "(document)", detail: constraintDetail(error) },
+        typeof description === "string" && error.keyword === "pattern" ? { hint: description } : {},
+      );
+    }
+  }
+}
+
+/** ajv's constraint messages, reworded for people who did not write the schema. */
+function constraintDetail(error: ErrorObject): string {
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "minLength":
+      return p.limit === 1 ? "must not be empty" : `must be at least ${p.limit} characters long`;
+    case "maxLength":
+      return `must be at most ${p.limit} characters long`;
+    case "minItems":
+      return p.limit === 1 ? "must list at least one item" : `must list at least ${p.limit} items`;
+    case "maxItems":
+      return `must list at most ${p.limit} items`;
+    case "uniqueItems":
+      return `must not list the same item twice (items ${p.j} and ${p.i} are equal)`;
+    case "pattern":
+      return `must match the pattern /${String(p.pattern)}/`;
     default:
-      return makeDiagnostic(Diagnostics.SchemaConstraint, valueSpan(document, pointer), {
-        pointer: pointerToPath(pointer) || "(document)",
-        detail: error.message ?? error.keyword,
-      });
+      return error.message ?? error.keyword;
   }
 }
 
@@ -107,7 +140,10 @@ function selectOneOfBranches(errors: readonly ErrorObject[]): ErrorObject[] {
   const replacements: ErrorObject[] = [];
   for (const oneOf of oneOfs) {
     const branchErrors = errors.filter(
-      (e) => e !== oneOf && e.schemaPath.startsWith(`${oneOf.schemaPath}/`) && e.instancePath.startsWith(oneOf.instancePath),
+      (e) =>
+        e !== oneOf &&
+        e.schemaPath.startsWith(`${oneOf.schemaPath}/`) &&
+        e.instancePath.startsWith(oneOf.instancePath),
     );
     const byBranch = new Map<string, ErrorObject[]>();
     for (const e of branchErrors) {
@@ -121,9 +157,15 @@ function selectOneOfBranches(errors: readonly ErrorObject[]): ErrorObject[] {
     if (fitting.length > 0) replacements.push(...fitting[0]!);
     else {
       const types = [...byBranch.values()].flatMap((list) =>
-        list.filter((e) => e.keyword === "type" && e.instancePath === oneOf.instancePath).map((e) => e.params.type),
+        list
+          .filter((e) => e.keyword === "type" && e.instancePath === oneOf.instancePath)
+          .map((e) => e.params.type),
       );
-      replacements.push({ ...oneOf, keyword: "type", params: { type: types.length > 0 ? types : ["valid"] } });
+      replacements.push({
+        ...oneOf,
+        keyword: "type",
+        params: { type: types.length > 0 ? types : ["valid"] },
+      });
     }
   }
   return [...errors.filter((e) => !dropped.has(e)), ...replacements];
@@ -138,10 +180,6 @@ function headSpan(document: YamlDocument, pointer: string): Span {
 
 function valueSpan(document: YamlDocument, pointer: string): Span {
   return locate(document, pointer).value;
-}
-
-function escape(segment: string): string {
-  return segment.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
 /** `/uses/0/name` → `uses[0].name`. */
@@ -170,7 +208,9 @@ function valueAt(root: JsonValue, pointer: string): JsonValue | undefined {
 
 function describeTypes(type: unknown): string {
   const list = (Array.isArray(type) ? type : [type]).map(String);
-  const words = list.map((t) => (t === "object" ? "a mapping" : t === "array" ? "a list" : t === "integer" ? "an integer" : `a ${t}`));
+  const words = list.map((t) =>
+    t === "object" ? "a mapping" : t === "array" ? "a list" : t === "integer" ? "an integer" : `a ${t}`,
+  );
   return words.length <= 1 ? (words[0] ?? "valid") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
 }
 
@@ -178,7 +218,8 @@ function describeValue(value: JsonValue | undefined): string {
   if (value === undefined || value === null) return "nothing (null)";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "number") return Number.isInteger(value) ? `the integer ${value}` : `the number ${value}`;
+  if (typeof value === "number")
+    return Number.isInteger(value) ? `the integer ${value}` : `the number ${value}`;
   if (typeof value === "boolean") return `the boolean ${value}`;
   return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
 }
