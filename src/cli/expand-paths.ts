@@ -5,7 +5,7 @@
  */
 import { statSync } from "node:fs";
 import { glob } from "tinyglobby";
-import { isSourcePath } from "../frontend/parse-source.js";
+import { isSourcePath } from "../frontend/detect-kind.js";
 
 export interface Expansion {
   readonly files: readonly string[];

@@ -1,5 +1,6 @@
 /** Reads and parses one file for a command, keeping its text for the diagnostic printer. */
-import { type ParseResult, parseSource } from "../frontend/parse-source.js";
+import { parseSourceLazily } from "../frontend/load-parser.js";
+import type { ParseResult } from "../frontend/parse-source.js";
 import { readSource } from "../frontend/read-source.js";
 import type { SourceKind } from "../ir/nodes.js";
 import type { SourceFile } from "../ir/source-file.js";
@@ -9,10 +10,10 @@ export interface LoadedSource extends ParseResult {
   readonly source: SourceFile | undefined;
 }
 
-export function loadSource(path: string, kind: SourceKind | undefined): LoadedSource {
+export async function loadSource(path: string, kind: SourceKind | undefined): Promise<LoadedSource> {
   const read = readSource(path);
   if (read.source === undefined)
     return { path, source: undefined, kind, module: undefined, diagnostics: read.diagnostics };
-  const parsed = parseSource(read.source, kind);
+  const parsed = await parseSourceLazily(read.source, kind);
   return { path, source: read.source, ...parsed };
 }

@@ -5,11 +5,17 @@
  * module only when that command runs.
  */
 import { basename } from "node:path";
-import { run } from "./run.js";
 
 const invokedAs = basename(process.argv[1] ?? "rllmc").replace(/\.(c|m)?js$/, "");
 const program = invokedAs === "runbook" || invokedAs === "runllm" ? invokedAs : "rllmc";
 
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(`${program}: needs Node.js 22.12 or newer; this is ${process.version}\n`);
+  process.exit(2);
+}
+
+const { run } = await import("./run.js");
 run(program, process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -31,7 +31,7 @@ export default function check(program: string, args: readonly string[]): Promise
     const sources: SourceFile[] = [];
     const files: { path: string; kind: string | null }[] = [];
     for (const path of expansion.files) {
-      const loaded = loadSource(path, kind);
+      const loaded = await loadSource(path, kind);
       if (loaded.source !== undefined) sources.push(loaded.source);
       files.push({ path, kind: loaded.kind ?? null });
       diagnostics.push(...loaded.diagnostics);

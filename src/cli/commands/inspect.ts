@@ -17,7 +17,7 @@ export default function inspect(program: string, args: readonly string[]): Promi
     });
     const kind = parseKind(values.kind);
     if (positionals.length !== 1) throw new UsageError("expected exactly one file");
-    const loaded = loadSource(positionals[0]!, kind);
+    const loaded = await loadSource(positionals[0]!, kind);
     const lookup = sourceLookup(loaded.source === undefined ? [] : [loaded.source]);
     if (values.json === true) {
       const out = {

@@ -4,13 +4,13 @@
  * template and pre/post code blocks. Never throws; problems are diagnostics.
  */
 
-import frontmatterSchema from "../../../grammar/schemas/rllm-frontmatter.schema.json" with { type: "json" };
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import type { RllmModule, Template, YamlDocument } from "../../ir/nodes.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import { parseYaml } from "../yaml/parse-yaml.js";
+import { validateRllmFrontmatter } from "../yaml/schema-validators.generated.js";
 import { validateDocument } from "../yaml/validate-document.js";
 import { parseBody } from "./parse-body.js";
 import { parseTemplate } from "./parse-template.js";
@@ -60,7 +60,9 @@ export function parseRllm(source: SourceFile): RllmParseResult {
         );
       } else {
         const opening = { file, start: 0, end: 3 };
-        diagnostics.push(...validateDocument(frontmatter, frontmatterSchema, "the frontmatter", opening));
+        diagnostics.push(
+          ...validateDocument(frontmatter, validateRllmFrontmatter, "the frontmatter", opening),
+        );
       }
     }
   } else if (split.diagnostics.some((d) => d.code === Diagnostics.RllmUnclosedFrontmatter.code)) {

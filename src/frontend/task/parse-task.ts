@@ -4,7 +4,6 @@
  * `prompt` (with its {PLACEHOLDER}s), `context`, `outputs` and `guarantees` with spans.
  */
 
-import taskSchema from "../../../grammar/schemas/task-block.schema.json" with { type: "json" };
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
@@ -20,6 +19,7 @@ import type {
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
 import { locate, parseYaml } from "../yaml/parse-yaml.js";
+import { validateTaskBlock } from "../yaml/schema-validators.generated.js";
 import { validateDocument } from "../yaml/validate-document.js";
 import { findTaskBlock } from "./find-task-block.js";
 
@@ -58,7 +58,9 @@ export function parseTask(source: SourceFile): TaskParseResult {
     );
     return { module: undefined, diagnostics };
   }
-  diagnostics.push(...validateDocument(block, taskSchema, "the task block", { file, ...location.opening }));
+  diagnostics.push(
+    ...validateDocument(block, validateTaskBlock, "the task block", { file, ...location.opening }),
+  );
 
   const fields = value as Readonly<Record<string, JsonValue>>;
   const prompt = readPrompt(block, fields.prompt, text, diagnostics);

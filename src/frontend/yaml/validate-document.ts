@@ -3,8 +3,7 @@
  * turns ajv's errors into diagnostics that point at the exact key or value in the YAML text,
  * with "did you mean" for misspelt fields and enum values.
  */
-import type { ErrorObject, ValidateFunction } from "ajv";
-import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ErrorObject } from "ajv";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
@@ -13,31 +12,27 @@ import type { JsonValue, YamlDocument } from "../../ir/nodes.js";
 import type { Span } from "../../ir/span.js";
 import { escapePointer, locate } from "./parse-yaml.js";
 
-const compiled = new Map<object, ValidateFunction>();
-let ajv: Ajv2020 | undefined;
-
-function validatorFor(schema: object): ValidateFunction {
-  let validate = compiled.get(schema);
-  if (validate === undefined) {
-    ajv ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-  }
-  return validate;
+/**
+ * A validator compiled ahead of time by ajv's standalone code generation
+ * (`schema-validators.generated.ts`, made by scripts/generate-validators.mjs with
+ * `allErrors` and `verbose`), so no schema is compiled at run time.
+ */
+export interface SchemaValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
 }
 
 /**
- * Validates `document` against `schema`. `what` names the document in messages
+ * Validates `document` with a generated validator. `what` names the document in messages
  * ("the frontmatter", "the task block"); `opening` is where a field missing at the top level is
  * reported (the frontmatter's `---` line, a fence's opening line).
  */
 export function validateDocument(
   document: YamlDocument,
-  schema: object,
+  validate: SchemaValidator,
   what: string,
   opening: Span,
 ): Diagnostic[] {
-  const validate = validatorFor(schema);
   if (validate(document.value)) return [];
   const errors = selectOneOfBranches(validate.errors ?? []);
   const seen = new Set<string>();
