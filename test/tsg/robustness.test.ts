@@ -165,7 +165,8 @@ describe("TSG frontend on large inputs", () => {
     let result: ReturnType<typeof parse> | undefined;
     const elapsed = time(() => (result = parse(text)));
     expect(result!.module.sections.length).toBeGreaterThan(500);
-    expect(elapsed).toBeLessThan(8000);
+    // A bound against pathological (quadratic) behaviour, not a benchmark: npm run bench measures speed.
+    expect(elapsed).toBeLessThan(20_000);
   }, 60_000);
 
   // Adversarial shapes: parseTsg may cost only a bounded amount on top of remark-parse itself.
