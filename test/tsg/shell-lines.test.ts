@@ -200,12 +200,30 @@ describe("output", () => {
     ["a table row", "| web-0 | Running |"],
     ["a table border", "+-------+"],
     ["an ls -l line", "-rw-r--r-- 1 git git 767K Jul 15 stack.profile"],
+    ["a warning after a command", "WARNING: Failed to connect -- Errno::ECONNREFUSED"],
+    ["a table header after a command", "NAME       READY   STATUS"],
+    ["a numbered line after a command", "3 rows in set (0.00 sec)"],
   ])("should read %s as output even when the block has no prompt", (_what, line) => {
     expect(block(`ls -l\n${line}`).shape).toEqual([
       ["command", "ls -l"],
       ["output", line],
     ]);
   });
+});
+
+it.each([
+  ["an assignment", "NAMESPACE=monitoring kubectl get pods"],
+  ["a PowerShell cmdlet", "Get-Service kubelet"],
+  ["a known command", "kubectl get pods"],
+])("should keep %s as a command when it follows a command in a block with no prompt", (_what, line) => {
+  expect(block(`ls -l\n${line}`).shape).toEqual([
+    ["command", "ls -l"],
+    ["command", line],
+  ]);
+});
+
+it("should read a capitalised first line as a command when the block has no prompt", () => {
+  expect(block("SELECT 1;").shape).toEqual([["command", "SELECT 1;"]]);
 });
 
 describe("continuations", () => {

@@ -13,7 +13,9 @@
  * - A line with a REPL prompt (`db=#`, `irb>`, `10.0.0.1:6379>`) or a bare `> ` is a one-line
  *   command: it runs inside an interactive program opened by an earlier command.
  * - A whole-line `#` comment is a comment (see `line-facts.ts` for `# ` root prompts).
- * - In a block with no prompt at all, every other line starts a command.
+ * - In a block with no prompt at all, every other line starts a command — except, after the
+ *   block's first command, a line shaped like output (it starts with a capitalised word or a
+ *   digit: `NAME  READY`, `WARNING: …`, `3 rows`) and that does not look like a command.
  * - In a block with prompts, a line without one is output — except, outside transcript
  *   languages (`console`, …), a line before the first prompt that looks like a command.
  * - `...` and `…` lines are output (an elision), and so are lines no command starts with
@@ -43,6 +45,8 @@ const ELLIPSIS = /^\s*(?:\.\.\.|…|\[\.\.\.\]|<snip>)\s*$/;
  * (`-rw-r--r--`), box drawing (`└─`), irb results (`=> x`).
  */
 const NOT_A_COMMAND = /^\s*(?:\||\+[-=]|[-dlcbps][r-][w-][xsStT-][r-][w-]|[\u2500-\u257f]|=>)/;
+/** The shape of a line of output: a capitalised word (`NAME`, `WARNING:`, `Error`) or a number. */
+const OUTPUT_SHAPE = /^\s*(?:[A-Z][A-Za-z0-9_-]*(?::|\s|$)|\d)/;
 
 export interface ShellBlock {
   readonly file: string;
@@ -87,6 +91,7 @@ class Splitter {
     const facts = this.#facts.lines;
     const prompted = this.#facts.prompted;
     let seenPrompt = false;
+    let seenCommand = false;
     let i = 0;
     while (i < lines.length) {
       const fact = facts[i]!;
@@ -121,12 +126,15 @@ class Splitter {
       const isCommand =
         !ELLIPSIS.test(line.text) &&
         !NOT_A_COMMAND.test(line.text) &&
-        (!prompted || (!seenPrompt && !this.#session && looksLikeCommand(line.text)));
+        (prompted
+          ? !seenPrompt && !this.#session && looksLikeCommand(line.text)
+          : !seenCommand || !OUTPUT_SHAPE.test(line.text) || looksLikeCommand(line.text));
       if (!isCommand) {
         out.push({ kind: "output", span: this.#lineSpan(line, 0), text: line.text.trimEnd() });
         i++;
         continue;
       }
+      seenCommand = true;
       i = this.#command(i, firstNonBlank(line.text), undefined, out);
     }
     return out;
