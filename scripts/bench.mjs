@@ -1,19 +1,20 @@
 #!/usr/bin/env node
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 // `npm run bench`: the foundation's benchmarks, measured in one run so the ratios compare like
 // with like on a noisy machine (docs/performance.md records the figures).
 //   1. TSG frontend over the whole corpus: MB/s, and its time ÷ bare remark-parse's time.
 //   2. CLI cold start: `rllmc --version` ÷ `node -e 0`.
 //   3. `rllmc check` on one .rllm file: wall time.
-import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import remarkParse from "remark-parse";
 import { unified } from "unified";
 import { sourceFromText } from "../dist/src/frontend/read-source.js";
 import { parseTsg } from "../dist/src/frontend/tsg/parse-tsg.js";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CORPUS = join(ROOT, "..", "shared", "corpus", "tsg");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SPAWNS = Number(process.env.BENCH_SPAWNS ?? 15);

@@ -46,7 +46,7 @@ export function generateValidators() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const temp = new URL(`${OUTPUT.pathname}.tmp`, "file://");
+  const temp = `${fileURLToPath(OUTPUT)}.tmp`;
   writeFileSync(temp, generateValidators());
   renameSync(temp, OUTPUT);
   console.log(`wrote ${fileURLToPath(OUTPUT)}`);

@@ -1,7 +1,8 @@
 /**
  * Turns the paths given on the command line into source files: a file as it is, a directory
- * searched recursively for `.rllm` and Markdown files (skipping dot-folders and node_modules),
- * a glob expanded with tinyglobby. Results are sorted so output order is stable.
+ * searched recursively for `.rllm` and Markdown files (skipping dot-folders and node_modules
+ * inside it), a glob expanded with tinyglobby as written (a dot-folder the pattern names is searched).
+ * Results are sorted so output order is stable.
  */
 import { statSync } from "node:fs";
 import { glob } from "tinyglobby";
@@ -27,7 +28,10 @@ export async function expandPaths(args: readonly string[]): Promise<Expansion> {
         (f) => (base === "." ? f : `${base}/${f}`),
       );
     } else if (GLOB_CHARS.test(arg) && !exists(arg)) {
-      found = (await glob(arg, { ignore: IGNORE })).filter(isSourcePath);
+      // As written: a dot-folder named in the pattern is searched; `*` does not enter dot-folders;
+      // node_modules only when the pattern names it.
+      const ignore = arg.includes("node_modules") ? [] : ["**/node_modules/**"];
+      found = (await glob(arg, { ignore })).filter(isSourcePath);
     } else {
       // A plain file: kept even if missing, so that reading it reports RLC0001.
       found = [arg];

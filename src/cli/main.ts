@@ -20,13 +20,15 @@ run(program, process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
+  async (error: unknown) => {
     // A bug in rllmc itself, never the user's input: say so plainly, without a stack trace
-    // unless asked for one.
-    const detail = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${program}: internal error RLC0999: ${detail}\n`);
+    // unless asked for one (RLLMC_DEBUG=1).
+    const { Diagnostics } = await import("../ir/diagnostic-catalogue.js");
+    const entry = Diagnostics.InternalError;
+    const args = { detail: error instanceof Error ? error.message : String(error) };
+    process.stderr.write(`${program}: error ${entry.code}: ${entry.message(args)}\n`);
     if (process.env.RLLMC_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
-    process.stderr.write("  hint: this is a bug in rllmc; please report it with the input that caused it\n");
+    process.stderr.write(`  hint: ${entry.hint?.(args) ?? ""}\n`);
     process.exitCode = 3;
   },
 );

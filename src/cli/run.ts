@@ -18,9 +18,14 @@ export async function run(program: string, argv: readonly string[]): Promise<num
   const [first, ...rest] = argv;
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     const topic = first === "help" ? rest[0] : undefined;
-    if (topic !== undefined && COMMANDS.some((c) => c.name === topic)) {
-      process.stdout.write(commandHelp(program, topic));
-      return ExitCode.Ok;
+    if (topic !== undefined) {
+      if (COMMANDS.some((c) => c.name === topic)) {
+        process.stdout.write(commandHelp(program, topic));
+        return ExitCode.Ok;
+      }
+      const hint = didYouMean(topic, Object.keys(LOADERS));
+      process.stderr.write(`${program}: no help for unknown command '${topic}'${hint ? `; ${hint}` : ""}\n`);
+      return ExitCode.Usage;
     }
     (first === undefined ? process.stderr : process.stdout).write(programHelp(program));
     return first === undefined ? ExitCode.Usage : ExitCode.Ok;

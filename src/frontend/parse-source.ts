@@ -4,7 +4,7 @@
  * imported here; the CLI uses `load-parser.ts` instead, which imports only the one it needs.
  */
 import type { Diagnostic } from "../ir/diagnostic.js";
-import type { Module, SourceKind } from "../ir/nodes.js";
+import { assertNever, type Module, type SourceKind } from "../ir/nodes.js";
 import type { SourceFile } from "../ir/source-file.js";
 import { detectKind, unknownKindDiagnostic } from "./detect-kind.js";
 import { parseRllm } from "./rllm/parse-rllm.js";
@@ -30,5 +30,7 @@ export function parseSource(source: SourceFile, kind?: SourceKind): ParseResult 
       return { kind: resolved, ...parseTsg(source) };
     case "task":
       return { kind: resolved, ...parseTask(source) };
+    default:
+      return assertNever(resolved, "source kind");
   }
 }

@@ -26,6 +26,12 @@ export function readSource(path: string): ReadResult {
     if (stat.isDirectory()) {
       return fail(makeDiagnostic(Diagnostics.FileNotReadable, whole, { path, reason: "it is a directory" }));
     }
+    if (!stat.isFile()) {
+      // A FIFO, socket or device could block or never end: only regular files are read.
+      return fail(
+        makeDiagnostic(Diagnostics.FileNotReadable, whole, { path, reason: "it is not a regular file" }),
+      );
+    }
     if (stat.size > MAX_SOURCE_BYTES) {
       return fail(
         makeDiagnostic(Diagnostics.FileTooLarge, whole, { size: stat.size, limit: MAX_SOURCE_BYTES }),

@@ -36,6 +36,12 @@ export const Diagnostics = {
     "error",
     (a) => `'${a.pattern}' matches no .rllm or .md file`,
   ),
+  InternalError: d<{ detail: string }>(
+    "RLC0999",
+    "error",
+    (a) => `internal error: ${a.detail}`,
+    () => "this is a bug in rllmc; please report it with the input that caused it",
+  ),
   BinaryFile: d(
     "RLC0007",
     "error",
@@ -71,10 +77,10 @@ export const Diagnostics = {
   YamlNonStringKey: d("YML1008", "error", () => "mapping keys must be plain strings"),
 
   // --- SCH: validation against a JSON Schema from grammar/ --------------------------------------
-  SchemaRequired: d<{ field: string; where: string }>(
-    "SCH1101",
-    "error",
-    (a) => `missing required field '${a.field}' in ${a.where}`,
+  SchemaRequired: d<{ fields: readonly string[]; where: string }>("SCH1101", "error", (a) =>
+    a.fields.length === 1
+      ? `missing required field '${a.fields[0]}' in ${a.where}`
+      : `missing required fields ${listNames(a.fields)} in ${a.where}`,
   ),
   SchemaUnknownField: d<{ field: string; where: string }>(
     "SCH1102",
@@ -178,6 +184,16 @@ export const Diagnostics = {
     (a) => `unknown data variable '@${a.name}' (available here: ${a.allowed})`,
   ),
 
+  RllmHelperArguments: d<{ helper: string; found: number; hash: boolean }>(
+    "RLM2017",
+    "error",
+    (a) =>
+      a.hash
+        ? `'${a.helper}' takes no key=value arguments`
+        : `'${a.helper}' takes exactly one argument, found ${a.found}`,
+    (a) => `write {{${a.helper === "json" ? "" : "#"}${a.helper} value}}`,
+  ),
+
   // --- TSG: troubleshooting guides (prose has no syntax errors: warnings only) ------------------
   TsgUnclosedFence: d(
     "TSG3001",
@@ -214,7 +230,7 @@ export const Diagnostics = {
     "TSK4003",
     "error",
     (a) => `path '${a.path}' ${a.reason}`,
-    () => "use a relative path inside the repository, without '..'",
+    () => "write a path relative to the repository (or context) root, without '..'",
   ),
   TaskMalformedPlaceholder: d<{ text: string }>(
     "TSK4004",
@@ -238,3 +254,9 @@ export const Diagnostics = {
 } as const;
 
 export type DiagnosticName = keyof typeof Diagnostics;
+
+/** `'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`. */
+function listNames(names: readonly string[]): string {
+  const quoted = names.map((n) => `'${n}'`);
+  return quoted.length <= 1 ? (quoted[0] ?? "") : `${quoted.slice(0, -1).join(", ")} and ${quoted.at(-1)}`;
+}

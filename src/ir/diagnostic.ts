@@ -65,10 +65,11 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === "error");
 }
 
-/** Stable order for printing: file, then position, then code. */
+/** Stable order for printing: file, then position, then code, then message. */
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   if (a.span.file !== b.span.file) return a.span.file < b.span.file ? -1 : 1;
   if (a.span.start !== b.span.start) return a.span.start - b.span.start;
   if (a.span.end !== b.span.end) return a.span.end - b.span.end;
-  return a.code < b.code ? -1 : a.code > b.code ? 1 : 0;
+  if (a.code !== b.code) return a.code < b.code ? -1 : 1;
+  return a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
 }

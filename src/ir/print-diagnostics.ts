@@ -1,11 +1,13 @@
 /**
  * The one diagnostic printer. Text form, as in TypeScript:
  *
- *   examples/bad.rllm:3:21 - error SCH1103: '/max_context_window' must be integer, found string
+ *   app.rllm:3:21 - error SCH1103: 'max_context_window' must be an integer, found the string "lots"
  *
  *   3 max_context_window: "lots"
  *                         ~~~~~~
  *     hint: …
+ *
+ * Lines longer than 160 columns are cut around the span (`…` marks a cut).
  *
  * JSON form (`--json`): the same Diagnostic objects, each with its line/column range added.
  * Golden `errors.txt` files use the text form, so what a user sees is what a reviewer sees.
@@ -80,11 +82,25 @@ export function codeFrame(span: Span, lookup: SourceLookup, indent = ""): string
     const text = file.lineText(line);
     const from = line === start.line ? start.column - 1 : 0;
     const to = line === end.line ? end.column - 1 : text.length;
-    const width = Math.max(1, Math.min(to, text.length) - from);
-    out.push(`${indent}${String(line).padStart(gutter)} ${text}`);
-    out.push(`${indent}${" ".repeat(gutter)} ${whitespaceLike(text.slice(0, from))}${"~".repeat(width)}`);
+    const view = visibleWindow(text, from, to);
+    const shown = `${view.start > 0 ? "…" : ""}${text.slice(view.start, view.end)}${view.end < text.length ? "…" : ""}`;
+    const lead = `${view.start > 0 ? " " : ""}${whitespaceLike(text.slice(view.start, from))}`;
+    const width = Math.max(1, Math.min(to, view.end) - from);
+    out.push(`${indent}${String(line).padStart(gutter)} ${shown}`);
+    out.push(`${indent}${" ".repeat(gutter)} ${lead}${"~".repeat(width)}`);
   }
   return out.join("\n");
+}
+
+/** Longest stretch of one source line a frame shows; longer lines are cut around the span. */
+const MAX_FRAME_COLUMNS = 160;
+
+/** The part of a long line to show: the span's start with some context, marked `…` where cut. */
+function visibleWindow(text: string, from: number, to: number): { start: number; end: number } {
+  if (text.length <= MAX_FRAME_COLUMNS) return { start: 0, end: text.length };
+  const start = from > 40 ? from - 40 : 0;
+  const end = Math.min(text.length, start + MAX_FRAME_COLUMNS, Math.max(to, from + 1) + 40);
+  return { start, end: Math.max(end, Math.min(text.length, from + 1)) };
 }
 
 /** Keeps tabs so the squiggle lines up under tab-indented text. */

@@ -35,13 +35,6 @@ export class SourceFile {
     return { line: lo + 1, column: clamped - starts[lo]! + 1 };
   }
 
-  /** Offset of a 1-based line and column (clamped). */
-  offsetOf(line: number, column: number): number {
-    const starts = this.lineStarts;
-    const index = Math.max(0, Math.min(line - 1, starts.length - 1));
-    return Math.min(starts[index]! + Math.max(0, column - 1), this.text.length);
-  }
-
   /** The text of a 1-based line without its line terminator. */
   lineText(line: number): string {
     const starts = this.lineStarts;
@@ -63,4 +56,11 @@ export function computeLineStarts(text: string): number[] {
     }
   }
   return starts;
+}
+
+/** Offset of the end of the line containing `from` (before its terminator). */
+export function lineEndAt(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && text[i] !== "\n" && text[i] !== "\r") i++;
+  return i;
 }

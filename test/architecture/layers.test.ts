@@ -2,11 +2,13 @@
  * Keeps the layering of docs/architecture.md true: imports point backwards only
  * (frontend → ir ← passes → backend), the runtime stands alone, grammar/ imports no compiler code.
  */
+
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-const ROOT = resolve(new URL("../../", import.meta.url).pathname);
+const ROOT = resolve(fileURLToPath(new URL("../../", import.meta.url)));
 
 /** Which layers each layer may import from (besides itself, node: builtins and packages). */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {

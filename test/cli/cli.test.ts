@@ -2,13 +2,15 @@
  * The CLI end to end, as users run it: the compiled bin, spawned with the Node that runs the
  * tests. `npm test` builds first.
  */
+
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = join(ROOT, "dist/src/cli/main.js");
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 
@@ -47,6 +49,35 @@ describe("rllmc CLI", () => {
     const result = cli(["chek", "x"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown command 'chek'; did you mean 'check'?");
+  });
+
+  it("should exit 2 when asked for help on an unknown command", () => {
+    const result = cli(["help", "chekc"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("no help for unknown command 'chekc'; did you mean 'check'?");
+  });
+
+  it("should refuse to read a FIFO instead of hanging", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rllmc-fifo-"));
+    const fifo = join(dir, "app.rllm");
+    spawnSync("mkfifo", [fifo]);
+    const result = cli(["check", fifo]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("error RLC0002: cannot read");
+    expect(result.stderr).toContain("it is not a regular file");
+  });
+
+  it("should search a dot-folder that a glob names", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rllmc-dot-"));
+    mkdirSync(join(dir, ".github"));
+    copyFileSync(join(ROOT, "examples/summary.rllm"), join(dir, ".github/app.rllm"));
+    const result = spawnSync(process.execPath, [BIN, "check", "--json", ".github/*.rllm"], {
+      cwd: dir,
+      encoding: "utf8",
+    });
+    expect((JSON.parse(result.stdout) as { files: { path: string }[] }).files).toEqual([
+      { path: ".github/app.rllm", kind: "rllm" },
+    ]);
   });
 
   it("should reject an unknown option with a suggestion and exit 2", () => {

@@ -13,8 +13,8 @@ describe("goldens", () => {
 
   it.each(cases.map((c) => [`${c.suite}/${c.name}`, c] as const))(
     "should match the baseline of %s",
-    (_label, goldenCase) => {
-      const outcome = runCase(goldenCase, update, ci);
+    async (_label, goldenCase) => {
+      const outcome = await runCase(goldenCase, update, ci);
       for (const file of outcome.written) console.log(`goldens: wrote ${file}`);
       expect(outcome.problems.join("\n")).toBe("");
     },

@@ -9,16 +9,18 @@
  * an expected file that the case no longer produces fails. With GOLDENS_UPDATE=1 (what
  * `npm run goldens -- --update` sets) every difference is accepted.
  */
+
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createTwoFilesPatch } from "diff";
-import { parseSource } from "../../src/frontend/parse-source.js";
+import { parseSourceLazily } from "../../src/frontend/load-parser.js";
 import { decodeSource } from "../../src/frontend/read-source.js";
 import { compareDiagnostics } from "../../src/ir/diagnostic.js";
 import type { SourceKind } from "../../src/ir/nodes.js";
 import { formatDiagnostics, sourceLookup } from "../../src/ir/print-diagnostics.js";
 
-export const REPO_ROOT = new URL("../../", import.meta.url).pathname;
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const GOLDENS_ROOT = join(REPO_ROOT, "goldens");
 
 /** Files in a case folder that are inputs, not expected outputs. */
@@ -52,8 +54,8 @@ export function listCases(): GoldenCase[] {
   return cases;
 }
 
-/** What the frontend produces for a case: output file name → content. */
-export function produce(goldenCase: GoldenCase): Map<string, string> {
+/** What the frontend produces for a case (through the CLI's code path): output file name → content. */
+export async function produce(goldenCase: GoldenCase): Promise<Map<string, string>> {
   const path = relative(REPO_ROOT, goldenCase.input);
   const caseFile = join(goldenCase.dir, "case.json");
   const kind = existsSync(caseFile)
@@ -65,7 +67,7 @@ export function produce(goldenCase: GoldenCase): Map<string, string> {
   let lookup = sourceLookup([]);
   if (read.source !== undefined) {
     lookup = sourceLookup([read.source]);
-    const parsed = parseSource(read.source, kind);
+    const parsed = await parseSourceLazily(read.source, kind);
     diagnostics.push(...parsed.diagnostics);
     if (parsed.module !== undefined) outputs.set("ir.json", `${JSON.stringify(parsed.module, null, 2)}\n`);
   }
@@ -75,10 +77,10 @@ export function produce(goldenCase: GoldenCase): Map<string, string> {
   return outputs;
 }
 
-export function runCase(goldenCase: GoldenCase, update: boolean, ci: boolean): GoldenOutcome {
+export async function runCase(goldenCase: GoldenCase, update: boolean, ci: boolean): Promise<GoldenOutcome> {
   const problems: string[] = [];
   const written: string[] = [];
-  const produced = produce(goldenCase);
+  const produced = await produce(goldenCase);
   for (const [name, actual] of produced) {
     const expectedPath = join(goldenCase.dir, name);
     const actualPath = `${expectedPath}.actual`;

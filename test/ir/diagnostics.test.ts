@@ -132,3 +132,16 @@ describe("docs/diagnostics.md", () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe("printer on long lines", () => {
+  it("should cut a very long line around the span and keep the squiggle under it", () => {
+    const line = `${"a".repeat(5000)}BAD${"b".repeat(5000)}`;
+    const file = new SourceFile("long.txt", line);
+    const frame = codeFrame({ file: "long.txt", start: 5000, end: 5003 }, sourceLookup([file]));
+    const [text, squiggle] = frame.split("\n");
+    expect(text!.length).toBeLessThan(200);
+    expect(text).toMatch(/^1 …a+BADb+…$/);
+    expect(text!.indexOf("BAD")).toBe(squiggle!.indexOf("~"));
+    expect(squiggle).toMatch(/~~~$/);
+  });
+});

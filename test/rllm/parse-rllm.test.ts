@@ -168,6 +168,10 @@ describe(".rllm body", () => {
     ],
     ["a bad variable name", "p\n:::pre js inputs=a,1b\ncode\n:::\n", "RLM2009", "1b", undefined],
     ["a stray closing line", "p\n:::\n", "RLM2015", ":::", undefined],
+    ["an empty variable list", "p\n:::pre js inputs=\ncode\n:::\n", "RLM2009", "=", undefined],
+    ["an empty name in a list", "p\n:::pre js inputs=a,,b\ncode\n:::\n", "RLM2009", ",", undefined],
+    ["a repeated attribute", "p\n:::pre js name=a name=b\ncode\n:::\n", "RLM2009", "name", undefined],
+    ["a variable listed twice", "p\n:::pre js outputs=a,a\ncode\n:::\n", "RLM2009", "a", undefined],
     ["an empty prompt", "\n\n:::recovery\nx\n:::\n", "RLM2003", "\n", undefined],
   ])("should report %s", (_what, body, code, squiggled, hint) => {
     const { diagnostics, slice } = app(body);
@@ -223,7 +227,7 @@ describe(".rllm templates", () => {
       "an unclosed block",
       "{{#if a}}x",
       "RLM2004",
-      "a block is never closed; expected '{{/…}}' before the end",
+      "this block is never closed; expected '{{/…}}' before the end",
     ],
     [
       "a mismatched close",
@@ -236,6 +240,15 @@ describe(".rllm templates", () => {
     ["an unknown helper", "{{upper text}}", "RLM2013", "unknown template helper 'upper'"],
     ["a mustache-style section", "{{#items}}x{{/items}}", "RLM2013", "unknown template helper 'items'"],
     ["a recovery-only variable in the prompt", "{{@errors}}", "RLM2016", "unknown data variable '@errors'"],
+    ["#if without an argument", "{{#if}}x{{/if}}", "RLM2017", "'if' takes exactly one argument, found 0"],
+    [
+      "#each with two arguments",
+      "{{#each a b}}x{{/each}}",
+      "RLM2017",
+      "'each' takes exactly one argument, found 2",
+    ],
+    ["json without an argument", "{{json}}", "RLM2017", "'json' takes exactly one argument, found 0"],
+    ["json with a hash argument", "{{json text indent=2}}", "RLM2017", "'json' takes no key=value arguments"],
   ])("should report %s", (_what, body, code, message) => {
     const { diagnostics } = app(`${body}\n`);
     expect(diagnostics.map((d) => d.code)).toEqual([code]);
@@ -247,5 +260,28 @@ describe(".rllm templates", () => {
     const d = diagnostics[0]!;
     expect(d.code).toBe("RLM2004");
     expect(text.slice(0, d.span.start).split("\n").length).toBe(HEADER.split("\n").length + 4);
+  });
+});
+
+describe(".rllm template error positions", () => {
+  it("should point a mismatched close at the closing tag and relate it to the opener", () => {
+    const { diagnostics, slice } = app("Say {{#if text}}\nyes\n{{/each}}\n");
+    const d = diagnostics[0]!;
+    expect(slice(d.span)).toBe("{{/each}}");
+    expect(d.related.map((r) => [r.message, slice(r.span)])).toEqual([
+      ["the block '{{#if}}' opens here", "if"],
+    ]);
+  });
+
+  it("should point an unclosed block at its opener", () => {
+    const { diagnostics, slice } = app("{{#each xs}}\n{{#if a}}x{{/if}}\nmore\n");
+    expect(slice(diagnostics[0]!.span)).toBe("{{#each xs}}");
+    expect(diagnostics[0]!.message).toContain("this block is never closed");
+  });
+
+  it("should point an unclosed mustache at its '{{'", () => {
+    const { diagnostics, slice } = app("Say {{ text\n\n");
+    expect(slice(diagnostics[0]!.span)).toBe("{{");
+    expect(diagnostics[0]!.message).toContain("this '{{' is never closed with '}}'");
   });
 });

@@ -69,7 +69,12 @@ describe("task frontend", () => {
     ["an unknown key", "prompt: p\noutputs: [a]\ncontxt: [b]\n", ["SCH1102"]],
     ["an empty prompt", "prompt: ''\noutputs: [a]\n", ["SCH1105"]],
     ["an unclosed placeholder", "prompt: Do {SERVICE now\noutputs: [a]\n", ["TSK4004"]],
-    ["a list instead of a mapping", "- prompt: p\n", ["TSK4001"]],
+    ["a list instead of a mapping", "- prompt: p\n", ["YML1005"]],
+    [
+      "an absolute output path",
+      "prompt: p\noutputs: [/etc/app.yaml]\ncontext: [/workspace/context/a.md]\n",
+      ["TSK4003"],
+    ],
   ])("should report %s", (_what, yaml, codes) => {
     expect(task(`\`\`\`yaml\n${yaml}\`\`\`\n`).codes.sort()).toEqual(codes);
   });
@@ -105,6 +110,8 @@ describe("kind detection", () => {
     ["task.markdown", "---\nprompt: p\n---\n", "task"],
     ["guide.md", "```yaml\nkind: Pod\n```\n", "tsg"],
     ["notes.txt", "prompt: p", undefined],
+    ["commented.md", "# Guide\n\n<!--\n```yaml\nprompt: p\noutputs: [a]\n```\n-->\n", "tsg"],
+    ["cr.md", "---\rprompt: p\routputs: [a]\r---\r# T\r", "task"],
   ])("should read %s as %s", (path, text, kind) => {
     expect(detectKind(path, text)).toBe(kind);
   });

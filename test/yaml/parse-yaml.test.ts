@@ -26,11 +26,21 @@ describe("parseYaml", () => {
     expect(result.diagnostics[0]?.code).toBe("YML1001");
   });
 
-  it("should report a duplicate key by name", () => {
-    const [d] = parseYaml("f", "a: 1\na: 2\n", 0).diagnostics;
+  it("should report a duplicate key by name, spanning the key, with the first one related", () => {
+    const [d] = parseYaml("f", "name: 1\nname: 2\n", 0).diagnostics;
     expect(d?.code).toBe("YML1003");
-    expect(d?.message).toBe("duplicate key 'a'");
-    expect(d?.span).toEqual({ file: "f", start: 5, end: 6 });
+    expect(d?.message).toBe("duplicate key 'name'");
+    expect(d?.span).toEqual({ file: "f", start: 8, end: 12 });
+    expect(d?.related).toEqual([
+      { message: "'name' is first defined here", span: { file: "f", start: 0, end: 4 } },
+    ]);
+  });
+
+  it("should point an unclosed quote or bracket at where it opens", () => {
+    const text = 'a: "open\nb: 2\n';
+    const [d] = parseYaml("f", text, 0).diagnostics;
+    expect(d?.message).toBe("invalid YAML: the quoted string starting here is never closed");
+    expect(text.slice(d!.span.start, d!.span.end)).toBe('"open');
   });
 
   it("should stop an alias bomb with YML1002 instead of expanding it", () => {

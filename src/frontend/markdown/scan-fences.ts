@@ -2,7 +2,8 @@
  * A light scanner for top-level fenced code blocks and ATX headings, used to find a task block
  * and to tell tasks from TSGs without building a full Markdown tree. Follows CommonMark for
  * fences: up to three spaces of indent, ``` or ~~~ of length ≥ 3, closed by a fence of the same
- * character at least as long.
+ * character at least as long. An HTML comment block (`<!--` … `-->`) hides what it contains,
+ * as it does when the Markdown is rendered.
  */
 export interface Fence {
   /** Info string's first word, lower-cased. */
@@ -27,13 +28,16 @@ export function scanOutline(text: string, from = 0): MarkdownOutline {
   const fences: Fence[] = [];
   let firstHeading: string | undefined;
   let open: { char: string; length: number; lang: string; start: number; contentStart: number } | undefined;
+  let inComment = false;
   let lineStart = from;
   while (lineStart <= text.length) {
     let lineEnd = lineStart;
     while (lineEnd < text.length && text[lineEnd] !== "\n" && text[lineEnd] !== "\r") lineEnd++;
     const next = text.startsWith("\r\n", lineEnd) ? lineEnd + 2 : lineEnd + 1;
     const line = text.slice(lineStart, lineEnd);
-    if (open === undefined) {
+    if (open === undefined && (inComment || /^ {0,3}<!--/.test(line))) {
+      inComment = !line.includes("-->");
+    } else if (open === undefined) {
       const m = OPEN.exec(line);
       if (m !== null && !(m[1]![0] === "`" && m[2]!.includes("`"))) {
         open = {

@@ -203,10 +203,18 @@ function parseOpenLine(line: Line, at: (s: number, e: number) => Span): OpenLine
   let nameSpan: Span | undefined;
   let inputs: Identifier[] = [];
   let outputs: Identifier[] = [];
+  const seenKeys = new Set<string>();
   for (const word of words.slice(2)) {
     const eq = word.text.indexOf("=");
     const key = eq < 0 ? word.text : word.text.slice(0, eq);
     const keySpan = at(word.start, word.start + key.length);
+    if (eq >= 0 && seenKeys.has(key)) {
+      diagnostics.push(
+        makeDiagnostic(Diagnostics.RllmBadSectionAttribute, keySpan, { detail: `'${key}' is given twice` }),
+      );
+      continue;
+    }
+    seenKeys.add(key);
     if (eq < 0) {
       diagnostics.push(
         makeDiagnostic(Diagnostics.RllmBadSectionAttribute, keySpan, {
@@ -262,11 +270,32 @@ function identifiers(
   diagnostics: Diagnostic[],
 ): Identifier[] {
   const out: Identifier[] = [];
+  if (value === "") {
+    diagnostics.push(
+      makeDiagnostic(Diagnostics.RllmBadSectionAttribute, at(start - 1, start), {
+        detail: "expected at least one variable name after '='",
+      }),
+    );
+    return out;
+  }
   let offset = start;
   for (const part of value.split(",")) {
     const span = at(offset, offset + part.length);
     offset += part.length + 1;
-    if (part === "") continue;
+    if (part === "") {
+      diagnostics.push(
+        makeDiagnostic(Diagnostics.RllmBadSectionAttribute, at(span.start - 1, span.start), {
+          detail: "empty name in the list (two commas, or a comma at the end)",
+        }),
+      );
+      continue;
+    }
+    if (out.some((id) => id.name === part)) {
+      diagnostics.push(
+        makeDiagnostic(Diagnostics.RllmBadSectionAttribute, span, { detail: `'${part}' is listed twice` }),
+      );
+      continue;
+    }
     if (!IDENTIFIER.test(part)) {
       diagnostics.push(
         makeDiagnostic(Diagnostics.RllmBadSectionAttribute, span, {

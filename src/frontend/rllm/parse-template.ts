@@ -7,7 +7,7 @@
  * helper `json`; partials, decorators and raw blocks are rejected (docs/rllm-spec.md §4).
  */
 import Handlebars from "handlebars";
-import type { Diagnostic } from "../../ir/diagnostic.js";
+import type { Diagnostic, RelatedInformation } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import { didYouMean } from "../../ir/did-you-mean.js";
@@ -122,11 +122,11 @@ class Converter {
       return undefined;
     }
     const path = this.path(node.path as hbs.AST.PathExpression);
-    const isCall = node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0;
+    const isHelper = (INLINE_HELPERS as readonly string[]).includes(path.original);
+    const isCall = isHelper || node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0;
     if (isCall) {
-      if (!(INLINE_HELPERS as readonly string[]).includes(path.original)) {
-        this.unknownHelper(path, [...INLINE_HELPERS]);
-      }
+      if (isHelper) this.checkArity(path, node.params.length, node.hash);
+      else this.unknownHelper(path, [...INLINE_HELPERS]);
     } else {
       this.reference(path, scope);
     }
@@ -153,6 +153,8 @@ class Converter {
         [...BLOCK_HELPERS],
         "use {{#each list}} to repeat or {{#if value}} to test",
       );
+    } else {
+      this.checkArity(helperPath, node.params.length, node.hash);
     }
     let inner: Scope = scope;
     const subject = params[0];
@@ -282,6 +284,14 @@ class Converter {
     return target.context === null ? undefined : [...target.context, ...path.parts];
   }
 
+  /** Every v0.1 helper takes exactly one positional argument and no key=value pairs. */
+  private checkArity(path: TemplatePath, params: number, hash: hbs.AST.Hash | undefined): void {
+    const hasHash = (hash?.pairs.length ?? 0) > 0;
+    if (params === 1 && !hasHash) return;
+    const args = { helper: path.original, found: params, hash: hasHash && params === 1 };
+    this.diagnostics.push(makeDiagnostic(Diagnostics.RllmHelperArguments, path.span, args));
+  }
+
   private unknownHelper(path: TemplatePath, known: readonly string[], fallback?: string): void {
     const hint = didYouMean(path.original, known) ?? fallback ?? `known helpers: ${known.join(", ")}`;
     this.diagnostics.push(
@@ -363,12 +373,46 @@ function syntaxError(error: unknown, file: string, source: string, base: number)
   }
   start = Math.min(start, source.length);
   end = Math.min(Math.max(end, start), source.length);
+  const related: RelatedInformation[] = [];
+  const at = (s: number, e: number): Span => ({ file, start: base + s, end: base + e });
+
+  // Handlebars reports a mismatched close at the opener, and an unclosed block or mustache at
+  // the end of the text: point at the closing tag, or at what was left open, instead.
+  const mismatch = /^(\S+) doesn't match (\S+)/.exec(message);
+  const tags = [...source.matchAll(/\{\{~?\s*([#^/])\s*([^\s}~]+)[^}]*\}\}/g)];
+  if (mismatch !== null) {
+    const close = tags.find((t) => t[1] === "/" && t[2] === mismatch[2] && t.index >= start);
+    if (close !== undefined) {
+      related.push({
+        message: `the block '{{#${mismatch[1]}}}' opens here`,
+        span: at(start, start + mismatch[1]!.length),
+      });
+      start = close.index;
+      end = close.index + close[0].length;
+    }
+  } else if (/got 'EOF'/.test(message)) {
+    const lastOpen = source.lastIndexOf("{{");
+    if (lastOpen >= 0 && source.indexOf("}}", lastOpen) < 0) {
+      start = lastOpen;
+      end = lastOpen + 2;
+    } else {
+      const stack: RegExpMatchArray[] = [];
+      for (const tag of tags) {
+        if (tag[1] === "/") stack.pop();
+        else stack.push(tag);
+      }
+      const open = stack.at(-1);
+      if (open?.index !== undefined) {
+        start = open.index;
+        end = open.index + open[0].length;
+      }
+    }
+  }
   return makeDiagnostic(
     Diagnostics.RllmTemplateSyntax,
-    { file, start: base + start, end: base + end },
-    {
-      detail: describeParseError(message),
-    },
+    at(start, end),
+    { detail: describeParseError(message) },
+    { related },
   );
 }
 
@@ -382,10 +426,12 @@ function describeParseError(message: string): string {
   const expected = [...expecting[1]!.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]!);
   const got = expecting[2]!;
   if (got === "EOF" && expected.includes("OPEN_ENDBLOCK"))
-    return "a block is never closed; expected '{{/…}}' before the end";
+    return "this block is never closed; expected '{{/…}}' before the end";
   // When the mustache could simply be closed, say that rather than list every token.
   if (expected.includes("CLOSE") && (got === "INVALID" || got === "EOF" || got === "CLOSE_UNESCAPED")) {
-    return `expected '}}' to close the '{{', found ${TOKEN_NAMES[got] ?? got.toLowerCase()}`;
+    return got === "EOF"
+      ? "this '{{' is never closed with '}}'"
+      : `expected '}}' to close the '{{', found ${TOKEN_NAMES[got] ?? got.toLowerCase()}`;
   }
   const names = [...new Set(expected.map((t) => TOKEN_NAMES[t] ?? t.toLowerCase()))].slice(0, 4);
   return `expected ${names.join(" or ")}, found ${TOKEN_NAMES[got] ?? got.toLowerCase()}`;

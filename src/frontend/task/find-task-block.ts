@@ -3,6 +3,8 @@
  * has a top-level `prompt:` key. Also used by kind detection: a `.md` file with a task block is
  * a task, any other `.md` is a TSG.
  */
+import { lineEndAt } from "../../ir/source-file.js";
+import { findFrontmatter } from "../markdown/frontmatter.js";
 import { scanOutline } from "../markdown/scan-fences.js";
 
 export interface TaskBlockLocation {
@@ -16,20 +18,21 @@ export interface TaskBlockLocation {
   readonly title: string | undefined;
 }
 
-const PROMPT_KEY = /^prompt[ \t]*:/m;
-const FRONTMATTER = /^---[ \t]*\r?\n([\s\S]*?)^---[ \t]*$/m;
+/** A top-level `prompt:` key — or one in a list item, so that a list written by mistake is reported as such. */
+const PROMPT_KEY = /^(?:-[ \t]+)?prompt[ \t]*:/m;
 
 export function findTaskBlock(text: string): TaskBlockLocation | undefined {
   if (!PROMPT_KEY.test(text)) return undefined;
   const candidates: { origin: "frontmatter" | "fenced-yaml"; start: number; end: number; open: number }[] =
     [];
   let bodyFrom = 0;
-  const fm = text.startsWith("---") ? FRONTMATTER.exec(text) : null;
-  if (fm !== null && fm.index === 0) {
-    const start = fm[0].indexOf("\n") + 1;
-    const end = start + fm[1]!.length;
-    if (PROMPT_KEY.test(fm[1]!)) candidates.push({ origin: "frontmatter", start, end, open: 0 });
-    bodyFrom = fm[0].length;
+  const frontmatter = findFrontmatter(text);
+  if (frontmatter.found === "closed") {
+    const { yamlStart, yamlEnd } = frontmatter;
+    if (PROMPT_KEY.test(text.slice(yamlStart, yamlEnd))) {
+      candidates.push({ origin: "frontmatter", start: yamlStart, end: yamlEnd, open: 0 });
+    }
+    bodyFrom = frontmatter.bodyStart;
   }
   const outline = scanOutline(text, bodyFrom);
   for (const fence of outline.fences) {
@@ -51,13 +54,8 @@ export function findTaskBlock(text: string): TaskBlockLocation | undefined {
     origin: first.origin,
     yamlStart: first.start,
     yamlEnd: first.end,
-    opening: { start: first.open, end: lineEnd(text, first.open) },
+    opening: { start: first.open, end: lineEndAt(text, first.open) },
     others: candidates.slice(1).map((c) => ({ start: c.start, end: c.end })),
     title: outline.firstHeading,
   };
-}
-
-function lineEnd(text: string, from: number): number {
-  const n = text.slice(from).search(/\r|\n/);
-  return n < 0 ? text.length : from + n;
 }

@@ -16,7 +16,7 @@ import type {
   TaskPrompt,
   YamlDocument,
 } from "../../ir/nodes.js";
-import type { SourceFile } from "../../ir/source-file.js";
+import { lineEndAt, type SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
 import { locate, parseYaml } from "../yaml/parse-yaml.js";
 import { validateTaskBlock } from "../yaml/schema-validators.generated.js";
@@ -35,7 +35,7 @@ export function parseTask(source: SourceFile): TaskParseResult {
   const diagnostics: Diagnostic[] = [];
   const location = findTaskBlock(text);
   if (location === undefined) {
-    const end = Math.max(0, text.search(/\r|\n|$/));
+    const end = lineEndAt(text, 0);
     diagnostics.push(makeDiagnostic(Diagnostics.TaskNoBlock, { file, start: 0, end }, {}));
     return { module: undefined, diagnostics };
   }
@@ -129,6 +129,9 @@ function readPaths(
           reason: "leaves its root through '..'",
         }),
       );
+    } else if (key === "outputs" && /^(?:\/|[A-Za-z]:[\\/]|~)/.test(path)) {
+      const reason = "is absolute; outputs are relative to the repository root";
+      diagnostics.push(makeDiagnostic(Diagnostics.TaskUnsafePath, pathSpan, { path, reason }));
     }
     const previous = seen.get(path);
     if (previous !== undefined) {

@@ -20,6 +20,7 @@ import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import type { JsonObject, JsonValue, YamlDocument, YamlLocation } from "../../ir/nodes.js";
+import { lineEndAt } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
 
 /** Most nodes one document may expand to through aliases. */
@@ -45,7 +46,8 @@ export function parseYaml(file: string, text: string, offset: number): YamlParse
   const diagnostics: Diagnostic[] = [];
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
+    // Duplicate keys are found while building (with both keys' spans), not by the parser.
+    docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false }) as Document.Parsed[];
   } catch (error) {
     diagnostics.push(failure(error, at(0, text.length)));
     return { document: undefined, diagnostics };
@@ -60,14 +62,9 @@ export function parseYaml(file: string, text: string, offset: number): YamlParse
     return { document: emptyDocument(at(0, text.length)), diagnostics };
   }
   // After the first syntax error the YAML parser's further errors are mostly its own confusion
-  // about the same spot: report the first, and every duplicate key.
-  let syntaxReported = false;
-  for (const error of doc.errors) {
-    const isDuplicate = error.code === "DUPLICATE_KEY";
-    if (!isDuplicate && syntaxReported) continue;
-    syntaxReported ||= !isDuplicate;
-    diagnostics.push(yamlError(error, text, at));
-  }
+  // about the same spot: report the first.
+  const firstError = doc.errors[0];
+  if (firstError !== undefined) diagnostics.push(yamlError(firstError, text, at));
   for (const warning of doc.warnings) {
     diagnostics.push(
       makeDiagnostic(Diagnostics.YamlWarning, at(warning.pos[0], warning.pos[1]), {
@@ -86,6 +83,8 @@ export function parseYaml(file: string, text: string, offset: number): YamlParse
     else diagnostics.push(failure(error, at(0, text.length)));
     return { document: undefined, diagnostics };
   }
+  if (builder.duplicates.length > 0)
+    return { document: undefined, diagnostics: [...diagnostics, ...builder.duplicates] };
   const span = at(0, text.length);
   if (!builder.locations.has("")) builder.locations.set("", { value: span });
   return {
@@ -106,6 +105,7 @@ class BuildError extends Error {
 
 class Builder {
   readonly locations = new Map<string, YamlLocation>();
+  readonly duplicates: Diagnostic[] = [];
   #nodes = 0;
 
   constructor(
@@ -133,6 +133,7 @@ class Builder {
     }
     if (isMap(node)) {
       const out: Record<string, JsonValue> = {};
+      const keys = new Map<string, Span>();
       for (const pair of node.items) {
         const k = pair.key;
         if (!isScalar(k) || (typeof k.value === "object" && k.value !== null)) {
@@ -142,6 +143,20 @@ class Builder {
         }
         const name = k.value === null ? "" : String(k.value);
         const keySpan = aliasSpan ?? this.spanOf(k);
+        const first = keys.get(name);
+        if (first !== undefined) {
+          this.duplicates.push(
+            makeDiagnostic(
+              Diagnostics.YamlDuplicateKey,
+              keySpan,
+              { key: name },
+              {
+                related: [{ message: `'${name}' is first defined here`, span: first }],
+              },
+            ),
+          );
+        }
+        keys.set(name, keySpan);
         const child = `${pointer}/${escapePointer(name)}`;
         Object.defineProperty(out, name, {
           value: pair.value === null ? null : this.build(pair.value, child, depth + 1, aliasSpan, keySpan),
@@ -189,15 +204,25 @@ export function escapePointer(segment: string): string {
 
 function yamlError(error: YAMLError, text: string, at: (s: number, e: number) => Span): Diagnostic {
   const [start, end] = error.pos;
-  const span = at(start, Math.max(end, start));
   if (/call stack/i.test(error.message)) {
     // The YAML parser recursed out of stack on deep nesting.
-    return makeDiagnostic(Diagnostics.YamlTooDeep, span, { limit: MAX_YAML_DEPTH });
+    return makeDiagnostic(Diagnostics.YamlTooDeep, at(start, end), { limit: MAX_YAML_DEPTH });
   }
-  if (error.code === "DUPLICATE_KEY") {
-    return makeDiagnostic(Diagnostics.YamlDuplicateKey, span, { key: text.slice(start, end).trim() || "?" });
+  // The parser notices an unclosed quote or bracket where the text runs out; point at the opener.
+  const opener = /closing (["'])quote|end with an? ([\]}])/.exec(error.message);
+  if (opener !== null) {
+    const open = opener[1] ?? (opener[2] === "]" ? "[" : "{");
+    const at0 = text.lastIndexOf(open, Math.max(0, start - 1));
+    if (at0 >= 0) {
+      const what = opener[1] !== undefined ? "the quoted string starting here" : `this '${open}'`;
+      return makeDiagnostic(Diagnostics.YamlSyntax, at(at0, Math.max(at0 + 1, lineEndAt(text, at0))), {
+        detail: `${what} is never closed`,
+      });
+    }
   }
-  return makeDiagnostic(Diagnostics.YamlSyntax, span, { detail: lowerFirst(error.message) });
+  return makeDiagnostic(Diagnostics.YamlSyntax, at(start, Math.max(end, start)), {
+    detail: lowerFirst(error.message),
+  });
 }
 
 function failure(error: unknown, span: Span): Diagnostic {

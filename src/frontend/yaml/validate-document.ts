@@ -34,7 +34,7 @@ export function validateDocument(
   opening: Span,
 ): Diagnostic[] {
   if (validate(document.value)) return [];
-  const errors = selectOneOfBranches(validate.errors ?? []);
+  const errors = mergeRequired(selectOneOfBranches(validate.errors ?? []));
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const error of errors) {
@@ -53,9 +53,9 @@ function toDiagnostic(error: ErrorObject, document: YamlDocument, what: string, 
   const where = pointer === "" ? what : `'${pointerToPath(pointer)}'`;
   switch (error.keyword) {
     case "required": {
-      const field = String(params.missingProperty);
+      const fields = (params.missingProperties as string[] | undefined) ?? [String(params.missingProperty)];
       const span = pointer === "" ? opening : headSpan(document, pointer);
-      return makeDiagnostic(Diagnostics.SchemaRequired, span, { field, where });
+      return makeDiagnostic(Diagnostics.SchemaRequired, span, { fields, where });
     }
     case "additionalProperties": {
       const field = String(params.additionalProperty);
@@ -121,6 +121,29 @@ function constraintDetail(error: ErrorObject): string {
     default:
       return error.message ?? error.keyword;
   }
+}
+
+/** One `required` error per object, listing every missing field, instead of one per field. */
+function mergeRequired(errors: readonly ErrorObject[]): ErrorObject[] {
+  const out: ErrorObject[] = [];
+  const byObject = new Map<string, ErrorObject>();
+  for (const error of errors) {
+    if (error.keyword !== "required") {
+      out.push(error);
+      continue;
+    }
+    const key = `${error.instancePath}|${error.schemaPath}`;
+    const merged = byObject.get(key);
+    const field = String((error.params as { missingProperty?: unknown }).missingProperty);
+    if (merged === undefined) {
+      const copy = { ...error, params: { ...error.params, missingProperties: [field] } };
+      byObject.set(key, copy);
+      out.push(copy);
+    } else {
+      (merged.params as { missingProperties: string[] }).missingProperties.push(field);
+    }
+  }
+  return out;
 }
 
 /**
