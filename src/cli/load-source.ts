@@ -1,19 +1,55 @@
-/** Reads and parses one file for a command, keeping its text for the diagnostic printer. */
+/**
+ * Reads, parses and checks one file for a command, keeping its text for the diagnostic
+ * printer. The checks of `src/passes` run when the frontend reported no error; `uses` children
+ * are read through a cache shared by every file of one command.
+ */
 import { parseSourceLazily } from "../frontend/load-parser.js";
 import type { ParseResult } from "../frontend/parse-source.js";
 import { readSource } from "../frontend/read-source.js";
-import type { SourceKind } from "../ir/nodes.js";
+import { hasErrors } from "../ir/diagnostic.js";
+import type { RllmModule, SourceKind } from "../ir/nodes.js";
 import type { SourceFile } from "../ir/source-file.js";
+import type { LoadedModule } from "../passes/pass.js";
+import { runChecks } from "../passes/pipeline.js";
 
 export interface LoadedSource extends ParseResult {
   readonly path: string;
   readonly source: SourceFile | undefined;
 }
 
+/** The children of `uses`, read once per command. */
+const children = new Map<string, LoadedModule>();
+
 export async function loadSource(path: string, kind: SourceKind | undefined): Promise<LoadedSource> {
   const read = readSource(path);
   if (read.source === undefined)
     return { path, source: undefined, kind, module: undefined, diagnostics: read.diagnostics };
   const parsed = await parseSourceLazily(read.source, kind);
-  return { path, source: read.source, ...parsed };
+  if (parsed.module?.kind !== "rllm" || hasErrors(parsed.diagnostics))
+    return { path, source: read.source, ...parsed };
+  const { parseRllm } = await import("../frontend/rllm/parse-rllm.js");
+  const loadRllm = (child: string): LoadedModule => {
+    let loaded = children.get(child);
+    if (loaded === undefined) {
+      const childRead = readSource(child);
+      if (childRead.source === undefined) {
+        const failure =
+          childRead.diagnostics[0]?.message.replace(/^cannot read '[^']*': /, "") ?? "it could not be read";
+        loaded = { module: undefined, diagnostics: childRead.diagnostics, failure };
+      } else {
+        const result = parseRllm(childRead.source);
+        loaded = { module: result.module as RllmModule, diagnostics: result.diagnostics };
+      }
+      children.set(child, loaded);
+    }
+    return loaded;
+  };
+  const checked = runChecks(parsed.module, loadRllm);
+  return {
+    path,
+    source: read.source,
+    ...parsed,
+    module: checked.module,
+    diagnostics: [...parsed.diagnostics, ...checked.diagnostics],
+  };
 }

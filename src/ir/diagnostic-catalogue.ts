@@ -194,6 +194,58 @@ export const Diagnostics = {
     (a) => `write {{${a.helper === "json" ? "" : "#"}${a.helper} value}}`,
   ),
 
+  // --- RLM21xx: .rllm checks (src/passes) ------------------------------------------------------
+  LlmParamUnknown: d<{ name: string; known: readonly string[] }>(
+    "RLM2101",
+    "error",
+    (a) => `unknown LLM parameter '${a.name}'`,
+    (a) => `the provider layer accepts: ${a.known.join(", ")}`,
+  ),
+  LlmParamInvalid: d<{ name: string; detail: string }>(
+    "RLM2102",
+    "error",
+    (a) => `LLM parameter '${a.name}' ${a.detail}`,
+  ),
+  LlmParamIgnored: d<{ name: string; provider: string; honouredBy: readonly string[] }>(
+    "RLM2103",
+    "warning",
+    (a) => `provider '${a.provider}' ignores LLM parameter '${a.name}'`,
+    (a) => `'${a.name}' is honoured by ${a.honouredBy.join(", ")}; remove it or change the provider`,
+  ),
+  InvalidJsonSchema: d<{ which: string; detail: string }>(
+    "RLM2104",
+    "error",
+    (a) => `${a.which} is not a valid JSON Schema: ${a.detail}`,
+  ),
+  TemplateVariableUndeclared: d<{ path: string }>(
+    "RLM2105",
+    "error",
+    (a) => `template variable '${a.path}' is not declared in input_schema`,
+  ),
+  InputUnused: d<{ name: string }>(
+    "RLM2106",
+    "warning",
+    (a) => `input '${a.name}' is declared in input_schema but never used`,
+    () => "use it in the prompt, a code block or a child's inputs, or remove it",
+  ),
+  UsesNotFound: d<{ path: string; reason: string }>(
+    "RLM2108",
+    "error",
+    (a) => `cannot use '${a.path}': ${a.reason}`,
+  ),
+  UsesCycle: d<{ cycle: string }>(
+    "RLM2109",
+    "error",
+    (a) => `apps use each other in a cycle: ${a.cycle}`,
+    () => "break the cycle: an app cannot call itself, directly or through its children",
+  ),
+  UsesChildInvalid: d<{ path: string; checkPath: string; errors: number }>(
+    "RLM2110",
+    "error",
+    (a) => `child app '${a.path}' has ${a.errors} error${a.errors === 1 ? "" : "s"}`,
+    (a) => `run 'rllmc check ${a.checkPath}' to see them`,
+  ),
+
   // --- TSG: troubleshooting guides (prose has no syntax errors: warnings only) ------------------
   TsgUnclosedFence: d(
     "TSG3001",

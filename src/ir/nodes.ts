@@ -87,6 +87,7 @@ export interface UseDeclaration {
   readonly name: string;
   /** The child's path, relative to the parent file. */
   readonly path: string;
+  readonly pathSpan: Span;
   /** Child input name → parent expression (a Handlebars path such as `text` or `doc.body`). */
   readonly inputs: Readonly<Record<string, string>>;
 }

@@ -1,7 +1,8 @@
 /**
  * The golden (baseline) harness. Each case is a folder `goldens/<suite>/<case>/` holding one
  * input (`input.rllm` or `input.md`), optionally `case.json` (`{"kind": "task"}` to force a
- * kind) and `SOURCE.md` (attribution of a copied file), and the expected outputs:
+ * kind), `SOURCE.md` (attribution of a copied file) and fixtures the input refers to (child
+ * apps of `uses`), and the expected outputs:
  *   ir.json     the IR, as `rllmc inspect` prints it (absent when no module is produced)
  *   errors.txt  the diagnostics, as `rllmc check` prints them (absent when there are none)
  * A run compares what the frontend produces with these files. A missing expected file is
@@ -14,8 +15,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTwoFilesPatch } from "diff";
-import { parseSourceLazily } from "../../src/frontend/load-parser.js";
-import { decodeSource } from "../../src/frontend/read-source.js";
+import { loadSource } from "../../src/cli/load-source.js";
 import { compareDiagnostics } from "../../src/ir/diagnostic.js";
 import type { SourceKind } from "../../src/ir/nodes.js";
 import { formatDiagnostics, sourceLookup } from "../../src/ir/print-diagnostics.js";
@@ -23,8 +23,8 @@ import { formatDiagnostics, sourceLookup } from "../../src/ir/print-diagnostics.
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const GOLDENS_ROOT = join(REPO_ROOT, "goldens");
 
-/** Files in a case folder that are inputs, not expected outputs. */
-const INPUT_FILES = /^(input\.[A-Za-z]+|case\.json|SOURCE\.md)$/;
+/** The expected outputs a case can have; every other file in a case folder is an input or fixture. */
+const OUTPUT_FILES = /^(ir\.json|errors\.txt)$/;
 
 export interface GoldenCase {
   readonly suite: string;
@@ -54,7 +54,7 @@ export function listCases(): GoldenCase[] {
   return cases;
 }
 
-/** What the frontend produces for a case (through the CLI's code path): output file name → content. */
+/** What the compiler produces for a case, through the CLI's own code path: output file name → content. */
 export async function produce(goldenCase: GoldenCase): Promise<Map<string, string>> {
   const path = relative(REPO_ROOT, goldenCase.input);
   const caseFile = join(goldenCase.dir, "case.json");
@@ -62,15 +62,12 @@ export async function produce(goldenCase: GoldenCase): Promise<Map<string, strin
     ? ((JSON.parse(readFileSync(caseFile, "utf8")) as { kind?: SourceKind }).kind ?? undefined)
     : undefined;
   const outputs = new Map<string, string>();
-  const read = decodeSource(path, readFileSync(goldenCase.input));
-  const diagnostics = [...read.diagnostics];
-  let lookup = sourceLookup([]);
-  if (read.source !== undefined) {
-    lookup = sourceLookup([read.source]);
-    const parsed = await parseSourceLazily(read.source, kind);
-    diagnostics.push(...parsed.diagnostics);
-    if (parsed.module !== undefined) outputs.set("ir.json", `${JSON.stringify(parsed.module, null, 2)}\n`);
-  }
+  // Paths relative to the repository root, as a user running `rllmc check goldens/…` sees them.
+  if (process.cwd() !== REPO_ROOT.replace(/\/$/, "")) process.chdir(REPO_ROOT);
+  const loaded = await loadSource(path, kind);
+  const diagnostics = loaded.diagnostics;
+  const lookup = sourceLookup(loaded.source === undefined ? [] : [loaded.source]);
+  if (loaded.module !== undefined) outputs.set("ir.json", `${JSON.stringify(loaded.module, null, 2)}\n`);
   if (diagnostics.length > 0) {
     outputs.set("errors.txt", `${formatDiagnostics([...diagnostics].sort(compareDiagnostics), lookup)}`);
   }
@@ -111,7 +108,7 @@ export async function runCase(goldenCase: GoldenCase, update: boolean, ci: boole
     );
   }
   for (const file of readdirSync(goldenCase.dir)) {
-    if (INPUT_FILES.test(file) || file.endsWith(".actual") || produced.has(file)) continue;
+    if (!OUTPUT_FILES.test(file) || produced.has(file)) continue;
     if (update) {
       rmSync(join(goldenCase.dir, file));
       written.push(`${relative(REPO_ROOT, join(goldenCase.dir, file))} (removed)`);

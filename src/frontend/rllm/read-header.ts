@@ -4,7 +4,7 @@
  */
 import { basename } from "node:path";
 import type { JsonObject, JsonValue, RllmHeader, UseDeclaration, YamlDocument } from "../../ir/nodes.js";
-import { locate } from "../yaml/parse-yaml.js";
+import { locate } from "../../ir/yaml-locations.js";
 
 export function readHeader(document: YamlDocument | undefined): RllmHeader {
   const value = document?.value;
@@ -44,13 +44,15 @@ function readUses(document: YamlDocument, uses: JsonValue | undefined): UseDecla
   (uses as readonly JsonValue[]).forEach((entry, i) => {
     const span = locate(document, `/uses/${i}`).value;
     if (typeof entry === "string") {
-      out.push({ kind: "use", span, name: basename(entry).replace(/\.rllm$/, ""), path: entry, inputs: {} });
+      const name = basename(entry).replace(/\.rllm$/, "");
+      out.push({ kind: "use", span, name, path: entry, pathSpan: span, inputs: {} });
     } else if (isObject(entry) && typeof entry.name === "string" && typeof entry.path === "string") {
       const inputs: Record<string, string> = {};
       if (isObject(entry.inputs)) {
         for (const [k, v] of Object.entries(entry.inputs)) if (typeof v === "string") inputs[k] = v;
       }
-      out.push({ kind: "use", span, name: entry.name, path: entry.path, inputs });
+      const pathSpan = locate(document, `/uses/${i}/path`).value;
+      out.push({ kind: "use", span, name: entry.name, path: entry.path, pathSpan, inputs });
     }
   });
   return out;

@@ -18,7 +18,8 @@ import type {
 } from "../../ir/nodes.js";
 import { lineEndAt, type SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
-import { locate, parseYaml } from "../yaml/parse-yaml.js";
+import { locate } from "../../ir/yaml-locations.js";
+import { parseYaml } from "../yaml/parse-yaml.js";
 import { validateTaskBlock } from "../yaml/schema-validators.generated.js";
 import { validateDocument } from "../yaml/validate-document.js";
 import { findTaskBlock } from "./find-task-block.js";

@@ -22,6 +22,7 @@ import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import type { JsonObject, JsonValue, YamlDocument, YamlLocation } from "../../ir/nodes.js";
 import { lineEndAt } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
+import { escapePointer } from "../../ir/yaml-locations.js";
 
 /** Most nodes one document may expand to through aliases. */
 export const MAX_YAML_NODES = 100_000;
@@ -198,10 +199,6 @@ function scalarValue(value: unknown): JsonValue {
   return String(value);
 }
 
-export function escapePointer(segment: string): string {
-  return segment.replaceAll("~", "~0").replaceAll("/", "~1");
-}
-
 function yamlError(error: YAMLError, text: string, at: (s: number, e: number) => Span): Diagnostic {
   const [start, end] = error.pos;
   if (/call stack/i.test(error.message)) {
@@ -236,15 +233,4 @@ function failure(error: unknown, span: Span): Diagnostic {
 /** "Map keys must be unique" → "map keys must be unique"; acronyms ("YAML …") stay. */
 function lowerFirst(s: string): string {
   return /^[A-Z](?![A-Z])/.test(s) ? s[0]!.toLowerCase() + s.slice(1) : s;
-}
-
-/** The location of a JSON pointer, or of its nearest ancestor that has one. */
-export function locate(document: YamlDocument, pointer: string): YamlLocation {
-  let p = pointer;
-  for (;;) {
-    const location = document.locations[p];
-    if (location !== undefined) return location;
-    if (p === "") return { value: document.span };
-    p = p.slice(0, p.lastIndexOf("/"));
-  }
 }

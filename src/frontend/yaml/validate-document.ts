@@ -10,7 +10,7 @@ import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import { didYouMean } from "../../ir/did-you-mean.js";
 import type { JsonValue, YamlDocument } from "../../ir/nodes.js";
 import type { Span } from "../../ir/span.js";
-import { escapePointer, locate } from "./parse-yaml.js";
+import { escapePointer, locate } from "../../ir/yaml-locations.js";
 
 /**
  * A validator compiled ahead of time by ajv's standalone code generation

@@ -1,0 +1,132 @@
+/**
+ * Every variable the prompt and the recovery prompt read is declared in `input_schema`, nested
+ * paths included (`items[].title` must be `items: {type: array, items: {properties: {title}}}`);
+ * a child declared in `uses` is readable under its name. A declared input that nothing reads —
+ * no template, no code block, no child mapping — is a warning.
+ */
+import { makeDiagnostic } from "../ir/diagnostic.js";
+import { Diagnostics } from "../ir/diagnostic-catalogue.js";
+import { didYouMean } from "../ir/did-you-mean.js";
+import type { JsonObject, JsonValue, RllmModule, TemplateVariable } from "../ir/nodes.js";
+import { escapePointer, locate } from "../ir/yaml-locations.js";
+import type { Pass } from "./pass.js";
+
+export const checkTemplateVariables: Pass<RllmModule> = {
+  name: "check-template-variables",
+  run(module, context) {
+    const schema = module.header.inputSchema;
+    const document = module.frontmatter;
+    if (schema === undefined || document === undefined) return module;
+    const children = new Set(module.header.uses.map((u) => u.name));
+    const variables: TemplateVariable[] = [...module.prompt.variables, ...(module.recovery?.variables ?? [])];
+    const used = new Set<string>();
+    for (const variable of variables) {
+      const [root] = variable.path;
+      if (root === undefined) continue;
+      used.add(root);
+      if (children.has(root) && !hasProperty(schema, root)) continue;
+      const missing = firstUndeclared(schema, schema, variable.path);
+      if (missing === undefined) continue;
+      const shown = displayPath(variable.path.slice(0, missing.depth + 1));
+      const hint = didYouMean(variable.path[missing.depth]!, missing.siblings);
+      context.report(
+        makeDiagnostic(
+          Diagnostics.TemplateVariableUndeclared,
+          variable.span,
+          { path: shown },
+          hint ? { hint } : {},
+        ),
+      );
+    }
+    for (const block of module.codeBlocks) for (const input of block.inputs) used.add(input.name);
+    for (const use of module.header.uses) {
+      for (const expression of Object.values(use.inputs)) used.add(expression.split(/[.[]/)[0]!.trim());
+    }
+    for (const name of Object.keys(objectAt(schema, "properties") ?? {})) {
+      if (used.has(name)) continue;
+      const location = locate(document, `/input_schema/properties/${escapePointer(name)}`);
+      context.report(makeDiagnostic(Diagnostics.InputUnused, location.key ?? location.value, { name }));
+    }
+    return module;
+  },
+};
+
+interface Missing {
+  /** Index in the path of the first segment the schema does not declare. */
+  readonly depth: number;
+  readonly siblings: readonly string[];
+}
+
+/** Walks `path` through the schema; where a segment is not declared, says which and what is. */
+function firstUndeclared(
+  root: JsonObject,
+  schema: JsonObject,
+  path: readonly string[],
+  depth = 0,
+): Missing | undefined {
+  if (depth >= path.length) return undefined;
+  const resolved = resolveRef(root, schema);
+  if (resolved === undefined) return undefined; // an unresolvable $ref: the schema check reports it
+  const branches = ["oneOf", "anyOf", "allOf"].flatMap((k) => arrayAt(resolved, k) ?? []);
+  if (branches.length > 0) {
+    const results = branches.map((b) => (isObject(b) ? firstUndeclared(root, b, path, depth) : undefined));
+    if (results.some((r) => r === undefined)) return undefined;
+  }
+  const segment = path[depth]!;
+  if (segment === "[]") {
+    const items = resolved.items;
+    if (items === undefined || items === true) return undefined;
+    return isObject(items) ? firstUndeclared(root, items, path, depth + 1) : undefined;
+  }
+  const properties = objectAt(resolved, "properties");
+  const property = properties?.[segment];
+  if (property !== undefined)
+    return isObject(property) ? firstUndeclared(root, property, path, depth + 1) : undefined;
+  const additional = resolved.additionalProperties;
+  if (isObject(additional)) return firstUndeclared(root, additional, path, depth + 1);
+  // An object schema that lists no properties and does not forbid others declares anything.
+  if (properties === undefined && additional !== false && branches.length === 0) return undefined;
+  return { depth, siblings: Object.keys(properties ?? {}) };
+}
+
+function resolveRef(root: JsonObject, schema: JsonObject): JsonObject | undefined {
+  let current: JsonObject = schema;
+  for (let hops = 0; typeof current.$ref === "string" && hops < 32; hops++) {
+    const ref = current.$ref as string;
+    if (!ref.startsWith("#/")) return undefined;
+    let target: JsonValue | undefined = root;
+    for (const raw of ref.slice(2).split("/")) {
+      const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+      target = isObject(target) ? target[key] : undefined;
+    }
+    if (!isObject(target)) return undefined;
+    current = target;
+  }
+  return current;
+}
+
+function hasProperty(schema: JsonObject, name: string): boolean {
+  return objectAt(schema, "properties")?.[name] !== undefined;
+}
+
+function objectAt(value: JsonObject, key: string): JsonObject | undefined {
+  const v = value[key];
+  return isObject(v) ? v : undefined;
+}
+
+function arrayAt(value: JsonObject, key: string): readonly JsonValue[] | undefined {
+  const v = value[key];
+  return Array.isArray(v) ? (v as readonly JsonValue[]) : undefined;
+}
+
+function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `["items", "[]", "title"]` → `items[].title`. */
+export function displayPath(path: readonly string[]): string {
+  return path.reduce(
+    (out, segment) => (segment === "[]" ? `${out}[]` : out === "" ? segment : `${out}.${segment}`),
+    "",
+  );
+}

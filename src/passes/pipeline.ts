@@ -1,0 +1,32 @@
+/**
+ * The order of the passes, written once. Checks of `.rllm` apps run after the frontend when it
+ * reported no error; later issues add extraction, the LLM pass and backends here.
+ */
+import type { Diagnostic } from "../ir/diagnostic.js";
+import type { Module, RllmModule } from "../ir/nodes.js";
+import { checkIoSchemas } from "./check-io-schemas.js";
+import { checkLlmParams } from "./check-llm-params.js";
+import { checkTemplateVariables } from "./check-template-variables.js";
+import type { Pass, PassContext } from "./pass.js";
+import { resolveUses } from "./resolve-uses.js";
+
+const RLLM_CHECKS: readonly Pass<RllmModule>[] = [
+  checkLlmParams,
+  checkIoSchemas,
+  checkTemplateVariables,
+  resolveUses,
+];
+
+export interface PipelineResult {
+  readonly module: Module;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export function runChecks(module: Module, loadRllm: PassContext["loadRllm"]): PipelineResult {
+  const diagnostics: Diagnostic[] = [];
+  const context: PassContext = { report: (d) => diagnostics.push(d), loadRllm };
+  if (module.kind !== "rllm") return { module, diagnostics };
+  let current: RllmModule = module;
+  for (const pass of RLLM_CHECKS) current = pass.run(current, context);
+  return { module: current, diagnostics };
+}
