@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/frontend/yaml/schema-validators.generated.ts: ajv standalone validators for the
+// Generates grammar/schemas/validators.generated.ts: ajv standalone validators for the
 // JSON Schemas in grammar/schemas, so that no schema is compiled at run time (start-up cost) and
 // ajv itself is not loaded by `rllmc check`. Run after changing a schema:
 //   node scripts/generate-validators.mjs
@@ -10,7 +10,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
 
 const ROOT = new URL("..", import.meta.url);
-export const OUTPUT = new URL("src/frontend/yaml/schema-validators.generated.ts", ROOT);
+export const OUTPUT = new URL("grammar/schemas/validators.generated.ts", ROOT);
 
 /** Exported name → schema file. */
 const SCHEMAS = {
@@ -32,6 +32,9 @@ export function generateValidators() {
     ajv.addSchema(schema);
     exports[name] = schema.$id;
   }
+  // The draft 2020-12 meta-schema too, so that `rllmc check` validates users' input/output
+  // schemas without compiling the meta-schema at run time.
+  exports.validateJsonSchemaDraft2020 = "https://json-schema.org/draft/2020-12/schema";
   const code = standaloneCode(ajv, exports);
   // ajv's ESM output still calls require() for its small runtime helpers (ucs2length, equal):
   // give the module a require of its own.

@@ -1,8 +1,11 @@
 /**
  * `input_schema` and `output_schema` must be valid JSON Schema (draft 2020-12) that ajv compiles
  * in strict mode — so a misspelt keyword (`maxLenght`) is an error rather than silently ignored.
+ * The meta-schema check uses a validator generated ahead of time (scripts/generate-validators.mjs).
  */
+import type { ErrorObject } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import { validateJsonSchemaDraft2020 } from "../../grammar/schemas/validators.generated.js";
 import { makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
 import { didYouMean } from "../ir/did-you-mean.js";
@@ -19,6 +22,28 @@ export const checkIoSchemas: Pass<RllmModule> = {
   },
 };
 
+type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+const validateMeta = validateJsonSchemaDraft2020 as unknown as Validator;
+
+let ajv: Ajv2020 | undefined;
+
+/**
+ * One ajv for the process, used only for strict-mode compilation: the schema was already
+ * validated against the meta-schema by the validator generated ahead of time, so ajv never
+ * compiles the (expensive) meta-schema here.
+ */
+function sharedAjv(): Ajv2020 {
+  ajv ??= new Ajv2020({
+    strict: true,
+    allErrors: true,
+    allowUnionTypes: true,
+    validateFormats: false,
+    validateSchema: false,
+    addUsedSchema: false,
+  });
+  return ajv;
+}
+
 function check(
   module: RllmModule,
   which: string,
@@ -27,11 +52,11 @@ function check(
 ): void {
   const document = module.frontmatter;
   if (schema === undefined || document === undefined) return;
-  const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true, validateFormats: false });
-  if (!ajv.validateSchema(schema)) {
+  const ajv = sharedAjv();
+  if (!validateMeta(schema)) {
     // The meta-schema reports several errors per bad value (each branch of its anyOf): one each.
     const seen = new Set<string>();
-    for (const error of ajv.errors ?? []) {
+    for (const error of validateMeta.errors ?? []) {
       if (seen.has(error.instancePath)) continue;
       seen.add(error.instancePath);
       const location = locate(document, `/${which}${error.instancePath}`);
@@ -55,6 +80,7 @@ function check(
   try {
     ajv.compile(schema);
   } catch (error) {
+    ajv.removeSchema(schema);
     // Strict mode: unknown keywords, unknown formats, ambiguous types… ajv names the keyword.
     const detail = (error instanceof Error ? error.message : String(error)).replace(/^strict mode: /, "");
     const keyword = /keyword: "([^"]+)"/.exec(detail)?.[1];

@@ -4,6 +4,7 @@
  * `prompt` (with its {PLACEHOLDER}s), `context`, `outputs` and `guarantees` with spans.
  */
 
+import { validateTaskBlock } from "../../../grammar/schemas/validators.generated.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
@@ -20,7 +21,6 @@ import { lineEndAt, type SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
 import { locate } from "../../ir/yaml-locations.js";
 import { parseYaml } from "../yaml/parse-yaml.js";
-import { validateTaskBlock } from "../yaml/schema-validators.generated.js";
 import { validateDocument } from "../yaml/validate-document.js";
 import { findTaskBlock } from "./find-task-block.js";
 

@@ -28,46 +28,50 @@ export interface PromptMatch {
 
 const SHELL_PATTERNS: readonly RegExp[] = [
   // PS>, PS C:\Users\me>
-  /^[ \t]*(PS(?: [^>\n]{1,120})?>)(?=[ \t]|$)/,
+  /^[ \t]*(PS(?: [^>\n]{1,120})?>)(?=[ \t]|$)/d,
   // [root@host ~]#, [user@host dir]$
-  /^[ \t]*(\[[^\]\n]{1,120}\][$#%])(?=[ \t]|$)/,
+  /^[ \t]*(\[[^\]\n]{1,120}\][$#%])(?=[ \t]|$)/d,
   // (venv) user@host:~/dir$, root@host:/var/log#, user@host$
-  /^[ \t]*((?:\([^()\s]{1,40}\) ?)?[\w.-]{1,64}@[\w.-]{1,160}(?::[^\s$#%]{0,200})?[$#%])(?=[ \t]|$)/,
+  /^[ \t]*((?:\([^()\s]{1,40}\) ?)?[\w.-]{1,64}@[\w.-]{1,160}(?::[^\s$#%]{0,200})?[$#%])(?=[ \t]|$)/d,
   // host.example.com:~$, host:/var/log#
-  /^[ \t]*([\w.-]{1,160}:[~/][^\s$#%]{0,200}[$#])(?=[ \t]|$)/,
+  /^[ \t]*([\w.-]{1,160}:[~/][^\s$#%]{0,200}[$#])(?=[ \t]|$)/d,
   // :~$ (host left out), and zsh themes: ~ cmd, ➜  dir cmd
-  /^[ \t]*(:[~/][^\s$#%]{0,200}[$#])(?=[ \t]|$)/,
-  /^[ \t]*((?:➜ +[^\s]{1,80}|~))(?=[ \t]+\S)/,
+  /^[ \t]*(:[~/][^\s$#%]{0,200}[$#])(?=[ \t]|$)/d,
+  /^[ \t]*((?:➜ +[^\s]{1,80}|~))(?=[ \t]+\S)/d,
   // workstation $ cmd, chef-repo % cmd, db-host-01 # cmd (a root prompt needs a host-like name)
-  /^[ \t]*([\w.-]{1,64}[ \t]{1,24}[$%]|\w+[.-][\w.-]{0,62}[ \t]{1,24}#)(?=[ \t])/,
+  /^[ \t]*([\w.-]{1,64}[ \t]{1,24}[$%]|\w+[.-][\w.-]{0,62}[ \t]{1,24}#)(?=[ \t])/d,
   // $> cmd
-  /^[ \t]*(\$>)(?=[ \t])/,
+  /^[ \t]*(\$>)(?=[ \t])/d,
   // sh-4.2$, bash-4.4#
-  /^[ \t]*((?:ba|z|k)?sh-\d+(?:\.\d+)*[$#])(?=[ \t]|$)/,
+  /^[ \t]*((?:ba|z|k)?sh-\d+(?:\.\d+)*[$#])(?=[ \t]|$)/d,
   // worker$
-  /^[ \t]*([\w.-]{1,64}\$)(?=[ \t])/,
+  /^[ \t]*([\w.-]{1,64}\$)(?=[ \t])/d,
   // $ cmd, and a lone $
-  /^[ \t]*(\$)(?=[ \t]|$)/,
+  /^[ \t]*(\$)(?=[ \t]|$)/d,
   // % cmd (zsh); a lone % is output
-  /^[ \t]*(%)(?=[ \t]+\S)/,
+  /^[ \t]*(%)(?=[ \t]+\S)/d,
 ];
 
 const REPL_PATTERNS: readonly RegExp[] = [
   // psql: db=#, db=>, db-# (a bare `word#` or `word>` is too often output, such as gpg's `sec#`)
-  /^[ \t]*([A-Za-z_][\w-]{0,63}[=-][#>])(?=[ \t]|$)/,
+  /^[ \t]*([A-Za-z_][\w-]{0,63}[=-][#>])(?=[ \t]|$)/d,
   // redis-cli: 10.0.0.1:6379>, host:6379[1]>
-  /^[ \t]*([\w.-]{1,160}:\d{2,5}(?:\[\d+\])?>)(?=[ \t]|$)/,
+  /^[ \t]*([\w.-]{1,160}:\d{2,5}(?:\[\d+\])?>)(?=[ \t]|$)/d,
   // irb(main):001:0>, pry: [1] pry(main)>
-  /^[ \t]*((?:irb|pry)\([^()\n]{0,60}\)(?::\d+){1,2}[>*"'])(?=[ \t]|$)/,
-  /^[ \t]*(\[\d+\] pry\([^()\n]{0,60}\)>)(?=[ \t]|$)/,
+  /^[ \t]*((?:irb|pry)\([^()\n]{0,60}\)(?::\d+){1,2}[>*"'])(?=[ \t]|$)/d,
+  /^[ \t]*(\[\d+\] pry\([^()\n]{0,60}\)>)(?=[ \t]|$)/d,
   // named interactive programs
-  /^[ \t]*((?:irb|gpg|gpg\/card|mysql|mariadb|sqlite|ftp|sftp|mongo|cqlsh|ksql|lldb|jshell)>)(?=[ \t]|$)/,
-  /^[ \t]*(>>>|\(gdb\)|\(Pdb\))(?=[ \t]|$)/,
+  /^[ \t]*((?:irb|gpg|gpg\/card|mysql|mariadb|sqlite|ftp|sftp|mongo|cqlsh|ksql|lldb|jshell)>)(?=[ \t]|$)/d,
+  /^[ \t]*(>>>|\(gdb\)|\(Pdb\))(?=[ \t]|$)/d,
 ];
 
+/**
+ * Every pattern has the `d` flag and captures the prompt in group 1: its column comes from the
+ * match indices, not from the match's length (a pattern may also match blanks after the prompt).
+ */
 function make(kind: PromptKind, line: string, match: RegExpExecArray): PromptMatch {
   const prompt = match[1]!;
-  const promptStart = match[0].length - prompt.length;
+  const promptStart = match.indices![1]![0];
   let textStart = match[0].length;
   while (textStart < line.length && (line[textStart] === " " || line[textStart] === "\t")) textStart++;
   return { kind, prompt, promptStart, textStart };
@@ -81,11 +85,11 @@ export function matchPrompt(line: string): PromptMatch | undefined {
   const c = line[first]!;
   if (c === "#") {
     // `# cmd` with one space; `#   text` (indented) is a comment's continuation.
-    const m = /^[ \t]*(#) (?=\S)/.exec(line);
+    const m = /^[ \t]*(#) (?=\S)/d.exec(line);
     return m === null ? undefined : make("root", line, m);
   }
   if (c === ">") {
-    const m = /^[ \t]*(>)[ \t]+(?=\S)/.exec(line);
+    const m = /^[ \t]*(>)[ \t]+(?=\S)/d.exec(line);
     return m === null ? undefined : make("gt", line, m);
   }
   if (!/[$#%>)~➜]/.test(line.slice(first, first + 240))) return undefined;
