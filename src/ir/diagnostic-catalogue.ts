@@ -263,11 +263,12 @@ export const Diagnostics = {
     "warning",
     () => "the last command ends with '\\' but no line follows",
   ),
-  TsgInternalError: d<{ detail: string }>(
+  TsgNestedTooDeeply: d<{ limit: number }>(
     "TSG3005",
     "warning",
-    (a) => `the guide could not be analysed (internal error: ${a.detail}); it is treated as empty`,
-    () => "please report this with the guide that caused it",
+    (a) =>
+      `the guide nests block quotes and lists more than ${a.limit} levels deep; what lies deeper is kept as plain text and not analysed`,
+    () => "flatten the nesting",
   ),
 
   // --- TSK: code-change tasks -------------------------------------------------------------------

@@ -53,6 +53,27 @@ describe("the TSG corpus", () => {
     expect(failures).toEqual([]);
   });
 
+  it("should start every command's span at its prompt, or at its first character when it has none", () => {
+    const failures: string[] = [];
+    let prompted = 0;
+    for (const file of files) {
+      const { module, text } = parseCorpusFile(file);
+      const all = [...commands(module), ...paragraphs(module).flatMap((p) => p.commands)];
+      for (const c of all) {
+        const at = text.slice(c.span.start, c.span.start + 40).split("\n")[0];
+        if (c.prompt !== undefined) {
+          prompted++;
+          if (!text.startsWith(c.prompt, c.span.start))
+            failures.push(`${file}: prompt '${c.prompt}' at '${at}'`);
+        } else if (/^\s/.test(text.charAt(c.span.start)) || c.span.start >= text.length) {
+          failures.push(`${file}: '${c.text.slice(0, 30)}' starts at a blank: '${at}'`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(prompted).toBeGreaterThan(400);
+  });
+
   it("should extract the prompted kubectl commands of a prometheus-operator runbook", () => {
     const { module, slice } = parseCorpusFile("prometheus-operator/node/NodeFilesystemSpaceFillingUp.md");
     expect(module.title).toBe("NodeFilesystemSpaceFillingUp");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { block } from "./helpers.js";
+import { block, commands, tsg } from "./helpers.js";
 
 describe("shell prompts", () => {
   it.each([
@@ -33,6 +33,152 @@ describe("shell prompts", () => {
   it("should make the command span start at the prompt and end at the line's end", () => {
     const { commands, slice } = block("user@host:~$ kubectl get pods  ");
     expect(slice(commands[0]!.span)).toBe("user@host:~$ kubectl get pods");
+  });
+
+  // Each row: a block and, for each of its commands, [prompt, the source its span covers].
+  it.each([
+    ["a dollar prompt", "sh", "$ kubectl get pods", [["$", "$ kubectl get pods"]]],
+    ["a dollar prompt with blanks after it", "sh", "$    kubectl get pods", [["$", "$    kubectl get pods"]]],
+    ["a dollar prompt with a tab after it", "sh", "$\tkubectl get pods", [["$", "$\tkubectl get pods"]]],
+    ["an indented dollar prompt", "sh", "    $   sudo pgb-console  ", [["$", "$   sudo pgb-console"]]],
+    ["a percent prompt", "sh", "  %   ls -l", [["%", "%   ls -l"]]],
+    ["a $> prompt", "sh", "  $>   ssh-keygen -lf key", [["$>", "$>   ssh-keygen -lf key"]]],
+    ["a user@host prompt", "sh", "  user@host:~$    ls", [["user@host:~$", "user@host:~$    ls"]]],
+    [
+      "a bracketed root prompt",
+      "sh",
+      " [root@host ~]#  cat /etc/hosts",
+      [["[root@host ~]#", "[root@host ~]#  cat /etc/hosts"]],
+    ],
+    [
+      "a virtualenv prompt",
+      "sh",
+      "  (venv) user@host$   pip list",
+      [["(venv) user@host$", "(venv) user@host$   pip list"]],
+    ],
+    ["a host:path prompt", "sh", "  db-01:/var/log#   ls", [["db-01:/var/log#", "db-01:/var/log#   ls"]]],
+    ["a :path prompt", "sh", "  :~$   ls", [[":~$", ":~$   ls"]]],
+    ["an sh-4.2 prompt", "sh", "   sh-4.2$    ls /tmp", [["sh-4.2$", "sh-4.2$    ls /tmp"]]],
+    [
+      "a 'host $' prompt",
+      "sh",
+      "  workstation   $   knife node list",
+      [["workstation   $", "workstation   $   knife node list"]],
+    ],
+    ["a word$ prompt", "sh", "  worker$   redis-cli -h x", [["worker$", "worker$   redis-cli -h x"]]],
+    ["a zsh ~ prompt", "sh", "  ~   git status", [["~", "~   git status"]]],
+    ["a zsh arrow prompt", "sh", "  ➜  repo   git status", [["➜  repo", "➜  repo   git status"]]],
+    [
+      "a PowerShell prompt",
+      "powershell",
+      "  PS C:\\x>   Get-Service",
+      [["PS C:\\x>", "PS C:\\x>   Get-Service"]],
+    ],
+    [
+      "a root prompt after sudo su",
+      "console",
+      "$ sudo su -\n# apt-get update",
+      [
+        ["$", "$ sudo su -"],
+        ["#", "# apt-get update"],
+      ],
+    ],
+    [
+      "an indented root prompt",
+      "console",
+      "  $ sudo su -\n   # apt-get update  ",
+      [
+        ["$", "$ sudo su -"],
+        ["#", "# apt-get update"],
+      ],
+    ],
+    [
+      "a bare > prompt with blanks after it",
+      "console",
+      "$ sudo su -\n# apt-get update\n  >   foo bar",
+      [
+        ["$", "$ sudo su -"],
+        ["#", "# apt-get update"],
+        [">", ">   foo bar"],
+      ],
+    ],
+    [
+      "a psql prompt",
+      "console",
+      "$ gitlab-psql\n  gitlabhq_production=#   select 1;",
+      [
+        ["$", "$ gitlab-psql"],
+        ["gitlabhq_production=#", "gitlabhq_production=#   select 1;"],
+      ],
+    ],
+    [
+      "a redis-cli prompt",
+      "console",
+      "$ redis-cli\n 10.0.0.1:6379>    info",
+      [
+        ["$", "$ redis-cli"],
+        ["10.0.0.1:6379>", "10.0.0.1:6379>    info"],
+      ],
+    ],
+    [
+      "an irb prompt",
+      "console",
+      "$ gitlab-rails console\n  irb(main):001:0>   Project.count",
+      [
+        ["$", "$ gitlab-rails console"],
+        ["irb(main):001:0>", "irb(main):001:0>   Project.count"],
+      ],
+    ],
+    [
+      "a gpg prompt",
+      "console",
+      "$ gpg --edit-key ABC\n  gpg>   trust",
+      [
+        ["$", "$ gpg --edit-key ABC"],
+        ["gpg>", "gpg>   trust"],
+      ],
+    ],
+    [
+      "a gdb prompt",
+      "console",
+      "$ gdb ./a.out\n (gdb)   bt",
+      [
+        ["$", "$ gdb ./a.out"],
+        ["(gdb)", "(gdb)   bt"],
+      ],
+    ],
+    [
+      "a mysql prompt",
+      "console",
+      "$ mysql\n  mysql>    show tables;",
+      [
+        ["$", "$ mysql"],
+        ["mysql>", "mysql>    show tables;"],
+      ],
+    ],
+    [
+      "a prompted command continued with a backslash",
+      "sh",
+      "  $   kubectl get pods \\\n    -o wide",
+      [["$", "$   kubectl get pods \\\n    -o wide"]],
+    ],
+  ])(
+    "should make the span of a command start at %s and end at the command's end",
+    (_what, lang, body, expected) => {
+      const { commands, slice } = block(body, lang);
+      expect(commands.map((c) => [c.prompt, slice(c.span)])).toEqual(expected);
+    },
+  );
+
+  it("should make the span start at the prompt when the block is inside a block quote or a list item", () => {
+    for (const [text, expected] of [
+      ["> ```console\n> $ sudo su -\n>   #  x\n>  # apt-get update\n> ```\n", "# apt-get update"],
+      ["- step\n\n  ```console\n  $ sudo su -\n    >   foo bar\n  ```\n", ">   foo bar"],
+    ] as const) {
+      const { module, slice } = tsg(text);
+      const found = commands(module);
+      expect(found.map((c) => slice(c.span))).toEqual(["$ sudo su -", expected]);
+    }
   });
 
   it.each([

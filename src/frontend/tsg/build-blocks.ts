@@ -4,6 +4,10 @@
  * `code-block.ts`; lists keep GitHub task-list markers as `checked`; tables keep their cells as
  * plain text. A heading inside a list or blockquote (not a section) becomes a paragraph; link
  * definitions are recorded for reference links and produce no block.
+ *
+ * Block quotes and list items nest at most `MAX_NESTING` levels deep (`nesting.ts`): a block
+ * quote or list one level deeper becomes a paragraph holding its plain text, and the guide gets
+ * TSG3005. No walk here recurses more than that (inline content is walked with a stack).
  */
 import type {
   Blockquote,
@@ -15,7 +19,6 @@ import type {
   RootContent,
   Table,
 } from "mdast";
-import { toString as mdastToString } from "mdast-util-to-string";
 import type {
   TsgBlock,
   TsgInlineCode,
@@ -29,21 +32,29 @@ import { buildCodeBlock } from "./code-block.js";
 import { type InlineCodeSource, inlineCommands } from "./inline-commands.js";
 import { alignText, type SourceLine, sourceOffsetIn } from "./mapped-text.js";
 import type { MarkdownContext, MutableLink } from "./markdown-context.js";
+import { MAX_NESTING } from "./nesting.js";
+import { blockText, textOf } from "./plain-text.js";
 
 const TASK_MARKER = /^\[([ xX])\][ \t]+/;
 
-/** Converts the blocks of a container, skipping nodes that are not blocks. */
-export function buildBlocks(nodes: readonly RootContent[], ctx: MarkdownContext): TsgBlock[] {
+/**
+ * Converts the blocks of a container, skipping nodes that are not blocks. `depth`: how many
+ * block quotes and list items hold them.
+ */
+export function buildBlocks(nodes: readonly RootContent[], ctx: MarkdownContext, depth = 0): TsgBlock[] {
   const out: TsgBlock[] = [];
   for (const node of nodes) {
-    const block = buildBlock(node, ctx);
+    const block = buildBlock(node, ctx, depth);
     if (block !== undefined) out.push(block);
   }
   return out;
 }
 
-/** One block node; undefined for nodes that are not blocks (definitions, frontmatter, …). */
-export function buildBlock(node: RootContent, ctx: MarkdownContext): TsgBlock | undefined {
+/**
+ * One block node; undefined for nodes that are not blocks (definitions, frontmatter, …).
+ * `depth`: how many block quotes and list items hold it.
+ */
+export function buildBlock(node: RootContent, ctx: MarkdownContext, depth = 0): TsgBlock | undefined {
   switch (node.type) {
     case "paragraph":
       return buildParagraph(node, ctx);
@@ -52,11 +63,11 @@ export function buildBlock(node: RootContent, ctx: MarkdownContext): TsgBlock | 
     case "code":
       return buildCodeBlock(node, ctx);
     case "list":
-      return buildList(node, ctx);
+      return depth >= MAX_NESTING ? tooDeep(node, ctx) : buildList(node, ctx, depth);
     case "table":
       return buildTable(node, ctx);
     case "blockquote":
-      return buildBlockquote(node, ctx);
+      return depth >= MAX_NESTING ? tooDeep(node, ctx) : buildBlockquote(node, ctx, depth);
     case "html":
       return { kind: "html", span: ctx.spanOf(node), value: node.value };
     case "thematicBreak":
@@ -76,7 +87,7 @@ function buildParagraph(node: Paragraph | Heading, ctx: MarkdownContext, stripTa
   collectInline(node.children, ctx, links, codes, sources);
   const start = ctx.start(node);
   const end = ctx.end(node);
-  let text = mdastToString(node);
+  let text = textOf(node);
   if (stripTask) text = text.replace(TASK_MARKER, "");
   return {
     kind: "paragraph",
@@ -97,6 +108,7 @@ function mayHaveRunLine(text: string, start: number, end: number): boolean {
   return body.includes(":") && /\b(?:run|execute)\b/i.test(body);
 }
 
+/** Links, inline code and its sources, in document order; walked with a stack, not recursion. */
 function collectInline(
   nodes: readonly PhrasingContent[],
   ctx: MarkdownContext,
@@ -104,7 +116,10 @@ function collectInline(
   codes: TsgInlineCode[],
   sources: InlineCodeSource[],
 ): void {
-  for (const node of nodes) {
+  const stack: PhrasingContent[] = [];
+  pushReversed(stack, nodes);
+  while (stack.length > 0) {
+    const node = stack.pop()!;
     switch (node.type) {
       case "inlineCode": {
         const line = inlineCodeLine(node.value, ctx.start(node), ctx.end(node), ctx.text);
@@ -119,10 +134,10 @@ function collectInline(
           kind: "link",
           span: ctx.spanOf(node),
           url: node.url,
-          text: mdastToString(node),
+          text: textOf(node),
           image: false,
         });
-        collectInline(node.children, ctx, links, codes, sources);
+        pushReversed(stack, node.children);
         break;
       case "image":
         links.push({
@@ -138,12 +153,12 @@ function collectInline(
           kind: "link",
           span: ctx.spanOf(node),
           url: "",
-          text: mdastToString(node),
+          text: textOf(node),
           image: false,
         };
         ctx.refer(link, node.identifier);
         links.push(link);
-        collectInline(node.children, ctx, links, codes, sources);
+        pushReversed(stack, node.children);
         break;
       }
       case "imageReference": {
@@ -161,12 +176,16 @@ function collectInline(
       case "emphasis":
       case "strong":
       case "delete":
-        collectInline(node.children, ctx, links, codes, sources);
+        pushReversed(stack, node.children);
         break;
       default:
         break;
     }
   }
+}
+
+function pushReversed(stack: PhrasingContent[], nodes: readonly PhrasingContent[]): void {
+  for (let i = nodes.length - 1; i >= 0; i--) stack.push(nodes[i]!);
 }
 
 /**
@@ -188,12 +207,14 @@ function inlineCodeLine(value: string, start: number, end: number, text: string)
   return { text: value, start: map[0] ?? innerStart, map };
 }
 
-function buildList(node: List, ctx: MarkdownContext): TsgList {
-  const items: TsgListItem[] = node.children.map((item) => buildListItem(item, ctx));
+function buildList(node: List, ctx: MarkdownContext, depth: number): TsgList {
+  if (depth >= ctx.deepest) ctx.deepest = depth + 1;
+  const items: TsgListItem[] = node.children.map((item) => buildListItem(item, ctx, depth + 1));
   return { kind: "list", span: ctx.spanOf(node), ordered: node.ordered ?? false, items };
 }
 
-function buildListItem(item: ListItem, ctx: MarkdownContext): TsgListItem {
+/** `depth` counts the item itself. */
+function buildListItem(item: ListItem, ctx: MarkdownContext, depth: number): TsgListItem {
   let checked: boolean | null = item.checked ?? null;
   const first = item.children[0];
   let task = false;
@@ -207,7 +228,7 @@ function buildListItem(item: ListItem, ctx: MarkdownContext): TsgListItem {
   const blocks: TsgBlock[] = [];
   for (const child of item.children) {
     const block =
-      task && child === first ? buildParagraph(child as Paragraph, ctx, true) : buildBlock(child, ctx);
+      task && child === first ? buildParagraph(child as Paragraph, ctx, true) : buildBlock(child, ctx, depth);
     if (block !== undefined) blocks.push(block);
   }
   return { kind: "list-item", span: ctx.spanOf(item), checked, blocks };
@@ -219,7 +240,7 @@ function buildTable(node: Table, ctx: MarkdownContext): TsgTable {
   for (const row of node.children) {
     const cells: string[] = [];
     for (const cell of row.children) {
-      cells.push(mdastToString(cell));
+      cells.push(textOf(cell));
       collectInline(cell.children, ctx, links, [], []);
     }
     rows.push(cells);
@@ -228,6 +249,17 @@ function buildTable(node: Table, ctx: MarkdownContext): TsgTable {
   return { kind: "table", span: ctx.spanOf(node), header, rows: body, links };
 }
 
-function buildBlockquote(node: Blockquote, ctx: MarkdownContext): TsgBlock {
-  return { kind: "blockquote", span: ctx.spanOf(node), blocks: buildBlocks(node.children, ctx) };
+function buildBlockquote(node: Blockquote, ctx: MarkdownContext, depth: number): TsgBlock {
+  if (depth >= ctx.deepest) ctx.deepest = depth + 1;
+  return { kind: "blockquote", span: ctx.spanOf(node), blocks: buildBlocks(node.children, ctx, depth + 1) };
+}
+
+/**
+ * A block quote or list one level deeper than `MAX_NESTING`: a paragraph with the plain text of
+ * its blocks (one per line) and no links, inline code or commands.
+ */
+function tooDeep(node: Blockquote | List, ctx: MarkdownContext): TsgParagraph {
+  const span = ctx.spanOf(node);
+  ctx.noteTooDeep(span);
+  return { kind: "paragraph", span, text: blockText(node), links: [], inlineCode: [], commands: [] };
 }

@@ -6,11 +6,11 @@
  * end of its last descendant block (its heading alone when it has none).
  */
 import type { Heading, RootContent } from "mdast";
-import { toString as mdastToString } from "mdast-util-to-string";
 import type { TsgBlock, TsgSection } from "../../ir/nodes.js";
 import type { Span } from "../../ir/span.js";
 import { buildBlock } from "./build-blocks.js";
 import type { MarkdownContext } from "./markdown-context.js";
+import { textOf } from "./plain-text.js";
 import { Slugger } from "./slugger.js";
 
 export interface SectionTree {
@@ -62,7 +62,7 @@ export function buildSections(nodes: readonly RootContent[], ctx: MarkdownContex
   for (const node of nodes) {
     if (node.type === "heading") {
       while (stack.length > 0 && stack[stack.length - 1]!.depth >= node.depth) close();
-      const title = mdastToString(node).trim();
+      const title = textOf(node).trim();
       if (firstTitle === undefined && node.depth === 1) firstTitle = title;
       stack.push({
         depth: node.depth,

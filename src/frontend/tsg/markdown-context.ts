@@ -1,7 +1,8 @@
 /**
  * What the TSG block builders share while walking one document's mdast tree: the source text,
- * span helpers that turn mdast positions into IR spans, the diagnostics list, and the link
- * definitions (collected during the walk, resolved once it ends).
+ * span helpers that turn mdast positions into IR spans, the diagnostics list, the link
+ * definitions (collected during the walk, resolved once it ends) and where the guide first nests
+ * too deeply (reported once it ends).
  */
 import type { Node } from "mdast";
 import type { Diagnostic } from "../../ir/diagnostic.js";
@@ -15,6 +16,7 @@ export class MarkdownContext {
   /** Link reference definitions, by normalised identifier; the first one wins. */
   readonly #definitions = new Map<string, string>();
   readonly #references: { readonly link: MutableLink; readonly identifier: string }[] = [];
+  #tooDeep: Span | undefined;
 
   /**
    * @param base 1 when `text` starts with a byte-order mark: micromark skips it, so its offsets
@@ -50,6 +52,19 @@ export class MarkdownContext {
   /** A link whose url comes from a definition, filled in by `resolveReferences`. */
   refer(link: MutableLink, identifier: string): void {
     this.#references.push({ link, identifier });
+  }
+
+  /** How deep the walk has nested block quotes and list items so far. */
+  deepest = 0;
+
+  /** Where the guide first nests more than `MAX_NESTING` levels deep, if it does. */
+  get tooDeep(): Span | undefined {
+    return this.#tooDeep;
+  }
+
+  /** Records a place nested too deeply; the earliest one is reported. */
+  noteTooDeep(span: Span): void {
+    if (this.#tooDeep === undefined || span.start < this.#tooDeep.start) this.#tooDeep = span;
   }
 
   resolveReferences(): void {

@@ -1,26 +1,26 @@
 /**
  * The nesting limit of a TSG: at most `MAX_NESTING` levels of block quotes and list items (each
  * `>` and each list item is one level). Real guides use a handful; a document nested deeper is
- * still read as a guide, with TSG3005, and what lies deeper than the limit is kept as plain text.
+ * still read as a guide, with TSG3005 (reported once, at the first place too deep), and what
+ * lies deeper than the limit is kept as plain text.
  *
  * Two places enforce it:
- * - `limitNesting`, before remark-parse: a line that opens more than `MAX_NESTING` containers
- *   (`> > > … text`, `- - - … text`) has the marker of level `MAX_NESTING + 1` escaped (`> ` →
- *   `\>`, `- ` → `\-`, `1. ` → `1\.`, a `>` followed by another marker → `\`), in place and
- *   without changing the text's length, so every offset stays valid. remark-parse then nests at
- *   most `MAX_NESTING` levels deep on that line and reads the rest of the line as the text of a
- *   paragraph. This also keeps remark-parse fast: it needs time quadratic in the nesting of one
- *   line (3,000 nested list markers take it seconds).
+ * - `limitNesting`, before remark-parse: on a line that opens more than `MAX_NESTING`
+ *   containers (`> > > … text`, `- - - … text`), the marker of level `MAX_NESTING + 1` is made
+ *   plain text in place, without changing the text's length, so that every offset stays valid
+ *   (`escapeMarker`). remark-parse then nests that line at most `MAX_NESTING` levels deep and
+ *   reads the rest of it as the text of a paragraph. This also keeps remark-parse fast: it
+ *   needs time quadratic in the nesting of one line (3,000 nested list markers take it seconds).
  * - the block walk (`build-blocks.ts`), for nesting that builds up over several lines
- *   (indentation): a block quote or list at level `MAX_NESTING + 1` becomes a paragraph with the
- *   plain text of everything in it.
+ *   (indentation) or that `limitNesting` left alone: a block quote or list at level
+ *   `MAX_NESTING + 1` becomes a paragraph with the plain text of everything in it. No walk of
+ *   the tree recurses deeper.
  *
- * `limitNesting` is a cheap over-approximation of CommonMark's container parsing, so it errs
- * towards leaving lines alone: lines inside a fence (any line whose container prefix is followed
- * by a backtick or tilde fence toggles it, as in `safeCuts`), lines indented four columns or
- * more, YAML frontmatter, a list marker that starts a thematic break (`- - -`) and a marker with
- * nothing after it on its line are never touched. A line it leaves alone is still caught by
- * the block walk.
+ * `limitNesting` is a cheap over-approximation of CommonMark's container parsing that errs
+ * towards leaving lines alone: it never touches YAML frontmatter, lines inside a fence (a fence
+ * is opened by any line whose container prefix is followed by a backtick or tilde fence, and
+ * closed by the matching fence), lines indented four columns or more, a list marker that starts
+ * a thematic break (`- - -`), or a marker with nothing after it on its line.
  */
 
 /** How many levels of block quotes and list items a guide may nest. */
@@ -29,13 +29,17 @@ export const MAX_NESTING = 100;
 export interface LimitedText {
   /** The text for remark-parse: the input itself unless some line nests too deeply. */
   readonly text: string;
-  /** Where the first escaped marker is, to the end of its line's content. */
+  /**
+   * The first line whose nesting was cut: from its marker of level `MAX_NESTING + 1` to the end
+   * of its content.
+   */
   readonly tooDeep: { readonly start: number; readonly end: number } | undefined;
 }
 
 /**
- * A line that could open more than `MAX_NESTING` containers: a superset of what `markers`
- * counts (it ignores code indentation, fences, thematic breaks and tab widths).
+ * A line that could open more than `MAX_NESTING` containers: a superset of what `scanPrefix`
+ * counts (it ignores code indentation, fences, thematic breaks and tab widths), so that the
+ * line-by-line scan only runs on a document that has one.
  */
 const CANDIDATE = new RegExp(
   `^[ \\t]{0,3}(?:(?:>|(?:[-+*]|\\d{1,9}[.)])[ \\t])[ \\t]*){${MAX_NESTING + 1}}(?=\\S)`,
@@ -44,7 +48,7 @@ const CANDIDATE = new RegExp(
 
 export function limitNesting(text: string): LimitedText {
   if (!CANDIDATE.test(text)) return { text, tooDeep: undefined };
-  const edits: { readonly at: number; readonly replacement: string }[] = [];
+  const edits: Edit[] = [];
   let tooDeep: LimitedText["tooDeep"];
   let fence: { readonly char: string; readonly length: number } | undefined;
   let i = afterFrontmatter(text);
@@ -63,9 +67,10 @@ export function limitNesting(text: string): LimitedText {
       )
         fence = undefined;
     } else if (prefix.markers.length > MAX_NESTING) {
+      const edit = escapeFirst(text, prefix.markers);
+      if (edit !== undefined) edits.push(edit);
       const at = prefix.markers[MAX_NESTING]!;
-      edits.push(escapeMarker(text, at));
-      if (tooDeep === undefined) {
+      if (edit !== undefined && tooDeep === undefined) {
         let contentEnd = lineEnd;
         while (contentEnd > at && isBlank(text.charCodeAt(contentEnd - 1))) contentEnd--;
         tooDeep = { start: at, end: contentEnd };
@@ -89,7 +94,7 @@ export function limitNesting(text: string): LimitedText {
 }
 
 interface Prefix {
-  /** Offsets of the container markers that open a level (at most `MAX_NESTING + 1`). */
+  /** Offsets of the container markers that open a level (at most `MAX_NESTING + 2`). */
   readonly markers: number[];
   /** Where the line's content after them starts. */
   readonly rest: number;
@@ -99,7 +104,7 @@ interface Prefix {
  * The container markers at the start of the line `[start, end)`: `>` and list markers (`-`,
  * `+`, `*`, `1.`, `1)` followed by a blank), each followed by content on the same line. Stops at
  * indented code (four columns of indentation at the start, or five blanks after a marker), at a
- * thematic break and after `MAX_NESTING + 1` markers.
+ * thematic break and after `MAX_NESTING + 2` markers.
  */
 function scanPrefix(text: string, start: number, end: number): Prefix {
   const markers: number[] = [];
@@ -111,7 +116,7 @@ function scanPrefix(text: string, start: number, end: number): Prefix {
   }
   if (column >= 4) return { markers, rest: i };
   let thematic: ThematicBreaks | undefined;
-  while (i < end && markers.length <= MAX_NESTING) {
+  while (i < end && markers.length < MAX_NESTING + 2) {
     const c = text.charCodeAt(i);
     let after: number;
     if (c === 62 /* > */) {
@@ -127,7 +132,12 @@ function scanPrefix(text: string, start: number, end: number): Prefix {
       let j = i;
       while (j < end && j - i < 10 && isDigit(text.charCodeAt(j))) j++;
       const d = text.charCodeAt(j);
-      if (j - i > 9 || (d !== 46 /* . */ && d !== 41) /* ) */ || j + 1 >= end || !isBlank(text.charCodeAt(j + 1)))
+      if (
+        j - i > 9 ||
+        (d !== 46 /* . */ && d !== 41) /* ) */ ||
+        j + 1 >= end ||
+        !isBlank(text.charCodeAt(j + 1))
+      )
         break;
       after = j + 1;
     } else {
@@ -143,7 +153,6 @@ function scanPrefix(text: string, start: number, end: number): Prefix {
     }
     if (j >= end) break;
     markers.push(i);
-    column += j - i;
     i = j;
     if (blanks >= 5) break;
   }
@@ -168,7 +177,10 @@ class ThematicBreaks {
     let last = this.#lastOther.get(c);
     if (last === undefined) {
       last = this.#end - 1;
-      while (last >= this.#start && (this.#text.charCodeAt(last) === c || isBlank(this.#text.charCodeAt(last))))
+      while (
+        last >= this.#start &&
+        (this.#text.charCodeAt(last) === c || isBlank(this.#text.charCodeAt(last)))
+      )
         last--;
       this.#lastOther.set(c, last);
     }
@@ -179,11 +191,42 @@ class ThematicBreaks {
   }
 }
 
-/** The same-length edit that makes the marker at `at` plain text. */
-function escapeMarker(text: string, at: number): { at: number; replacement: string } {
+/**
+ * The edit that makes marker `MAX_NESTING + 1` plain text, or the one after it when that one
+ * cannot be escaped in place (a `>` followed by a letter: the block walk then flattens the one
+ * level too many).
+ */
+function escapeFirst(text: string, markers: readonly number[]): Edit | undefined {
+  for (let k = MAX_NESTING; k < markers.length; k++) {
+    const edit = escapeMarker(text, markers[k]!, markers[k - 1]!);
+    if (edit !== undefined) return edit;
+  }
+  return undefined;
+}
+
+interface Edit {
+  readonly at: number;
+  readonly replacement: string;
+}
+
+/**
+ * The same-length edit that makes the marker at `at` plain text; `previous` is the marker before
+ * it. When that is a `>` with a blank after it, the blank (optional for a `>`) becomes the
+ * backslash, so the text reads as written. Otherwise the marker and the blank after it become
+ * `\>`, `\-`, `1\.`, and a `>` right before punctuation (such as another marker) becomes the
+ * `\` that escapes it; a `>` right before anything else cannot be escaped in place.
+ */
+function escapeMarker(text: string, at: number, previous: number): Edit | undefined {
   const c = text[at]!;
-  if (c === ">") return isBlank(text.charCodeAt(at + 1)) ? { at, replacement: "\\>" } : { at, replacement: "\\" };
-  if (c === "-" || c === "+" || c === "*") return { at, replacement: `\\${c}` };
+  const ordered = isDigit(text.charCodeAt(at));
+  if (!ordered && text[previous] === ">" && at - 1 > previous && isBlank(text.charCodeAt(at - 1)))
+    return { at: at - 1, replacement: "\\" };
+  if (c === ">") {
+    const next = text.charCodeAt(at + 1);
+    if (isBlank(next)) return { at, replacement: "\\>" };
+    return isAsciiPunctuation(next) ? { at, replacement: "\\" } : undefined;
+  }
+  if (!ordered) return { at, replacement: `\\${c}` };
   // An ordered marker `12. `: `12\.`, the blank after it giving way to the backslash.
   let j = at;
   while (isDigit(text.charCodeAt(j))) j++;
@@ -206,13 +249,10 @@ function fenceRun(
 function afterFrontmatter(text: string): number {
   const open = /^\uFEFF?---[ \t]*\r?\n/.exec(text);
   if (open === null) return 0;
-  const close = /^---[ \t]*$/m;
-  close.lastIndex = 0;
-  const rest = text.slice(open[0].length);
-  const m = close.exec(rest);
-  if (m === null) return 0;
-  const after = open[0].length + m.index + m[0].length;
-  return text.indexOf("\n", after) < 0 ? text.length : text.indexOf("\n", after) + 1;
+  const close = /^---[ \t]*$/m.exec(text.slice(open[0].length));
+  if (close === null) return 0;
+  const newline = text.indexOf("\n", open[0].length + close.index);
+  return newline < 0 ? text.length : newline + 1;
 }
 
 function advance(column: number, c: number): number {
@@ -221,6 +261,10 @@ function advance(column: number, c: number): number {
 
 function isBlank(c: number): boolean {
   return c === 32 || c === 9;
+}
+
+function isAsciiPunctuation(c: number): boolean {
+  return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
 }
 
 function isDigit(c: number): boolean {

@@ -135,14 +135,18 @@ function countLineEndings(text: string): number {
   return count;
 }
 
-/** Moves a node parsed from a chunk to where the chunk sits in the document. */
-function shift(node: Nodes, offset: number, lines: number): void {
-  const position = node.position;
-  if (position !== undefined) {
-    if (position.start.offset !== undefined) position.start.offset += offset;
-    if (position.end.offset !== undefined) position.end.offset += offset;
-    position.start.line += lines;
-    position.end.line += lines;
+/** Moves a node parsed from a chunk to where the chunk sits in the document (with a stack: no recursion). */
+function shift(root: Nodes, offset: number, lines: number): void {
+  const stack: Nodes[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const position = node.position;
+    if (position !== undefined) {
+      if (position.start.offset !== undefined) position.start.offset += offset;
+      if (position.end.offset !== undefined) position.end.offset += offset;
+      position.start.line += lines;
+      position.end.line += lines;
+    }
+    if ("children" in node) for (const child of node.children) stack.push(child);
   }
-  if ("children" in node) for (const child of node.children) shift(child, offset, lines);
 }

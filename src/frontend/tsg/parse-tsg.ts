@@ -13,7 +13,10 @@
  *   command-line     placeholders and Go templates (placeholders.ts) with source spans
  *
  * A prose TSG has no syntax errors: apart from YAML errors in its frontmatter, every diagnostic
- * is a warning. `parseTsg` never throws.
+ * is a warning. A guide nested more than `MAX_NESTING` levels deep (block quotes and list items)
+ * is still read, with TSG3005, and what lies deeper is kept as plain text (`nesting.ts`): no
+ * walk of the tree recurses deeper than that. `parseTsg` catches nothing: an exception is a bug
+ * and reaches the caller (the CLI exits with code 3).
  */
 import { basename, extname } from "node:path";
 import type { Diagnostic } from "../../ir/diagnostic.js";
@@ -24,6 +27,7 @@ import type { SourceFile } from "../../ir/source-file.js";
 import { parseYaml } from "../yaml/parse-yaml.js";
 import { buildSections } from "./build-sections.js";
 import { MarkdownContext } from "./markdown-context.js";
+import { limitNesting, MAX_NESTING } from "./nesting.js";
 import { parseMarkdown } from "./parse-markdown.js";
 
 export interface TsgParseResult {
@@ -32,23 +36,11 @@ export interface TsgParseResult {
 }
 
 export function parseTsg(source: SourceFile): TsgParseResult {
-  try {
-    return parse(source);
-  } catch (error) {
-    // A bug here must not take the compiler down with it: report it and return an empty guide.
-    const detail = error instanceof Error ? error.message : String(error);
-    const span = { file: source.path, start: 0, end: 0 };
-    return {
-      module: emptyModule(source),
-      diagnostics: [makeDiagnostic(Diagnostics.TsgInternalError, span, { detail })],
-    };
-  }
-}
-
-function parse(source: SourceFile): TsgParseResult {
   const { text } = source;
   const base = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const tree = parseMarkdown(text);
+  // The same text with any marker nested past the limit escaped: same length, same offsets.
+  const limited = limitNesting(text);
+  const tree = parseMarkdown(limited.text);
   const ctx = new MarkdownContext(source.path, text, source.lineStarts, base);
 
   let frontmatter: YamlDocument | undefined;
@@ -65,6 +57,11 @@ function parse(source: SourceFile): TsgParseResult {
 
   const outline = buildSections(nodes, ctx);
   ctx.resolveReferences();
+  // An escaped marker is reported when it did cut the nesting (not, say, on a paragraph's line).
+  if (limited.tooDeep !== undefined && ctx.deepest >= MAX_NESTING)
+    ctx.noteTooDeep(ctx.span(limited.tooDeep.start, limited.tooDeep.end));
+  if (ctx.tooDeep !== undefined)
+    ctx.diagnostics.push(makeDiagnostic(Diagnostics.TsgNestedTooDeeply, ctx.tooDeep, { limit: MAX_NESTING }));
 
   if (outline.preamble.length === 0 && outline.sections.length === 0) {
     const start = frontmatter === undefined ? base : ctx.end(first!);
@@ -98,15 +95,4 @@ function fileTitle(path: string): string {
 function afterLine(text: string, offset: number): number {
   const newline = text.indexOf("\n", offset);
   return newline < 0 ? text.length : newline + 1;
-}
-
-function emptyModule(source: SourceFile): TsgModule {
-  return {
-    kind: "tsg",
-    span: { file: source.path, start: 0, end: source.text.length },
-    frontmatter: undefined,
-    title: fileTitle(source.path),
-    preamble: [],
-    sections: [],
-  };
 }
