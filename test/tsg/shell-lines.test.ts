@@ -192,6 +192,7 @@ describe("shell prompts", () => {
     ["irb", "$ gitlab-rails console\nirb(main):001:0> Project.count", "irb(main):001:0>", "Project.count"],
     ["a bare >", "$ gitlab-rails console\n> Feature.enable(:x)", ">", "Feature.enable(:x)"],
     ["gpg", "$ gpg --edit-key ABC\ngpg> trust", "gpg>", "trust"],
+    ["python", "$ python3\n>>> import sys", ">>>", "import sys"],
   ])(
     "should keep a %s REPL line as a one-line command when an interactive program was opened",
     (_what, body, prompt, text) => {

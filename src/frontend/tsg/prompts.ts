@@ -89,6 +89,9 @@ export function matchPrompt(line: string): PromptMatch | undefined {
     return m === null ? undefined : make("root", line, m);
   }
   if (c === ">") {
+    // `>>> ` is Python's REPL prompt; a bare `> ` is a REPL's or the shell's secondary prompt.
+    const repl = /^[ \t]*(>>>)(?=[ \t]|$)/d.exec(line);
+    if (repl !== null) return make("repl", line, repl);
     const m = /^[ \t]*(>)[ \t]+(?=\S)/d.exec(line);
     return m === null ? undefined : make("gt", line, m);
   }
