@@ -70,3 +70,31 @@ export function block(body: string, lang = "sh") {
     commands: lines.filter((l): l is CommandLine => l.kind === "command"),
   };
 }
+
+/**
+ * How deep block quotes and list items nest in the module (a list and its item are one level),
+ * and the last block at that depth; walked with a stack.
+ */
+export function deepest(module: TsgModule): { depth: number; block: TsgBlock | undefined } {
+  let depth = 0;
+  let block: TsgBlock | undefined;
+  const stack: { blocks: readonly TsgBlock[]; depth: number }[] = [{ blocks: module.preamble, depth: 0 }];
+  const sections = [...module.sections];
+  while (sections.length > 0) {
+    const s = sections.pop()!;
+    stack.push({ blocks: s.blocks, depth: 0 });
+    sections.push(...s.children);
+  }
+  while (stack.length > 0) {
+    const { blocks, depth: d } = stack.pop()!;
+    for (const b of blocks) {
+      if (d >= depth) {
+        depth = d;
+        block = b;
+      }
+      if (b.kind === "blockquote") stack.push({ blocks: b.blocks, depth: d + 1 });
+      if (b.kind === "list") for (const item of b.items) stack.push({ blocks: item.blocks, depth: d + 1 });
+    }
+  }
+  return { depth, block };
+}

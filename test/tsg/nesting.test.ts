@@ -5,8 +5,7 @@ import { sourceFromText } from "../../src/frontend/read-source.js";
 import { buildBlock, buildBlocks } from "../../src/frontend/tsg/build-blocks.js";
 import { MarkdownContext } from "../../src/frontend/tsg/markdown-context.js";
 import { limitNesting, MAX_NESTING } from "../../src/frontend/tsg/nesting.js";
-import type { TsgBlock, TsgModule } from "../../src/ir/nodes.js";
-import { tsg } from "./helpers.js";
+import { deepest, tsg } from "./helpers.js";
 
 const TOO_DEEP =
   "the guide nests block quotes and lists more than 100 levels deep; what lies deeper is kept as plain text and not analysed";
@@ -16,34 +15,6 @@ function timed(text: string) {
   const started = performance.now();
   const result = tsg(text);
   return { ...result, ms: performance.now() - started };
-}
-
-/**
- * How deep block quotes and list items nest in the module (a list and its item are one level),
- * and the last block at that depth; walked with a stack.
- */
-function deepest(module: TsgModule): { depth: number; block: TsgBlock | undefined } {
-  let depth = 0;
-  let block: TsgBlock | undefined;
-  const stack: { blocks: readonly TsgBlock[]; depth: number }[] = [{ blocks: module.preamble, depth: 0 }];
-  const sections = [...module.sections];
-  while (sections.length > 0) {
-    const s = sections.pop()!;
-    stack.push({ blocks: s.blocks, depth: 0 });
-    sections.push(...s.children);
-  }
-  while (stack.length > 0) {
-    const { blocks, depth: d } = stack.pop()!;
-    for (const b of blocks) {
-      if (d >= depth) {
-        depth = d;
-        block = b;
-      }
-      if (b.kind === "blockquote") stack.push({ blocks: b.blocks, depth: d + 1 });
-      if (b.kind === "list") for (const item of b.items) stack.push({ blocks: item.blocks, depth: d + 1 });
-    }
-  }
-  return { depth, block };
 }
 
 function expectTooDeep(result: ReturnType<typeof timed>, covers?: string) {

@@ -9,8 +9,8 @@ import { describe, expect, it } from "vitest";
 import { sourceFromText } from "../../src/frontend/read-source.js";
 import { MAX_NESTING } from "../../src/frontend/tsg/nesting.js";
 import { parseTsg } from "../../src/frontend/tsg/parse-tsg.js";
-import type { TsgBlock, TsgModule } from "../../src/ir/nodes.js";
 import type { Span } from "../../src/ir/span.js";
+import { deepest } from "./helpers.js";
 
 const CORPUS = fileURLToPath(new URL("../../../shared/corpus/tsg", import.meta.url));
 
@@ -97,28 +97,6 @@ function spansOf(value: unknown, out: Span[] = []): Span[] {
   return out;
 }
 
-/** How deep block quotes and list items nest in the module; walked with a stack. */
-function nestingDepth(module: TsgModule): number {
-  let max = 0;
-  const stack: { blocks: readonly TsgBlock[]; depth: number }[] = [{ blocks: module.preamble, depth: 0 }];
-  const sections = [...module.sections];
-  while (sections.length > 0) {
-    const s = sections.pop()!;
-    stack.push({ blocks: s.blocks, depth: 0 });
-    sections.push(...s.children);
-  }
-  while (stack.length > 0) {
-    const { blocks, depth } = stack.pop()!;
-    max = Math.max(max, depth);
-    for (const b of blocks) {
-      if (b.kind === "blockquote") stack.push({ blocks: b.blocks, depth: depth + 1 });
-      if (b.kind === "list")
-        for (const item of b.items) stack.push({ blocks: item.blocks, depth: depth + 1 });
-    }
-  }
-  return max;
-}
-
 /**
  * Parses `text` and checks what holds for any input. parseTsg catches nothing, so a bug makes
  * the property fail with its exception; TSG3005 is only for nesting past the limit, which then
@@ -129,7 +107,7 @@ function parse(text: string) {
 }
 
 function check(result: ReturnType<typeof parseTsg>) {
-  const depth = nestingDepth(result.module);
+  const depth = deepest(result.module).depth;
   expect(depth).toBeLessThanOrEqual(MAX_NESTING);
   for (const d of result.diagnostics.filter((d) => d.code === "TSG3005")) {
     expect(d.message).toMatch(/^the guide nests block quotes and lists more than 100 levels deep;/);
