@@ -95,26 +95,9 @@ export const allTokens: readonly TokenType[] = [
 const lexer = new Lexer([...allTokens], { positionTracking: "onlyOffset", ensureOptimizations: true });
 
 /** Tokens that can end an operand, and tokens that can start one: these need a space between. */
-const ENDS_OPERAND = new Set([
-  RParen,
-  Field,
-  Identifier,
-  True,
-  False,
-  StringLiteral,
-  RawStringLiteral,
-  NumberLiteral,
-]);
-const STARTS_OPERAND = new Set([
-  LParen,
-  Field,
-  Identifier,
-  True,
-  False,
-  StringLiteral,
-  RawStringLiteral,
-  NumberLiteral,
-]);
+const OPERAND_TOKENS = [Field, Identifier, True, False, StringLiteral, RawStringLiteral, NumberLiteral];
+const ENDS_OPERAND = new Set([RParen, ...OPERAND_TOKENS]);
+const STARTS_OPERAND = new Set([LParen, ...OPERAND_TOKENS]);
 
 /** Go text/template keywords, which this language does not have (they would read as function names). */
 const GO_KEYWORDS = new Set([

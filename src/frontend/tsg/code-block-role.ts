@@ -14,30 +14,6 @@ import type { CodeBlockRole } from "../../ir/nodes.js";
 import { isAssignmentOnly, looksLikeCommand } from "./known-commands.js";
 import type { BlockFacts } from "./line-facts.js";
 
-/** Info-string languages whose blocks hold shell commands. */
-export const SHELL_LANGUAGES: ReadonlySet<string> = new Set([
-  "sh",
-  "bash",
-  "shell",
-  "shel",
-  "zsh",
-  "ksh",
-  "dash",
-  "fish",
-  "shellscript",
-  "console",
-  "shell-session",
-  "shellsession",
-  "sh-session",
-  "bash-session",
-  "terminal",
-  "term",
-  "powershell",
-  "pwsh",
-  "ps1",
-  "posh",
-]);
-
 /** Transcript languages: when such a block has prompts, every line without one is output. */
 export const SESSION_LANGUAGES: ReadonlySet<string> = new Set([
   "console",
@@ -51,6 +27,13 @@ export const SESSION_LANGUAGES: ReadonlySet<string> = new Set([
 
 /** PowerShell: a trailing backtick continues a line; no heredocs. */
 export const POWERSHELL_LANGUAGES: ReadonlySet<string> = new Set(["powershell", "pwsh", "ps1", "posh"]);
+
+/** Info-string languages whose blocks hold shell commands. */
+export const SHELL_LANGUAGES: ReadonlySet<string> = new Set([
+  ...["sh", "bash", "shell", "shel", "zsh", "ksh", "dash", "fish", "shellscript"],
+  ...SESSION_LANGUAGES,
+  ...POWERSHELL_LANGUAGES,
+]);
 
 /** The role of a block labelled `lang` (lower-cased, "" for none), given its lines' facts. */
 export function codeBlockRole(
