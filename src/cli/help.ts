@@ -25,6 +25,40 @@ export const COMMANDS: readonly CommandDoc[] = [
     usage: "inspect <file> [--kind K] [--json]",
     options: [KIND_OPTION, ["--json", "print {module, diagnostics} as one JSON object on stdout"]],
   },
+  {
+    name: "run",
+    summary:
+      "run an .rllm app: validate the input, call the model, validate and recover; print the output as JSON",
+    usage:
+      "run <app.rllm> (--input <json|yaml|text> | --input-file <file|->) [--provider P] [--model M] [--base-url URL] [--max-retries N] [--cassette F] [--record F] [--verbose] [--quiet]",
+    options: [
+      [
+        "--input <json|yaml|text>",
+        "the input: JSON, else YAML, else plain text (fills a one-string-field input)",
+      ],
+      ["--input-file <file|->", "read the input from a .json, .yaml or text file, or stdin"],
+      [
+        "--provider <name>",
+        "openai, anthropic, openai-compatible, ollama, local, null or replay (env LLM_PROVIDER)",
+      ],
+      ["--model <name>", "the model, overriding llm.model (env LLM_MODEL); for local, a .gguf file"],
+      ["--base-url <url>", "the server's URL (env LLM_BASE_URL; OLLAMA_HOST for ollama)"],
+      ["--max-retries <n>", "re-asks after an off-schema answer (default 2)"],
+      ["--cassette <file>", "cassette for --provider replay (default: <app>.cassette.json beside the app)"],
+      ["--record <file>", "record every answer of the real provider into this cassette"],
+      ["--verbose", "describe the run on stderr: provider, each attempt, tokens, repairs, errors"],
+      ["--quiet", "do not print the app's warnings"],
+    ],
+  },
+  {
+    name: "validate",
+    summary: "check an .rllm app and, with --input, that an input fits it, without calling a model",
+    usage: "validate <app.rllm> [--input <json|yaml|text> | --input-file <file|->]",
+    options: [
+      ["--input <json|yaml|text>", "also validate this input against input_schema and the context window"],
+      ["--input-file <file|->", "the same, from a file or stdin"],
+    ],
+  },
 ];
 
 export function programHelp(program: string): string {
@@ -41,7 +75,8 @@ export function programHelp(program: string): string {
     "  --help, -h     show help (also: <command> --help)",
     "  --version, -v  print the version",
     "",
-    "Exit codes: 0 ok, 1 errors in the input, 2 wrong command line, 3 internal error.",
+    "Exit codes: 0 ok, 1 errors in the input, 2 wrong command line, 3 internal error;",
+    "run and validate also: 4 input does not fit the app, 5 answer off-schema, 6 provider failed (docs/errors.md).",
     "",
   ].join("\n");
 }

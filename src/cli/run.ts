@@ -12,6 +12,8 @@ export type CommandRunner = (program: string, args: readonly string[]) => Promis
 const LOADERS: Readonly<Record<string, () => Promise<{ default: CommandRunner }>>> = {
   check: () => import("./commands/check.js"),
   inspect: () => import("./commands/inspect.js"),
+  run: () => import("./commands/run.js"),
+  validate: () => import("./commands/validate.js"),
 };
 
 export async function run(program: string, argv: readonly string[]): Promise<number> {

@@ -246,6 +246,20 @@ export const Diagnostics = {
     (a) => `run 'rllmc check ${a.checkPath}' to see them`,
   ),
 
+  ContextWindowTooSmall: d<{ detail: string }>(
+    "RLM2111",
+    "warning",
+    (a) => `max_context_window is too small: ${a.detail}`,
+    () => "raise max_context_window, shorten the prompt, or lower llm_params.max_tokens",
+  ),
+  ContextWindowMayOverflow: d<{ detail: string }>(
+    "RLM2112",
+    "warning",
+    (a) => `the prompt can exceed max_context_window: ${a.detail}`,
+    () =>
+      "lower maxLength / maxItems in input_schema, or raise max_context_window; the runtime rejects an oversized prompt before calling the model",
+  ),
+
   // --- TSG: troubleshooting guides (prose has no syntax errors: warnings only) ------------------
   TsgUnclosedFence: d(
     "TSG3001",

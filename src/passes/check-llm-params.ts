@@ -27,7 +27,6 @@ interface ParamSpec {
   readonly description: string;
   readonly schema: ParamSchema;
   readonly providers: readonly string[];
-  readonly limits?: Readonly<Record<string, ParamSchema>>;
 }
 
 const SPECS = params.parameters as unknown as Readonly<Record<string, ParamSpec>>;
@@ -57,7 +56,7 @@ export const checkLlmParams: Pass<RllmModule> = {
         );
         continue;
       }
-      const problem = checkValue(value, { ...spec.schema, ...(provider ? spec.limits?.[provider] : {}) });
+      const problem = checkValue(value, spec.schema);
       if (problem !== undefined) {
         context.report(
           makeDiagnostic(Diagnostics.LlmParamInvalid, location.value, { name, detail: problem }),

@@ -7,9 +7,10 @@
 import { makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
 import { didYouMean } from "../ir/did-you-mean.js";
-import type { JsonObject, JsonValue, RllmModule, TemplateVariable } from "../ir/nodes.js";
+import type { JsonObject, RllmModule, TemplateVariable } from "../ir/nodes.js";
 import { escapePointer, locate } from "../ir/yaml-locations.js";
 import type { Pass } from "./pass.js";
+import { arrayAt, hasProperty, isObject, objectAt, resolveRef } from "./schema-walk.js";
 
 export const checkTemplateVariables: Pass<RllmModule> = {
   name: "check-template-variables",
@@ -87,40 +88,6 @@ function firstUndeclared(
   // An object schema that lists no properties and does not forbid others declares anything.
   if (properties === undefined && additional !== false && branches.length === 0) return undefined;
   return { depth, siblings: Object.keys(properties ?? {}) };
-}
-
-function resolveRef(root: JsonObject, schema: JsonObject): JsonObject | undefined {
-  let current: JsonObject = schema;
-  for (let hops = 0; typeof current.$ref === "string" && hops < 32; hops++) {
-    const ref = current.$ref as string;
-    if (!ref.startsWith("#/")) return undefined;
-    let target: JsonValue | undefined = root;
-    for (const raw of ref.slice(2).split("/")) {
-      const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
-      target = isObject(target) ? target[key] : undefined;
-    }
-    if (!isObject(target)) return undefined;
-    current = target;
-  }
-  return current;
-}
-
-function hasProperty(schema: JsonObject, name: string): boolean {
-  return objectAt(schema, "properties")?.[name] !== undefined;
-}
-
-function objectAt(value: JsonObject, key: string): JsonObject | undefined {
-  const v = value[key];
-  return isObject(v) ? v : undefined;
-}
-
-function arrayAt(value: JsonObject, key: string): readonly JsonValue[] | undefined {
-  const v = value[key];
-  return Array.isArray(v) ? (v as readonly JsonValue[]) : undefined;
-}
-
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** `["items", "[]", "title"]` → `items[].title`. */

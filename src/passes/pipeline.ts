@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from "../ir/diagnostic.js";
 import type { Module, RllmModule } from "../ir/nodes.js";
+import { checkContextWindow } from "./check-context-window.js";
 import { checkIoSchemas } from "./check-io-schemas.js";
 import { checkLlmParams } from "./check-llm-params.js";
 import { checkTemplateVariables } from "./check-template-variables.js";
@@ -14,6 +15,7 @@ const RLLM_CHECKS: readonly Pass<RllmModule>[] = [
   checkLlmParams,
   checkIoSchemas,
   checkTemplateVariables,
+  checkContextWindow,
   resolveUses,
 ];
 

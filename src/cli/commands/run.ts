@@ -1,0 +1,156 @@
+/**
+ * `run <app.rllm> --input …`: checks the app, validates the input, calls the model, validates
+ * and recovers, and prints one JSON document on stdout — the output, or the error payload
+ * (docs/errors.md). `--verbose` adds a human-readable account of the run on stderr. Every byte
+ * written goes through the secret redactor.
+ */
+import type { Diagnostic } from "../../ir/diagnostic.js";
+import { formatDiagnostic, sourceLookup } from "../../ir/print-diagnostics.js";
+import { prepareApp } from "../../runtime/app.js";
+import { createProvider, type ProviderFlags, resolveConfig } from "../../runtime/config.js";
+import { asRllmError, RllmError, RunExit } from "../../runtime/errors.js";
+import { type Attempt, execute, type RunResult } from "../../runtime/execute.js";
+import { type Provider, ProviderFailure } from "../../runtime/provider.js";
+import { Redactor } from "../../runtime/redact.js";
+import { parseOptions, UsageError, withUsage } from "../options.js";
+import { type LoadedApp, loadApp, parseInputText, readInputFile } from "../rllm-app.js";
+
+export const RUN_OPTIONS = {
+  input: { type: "string" },
+  "input-file": { type: "string" },
+  provider: { type: "string" },
+  model: { type: "string" },
+  "base-url": { type: "string" },
+  "max-retries": { type: "string" },
+  cassette: { type: "string" },
+  record: { type: "string" },
+  verbose: { type: "boolean" },
+  quiet: { type: "boolean" },
+} as const;
+
+export default function run(program: string, args: readonly string[]): Promise<number> {
+  return withUsage(program, "run", async () => {
+    const { values, positionals } = parseOptions(args, RUN_OPTIONS);
+    if (positionals.length !== 1) throw new UsageError("expected exactly one .rllm file");
+    const input = values.input as string | undefined;
+    const inputFile = values["input-file"] as string | undefined;
+    if ((input === undefined) === (inputFile === undefined))
+      throw new UsageError(
+        "give the input with exactly one of --input <json|yaml|text> or --input-file <file|->",
+      );
+    const maxRetries = parseMaxRetries(values["max-retries"] as string | undefined);
+    const flags: ProviderFlags = {
+      ...stringFlag("provider", values.provider),
+      ...stringFlag("model", values.model),
+      ...stringFlag("baseUrl", values["base-url"]),
+      ...stringFlag("cassette", values.cassette),
+      ...stringFlag("record", values.record),
+    };
+    const verbose = values.verbose === true;
+    const redactor = Redactor.fromEnv(process.env);
+    const out = new Output(redactor);
+    let app: LoadedApp | undefined;
+    let provider: Provider | undefined;
+    try {
+      app = await loadApp(positionals[0]!);
+      if (values.quiet !== true) out.warnings(app, verbose);
+      const definition = app.definition;
+      const value =
+        inputFile === undefined
+          ? parseInputText(input!, definition.inputSchema)
+          : readInputFile(inputFile, definition.inputSchema);
+      const config = resolveConfig(definition, flags, process.env);
+      if (verbose)
+        out.err(
+          `app      ${definition.name}${definition.version ? ` ${definition.version}` : ""} (${definition.source})\n` +
+            `provider ${config.provider} (from ${config.origins.provider}), model ${config.model} (from ${config.origins.model})` +
+            `${config.baseUrl ? `, base URL ${config.baseUrl}` : ""}\n`,
+        );
+      provider = await createProvider(config, redactor);
+      const result = await execute(prepareApp(definition), value, {
+        provider,
+        model: config.model,
+        ...(maxRetries === undefined ? {} : { maxRetries }),
+        hooks: verbose ? { onAttempt: (attempt) => out.err(describeAttempt(attempt)) } : {},
+      });
+      if (verbose) out.err(describeResult(result));
+      out.json(result.output);
+      return RunExit.Ok;
+    } catch (error) {
+      const failure = error instanceof ProviderFailure ? providerSetupError(error) : asRllmError(error);
+      out.json(failure.payload);
+      if (verbose)
+        out.err(
+          `error    ${failure.payload.error_type} ${failure.payload.error_code}: ${failure.message}\n         hint: ${failure.payload.recovery_hint}\n`,
+        );
+      return failure.exitCode;
+    } finally {
+      await provider?.close?.();
+    }
+  });
+}
+
+/** Writes through the redactor: nothing printed can carry a secret. */
+class Output {
+  constructor(private readonly redactor: Redactor) {}
+
+  json(value: unknown): void {
+    process.stdout.write(`${this.redactor.text(JSON.stringify(value, null, 2))}\n`);
+  }
+
+  err(text: string): void {
+    process.stderr.write(this.redactor.text(text));
+  }
+
+  warnings(app: LoadedApp, verbose: boolean): void {
+    const lookup = sourceLookup(app.loaded.source === undefined ? [] : [app.loaded.source]);
+    for (const warning of app.warnings) this.err(`${firstLine(warning, lookup, verbose)}\n`);
+  }
+}
+
+function firstLine(diagnostic: Diagnostic, lookup: ReturnType<typeof sourceLookup>, full: boolean): string {
+  const text = formatDiagnostic(diagnostic, lookup);
+  return full ? text : text.split("\n", 1)[0]!;
+}
+
+function describeAttempt(a: Attempt): string {
+  const tokens = a.usage
+    ? `prompt ${a.usage.promptTokens} tokens (estimated ${a.estimatedPromptTokens}), answer ${a.usage.completionTokens}`
+    : `prompt ~${a.estimatedPromptTokens} tokens (estimated)`;
+  const lines = [
+    `attempt ${a.number}  ${a.kind}  ${Math.round(a.durationMs)} ms  ${tokens}${a.finishReason ? `, finish ${a.finishReason}` : ""}${a.seed === undefined ? "" : `, seed ${a.seed}`}`,
+  ];
+  for (const t of a.failedTries)
+    lines.push(
+      `         transport: ${t.kind}${t.status ? ` ${t.status}` : ""}: ${t.message}${t.waitedMs === undefined ? "" : ` — waited ${t.waitedMs} ms`}`,
+    );
+  if (a.repairs.length > 0) lines.push(`         repairs: ${a.repairs.join(", ")}`);
+  for (const e of a.errors.slice(0, 10))
+    lines.push(`         ✗ ${e.pointer || "(answer)"}: ${e.message}${e.found ? ` (found ${e.found})` : ""}`);
+  if (a.errors.length === 0) lines.push("         ✓ matches output_schema");
+  return `${lines.join("\n")}\n`;
+}
+
+function describeResult(result: RunResult): string {
+  const n = result.attempts.length;
+  return `result   ok after ${n} attempt${n === 1 ? "" : "s"}, ${Math.round(result.durationMs)} ms, ${result.usage.promptTokens} prompt + ${result.usage.completionTokens} answer tokens\n`;
+}
+
+/** A provider that cannot be set up (unknown name, no key, no cassette) fails before any call. */
+function providerSetupError(failure: ProviderFailure): RllmError {
+  return new RllmError("ProviderError", {
+    message: failure.message,
+    details: { failure: failure.kind, status: failure.status ?? null },
+  });
+}
+
+function parseMaxRetries(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 20)
+    throw new UsageError(`--max-retries must be a whole number from 0 to 20, not '${value}'`);
+  return Number(value);
+}
+
+function stringFlag<K extends string>(key: K, value: unknown): Partial<Record<K, string>> {
+  return typeof value === "string" ? ({ [key]: value } as Record<K, string>) : {};
+}

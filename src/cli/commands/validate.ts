@@ -1,0 +1,56 @@
+/**
+ * `validate <app.rllm> [--input …]`: the app's checks and, given an input, everything a run does
+ * before calling the model — input validation, prompt rendering, the context-window check. No
+ * provider is contacted. Prints `{"valid": true, …}` or the error payload (docs/errors.md).
+ */
+import { prepareApp } from "../../runtime/app.js";
+import { asRllmError, RunExit } from "../../runtime/errors.js";
+import { preflight } from "../../runtime/execute.js";
+import { Redactor } from "../../runtime/redact.js";
+import { parseOptions, UsageError, withUsage } from "../options.js";
+import { loadApp, parseInputText, readInputFile } from "../rllm-app.js";
+
+export default function validate(program: string, args: readonly string[]): Promise<number> {
+  return withUsage(program, "validate", async () => {
+    const { values, positionals } = parseOptions(args, {
+      input: { type: "string" },
+      "input-file": { type: "string" },
+    });
+    if (positionals.length !== 1) throw new UsageError("expected exactly one .rllm file");
+    const input = values.input as string | undefined;
+    const inputFile = values["input-file"] as string | undefined;
+    if (input !== undefined && inputFile !== undefined)
+      throw new UsageError("give at most one of --input and --input-file");
+    const redactor = Redactor.fromEnv(process.env);
+    let report: unknown;
+    let exit: number = RunExit.Ok;
+    try {
+      const app = await loadApp(positionals[0]!);
+      const { definition } = app;
+      const summary: Record<string, unknown> = {
+        valid: true,
+        app: definition.name,
+        file: definition.source,
+        warnings: app.warnings.map((w) => ({ code: w.code, message: w.message })),
+      };
+      if (input !== undefined || inputFile !== undefined) {
+        const value =
+          inputFile === undefined
+            ? parseInputText(input!, definition.inputSchema)
+            : readInputFile(inputFile, definition.inputSchema);
+        const checked = await preflight(prepareApp(definition), value);
+        summary.input = checked.input;
+        summary.estimated_prompt_tokens = checked.estimatedPromptTokens;
+        summary.reserved_completion_tokens = checked.reservedTokens;
+        summary.max_context_window = definition.maxContextWindow;
+      }
+      report = summary;
+    } catch (error) {
+      const failure = asRllmError(error);
+      report = failure.payload;
+      exit = failure.exitCode;
+    }
+    process.stdout.write(`${redactor.text(JSON.stringify(report, null, 2))}\n`);
+    return exit;
+  });
+}

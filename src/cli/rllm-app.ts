@@ -1,0 +1,146 @@
+/**
+ * The bridge from the compiler to the runtime for `run` and `validate`: load and check an `.rllm`
+ * file, turn its errors into the runtime's structured errors, and its IR into the plain
+ * {@link AppDefinition} the runtime executes. Also reads `--input` / `--input-file`.
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import type { Diagnostic } from "../ir/diagnostic.js";
+import { compareDiagnostics } from "../ir/diagnostic.js";
+import type { RllmModule } from "../ir/nodes.js";
+import { formatDiagnostic, sourceLookup, toJsonDiagnostic } from "../ir/print-diagnostics.js";
+import type { AppDefinition, JsonSchema } from "../runtime/app.js";
+import { type ErrorType, RllmError } from "../runtime/errors.js";
+import { type LoadedSource, loadSource } from "./load-source.js";
+
+export interface LoadedApp {
+  readonly loaded: LoadedSource;
+  readonly module: RllmModule;
+  readonly definition: AppDefinition;
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** Loads and checks an app; its first error becomes an RllmError of the matching class. */
+export async function loadApp(path: string): Promise<LoadedApp> {
+  const loaded = await loadSource(path, "rllm");
+  const lookup = sourceLookup(loaded.source === undefined ? [] : [loaded.source]);
+  const errors = loaded.diagnostics.filter((d) => d.severity === "error").sort(compareDiagnostics);
+  const first = errors[0];
+  if (first !== undefined || loaded.module?.kind !== "rllm") {
+    const type = first === undefined ? "ParseError" : errorTypeOf(first);
+    const where = first === undefined ? path : formatDiagnostic(first, lookup).split("\n", 1)[0]!;
+    throw new RllmError(type, {
+      message: `${path} cannot run: ${where}${errors.length > 1 ? ` (and ${errors.length - 1} more errors)` : ""}`,
+      details: { file: path, diagnostics: errors.map((d) => toJsonDiagnostic(d, lookup)) },
+      ...(first?.hint ? { recovery_hint: first.hint } : {}),
+    });
+  }
+  const module = loaded.module;
+  return {
+    loaded,
+    module,
+    definition: toAppDefinition(module, path),
+    warnings: loaded.diagnostics.filter((d) => d.severity === "warning"),
+  };
+}
+
+/** Which runtime error a compile-time diagnostic is, by its code's family. */
+export function errorTypeOf(diagnostic: Diagnostic): ErrorType {
+  const code = diagnostic.code;
+  if (code === "RLM2101" || code === "RLM2102") return "LLMParamValidationError";
+  if (code === "RLM2108" || code === "RLM2109" || code === "RLM2110") return "DependencyResolutionError";
+  if (code.startsWith("SCH") || code === "RLM2104" || code === "RLM2105") return "MetadataValidationError";
+  return "ParseError";
+}
+
+export function toAppDefinition(module: RllmModule, path: string): AppDefinition {
+  const h = module.header;
+  // The checks guarantee these; a module that got here without them is a compiler bug.
+  if (
+    h.name === undefined ||
+    h.inputSchema === undefined ||
+    h.outputSchema === undefined ||
+    h.llm === undefined
+  )
+    throw new Error("a checked .rllm module lacks name, schemas or llm");
+  return {
+    name: h.name,
+    ...(h.version === undefined ? {} : { version: h.version }),
+    source: path,
+    prompt: module.prompt.source,
+    ...(module.recovery === undefined ? {} : { recovery: module.recovery.source }),
+    inputSchema: h.inputSchema as JsonSchema,
+    outputSchema: h.outputSchema as JsonSchema,
+    llm: { provider: h.llm.provider, model: h.llm.model },
+    llmParams: (h.llmParams ?? {}) as AppDefinition["llmParams"],
+    maxContextWindow: h.maxContextWindow ?? Number.POSITIVE_INFINITY,
+  };
+}
+
+/**
+ * `--input`: JSON, else YAML (a mapping or a list), else the text itself. A plain string given
+ * to an app whose input is an object with exactly one string property (or one required string
+ * property) fills that property, so `--input "some text"` works for a one-field app.
+ */
+export function parseInputText(text: string, schema: JsonSchema): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  let yaml: unknown;
+  try {
+    yaml = parseYaml(text);
+  } catch {
+    yaml = undefined;
+  }
+  if (yaml !== null && typeof yaml === "object") return yaml;
+  return wrapString(text, schema);
+}
+
+export function readInputFile(path: string, schema: JsonSchema): unknown {
+  let text: string;
+  try {
+    text = path === "-" ? readFileSync(0, "utf8") : readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new RllmError("InputSchemaError", {
+      message: `cannot read the input file '${path}': ${code === "ENOENT" ? "no such file" : (code ?? String(error))}`,
+      details: { file: path },
+      recovery_hint:
+        "Pass an existing JSON or YAML file with --input-file, or the input itself with --input.",
+    });
+  }
+  if (/\.json$/i.test(path)) {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new RllmError("InputSchemaError", {
+        message: `the input file '${path}' is not valid JSON: ${(error as Error).message}`,
+        details: { file: path },
+      });
+    }
+  }
+  if (/\.ya?ml$/i.test(path)) {
+    try {
+      return parseYaml(text);
+    } catch (error) {
+      throw new RllmError("InputSchemaError", {
+        message: `the input file '${path}' is not valid YAML: ${(error as Error).message.split("\n")[0]}`,
+        details: { file: path },
+      });
+    }
+  }
+  return parseInputText(text, schema);
+}
+
+function wrapString(text: string, schema: JsonSchema): unknown {
+  if (schema.type === "string") return text;
+  const properties = (schema.properties ?? {}) as Record<string, { type?: unknown }>;
+  const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
+  const strings = Object.keys(properties).filter((name) => properties[name]?.type === "string");
+  const requiredStrings = strings.filter((name) => required.includes(name));
+  const target =
+    requiredStrings.length === 1 ? requiredStrings[0] : strings.length === 1 ? strings[0] : undefined;
+  return target === undefined ? text : { [target]: text };
+}

@@ -1,0 +1,153 @@
+/**
+ * An `.rllm` app as the runtime sees it: plain data (templates as text, schemas as JSON), made
+ * ready to run by {@link prepareApp} — templates compiled with Handlebars, schemas with ajv.
+ * The runtime never reads `.rllm` files itself: the CLI (or a compiled module) hands it an
+ * {@link AppDefinition} after the compiler has parsed and checked the file.
+ */
+import type { ErrorObject } from "ajv";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import Handlebars from "handlebars";
+import type { SamplingParams } from "./provider.js";
+
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+export interface AppDefinition {
+  readonly name: string;
+  readonly version?: string;
+  /** Where the app came from, for messages (a path). */
+  readonly source?: string;
+  /** The prompt, a Handlebars template over the input. */
+  readonly prompt: string;
+  /** The recovery prompt; the default one ({@link DEFAULT_RECOVERY}) when absent. */
+  readonly recovery?: string;
+  readonly inputSchema: JsonSchema;
+  readonly outputSchema: JsonSchema;
+  readonly llm: { readonly provider: string; readonly model: string };
+  /** `llm_params` as written: sampling parameters plus `timeout_ms`. */
+  readonly llmParams: SamplingParams & { readonly timeout_ms?: number };
+  readonly maxContextWindow: number;
+}
+
+/** One thing wrong with a value, located by a JSON pointer into it. */
+export interface SchemaViolation {
+  /** RFC 6901 pointer to the offending value; "" is the whole value. */
+  readonly pointer: string;
+  readonly message: string;
+  /** The JSON Schema keyword that failed (`type`, `required`, `maxLength`, …). */
+  readonly keyword: string;
+  /** Pointer into the schema, to the keyword that failed. */
+  readonly schemaPath: string;
+  /** A preview of the value found at `pointer`, as JSON, when there is one. */
+  readonly found?: string;
+}
+
+/** Validates a value, filling in `default`s from the schema on a copy, which it returns. */
+export type Validate = (value: unknown) => {
+  readonly value: unknown;
+  readonly errors: readonly SchemaViolation[];
+};
+
+/** Data visible to templates beyond the input: `@errors`, `@response`, `@output_schema`. */
+export interface TemplateData {
+  readonly errors?: readonly SchemaViolation[];
+  readonly response?: unknown;
+  readonly output_schema?: JsonSchema;
+}
+
+export type RenderTemplate = (input: unknown, data?: TemplateData) => string;
+
+export interface PreparedApp {
+  readonly definition: AppDefinition;
+  readonly renderPrompt: RenderTemplate;
+  readonly renderRecovery: RenderTemplate;
+  readonly validateInput: Validate;
+  readonly validateOutput: Validate;
+}
+
+/**
+ * Used when an app has no `:::recovery` section. It names each failing location and shows only
+ * the value found there, never the whole previous answer, so a retry costs about as much context
+ * as the first call however many retries came before.
+ */
+export const DEFAULT_RECOVERY = `Your previous answer did not match the required JSON Schema.
+{{#each @errors}}
+- at {{#if this.pointer}}{{this.pointer}}{{else}}the top level{{/if}}: {{this.message}}{{#if this.found}} (found: {{this.found}}){{/if}}
+{{/each}}
+
+Answer again with only one JSON value that matches this schema, and nothing else:
+{{json @output_schema}}
+`;
+
+const handlebars = Handlebars.create();
+handlebars.registerHelper("json", (value: unknown) => JSON.stringify(value ?? null));
+
+/** Compiles a template for plain text: prompts are not HTML, so nothing is escaped. */
+export function compileTemplate(source: string): RenderTemplate {
+  const template = handlebars.compile(source, { noEscape: true, strict: false, knownHelpersOnly: false });
+  return (input, data) => template(input, { data: { ...data } });
+}
+
+let ajv: Ajv2020 | undefined;
+
+/** Strict ajv (as the compile-time check), with defaults filled in from the schema. */
+function runtimeAjv(): Ajv2020 {
+  ajv ??= new Ajv2020({
+    strict: true,
+    allErrors: true,
+    allowUnionTypes: true,
+    useDefaults: true,
+    validateFormats: false,
+  });
+  return ajv;
+}
+
+export function compileValidator(schema: JsonSchema): Validate {
+  const validate = runtimeAjv().compile(schema as Record<string, unknown>);
+  return (value) => {
+    const copy = value === undefined ? undefined : structuredClone(value);
+    const ok = validate(copy);
+    return { value: copy, errors: ok ? [] : violations(validate.errors ?? []) };
+  };
+}
+
+export function violations(errors: readonly ErrorObject[]): SchemaViolation[] {
+  return errors.map((error) => {
+    let pointer = error.instancePath;
+    let message = error.message ?? error.keyword;
+    if (error.keyword === "required") {
+      const missing = (error.params as { missingProperty: string }).missingProperty;
+      pointer = `${pointer}/${missing.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+      message = "is required but missing";
+    } else if (error.keyword === "additionalProperties") {
+      const extra = (error.params as { additionalProperty: string }).additionalProperty;
+      pointer = `${pointer}/${extra.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+      message = "is not allowed (additionalProperties is false)";
+    } else if (error.keyword === "enum") {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      message = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}`;
+    }
+    return { pointer, message, keyword: error.keyword, schemaPath: error.schemaPath };
+  });
+}
+
+export function prepareApp(definition: AppDefinition): PreparedApp {
+  return {
+    definition,
+    renderPrompt: compileTemplate(definition.prompt),
+    renderRecovery: compileTemplate(definition.recovery ?? DEFAULT_RECOVERY),
+    validateInput: compileValidator(definition.inputSchema),
+    validateOutput: compileValidator(definition.outputSchema),
+  };
+}
+
+/** The value a JSON pointer designates, or undefined. */
+export function valueAtPointer(root: unknown, pointer: string): unknown {
+  if (pointer === "") return root;
+  let current = root;
+  for (const raw of pointer.slice(1).split("/")) {
+    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (current === null || typeof current !== "object" || !Object.hasOwn(current, key)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
