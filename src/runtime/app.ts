@@ -106,7 +106,7 @@ export function compileValidator(schema: JsonSchema): Validate {
   return (value) => {
     const copy = value === undefined ? undefined : structuredClone(value);
     const ok = validate(copy);
-    return { value: copy, errors: ok ? [] : violations(validate.errors ?? []) };
+    return { value: copy, errors: ok ? [] : sortViolations(violations(validate.errors ?? [])) };
   };
 }
 
@@ -138,6 +138,13 @@ export function prepareApp(definition: AppDefinition): PreparedApp {
     validateInput: compileValidator(definition.inputSchema),
     validateOutput: compileValidator(definition.outputSchema),
   };
+}
+
+/** By location, so reports read top to bottom and are stable whatever order ajv found them in. */
+function sortViolations(list: SchemaViolation[]): SchemaViolation[] {
+  return list.sort((a, b) =>
+    a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : a.keyword < b.keyword ? -1 : 1,
+  );
 }
 
 /** The value a JSON pointer designates, or undefined. */
