@@ -8,7 +8,13 @@ import { parse as parseYaml } from "yaml";
 import type { Diagnostic } from "../ir/diagnostic.js";
 import { compareDiagnostics } from "../ir/diagnostic.js";
 import type { RllmModule } from "../ir/nodes.js";
-import { formatDiagnostic, sourceLookup, toJsonDiagnostic } from "../ir/print-diagnostics.js";
+import {
+  formatDiagnostic,
+  type SourceLookup,
+  sourceLookup,
+  toJsonDiagnostic,
+} from "../ir/print-diagnostics.js";
+import type { Span } from "../ir/span.js";
 import type { AppDefinition, JsonSchema } from "../runtime/app.js";
 import { type ErrorType, RllmError } from "../runtime/errors.js";
 import { type LoadedSource, loadSource } from "./load-source.js";
@@ -36,12 +42,43 @@ export async function loadApp(path: string): Promise<LoadedApp> {
     });
   }
   const module = loaded.module;
+  refuseUnsupported(module, path, lookup);
   return {
     loaded,
     module,
     definition: toAppDefinition(module, path),
     warnings: loaded.diagnostics.filter((d) => d.severity === "warning"),
   };
+}
+
+/**
+ * Code blocks and `uses` children are checked by the compiler but not executed by this version:
+ * running the app without them would compute something else than written, so it is refused.
+ */
+function refuseUnsupported(module: RllmModule, path: string, lookup: SourceLookup): void {
+  const where = (span: Span) => {
+    const { line, column } = lookup(span.file)?.lineCol(span.start) ?? { line: 0, column: 0 };
+    return `${path}:${line}:${column}`;
+  };
+  if (module.codeBlocks.length > 0)
+    throw new RllmError("UnsupportedFeatureError", {
+      message: `${path} has ${module.codeBlocks.length} pre/post code block(s); this version of rllmc checks them but cannot run them yet`,
+      details: {
+        feature: "code blocks",
+        locations: module.codeBlocks.map((b) => ({
+          block: `${b.phase} ${b.language} ${b.name}`,
+          at: where(b.span),
+        })),
+      },
+    });
+  if (module.header.uses.length > 0)
+    throw new RllmError("UnsupportedFeatureError", {
+      message: `${path} calls other apps (uses: ${module.header.uses.map((u) => u.name).join(", ")}); this version of rllmc resolves and checks them but cannot run them yet`,
+      details: {
+        feature: "uses",
+        locations: module.header.uses.map((u) => ({ use: u.name, at: where(u.span) })),
+      },
+    });
 }
 
 /** Which runtime error a compile-time diagnostic is, by its code's family. */

@@ -61,6 +61,11 @@ export const ERROR_CLASSES = {
     exit: RunExit.App,
     hint: "Check that every `uses` path exists, parses, and that the apps do not use each other in a cycle.",
   },
+  UnsupportedFeatureError: {
+    code: "RUN1005",
+    exit: RunExit.App,
+    hint: "Run the app without the feature named in the message, or use a version of rllmc that supports it.",
+  },
   InputSchemaError: {
     code: "RUN2001",
     exit: RunExit.Input,

@@ -19,7 +19,8 @@ interface HttpLikeError {
 export function failureFromClientError(error: unknown, provider: string): ProviderFailure {
   if (error instanceof ProviderFailure) return error;
   const e = (typeof error === "object" && error !== null ? error : {}) as HttpLikeError;
-  const name = typeof e.name === "string" ? e.name : error?.constructor?.name;
+  // The OpenAI SDK's error classes keep the inherited `name` "Error"; their class name tells them apart.
+  const name = typeof e.name === "string" && e.name !== "Error" ? e.name : error?.constructor?.name;
   const message = typeof e.message === "string" ? e.message : String(error);
   const status =
     typeof e.status === "number" ? e.status : typeof e.status_code === "number" ? e.status_code : undefined;

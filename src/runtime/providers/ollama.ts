@@ -7,7 +7,7 @@
 import type { ChatResponse, Ollama } from "ollama";
 import { closest } from "../closest.js";
 import type { Completion, CompletionRequest, Provider } from "../provider.js";
-import { ProviderFailure } from "../provider.js";
+import { ProviderFailure, retryAfterMs } from "../provider.js";
 import { failureFromClientError } from "./failures.js";
 
 export const DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434";
@@ -18,21 +18,27 @@ export interface OllamaOptions {
 
 export function createOllamaProvider(options: OllamaOptions): Provider {
   const host = options.host ?? DEFAULT_OLLAMA_HOST;
-  const connect = async (signal: AbortSignal | undefined): Promise<Ollama> => {
+  const connect = async (signal: AbortSignal | undefined, seen: { headers?: Headers }): Promise<Ollama> => {
     const { Ollama: Client } = await import("ollama");
-    // ollama-js has no per-request signal; a fetch bound to this call's signal gives it one.
-    const bound: typeof fetch = (url, init) => fetch(url, { ...init, ...(signal ? { signal } : {}) });
+    // ollama-js has no per-request signal; a fetch bound to this call's signal gives it one. Its
+    // errors drop the response headers, so the last ones are kept here for `Retry-After`.
+    const bound: typeof fetch = async (url, init) => {
+      const response = await fetch(url, { ...init, ...(signal ? { signal } : {}) });
+      seen.headers = response.headers;
+      return response;
+    };
     return new Client({ host, fetch: bound });
   };
   return {
     name: "ollama",
     async complete(request) {
-      const client = await connect(request.signal);
+      const seen: { headers?: Headers } = {};
+      const client = await connect(request.signal, seen);
       let response: ChatResponse;
       try {
         response = await client.chat({ ...body(request), stream: false });
       } catch (error) {
-        const failure = failureFromClientError(error, "ollama");
+        const failure = withRetryAfter(failureFromClientError(error, "ollama"), seen.headers);
         if (failure.status === 404 && /not found/i.test(failure.message))
           throw await missingModel(client, request.model, failure);
         throw failure;
@@ -40,6 +46,18 @@ export function createOllamaProvider(options: OllamaOptions): Provider {
       return completion(response);
     },
   };
+}
+
+function withRetryAfter(failure: ProviderFailure, headers: Headers | undefined): ProviderFailure {
+  if (failure.status === undefined || failure.retryAfterMs !== undefined) return failure;
+  const wait = retryAfterMs(headers);
+  if (wait === undefined) return failure;
+  return new ProviderFailure(failure.kind, failure.message, {
+    status: failure.status,
+    retryAfterMs: wait,
+    body: failure.body,
+    cause: failure.cause,
+  });
 }
 
 export async function listOllamaModels(client: Ollama): Promise<string[]> {

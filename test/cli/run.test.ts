@@ -1,0 +1,188 @@
+/**
+ * `rllmc run` and `rllmc validate` end to end through the compiled bin: exit codes, one JSON
+ * document on stdout, the bundled examples offline, and no secret in any output.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const BIN = join(ROOT, "dist/src/cli/main.js");
+
+function rllmc(args: string[], env: Record<string, string> = {}, input?: string) {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(LLM_|OLLAMA_HOST)/.test(k)),
+  );
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...clean, ...env },
+    ...(input === undefined ? { stdio: ["ignore", "pipe", "pipe"] } : { input }),
+  });
+  expect(result.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+  return {
+    code: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    json: () => JSON.parse(result.stdout),
+  };
+}
+
+const SUMMARY = [
+  "run",
+  "examples/summary.rllm",
+  "--provider",
+  "replay",
+  "--input-file",
+  "examples/summary.input.json",
+];
+
+describe("rllmc run", () => {
+  it("should run the summary example offline from its bundled cassette, recovering once", () => {
+    const run = rllmc([...SUMMARY, "--verbose"]);
+    expect(run.code).toBe(0);
+    expect(run.json()).toMatchObject({ title: "Why runbooks matter in the container era" });
+    expect(run.json().key_points).toHaveLength(4);
+    expect(run.stderr).toContain("attempt 1  initial");
+    expect(run.stderr).toContain("✗ /key_points: must be array");
+    expect(run.stderr).toContain("attempt 2  recovery");
+    expect(run.stderr).toContain("repairs: removed a code fence");
+  });
+
+  it("should run extract_keywords offline from YAML input, and from stdin", () => {
+    const args = ["run", "examples/extract_keywords.rllm", "--provider", "replay"];
+    const fromFile = rllmc([...args, "--input-file", "examples/extract_keywords.input.yaml"]);
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.json().keywords).toContain("search index");
+    expect(fromFile.stderr).toBe("");
+    const text = rllmc([
+      "validate",
+      "examples/extract_keywords.rllm",
+      "--input-file",
+      "examples/extract_keywords.input.yaml",
+    ]).json().input;
+    const fromStdin = rllmc([...args, "--input-file", "-"], {}, JSON.stringify(text));
+    expect(fromStdin.json()).toEqual(fromFile.json());
+  });
+
+  it("should fill a one-string-field input from plain text", () => {
+    const run = rllmc(["validate", "examples/summary.rllm", "--input", "A short text."]);
+    expect(run.json()).toMatchObject({ valid: true, input: { text: "A short text.", max_sentences: 3 } });
+  });
+
+  it("should take the provider from LLM_PROVIDER", () => {
+    const run = rllmc(["run", "examples/summary.rllm", "--input", "Some text."], { LLM_PROVIDER: "null" });
+    expect(run.code).toBe(0);
+    expect(run.json()).toEqual({ title: "", summary: "", key_points: [] });
+  });
+
+  it("should print an InputSchemaError and exit 4 for input that does not fit", () => {
+    const run = rllmc([
+      "run",
+      "examples/summary.rllm",
+      "--provider",
+      "null",
+      "--input",
+      '{"text": "x", "max_sentences": 50}',
+    ]);
+    expect(run.code).toBe(4);
+    expect(run.json()).toMatchObject({ error_code: "RUN2001", error_type: "InputSchemaError" });
+    expect(run.json().details.errors[0]).toMatchObject({
+      pointer: "/max_sentences",
+      keyword: "maximum",
+      found: "50",
+    });
+  });
+
+  it("should refuse a prompt over max_context_window before any call, exit 4", () => {
+    const run = rllmc(["validate", "examples/extract_keywords.rllm", "--input", "word ".repeat(20_000)]);
+    expect(run.code).toBe(4);
+    expect(run.json()).toMatchObject({
+      error_type: "ContextWindowExceededError",
+      details: { max_context_window: 4096 },
+    });
+  });
+
+  it("should exit 6 with a ProviderError when the cassette has no answer", () => {
+    const run = rllmc([
+      "run",
+      "examples/summary.rllm",
+      "--provider",
+      "replay",
+      "--input",
+      "A different text.",
+    ]);
+    expect(run.code).toBe(6);
+    expect(run.json()).toMatchObject({ error_type: "ProviderError", details: { failure: "request" } });
+    expect(run.json().message).toContain("has no answer for this request");
+  });
+
+  it("should exit 6 for an unknown provider or a missing key", () => {
+    const unknown = rllmc(["run", "examples/summary.rllm", "--provider", "olama", "--input", "x"]);
+    expect(unknown.code).toBe(6);
+    expect(unknown.json().message).toContain("unknown provider 'olama' (from --provider)");
+    const keyless = rllmc(["run", "examples/summary.rllm", "--provider", "openai", "--input", "x"]);
+    expect(keyless.json()).toMatchObject({ error_type: "ProviderError", details: { failure: "auth" } });
+  });
+
+  it("should exit 1 with the matching error class for an app with errors", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rllmc-run-"));
+    const app = join(dir, "bad.rllm");
+    writeFileSync(
+      app,
+      "---\nname: bad\ndescription: d\nversion: 1.0.0\nauthor: a\nmax_context_window: 100\ninput_schema: {type: object}\noutput_schema: {type: object}\nllm: {provider: ollama, model: m}\nllm_params: {temprature: 1}\n---\nHi\n",
+    );
+    const run = rllmc(["run", app, "--input", "{}"]);
+    expect(run.code).toBe(1);
+    expect(run.json()).toMatchObject({ error_code: "RUN1003", error_type: "LLMParamValidationError" });
+    expect(run.json().message).toContain(
+      "bad.rllm:10:14 - error RLM2101: unknown LLM parameter 'temprature'",
+    );
+    expect(run.json().recovery_hint).toContain("did you mean 'temperature'?");
+  });
+
+  it("should refuse to run an app with uses, rather than run it without its children", () => {
+    const run = rllmc([
+      "run",
+      "examples/compose_summary_keywords.rllm",
+      "--provider",
+      "null",
+      "--input",
+      "x",
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.json()).toMatchObject({ error_type: "UnsupportedFeatureError", details: { feature: "uses" } });
+  });
+
+  it("should never print a secret", () => {
+    const secret = "sk-proj-0123456789abcdefSECRET";
+    const run = rllmc(
+      [
+        "run",
+        "examples/summary.rllm",
+        "--provider",
+        "null",
+        "--input",
+        JSON.stringify({ text: secret, extra: secret }),
+        "--verbose",
+      ],
+      { LLM_API_KEY: secret, MY_SERVICE_TOKEN: "tok-value-42" },
+    );
+    expect(run.code).toBe(4);
+    expect(run.stdout + run.stderr).not.toContain(secret);
+    expect(run.stdout).toContain("[REDACTED]");
+  });
+
+  it("should report wrong command lines on stderr with exit 2", () => {
+    expect(rllmc(["run", "examples/summary.rllm"]).code).toBe(2);
+    expect(rllmc(["run", "examples/summary.rllm", "--input", "x", "--max-retries", "many"]).stderr).toContain(
+      "--max-retries must be a whole number",
+    );
+    expect(rllmc(["run", "examples/summary.rllm", "--input", "x", "--modle", "m"]).stderr).toContain(
+      "did you mean '--model'?",
+    );
+  });
+});
