@@ -21,9 +21,13 @@ export const COMMANDS: readonly CommandDoc[] = [
   },
   {
     name: "inspect",
-    summary: "print a source's IR as JSON",
-    usage: "inspect <file> [--kind K] [--json]",
-    options: [KIND_OPTION, ["--json", "print {module, diagnostics} as one JSON object on stdout"]],
+    summary: "describe an .rllm app (schemas, variables, token estimate), or print a source's IR as JSON",
+    usage: "inspect <file> [--kind K] [--json] [--ir]",
+    options: [
+      KIND_OPTION,
+      ["--json", "print {kind, app, module, diagnostics} as one JSON object on stdout"],
+      ["--ir", "print the IR as JSON, for .rllm apps too"],
+    ],
   },
   {
     name: "run",

@@ -36,7 +36,7 @@ export async function loadApp(path: string): Promise<LoadedApp> {
     const type = first === undefined ? "ParseError" : errorTypeOf(first);
     const where = first === undefined ? path : formatDiagnostic(first, lookup).split("\n", 1)[0]!;
     throw new RllmError(type, {
-      message: `${path} cannot run: ${where}${errors.length > 1 ? ` (and ${errors.length - 1} more errors)` : ""}`,
+      message: `cannot run the app: ${where}${errors.length > 1 ? ` (and ${errors.length - 1} more errors)` : ""}`,
       details: { file: path, diagnostics: errors.map((d) => toJsonDiagnostic(d, lookup)) },
       ...(first?.hint ? { recovery_hint: first.hint } : {}),
     });

@@ -145,7 +145,7 @@ describe("rllmc CLI", () => {
   });
 
   it("should print the IR as JSON with inspect", () => {
-    const result = cli(["inspect", "examples/summary.rllm"]);
+    const result = cli(["inspect", "--ir", "examples/summary.rllm"]);
     expect(result.code).toBe(0);
     const module = JSON.parse(result.stdout) as { kind: string; header: { name: string } };
     expect(module.kind).toBe("rllm");

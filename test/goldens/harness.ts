@@ -3,8 +3,13 @@
  * input (`input.rllm` or `input.md`), optionally `case.json` (`{"kind": "task"}` to force a
  * kind), `SOURCE.md` (attribution of a copied file) and fixtures the input refers to (child
  * apps of `uses`), and the expected outputs:
- *   ir.json     the IR, as `rllmc inspect` prints it (absent when no module is produced)
- *   errors.txt  the diagnostics, as `rllmc check` prints them (absent when there are none)
+ *   ir.json      the IR, as `rllmc inspect --ir` prints it (absent when no module is produced)
+ *   errors.txt   the diagnostics, as `rllmc check` prints them (absent when there are none)
+ *   inspect.txt  for an `.rllm` app without errors, the summary `rllmc inspect` prints
+ * The `run` suite runs its app instead: `run.json` gives the input and the scripted answers
+ * (`{"input": …, "answers": [text | {"fail": {kind, status?, retry_after_ms?}}], "max_retries"?}`)
+ * and `result.json` is what `rllmc run` prints — the output or the error payload — with the
+ * exit code.
  * A run compares what the frontend produces with these files. A missing expected file is
  * written (outside CI); a difference fails and leaves `<name>.actual` beside the expected file;
  * an expected file that the case no longer produces fails. With GOLDENS_UPDATE=1 (what
@@ -15,16 +20,23 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTwoFilesPatch } from "diff";
+import { formatAppSummary, summariseApp } from "../../src/cli/inspect-rllm.js";
 import { loadSource } from "../../src/cli/load-source.js";
-import { compareDiagnostics } from "../../src/ir/diagnostic.js";
+import { loadApp } from "../../src/cli/rllm-app.js";
+import { compareDiagnostics, hasErrors } from "../../src/ir/diagnostic.js";
 import type { SourceKind } from "../../src/ir/nodes.js";
 import { formatDiagnostics, sourceLookup } from "../../src/ir/print-diagnostics.js";
+import { prepareApp } from "../../src/runtime/app.js";
+import { asRllmError, RunExit } from "../../src/runtime/errors.js";
+import { execute } from "../../src/runtime/execute.js";
+import { type FailureKind, ProviderFailure } from "../../src/runtime/provider.js";
+import { scriptedProvider } from "../support/scripted-provider.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const GOLDENS_ROOT = join(REPO_ROOT, "goldens");
 
 /** The expected outputs a case can have; every other file in a case folder is an input or fixture. */
-const OUTPUT_FILES = /^(ir\.json|errors\.txt)$/;
+const OUTPUT_FILES = /^(ir\.json|errors\.txt|inspect\.txt|result\.json)$/;
 
 export interface GoldenCase {
   readonly suite: string;
@@ -64,6 +76,10 @@ export async function produce(goldenCase: GoldenCase): Promise<Map<string, strin
   const outputs = new Map<string, string>();
   // Paths relative to the repository root, as a user running `rllmc check goldens/…` sees them.
   if (process.cwd() !== REPO_ROOT.replace(/\/$/, "")) process.chdir(REPO_ROOT);
+  if (goldenCase.suite === "run") {
+    outputs.set("result.json", await runApp(path, join(goldenCase.dir, "run.json")));
+    return outputs;
+  }
   const loaded = await loadSource(path, kind);
   const diagnostics = loaded.diagnostics;
   const lookup = sourceLookup(loaded.source === undefined ? [] : [loaded.source]);
@@ -71,6 +87,8 @@ export async function produce(goldenCase: GoldenCase): Promise<Map<string, strin
   if (diagnostics.length > 0) {
     outputs.set("errors.txt", `${formatDiagnostics([...diagnostics].sort(compareDiagnostics), lookup)}`);
   }
+  if (loaded.module?.kind === "rllm" && !hasErrors(diagnostics))
+    outputs.set("inspect.txt", formatAppSummary(summariseApp(loaded.module, path, lookup)));
   return outputs;
 }
 
@@ -119,6 +137,44 @@ export async function runCase(goldenCase: GoldenCase, update: boolean, ci: boole
     }
   }
   return { problems, written };
+}
+
+interface RunSpec {
+  readonly input: unknown;
+  readonly answers: readonly (
+    | string
+    | { fail: { kind: FailureKind; status?: number; retry_after_ms?: number } }
+  )[];
+  readonly max_retries?: number;
+}
+
+/** Runs an app as `rllmc run` does, with the scripted answers, and prints its result. */
+async function runApp(path: string, specPath: string): Promise<string> {
+  const spec = JSON.parse(readFileSync(specPath, "utf8")) as RunSpec;
+  const script = spec.answers.map((a) =>
+    typeof a === "string"
+      ? a
+      : new ProviderFailure(a.fail.kind, `scripted ${a.fail.kind}`, {
+          ...(a.fail.status === undefined ? {} : { status: a.fail.status }),
+          ...(a.fail.retry_after_ms === undefined ? {} : { retryAfterMs: a.fail.retry_after_ms }),
+        }),
+  );
+  let printed: unknown;
+  let exit: number = RunExit.Ok;
+  try {
+    const { definition } = await loadApp(path);
+    const result = await execute(prepareApp(definition), spec.input, {
+      provider: scriptedProvider(script),
+      ...(spec.max_retries === undefined ? {} : { maxRetries: spec.max_retries }),
+      sleep: async () => {},
+    });
+    printed = result.output;
+  } catch (error) {
+    const failure = asRllmError(error);
+    printed = failure.payload;
+    exit = failure.exitCode;
+  }
+  return `${JSON.stringify({ exit_code: exit, stdout: printed }, null, 2)}\n`;
 }
 
 function writeAtomically(path: string, content: string): void {

@@ -110,7 +110,10 @@ async function serve(options: FakeLlmServerOptions): Promise<FakeLlmServer> {
 }
 
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  const closing = servers.splice(0);
+  await Promise.all(closing.map((s) => s.close()));
+  // A request the script did not expect means the adapter sent more than the test thought.
+  for (const server of closing) expect(server.unexpected).toEqual([]);
 });
 
 /** Runs the call through call.ts and returns what it threw, which must be a CallFailed. */
