@@ -15,6 +15,11 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(2);
 }
 
+// V8's code cache for our modules and dependencies (Node ≥ 22.1): a warm start skips compiling
+// them. Stored in the OS temp folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+const { enableCompileCache } = await import("node:module");
+enableCompileCache?.();
+
 const { run } = await import("./run.js");
 run(program, process.argv.slice(2)).then(
   (code) => {
