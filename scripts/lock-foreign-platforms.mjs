@@ -31,10 +31,20 @@ for (const [name, [os, cpu]] of Object.entries(PLATFORMS)) {
   if (lock.packages[key] !== undefined) continue;
   const version = parent.optionalDependencies?.[`@node-llama-cpp/${name}`];
   if (version === undefined) continue;
-  lock.packages[key] = { version, cpu, dev: true, license: "MIT", optional: true, os: [os], engines: parent.engines };
+  lock.packages[key] = {
+    version,
+    cpu,
+    dev: true,
+    license: "MIT",
+    optional: true,
+    os: [os],
+    engines: parent.engines,
+  };
   added++;
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : 1)));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : 1)),
+);
 const temp = `${LOCK.pathname}.tmp`;
 writeFileSync(temp, `${JSON.stringify(lock, null, 2)}\n`);
 renameSync(temp, LOCK);

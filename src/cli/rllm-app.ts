@@ -108,7 +108,11 @@ export function toAppDefinition(module: RllmModule, path: string): AppDefinition
     ...(module.recovery === undefined ? {} : { recovery: module.recovery.source }),
     inputSchema: h.inputSchema as JsonSchema,
     outputSchema: h.outputSchema as JsonSchema,
-    llm: { provider: h.llm.provider, model: h.llm.model },
+    llm: {
+      provider: h.llm.provider,
+      model: h.llm.model,
+      ...(h.llm.baseUrl ? { baseUrl: h.llm.baseUrl } : {}),
+    },
     llmParams: (h.llmParams ?? {}) as AppDefinition["llmParams"],
     maxContextWindow: h.maxContextWindow ?? Number.POSITIVE_INFINITY,
   };

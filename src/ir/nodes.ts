@@ -77,6 +77,8 @@ export interface RllmHeader {
 export interface LlmSelection {
   readonly provider: string;
   readonly model: string;
+  /** `base_url`: the server, for providers that take one. */
+  readonly baseUrl?: string;
 }
 
 /** One entry of `uses`: a child app called as a function. */

@@ -22,7 +22,7 @@ export interface AppDefinition {
   readonly recovery?: string;
   readonly inputSchema: JsonSchema;
   readonly outputSchema: JsonSchema;
-  readonly llm: { readonly provider: string; readonly model: string };
+  readonly llm: { readonly provider: string; readonly model: string; readonly baseUrl?: string };
   /** `llm_params` as written: sampling parameters plus `timeout_ms`. */
   readonly llmParams: SamplingParams & { readonly timeout_ms?: number };
   readonly maxContextWindow: number;

@@ -1,7 +1,8 @@
 /**
  * Which provider, model and server a run uses. Each setting comes from the first of: the command
  * line (`--provider`, `--model`, `--base-url`), the environment (`LLM_PROVIDER`, `LLM_MODEL`,
- * `LLM_BASE_URL`, and `OLLAMA_HOST` for Ollama), and the app's own `llm` block. The API key comes
+ * `LLM_BASE_URL`, and `OLLAMA_HOST` for Ollama), and the app's own `llm` block (`provider`,
+ * `model`, `base_url`). The API key comes
  * only from the environment (`LLM_API_KEY`, else the provider's own variable), never from a file
  * or a flag, so it cannot end up in shell history or in the repository.
  */
@@ -48,7 +49,10 @@ const KEY_VARIABLES: Readonly<Partial<Record<ProviderName, string>>> = {
 };
 
 export function resolveConfig(
-  app: { readonly llm: { readonly provider: string; readonly model: string }; readonly source?: string },
+  app: {
+    readonly llm: { readonly provider: string; readonly model: string; readonly baseUrl?: string };
+    readonly source?: string;
+  },
   flags: ProviderFlags,
   env: NodeJS.ProcessEnv,
 ): ResolvedConfig {
@@ -68,7 +72,11 @@ export function resolveConfig(
     );
   const name = provider.value as ProviderName;
   const model = pick(flags.model, env.LLM_MODEL, app.llm.model);
-  const baseUrl = pick(flags.baseUrl, env.LLM_BASE_URL, name === "ollama" ? env.OLLAMA_HOST : undefined);
+  const baseUrl = pick(
+    flags.baseUrl,
+    nonEmpty(env.LLM_BASE_URL) ?? (name === "ollama" ? env.OLLAMA_HOST : undefined),
+    app.llm.baseUrl,
+  );
   const keyVariable = KEY_VARIABLES[name];
   const appDir = app.source === undefined ? process.cwd() : dirname(resolve(app.source));
   // A local model named in the app is relative to the app; one from a flag or env, to the cwd.

@@ -44,6 +44,15 @@ describe("resolveConfig", () => {
     });
   });
 
+  it("should fall back to the app's base_url", () => {
+    const withUrl = { llm: { provider: "openai-compatible", model: "m", baseUrl: "http://app:8000/v1" } };
+    expect(resolveConfig(withUrl, {}, {})).toMatchObject({
+      baseUrl: "http://app:8000/v1",
+      origins: { baseUrl: "app" },
+    });
+    expect(resolveConfig(withUrl, {}, { LLM_BASE_URL: "http://env/v1" }).baseUrl).toBe("http://env/v1");
+  });
+
   it("should read OLLAMA_HOST for ollama, with or without a scheme", () => {
     expect(resolveConfig(app, {}, { OLLAMA_HOST: "gpu-box:11434" }).baseUrl).toBe("http://gpu-box:11434");
     expect(

@@ -27,7 +27,11 @@ export function readHeader(document: YamlDocument | undefined): RllmHeader {
     outputSchema: obj("output_schema"),
     llm:
       llm !== undefined && typeof llm.provider === "string" && typeof llm.model === "string"
-        ? { provider: llm.provider, model: llm.model }
+        ? {
+            provider: llm.provider,
+            model: llm.model,
+            ...(typeof llm.base_url === "string" ? { baseUrl: llm.base_url } : {}),
+          }
         : undefined,
     llmParams: obj("llm_params"),
     metadata: obj("metadata"),
