@@ -9,8 +9,9 @@
  *   npm run build && node scripts/make-example-cassettes.mjs
  */
 import { rmSync } from "node:fs";
-import { loadApp, readInputFile } from "../dist/src/cli/rllm-app.js";
-import { prepareApp } from "../dist/src/runtime/app.js";
+import { readInputFile } from "../dist/src/cli/read-input.js";
+import { loadApp } from "../dist/src/cli/rllm-app.js";
+import { prepareApp } from "../dist/src/runtime/compile-app.js";
 import { execute } from "../dist/src/runtime/execute.js";
 import { createRecordingProvider } from "../dist/src/runtime/providers/cassette.js";
 import { Redactor } from "../dist/src/runtime/redact.js";
@@ -53,8 +54,12 @@ for (const example of EXAMPLES) {
     }),
   };
   const provider = createRecordingProvider(scripted, cassette, Redactor.fromEnv(process.env));
-  const result = await execute(prepareApp(definition), readInputFile(example.input, definition.inputSchema), {
-    provider,
-  });
+  const result = await execute(
+    prepareApp(definition),
+    await readInputFile(example.input, definition.inputSchema),
+    {
+      provider,
+    },
+  );
   console.log(`${cassette}: ${result.attempts.length} interaction(s)`);
 }

@@ -34,7 +34,7 @@ export const COMMANDS: readonly CommandDoc[] = [
     summary:
       "run an .rllm app: validate the input, call the model, validate and recover; print the output as JSON",
     usage:
-      "run <app.rllm> (--input <json|yaml|text> | --input-file <file|->) [--provider P] [--model M] [--base-url URL] [--max-retries N] [--cassette F] [--record F] [--verbose] [--quiet]",
+      "run <app.rllm> (--input <json|yaml|text> | --input-file <file|->) [--provider P] [--model M] [--base-url URL] [--max-retries N] [--cassette F] [--record F] [--verbose] [--quiet] [--no-cache]",
     options: [
       [
         "--input <json|yaml|text>",
@@ -52,6 +52,7 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--record <file>", "record every answer of the real provider into this cassette"],
       ["--verbose", "describe the run on stderr: provider, each attempt, tokens, repairs, errors"],
       ["--quiet", "do not print the app's warnings"],
+      ["--no-cache", "load and check the app afresh instead of from the run cache (RLLMC_CACHE_DIR)"],
     ],
   },
   {

@@ -1,12 +1,12 @@
 /**
  * An `.rllm` app as the runtime sees it: plain data (templates as text, schemas as JSON), made
- * ready to run by {@link prepareApp} — templates compiled with Handlebars, schemas with ajv.
+ * ready to run by `prepareApp` (compile-app.ts: templates compiled with Handlebars, schemas with
+ * ajv) or loaded ready-made from a compiled artifact (artifact.ts). This module loads neither.
  * The runtime never reads `.rllm` files itself: the CLI (or a compiled module) hands it an
  * {@link AppDefinition} after the compiler has parsed and checked the file.
  */
 import type { ErrorObject } from "ajv";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import Handlebars from "handlebars";
+import type Handlebars from "handlebars";
 import type { SamplingParams } from "./provider.js";
 
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -78,36 +78,9 @@ Answer again with only one JSON value that matches this schema, and nothing else
 {{json @output_schema}}
 `;
 
-const handlebars = Handlebars.create();
-handlebars.registerHelper("json", (value: unknown) => JSON.stringify(value ?? null));
-
-/** Compiles a template for plain text: prompts are not HTML, so nothing is escaped. */
-export function compileTemplate(source: string): RenderTemplate {
-  const template = handlebars.compile(source, { noEscape: true, strict: false, knownHelpersOnly: false });
-  return (input, data) => template(input, { data: { ...data } });
-}
-
-let ajv: Ajv2020 | undefined;
-
-/** Strict ajv (as the compile-time check), with defaults filled in from the schema. */
-function runtimeAjv(): Ajv2020 {
-  ajv ??= new Ajv2020({
-    strict: true,
-    allErrors: true,
-    allowUnionTypes: true,
-    useDefaults: true,
-    validateFormats: false,
-  });
-  return ajv;
-}
-
-export function compileValidator(schema: JsonSchema): Validate {
-  const validate = runtimeAjv().compile(schema as Record<string, unknown>);
-  return (value) => {
-    const copy = value === undefined ? undefined : structuredClone(value);
-    const ok = validate(copy);
-    return { value: copy, errors: ok ? [] : sortViolations(violations(validate.errors ?? [])) };
-  };
+/** The helpers every template may call besides Handlebars' built-in blocks. */
+export function registerHelpers(env: Pick<typeof Handlebars, "registerHelper">): void {
+  env.registerHelper("json", (value: unknown) => JSON.stringify(value ?? null));
 }
 
 export function violations(errors: readonly ErrorObject[]): SchemaViolation[] {
@@ -130,21 +103,22 @@ export function violations(errors: readonly ErrorObject[]): SchemaViolation[] {
   });
 }
 
-export function prepareApp(definition: AppDefinition): PreparedApp {
-  return {
-    definition,
-    renderPrompt: compileTemplate(definition.prompt),
-    renderRecovery: compileTemplate(definition.recovery ?? DEFAULT_RECOVERY),
-    validateInput: compileValidator(definition.inputSchema),
-    validateOutput: compileValidator(definition.outputSchema),
-  };
-}
-
 /** By location, so reports read top to bottom and are stable whatever order ajv found them in. */
-function sortViolations(list: SchemaViolation[]): SchemaViolation[] {
+export function sortViolations(list: SchemaViolation[]): SchemaViolation[] {
   return list.sort((a, b) =>
     a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : a.keyword < b.keyword ? -1 : 1,
   );
+}
+
+/** A validator from an ajv validate function: on a copy (defaults are filled in), errors as violations. */
+export function wrapValidator(
+  validate: ((data: unknown) => boolean) & { errors?: readonly ErrorObject[] | null },
+): Validate {
+  return (value) => {
+    const copy = value === undefined ? undefined : structuredClone(value);
+    const ok = validate(copy);
+    return { value: copy, errors: ok ? [] : sortViolations(violations(validate.errors ?? [])) };
+  };
 }
 
 /** The value a JSON pointer designates, or undefined. */

@@ -3,7 +3,7 @@
  * document on stdout, the bundled examples offline, and no secret in any output.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -174,6 +174,35 @@ describe("rllmc run", () => {
     expect(run.code).toBe(4);
     expect(run.stdout + run.stderr).not.toContain(secret);
     expect(run.stdout).toContain("[REDACTED]");
+  });
+
+  it("should load an unchanged app from the run cache, and a changed one afresh", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rllmc-cached-"));
+    const cache = join(dir, "cache");
+    const app = join(dir, "summary.rllm");
+    writeFileSync(app, readFileSync(join(ROOT, "examples/summary.rllm")));
+    const args = ["run", app, "--provider", "null", "--input", "Some text.", "--verbose"];
+    const first = rllmc(args, { RLLMC_CACHE_DIR: cache });
+    expect(first.stderr).not.toContain("from the run cache");
+    expect(readdirSync(cache)).toHaveLength(1);
+    const second = rllmc(args, { RLLMC_CACHE_DIR: cache });
+    expect(second.stderr).toContain("from the run cache");
+    expect(second.stdout).toBe(first.stdout);
+    // A broken entry is rebuilt, never an error.
+    writeFileSync(join(cache, readdirSync(cache)[0]!), "export const definition = ;");
+    const rebuilt = rllmc(args, { RLLMC_CACHE_DIR: cache });
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.stderr).not.toContain("from the run cache");
+    expect(rllmc(args, { RLLMC_CACHE_DIR: cache }).stderr).toContain("from the run cache");
+    // A changed app is a new entry, and its new warning is printed.
+    writeFileSync(app, readFileSync(app, "utf8").replace("{{text}}", "text"));
+    const changed = rllmc(args, { RLLMC_CACHE_DIR: cache });
+    expect(changed.stderr).not.toContain("from the run cache");
+    expect(changed.stderr).toContain("RLM2106");
+    expect(rllmc(args, { RLLMC_CACHE_DIR: cache }).stderr).toContain("RLM2106");
+    expect(rllmc([...args, "--no-cache"], { RLLMC_CACHE_DIR: cache }).stderr).not.toContain(
+      "from the run cache",
+    );
   });
 
   it("should report wrong command lines on stderr with exit 2", () => {

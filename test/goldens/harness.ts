@@ -26,7 +26,7 @@ import { loadApp } from "../../src/cli/rllm-app.js";
 import { compareDiagnostics, hasErrors } from "../../src/ir/diagnostic.js";
 import type { SourceKind } from "../../src/ir/nodes.js";
 import { formatDiagnostics, sourceLookup } from "../../src/ir/print-diagnostics.js";
-import { prepareApp } from "../../src/runtime/app.js";
+import { prepareApp } from "../../src/runtime/compile-app.js";
 import { asRllmError, RunExit } from "../../src/runtime/errors.js";
 import { execute } from "../../src/runtime/execute.js";
 import { type FailureKind, ProviderFailure } from "../../src/runtime/provider.js";

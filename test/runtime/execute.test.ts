@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type AppDefinition, prepareApp } from "../../src/runtime/app.js";
+import type { AppDefinition } from "../../src/runtime/app.js";
+import { prepareApp } from "../../src/runtime/compile-app.js";
 import { type ErrorPayload, RllmError } from "../../src/runtime/errors.js";
 import { execute, preflight } from "../../src/runtime/execute.js";
 import { ProviderFailure } from "../../src/runtime/provider.js";

@@ -6,8 +6,9 @@
  */
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type AppDefinition, prepareApp } from "../../src/runtime/app.js";
+import type { AppDefinition } from "../../src/runtime/app.js";
 import { CallFailed, callWithRetries, type RetryPolicy, type Sleep } from "../../src/runtime/call.js";
+import { prepareApp } from "../../src/runtime/compile-app.js";
 import { execute } from "../../src/runtime/execute.js";
 import type { CompletionRequest, Provider } from "../../src/runtime/provider.js";
 import { createAnthropicProvider, schemaInstruction } from "../../src/runtime/providers/anthropic.js";

@@ -4,16 +4,14 @@
  * (docs/errors.md). `--verbose` adds a human-readable account of the run on stderr. Every byte
  * written goes through the secret redactor.
  */
-import type { Diagnostic } from "../../ir/diagnostic.js";
-import { formatDiagnostic, sourceLookup } from "../../ir/print-diagnostics.js";
-import { prepareApp } from "../../runtime/app.js";
 import { createProvider, type ProviderFlags, resolveConfig } from "../../runtime/config.js";
 import { asRllmError, RllmError, RunExit } from "../../runtime/errors.js";
 import { type Attempt, execute, type RunResult } from "../../runtime/execute.js";
 import { type Provider, ProviderFailure } from "../../runtime/provider.js";
 import { Redactor } from "../../runtime/redact.js";
+import { cachedApp, type Warning } from "../app-cache.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
-import { type LoadedApp, loadApp, parseInputText, readInputFile } from "../rllm-app.js";
+import { parseInputText, readInputFile } from "../read-input.js";
 
 export const RUN_OPTIONS = {
   input: { type: "string" },
@@ -26,6 +24,7 @@ export const RUN_OPTIONS = {
   record: { type: "string" },
   verbose: { type: "boolean" },
   quiet: { type: "boolean" },
+  "no-cache": { type: "boolean" },
 } as const;
 
 export default function run(program: string, args: readonly string[]): Promise<number> {
@@ -49,25 +48,25 @@ export default function run(program: string, args: readonly string[]): Promise<n
     const verbose = values.verbose === true;
     const redactor = Redactor.fromEnv(process.env);
     const out = new Output(redactor);
-    let app: LoadedApp | undefined;
     let provider: Provider | undefined;
     try {
-      app = await loadApp(positionals[0]!);
-      if (values.quiet !== true) out.warnings(app, verbose);
-      const definition = app.definition;
+      const env = values["no-cache"] === true ? { ...process.env, RLLMC_NO_CACHE: "1" } : process.env;
+      const app = await cachedApp(positionals[0]!, env, () => build(positionals[0]!));
+      if (values.quiet !== true) for (const w of app.warnings) out.err(`${verbose ? w.full : w.line}\n`);
+      const definition = app.prepared.definition;
       const value =
         inputFile === undefined
-          ? parseInputText(input!, definition.inputSchema)
-          : readInputFile(inputFile, definition.inputSchema);
+          ? await parseInputText(input!, definition.inputSchema)
+          : await readInputFile(inputFile, definition.inputSchema);
       const config = resolveConfig(definition, flags, process.env);
       if (verbose)
         out.err(
-          `app      ${definition.name}${definition.version ? ` ${definition.version}` : ""} (${definition.source})\n` +
+          `app      ${definition.name}${definition.version ? ` ${definition.version}` : ""} (${definition.source}${app.fromCache ? ", from the run cache" : ""})\n` +
             `provider ${config.provider} (from ${config.origins.provider}), model ${config.model} (from ${config.origins.model})` +
             `${config.baseUrl ? `, base URL ${config.baseUrl}` : ""}\n`,
         );
       provider = await createProvider(config, redactor);
-      const result = await execute(prepareApp(definition), value, {
+      const result = await execute(app.prepared, value, {
         provider,
         model: config.model,
         ...(maxRetries === undefined ? {} : { maxRetries }),
@@ -101,16 +100,24 @@ class Output {
   err(text: string): void {
     process.stderr.write(this.redactor.text(text));
   }
-
-  warnings(app: LoadedApp, verbose: boolean): void {
-    const lookup = sourceLookup(app.loaded.source === undefined ? [] : [app.loaded.source]);
-    for (const warning of app.warnings) this.err(`${firstLine(warning, lookup, verbose)}\n`);
-  }
 }
 
-function firstLine(diagnostic: Diagnostic, lookup: ReturnType<typeof sourceLookup>, full: boolean): string {
-  const text = formatDiagnostic(diagnostic, lookup);
-  return full ? text : text.split("\n", 1)[0]!;
+/** Loads, checks and compiles the app: what the run cache saves a warm run from. */
+async function build(path: string) {
+  const { loadApp } = await import("../rllm-app.js");
+  const app = await loadApp(path);
+  const { formatDiagnostic, sourceLookup } = await import("../../ir/print-diagnostics.js");
+  const { buildArtifact, prepareApp } = await import("../../runtime/compile-app.js");
+  const lookup = sourceLookup(app.loaded.source === undefined ? [] : [app.loaded.source]);
+  const warnings: Warning[] = app.warnings.map((d) => {
+    const full = formatDiagnostic(d, lookup);
+    return { line: full.split("\n", 1)[0]!, full };
+  });
+  return {
+    prepared: prepareApp(app.definition),
+    artifact: () => buildArtifact(app.definition, { warnings }),
+    warnings,
+  };
 }
 
 function describeAttempt(a: Attempt): string {

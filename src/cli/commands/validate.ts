@@ -3,12 +3,13 @@
  * before calling the model — input validation, prompt rendering, the context-window check. No
  * provider is contacted. Prints `{"valid": true, …}` or the error payload (docs/errors.md).
  */
-import { prepareApp } from "../../runtime/app.js";
+import { prepareApp } from "../../runtime/compile-app.js";
 import { asRllmError, RunExit } from "../../runtime/errors.js";
 import { preflight } from "../../runtime/execute.js";
 import { Redactor } from "../../runtime/redact.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
-import { loadApp, parseInputText, readInputFile } from "../rllm-app.js";
+import { parseInputText, readInputFile } from "../read-input.js";
+import { loadApp } from "../rllm-app.js";
 
 export default function validate(program: string, args: readonly string[]): Promise<number> {
   return withUsage(program, "validate", async () => {
@@ -36,8 +37,8 @@ export default function validate(program: string, args: readonly string[]): Prom
       if (input !== undefined || inputFile !== undefined) {
         const value =
           inputFile === undefined
-            ? parseInputText(input!, definition.inputSchema)
-            : readInputFile(inputFile, definition.inputSchema);
+            ? await parseInputText(input!, definition.inputSchema)
+            : await readInputFile(inputFile, definition.inputSchema);
         const checked = await preflight(prepareApp(definition), value);
         summary.input = checked.input;
         summary.estimated_prompt_tokens = checked.estimatedPromptTokens;

@@ -1,0 +1,72 @@
+/**
+ * The run cache: `rllmc run` keeps each app it has loaded and checked as a compiled ES module
+ * (runtime/compile-app.ts `buildArtifact`: definition, precompiled templates, standalone
+ * validators, and the app's warnings), keyed by the sha256 of rllmc's version and install
+ * location, the path as given and the file's bytes. A later run of the unchanged file imports
+ * that module and skips the frontend, the checks, ajv and Handlebars' compiler.
+ *
+ * Where: `RLLMC_CACHE_DIR`, else `$XDG_CACHE_HOME/rllmc/apps`, else `~/.cache/rllmc/apps`.
+ * `--no-cache` (or `RLLMC_NO_CACHE=1`) bypasses it. A cache that cannot be read or written is
+ * never an error: the run goes on without it. Apps with `uses` are never cached (they are not
+ * run yet, and their key would have to cover the children).
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { PreparedApp } from "../runtime/app.js";
+import { type AppArtifact, prepareArtifact } from "../runtime/artifact.js";
+import { version } from "./run.js";
+
+export interface Warning {
+  /** The diagnostic's first line (`file:line:col - warning CODE: message`). */
+  readonly line: string;
+  /** With its code frame and hint. */
+  readonly full: string;
+}
+
+export interface CachedApp {
+  readonly prepared: PreparedApp;
+  readonly warnings: readonly Warning[];
+  readonly fromCache: boolean;
+}
+
+export function cacheDir(env: NodeJS.ProcessEnv): string {
+  if (env.RLLMC_CACHE_DIR) return env.RLLMC_CACHE_DIR;
+  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "rllmc", "apps");
+}
+
+/** Loads a prepared app from the cache, or builds it with `build` and stores it. */
+export async function cachedApp(
+  path: string,
+  env: NodeJS.ProcessEnv,
+  build: () => Promise<{ prepared: PreparedApp; artifact: () => string; warnings: readonly Warning[] }>,
+): Promise<CachedApp> {
+  let file: string | undefined;
+  if (!(env.RLLMC_NO_CACHE === "1")) {
+    try {
+      const key = createHash("sha256")
+        .update(`${version()}\0${import.meta.url}\0${path}\0`)
+        .update(readFileSync(path))
+        .digest("hex");
+      file = join(cacheDir(env), `${key.slice(0, 40)}.mjs`);
+      const artifact = (await import(pathToFileURL(file).href)) as AppArtifact & { warnings: Warning[] };
+      return { prepared: prepareArtifact(artifact), warnings: artifact.warnings, fromCache: true };
+    } catch {
+      // Not cached yet, or unreadable: build it.
+    }
+  }
+  const built = await build();
+  if (file !== undefined) {
+    try {
+      mkdirSync(cacheDir(env), { recursive: true });
+      const temp = `${file}.${process.pid}.tmp`;
+      writeFileSync(temp, built.artifact());
+      renameSync(temp, file);
+    } catch {
+      // A read-only or full disk only costs the next run its head start.
+    }
+  }
+  return { prepared: built.prepared, warnings: built.warnings, fromCache: false };
+}

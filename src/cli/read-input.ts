@@ -1,0 +1,77 @@
+/**
+ * `--input` and `--input-file` of `run` and `validate`: JSON, YAML or plain text. The YAML parser
+ * is loaded only for input that is not JSON, so the common case starts faster.
+ */
+import { readFileSync } from "node:fs";
+import type { JsonSchema } from "../runtime/app.js";
+import { RllmError } from "../runtime/errors.js";
+
+/**
+ * `--input`: JSON, else YAML (a mapping or a list), else the text itself. A plain string given
+ * to an app whose input is an object with exactly one string property (or one required string
+ * property) fills that property, so `--input "some text"` works for a one-field app.
+ */
+export async function parseInputText(text: string, schema: JsonSchema): Promise<unknown> {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  let yaml: unknown;
+  try {
+    const { parse: parseYaml } = await import("yaml");
+    yaml = parseYaml(text);
+  } catch {
+    yaml = undefined;
+  }
+  if (yaml !== null && typeof yaml === "object") return yaml;
+  return wrapString(text, schema);
+}
+
+export async function readInputFile(path: string, schema: JsonSchema): Promise<unknown> {
+  let text: string;
+  try {
+    text = path === "-" ? readFileSync(0, "utf8") : readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new RllmError("InputSchemaError", {
+      message: `cannot read the input file '${path}': ${code === "ENOENT" ? "no such file" : (code ?? String(error))}`,
+      details: { file: path },
+      recovery_hint:
+        "Pass an existing JSON or YAML file with --input-file, or the input itself with --input.",
+    });
+  }
+  if (/\.json$/i.test(path)) {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new RllmError("InputSchemaError", {
+        message: `the input file '${path}' is not valid JSON: ${(error as Error).message}`,
+        details: { file: path },
+      });
+    }
+  }
+  if (/\.ya?ml$/i.test(path)) {
+    const { parse: parseYaml } = await import("yaml");
+    try {
+      return parseYaml(text);
+    } catch (error) {
+      throw new RllmError("InputSchemaError", {
+        message: `the input file '${path}' is not valid YAML: ${(error as Error).message.split("\n")[0]}`,
+        details: { file: path },
+      });
+    }
+  }
+  return parseInputText(text, schema);
+}
+
+function wrapString(text: string, schema: JsonSchema): unknown {
+  if (schema.type === "string") return text;
+  const properties = (schema.properties ?? {}) as Record<string, { type?: unknown }>;
+  const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
+  const strings = Object.keys(properties).filter((name) => properties[name]?.type === "string");
+  const requiredStrings = strings.filter((name) => required.includes(name));
+  const target =
+    requiredStrings.length === 1 ? requiredStrings[0] : strings.length === 1 ? strings[0] : undefined;
+  return target === undefined ? text : { [target]: text };
+}
