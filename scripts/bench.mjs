@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 // `npm run bench`: the foundation's benchmarks, measured in one run so the ratios compare like
@@ -8,11 +9,19 @@ import { performance } from "node:perf_hooks";
 //   1. TSG frontend over the whole corpus: MB/s, and its time ÷ bare remark-parse's time.
 //   2. CLI cold start: `rllmc --version` ÷ `node -e 0`.
 //   3. `rllmc check` on one .rllm file: wall time.
+//   4. `.rllm` runtime overhead per call, in process, with the replay provider (no model time).
+//   5. `rllmc run examples/summary.rllm --provider replay`, warm run cache and cold, ÷ `node -e 0`.
+//   6. On the tiny local model: the share of a run's wall time spent outside the model.
 import { fileURLToPath } from "node:url";
 import remarkParse from "remark-parse";
 import { unified } from "unified";
+import { loadApp } from "../dist/src/cli/rllm-app.js";
 import { sourceFromText } from "../dist/src/frontend/read-source.js";
 import { parseTsg } from "../dist/src/frontend/tsg/parse-tsg.js";
+import { prepareApp } from "../dist/src/runtime/compile-app.js";
+import { execute } from "../dist/src/runtime/execute.js";
+import { createReplayProvider } from "../dist/src/runtime/providers/cassette.js";
+import { createLocalProvider } from "../dist/src/runtime/providers/local.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CORPUS = join(ROOT, "..", "shared", "corpus", "tsg");
@@ -65,11 +74,15 @@ const frontendMs = median(frontendTimes);
 // 2 and 3. CLI wall times -----------------------------------------------------------------------
 const node = process.execPath;
 const cli = join(ROOT, "dist", "src", "cli", "main.js");
-function wall(args) {
+function wall(args, env = {}) {
   const times = [];
   for (let i = 0; i < SPAWNS; i++) {
     const start = performance.now();
-    const result = spawnSync(node, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    const result = spawnSync(node, args, {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, ...env },
+    });
     times.push(performance.now() - start);
     if (result.status !== 0 && args.includes("--version"))
       throw new Error(`${args.join(" ")} failed: ${result.stderr}`);
@@ -79,6 +92,69 @@ function wall(args) {
 const nodeMs = wall(["-e", "0"]);
 const versionMs = wall([cli, "--version"]);
 const checkMs = wall([cli, "check", "examples/summary.rllm"]);
+
+// 4. Runtime overhead per call: everything execute() does around a replayed answer ---------------
+const CALLS = Number(process.env.BENCH_CALLS ?? 300);
+const summary = await loadApp("examples/summary.rllm");
+const prepared = prepareApp(summary.definition);
+const replay = createReplayProvider(join(ROOT, "examples/summary.cassette.json"));
+const summaryInput = JSON.parse(readFileSync(join(ROOT, "examples/summary.input.json"), "utf8"));
+for (let i = 0; i < 50; i++) await execute(prepared, summaryInput, { provider: replay }); // warm-up
+const callTimes = [];
+for (let i = 0; i < CALLS; i++) {
+  const start = performance.now();
+  await execute(prepared, summaryInput, { provider: replay });
+  callTimes.push(performance.now() - start);
+}
+// The summary example recovers once: two model calls per run.
+const perRunMs = median(callTimes);
+
+// 5. `rllmc run` wall time, warm and cold run cache -------------------------------------------------
+const runArgs = [
+  cli,
+  "run",
+  "examples/summary.rllm",
+  "--provider",
+  "replay",
+  "--input-file",
+  "examples/summary.input.json",
+];
+const cacheDir = mkdtempSync(join(tmpdir(), "rllmc-bench-cache-"));
+spawnSync(node, runArgs, { cwd: ROOT, stdio: "ignore", env: { ...process.env, RLLMC_CACHE_DIR: cacheDir } });
+const runWarmMs = wall(runArgs, { RLLMC_CACHE_DIR: cacheDir });
+const runColdMs = wall(runArgs, { RLLMC_NO_CACHE: "1" });
+rmSync(cacheDir, { recursive: true, force: true });
+
+// 6. The tiny local model: how much of a run is not the model ---------------------------------------
+const { tinyModelPath } = await import("../test/support/tiny-gguf.ts");
+const modelPath = await tinyModelPath();
+const localDir = mkdtempSync(join(tmpdir(), "rllmc-bench-local-"));
+const localApp = join(localDir, "classify.rllm");
+writeFileSync(
+  localApp,
+  `---\nname: classify\ndescription: Classify a ticket.\nversion: 1.0.0\nauthor: bench\nmax_context_window: 512\n` +
+    `input_schema: {type: object, required: [ticket], properties: {ticket: {type: string, maxLength: 60}}}\n` +
+    `output_schema: {type: object, required: [label, tags], additionalProperties: false, properties: {label: {enum: [bug, feature, question]}, tags: {type: array, maxItems: 2, items: {type: string, maxLength: 6}}}}\n` +
+    `llm: {provider: local, model: ${JSON.stringify(modelPath)}}\nllm_params: {temperature: 0.8, seed: 1, max_tokens: 120}\n---\nClassify: {{ticket}}\n`,
+);
+const local = createLocalProvider({ modelPath });
+const localPrepared = prepareApp((await loadApp(localApp)).definition);
+const ticket = { ticket: "The app crashes on start" };
+await execute(localPrepared, ticket, { provider: local }); // loads llama.cpp and the model once
+const localTotals = [];
+const localModel = [];
+for (let i = 0; i < ROUNDS; i++) {
+  const result = await execute(localPrepared, ticket, { provider: local });
+  localTotals.push(result.durationMs);
+  localModel.push(result.attempts.reduce((n, a) => n + a.durationMs, 0));
+}
+await local.close();
+const localWallMs = wall([cli, "run", localApp, "--input", "The app crashes on start"], {
+  RLLMC_NO_CACHE: "1",
+});
+rmSync(localDir, { recursive: true, force: true });
+const localTotalMs = median(localTotals);
+const localModelMs = median(localModel);
 
 const rows = [
   ["corpus", `${files.length} files, ${(bytes / 1e6).toFixed(2)} MB`, ""],
@@ -93,6 +169,29 @@ const rows = [
   ["rllmc --version", `${versionMs.toFixed(1)} ms`, ""],
   ["rllmc --version ÷ node -e 0", `${(versionMs / nodeMs).toFixed(2)}×`, "goal ≤ 1.5×"],
   ["rllmc check examples/summary.rllm", `${checkMs.toFixed(1)} ms`, "goal ≤ 250 ms"],
+  [
+    "run overhead per call, replay (2 calls a run)",
+    `${(perRunMs / 2).toFixed(3)} ms`,
+    "goal ≤ 2 ms (median)",
+  ],
+  ["rllmc run --provider replay, warm cache", `${runWarmMs.toFixed(1)} ms`, ""],
+  ["  ÷ node -e 0", `${(runWarmMs / nodeMs).toFixed(2)}×`, "goal ≤ 3×"],
+  [
+    "rllmc run --provider replay, no cache",
+    `${runColdMs.toFixed(1)} ms`,
+    `${(runColdMs / nodeMs).toFixed(2)}× node -e 0`,
+  ],
+  [
+    "local tiny model: execute() per run",
+    `${localTotalMs.toFixed(1)} ms`,
+    `model ${localModelMs.toFixed(1)} ms`,
+  ],
+  ["  share outside the model (in process)", `${((1 - localModelMs / localTotalMs) * 100).toFixed(1)} %`, ""],
+  [
+    "rllmc run --provider local (wall)",
+    `${localWallMs.toFixed(1)} ms`,
+    `model ${((localModelMs / localWallMs) * 100).toFixed(1)} % of it`,
+  ],
 ];
 console.log(`rllmc bench — node ${process.version}, medians of ${ROUNDS} rounds / ${SPAWNS} spawns\n`);
 const w0 = Math.max(...rows.map((r) => r[0].length));
