@@ -57,6 +57,12 @@ export interface Completion {
   readonly raw: unknown;
 }
 
+/** Usage from the counts a protocol reported, or undefined when it reported no prompt count. */
+export function usageOf(promptTokens: unknown, completionTokens: unknown): Usage | undefined {
+  if (typeof promptTokens !== "number") return undefined;
+  return { promptTokens, completionTokens: typeof completionTokens === "number" ? completionTokens : 0 };
+}
+
 export interface Provider {
   /** The provider's name as written in `llm.provider` (`openai`, `ollama`, …). */
   readonly name: string;

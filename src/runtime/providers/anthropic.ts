@@ -9,7 +9,7 @@
  */
 import type Anthropic from "@anthropic-ai/sdk";
 import type { Completion, CompletionRequest, Message, Provider } from "../provider.js";
-import { ProviderFailure } from "../provider.js";
+import { ProviderFailure, usageOf } from "../provider.js";
 import { failureFromClientError } from "./failures.js";
 
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -84,13 +84,9 @@ function completion(response: Anthropic.Messages.Message): Completion {
     .filter((b): b is Anthropic.Messages.TextBlock => b?.type === "text" && typeof b.text === "string")
     .map((b) => b.text)
     .join("");
-  const usage = response.usage;
   return {
     text,
-    usage:
-      usage && typeof usage.input_tokens === "number"
-        ? { promptTokens: usage.input_tokens, completionTokens: usage.output_tokens ?? 0 }
-        : undefined,
+    usage: usageOf(response.usage?.input_tokens, response.usage?.output_tokens),
     model: typeof response.model === "string" ? response.model : "",
     finishReason: response.stop_reason ?? undefined,
     raw: response,

@@ -7,7 +7,7 @@
 import type { ChatResponse, Ollama } from "ollama";
 import { closest } from "../closest.js";
 import type { Completion, CompletionRequest, Provider } from "../provider.js";
-import { ProviderFailure, retryAfterMs } from "../provider.js";
+import { ProviderFailure, retryAfterMs, usageOf } from "../provider.js";
 import { failureFromClientError } from "./failures.js";
 
 export const DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434";
@@ -117,10 +117,7 @@ function completion(response: ChatResponse): Completion {
     throw new ProviderFailure("malformed", "ollama answered without message.content", { body: response });
   return {
     text,
-    usage:
-      typeof response.prompt_eval_count === "number"
-        ? { promptTokens: response.prompt_eval_count, completionTokens: response.eval_count ?? 0 }
-        : undefined,
+    usage: usageOf(response.prompt_eval_count, response.eval_count),
     model: typeof response.model === "string" ? response.model : "",
     finishReason: response.done_reason ?? undefined,
     raw: response,

@@ -7,7 +7,7 @@
  */
 import type OpenAI from "openai";
 import type { Completion, CompletionRequest, Provider } from "../provider.js";
-import { ProviderFailure } from "../provider.js";
+import { ProviderFailure, usageOf } from "../provider.js";
 import { failureFromClientError } from "./failures.js";
 
 export interface OpenAiOptions {
@@ -89,13 +89,9 @@ function completion(response: OpenAI.Chat.Completions.ChatCompletion, provider: 
     throw new ProviderFailure("malformed", `${provider} answered without choices[0].message.content`, {
       body: response,
     });
-  const usage = response.usage;
   return {
     text,
-    usage:
-      usage && typeof usage.prompt_tokens === "number"
-        ? { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens ?? 0 }
-        : undefined,
+    usage: usageOf(response.usage?.prompt_tokens, response.usage?.completion_tokens),
     model: typeof response.model === "string" ? response.model : "",
     finishReason: choice?.finish_reason ?? undefined,
     raw: response,
