@@ -5,13 +5,15 @@ import type { RllmModule } from "../../src/ir/nodes.js";
 import type { LoadedModule } from "../../src/passes/pass.js";
 import { runChecks } from "../../src/passes/pipeline.js";
 
-function header(extra: { input?: string; llm?: string; params?: string; uses?: string } = {}): string {
+function header(
+  extra: { input?: string; llm?: string; params?: string; uses?: string; window?: number } = {},
+): string {
   return [
     "name: t",
     "description: d",
     "version: 1.0.0",
     "author: a",
-    "max_context_window: 100",
+    `max_context_window: ${extra.window ?? 100}`,
     `input_schema: ${extra.input ?? "{ type: object, properties: { text: { type: string } } }"}`,
     "output_schema: { type: object }",
     `llm: ${extra.llm ?? "{ provider: openai, model: m }"}`,
@@ -91,5 +93,48 @@ describe("rllm checks", () => {
     expect(check(app(header({ uses: "[gone.rllm]" }), "{{text}}"))).toEqual([
       ["RLM2108", "cannot use 'gone.rllm': no such file"],
     ]);
+  });
+
+  describe("context window", () => {
+    const bounded = "{ type: object, properties: { text: { type: string, maxLength: 500 } } }";
+
+    it("should warn when the prompt's own text cannot fit, with the numbers", () => {
+      const diagnostics = check(
+        app(header({ params: "{ max_tokens: 50 }" }), `${"word ".repeat(40)}{{text}}`),
+      );
+      expect(diagnostics).toEqual([
+        [
+          "RLM2111",
+          "max_context_window is too small: the prompt's own text needs about 72 tokens plus max_tokens 50, over max_context_window 100",
+        ],
+      ]);
+    });
+
+    it("should warn when the longest input the schema allows would not fit", () => {
+      const diagnostics = check(app(header({ input: bounded, window: 400 }), "Summarise: {{text}}"));
+      expect(diagnostics).toEqual([
+        [
+          "RLM2112",
+          "the prompt can exceed max_context_window: with the longest inputs input_schema allows the prompt needs up to about 509 tokens, over max_context_window 400 (largest: text ≤ 500)",
+        ],
+      ]);
+      expect(check(app(header({ input: bounded, window: 600 }), "Summarise: {{text}}"))).toEqual([]);
+    });
+
+    it("should count an each body once per item the schema allows", () => {
+      const list =
+        "{ type: object, properties: { items: { type: array, maxItems: 10, items: { type: string, maxLength: 30 } } } }";
+      const body = "{{#each items}}- {{this}}\n{{/each}}";
+      expect(check(app(header({ input: list, window: 400 }), body))).toEqual([]);
+      const tight = check(app(header({ input: list, window: 300 }), body));
+      expect(tight.map(([code]) => code)).toEqual(["RLM2112"]);
+      expect(tight[0]![1]).toContain(
+        "up to about 324 tokens, over max_context_window 300 (largest: items[] ≤ 30)",
+      );
+    });
+
+    it("should not warn for inputs without a bound: the runtime checks each real prompt", () => {
+      expect(check(app(header({ window: 20 }), "{{text}}"))).toEqual([]);
+    });
   });
 });
