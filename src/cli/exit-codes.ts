@@ -1,4 +1,4 @@
-/** Exit codes of every command (docs/cli.md). */
+/** Exit codes of every command (README.md; `run` and `validate` add theirs, docs/errors.md). */
 export const ExitCode = {
   /** Success; warnings may have been printed. */
   Ok: 0,

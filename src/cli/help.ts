@@ -1,4 +1,4 @@
-/** Help texts: the list of commands and each command's usage (kept in step with docs/cli.md). */
+/** Help texts: the list of commands and each command's usage (kept in step with the CLI reference in README.md). */
 export interface CommandDoc {
   readonly name: string;
   readonly summary: string;
