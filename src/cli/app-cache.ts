@@ -1,8 +1,8 @@
 /**
  * The run cache: `rllmc run` keeps each app it has loaded and checked as a compiled ES module
  * (runtime/compile-app.ts `buildArtifact`: definition, precompiled templates, standalone
- * validators, and the app's warnings), keyed by the sha256 of rllmc's version and install
- * location, the path as given and the file's bytes. A later run of the unchanged file imports
+ * validators, and the app's warnings), keyed by the sha256 of rllmc's version, install location
+ * and build, the path as given and the file's bytes. A later run of the unchanged file imports
  * that module and skips the frontend, the checks, ajv and Handlebars' compiler.
  *
  * Where: `RLLMC_CACHE_DIR`, else `$XDG_CACHE_HOME/rllmc/apps`, else `~/.cache/rllmc/apps`.
@@ -11,10 +11,10 @@
  * run yet, and their key would have to cover the children).
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { PreparedApp } from "../runtime/app.js";
 import { type AppArtifact, prepareArtifact } from "../runtime/artifact.js";
 import { version } from "./run.js";
@@ -32,6 +32,15 @@ export interface CachedApp {
   readonly fromCache: boolean;
 }
 
+/**
+ * When this build of rllmc was made: a rebuild in place (a `git pull` and `npm run build`, an
+ * `npm link`) without a version bump must not reuse entries made by the old checks.
+ */
+function buildId(): string {
+  const { mtimeMs, size } = statSync(fileURLToPath(import.meta.url));
+  return `${mtimeMs}:${size}`;
+}
+
 export function cacheDir(env: NodeJS.ProcessEnv): string {
   if (env.RLLMC_CACHE_DIR) return env.RLLMC_CACHE_DIR;
   return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "rllmc", "apps");
@@ -47,7 +56,7 @@ export async function cachedApp(
   if (!(env.RLLMC_NO_CACHE === "1")) {
     try {
       const key = createHash("sha256")
-        .update(`${version()}\0${import.meta.url}\0${path}\0`)
+        .update(`${version()}\0${import.meta.url}\0${buildId()}\0${path}\0`)
         .update(readFileSync(path))
         .digest("hex");
       file = join(cacheDir(env), `${key.slice(0, 40)}.mjs`);

@@ -7,28 +7,44 @@ import type { JsonSchema } from "../runtime/app.js";
 import { RllmError } from "../runtime/errors.js";
 
 /**
- * `--input`: JSON, else YAML (a mapping or a list), else the text itself. A plain string given
- * to an app whose input is an object with exactly one string property (or one required string
- * property) fills that property, so `--input "some text"` works for a one-field app.
+ * The ways an input's text can be read, most structured first: as JSON, as YAML (a mapping or a
+ * list), and as the text itself — which, for an app whose input is an object with exactly one
+ * string property (or one required string property), fills that property, so
+ * `--input "some text"` works for a one-field app. The caller takes the first reading that
+ * matches `input_schema` ({@link chooseInput}), so prose that happens to parse as YAML
+ * (`Subject: meeting at 3pm`) or as a JSON scalar (`2024`) still reaches a text field. A JSON
+ * object or list is only ever read as JSON.
  */
-export async function parseInputText(text: string, schema: JsonSchema): Promise<unknown> {
+export async function parseInputText(text: string, schema: JsonSchema): Promise<unknown[]> {
+  const readings: unknown[] = [];
   try {
-    return JSON.parse(text);
+    const json: unknown = JSON.parse(text);
+    // A JSON object or list is meant as one: a typo in it is reported, never read as prose.
+    if (json !== null && typeof json === "object") return [json];
+    readings.push(json);
   } catch {
-    // not JSON
+    try {
+      const { parse: parseYaml } = await import("yaml");
+      const yaml: unknown = parseYaml(text);
+      if (yaml !== null && typeof yaml === "object") readings.push(yaml);
+    } catch {
+      // not YAML either
+    }
   }
-  let yaml: unknown;
-  try {
-    const { parse: parseYaml } = await import("yaml");
-    yaml = parseYaml(text);
-  } catch {
-    yaml = undefined;
-  }
-  if (yaml !== null && typeof yaml === "object") return yaml;
-  return wrapString(text, schema);
+  readings.push(wrapString(text, schema));
+  return readings;
 }
 
-export async function readInputFile(path: string, schema: JsonSchema): Promise<unknown> {
+/** The first reading that passes `validate`; the first one when none does (its errors are reported). */
+export function chooseInput(
+  readings: readonly unknown[],
+  validate: (value: unknown) => { errors: readonly unknown[] },
+): unknown {
+  return readings.find((reading) => validate(reading).errors.length === 0) ?? readings[0];
+}
+
+/** `--input-file`: `.json` and `.yaml` files are read as such, `.txt` and `.md` as text, others as `--input`. */
+export async function readInputFile(path: string, schema: JsonSchema): Promise<unknown[]> {
   let text: string;
   try {
     text = path === "-" ? readFileSync(0, "utf8") : readFileSync(path, "utf8");
@@ -41,9 +57,10 @@ export async function readInputFile(path: string, schema: JsonSchema): Promise<u
         "Pass an existing JSON or YAML file with --input-file, or the input itself with --input.",
     });
   }
+  if (/\.(txt|text|md|markdown)$/i.test(path)) return [wrapString(text, schema)];
   if (/\.json$/i.test(path)) {
     try {
-      return JSON.parse(text);
+      return [JSON.parse(text)];
     } catch (error) {
       throw new RllmError("InputSchemaError", {
         message: `the input file '${path}' is not valid JSON: ${(error as Error).message}`,
@@ -54,7 +71,7 @@ export async function readInputFile(path: string, schema: JsonSchema): Promise<u
   if (/\.ya?ml$/i.test(path)) {
     const { parse: parseYaml } = await import("yaml");
     try {
-      return parseYaml(text);
+      return [parseYaml(text)];
     } catch (error) {
       throw new RllmError("InputSchemaError", {
         message: `the input file '${path}' is not valid YAML: ${(error as Error).message.split("\n")[0]}`,

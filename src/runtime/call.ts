@@ -146,5 +146,5 @@ async function callOnce(
 function toFailure(error: unknown): ProviderFailure {
   if (error instanceof ProviderFailure) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new ProviderFailure("connection", message, { cause: error });
+  return new ProviderFailure("error", message, { cause: error });
 }

@@ -4,9 +4,11 @@
  * `LLM_BASE_URL`, and `OLLAMA_HOST` for Ollama), and the app's own `llm` block (`provider`,
  * `model`, `base_url`). The API key comes
  * only from the environment (`LLM_API_KEY`, else the provider's own variable), never from a file
- * or a flag, so it cannot end up in shell history or in the repository.
+ * or a flag, so it cannot end up in shell history or in the repository — and it is never sent to
+ * a server named only by the app's `base_url`: an app someone else wrote cannot redirect your key.
  */
 import { dirname, resolve } from "node:path";
+import table from "../../grammar/llm/params.json" with { type: "json" };
 import type { Provider } from "./provider.js";
 import { ProviderFailure } from "./provider.js";
 import type { Redactor } from "./redact.js";
@@ -72,10 +74,13 @@ export function resolveConfig(
     );
   const name = provider.value as ProviderName;
   const model = pick(flags.model, env.LLM_MODEL, app.llm.model);
+  // An app file is not trusted with credentials: OpenAI and Anthropic always get their own
+  // endpoints unless the user names another, and a URL that came from the app gets no API key.
+  const hosted = name === "openai" || name === "anthropic";
   const baseUrl = pick(
     flags.baseUrl,
     nonEmpty(env.LLM_BASE_URL) ?? (name === "ollama" ? env.OLLAMA_HOST : undefined),
-    app.llm.baseUrl,
+    hosted ? undefined : app.llm.baseUrl,
   );
   const keyVariable = KEY_VARIABLES[name];
   const appDir = app.source === undefined ? process.cwd() : dirname(resolve(app.source));
@@ -88,7 +93,10 @@ export function resolveConfig(
     provider: name,
     model: modelValue ?? "",
     baseUrl: baseUrl.value === undefined ? undefined : normaliseHost(baseUrl.value),
-    apiKey: nonEmpty(env.LLM_API_KEY) ?? (keyVariable ? nonEmpty(env[keyVariable]) : undefined),
+    apiKey:
+      baseUrl.origin === "app"
+        ? undefined
+        : (nonEmpty(env.LLM_API_KEY) ?? (keyVariable ? nonEmpty(env[keyVariable]) : undefined)),
     cassette:
       flags.cassette ??
       (app.source === undefined ? undefined : resolve(appDir, `${basename(app.source)}.cassette.json`)),
@@ -154,6 +162,19 @@ async function adapter(config: ResolvedConfig): Promise<Provider> {
       return createReplayProvider(config.cassette);
     }
   }
+}
+
+/**
+ * The parameters of `llm_params` that `provider` ignores (grammar/llm/params.json). `rllmc check`
+ * warns about them for the app's own provider; `run` warns again when the provider was changed by
+ * a flag or the environment.
+ */
+export function ignoredParams(provider: string, params: object): string[] {
+  if (provider === "null" || provider === "replay") return [];
+  const specs = table.parameters as Readonly<Record<string, { readonly providers: readonly string[] }>>;
+  return Object.keys(params).filter(
+    (name) => specs[name] !== undefined && !specs[name].providers.includes(provider),
+  );
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -56,7 +56,16 @@ export interface RunOptions {
   readonly hooks?: RunHooks;
   /** For tests: how to wait between transport retries. */
   readonly sleep?: CallOptions["sleep"];
+  /**
+   * Applied to text before it is cut into a preview for a report, so that a secret straddling
+   * the cut is still recognised (the CLI passes its redactor; the whole payload is redacted again
+   * when printed).
+   */
+  readonly redact?: Redact;
 }
+
+export type Redact = (text: string) => string;
+const asIs: Redact = (text) => text;
 
 /** What one call to the model was, and what came of it. */
 export interface Attempt {
@@ -112,15 +121,20 @@ export interface Preflight {
  * Everything before the first call: validate the input, render the prompt, enforce the context
  * window. `rllmc validate --input` stops here; a run goes on to the model.
  */
-export async function preflight(app: PreparedApp, rawInput: unknown, hooks?: RunHooks): Promise<Preflight> {
+export async function preflight(
+  app: PreparedApp,
+  rawInput: unknown,
+  hooks?: RunHooks,
+  redact: Redact = asIs,
+): Promise<Preflight> {
   const { definition } = app;
   const checked = app.validateInput(rawInput);
   if (checked.errors.length > 0)
     throw new RllmError("InputSchemaError", {
       message: `the input does not match input_schema of '${definition.name}': ${summarise(checked.errors)}`,
-      details: { errors: withFound(checked.errors, rawInput) },
+      details: { errors: withFound(checked.errors, rawInput, redact) },
       expected_schema: definition.inputSchema,
-      received_payload: rawInput,
+      received_payload: bounded(rawInput, redact),
     });
   const input = hooks?.pre ? await hooks.pre(checked.value) : checked.value;
   const messages: Message[] = [{ role: "user", content: app.renderPrompt(input) }];
@@ -140,7 +154,8 @@ async function run(
   started: number,
 ): Promise<RunResult> {
   const { definition } = app;
-  const { input, messages: firstMessages } = await preflight(app, rawInput, options.hooks);
+  const redact = options.redact ?? asIs;
+  const { input, messages: firstMessages } = await preflight(app, rawInput, options.hooks, redact);
   const { timeout_ms, ...params } = definition.llmParams;
   const model = options.model ?? definition.llm.model;
   const policy: RetryPolicy = {
@@ -153,7 +168,15 @@ async function run(
   const attempts: Attempt[] = [];
   let messages = firstMessages;
   for (let number = 1; ; number++) {
-    const estimatedPromptTokens = enforceContextWindow(app, messages, params.max_tokens ?? 0);
+    let estimatedPromptTokens: number;
+    try {
+      estimatedPromptTokens = enforceContextWindow(app, messages, params.max_tokens ?? 0);
+    } catch (error) {
+      // The first prompt fitted (preflight); a recovery prompt that does not is the end of the
+      // retries, reported with the attempts that were made.
+      if (!(error instanceof RllmError) || attempts.length === 0) throw error;
+      throw outputError(app, attempts, number - 2, redact, { recovery_not_sent: error.payload.details });
+    }
     const base = {
       number,
       kind: number === 1 ? ("initial" as const) : ("recovery" as const),
@@ -177,13 +200,13 @@ async function run(
       );
     } catch (error) {
       if (!(error instanceof CallFailed)) throw error;
-      throw providerError(error, attempts, base);
+      throw providerError(error, attempts, base, redact);
     }
     const { completion } = outcome;
     const extraction = extractJson(completion.text);
     const value = extraction.ok ? app.validateOutput(extraction.value) : undefined;
     const errors: SchemaViolation[] = extraction.ok
-      ? withFound(value!.errors, extraction.value)
+      ? withFound(value!.errors, extraction.value, redact)
       : [{ pointer: "", message: extraction.reason, keyword: "json", schemaPath: "" }];
     const attempt: Attempt = {
       ...base,
@@ -202,7 +225,7 @@ async function run(
       const output = options.hooks?.post ? await options.hooks.post(value!.value) : value!.value;
       return { output, attempts, usage: totalUsage(attempts), durationMs: performance.now() - started };
     }
-    if (number > maxRetries) throw outputError(app, attempts, maxRetries);
+    if (number > maxRetries) throw outputError(app, attempts, maxRetries, redact);
     const response = extraction.ok ? extraction.value : preview(completion.text);
     const recovery = app.renderRecovery(input, {
       errors: errors.slice(0, MAX_LISTED_ERRORS),
@@ -232,30 +255,47 @@ function enforceContextWindow(app: PreparedApp, messages: readonly Message[], re
   return estimated;
 }
 
-function outputError(app: PreparedApp, attempts: readonly Attempt[], maxRetries: number): RllmError {
+function outputError(
+  app: PreparedApp,
+  attempts: readonly Attempt[],
+  maxRetries: number,
+  redact: Redact,
+  extra: Readonly<Record<string, unknown>> = {},
+): RllmError {
   const last = attempts.at(-1)!;
   const lastValue = extractJson(last.text ?? "");
-  const received = lastValue.ok ? lastValue.value : preview(last.text ?? "");
+  const received = lastValue.ok ? bounded(lastValue.value, redact) : preview(redact(last.text ?? ""));
   const report = attempts.map((a) => ({
     attempt: a.number,
     kind: a.kind,
-    answer_preview: preview(a.text ?? ""),
+    model: a.model,
+    seed: a.seed ?? null,
+    finish_reason: a.finishReason ?? null,
+    answer_preview: preview(redact(a.text ?? "")),
     errors: a.errors,
     ...(a.repairs.length > 0 ? { repairs: a.repairs } : {}),
   }));
+  const cutOff = attempts.some((a) => a.finishReason === "length" || a.finishReason === "max_tokens");
+  const hint = cutOff
+    ? "An answer stopped at the token limit (finish_reason length): raise llm_params.max_tokens, or ask for a shorter answer."
+    : extra.recovery_not_sent
+      ? "The recovery prompt does not fit in max_context_window: raise it, lower max_tokens, or write a shorter :::recovery prompt."
+      : undefined;
   const name = app.definition.name;
   if (maxRetries === 0)
     return new RllmError("OutputSchemaError", {
       message: `the answer of '${name}' does not match output_schema: ${summarise(last.errors)}`,
-      details: { errors: last.errors, attempts: report },
+      details: { errors: last.errors, attempts: report, ...extra },
       expected_schema: app.definition.outputSchema,
       received_payload: received,
+      ...(hint ? { recovery_hint: hint } : {}),
     });
   return new RllmError("RetryExhaustedError", {
     message: `'${name}' answered off-schema ${attempts.length} times (1 call and ${maxRetries} ${maxRetries === 1 ? "retry" : "retries"}); last: ${summarise(last.errors)}`,
-    details: { max_retries: maxRetries, attempts: report },
+    details: { max_retries: maxRetries, attempts: report, ...extra },
     expected_schema: app.definition.outputSchema,
     received_payload: received,
+    ...(hint ? { recovery_hint: hint } : {}),
   });
 }
 
@@ -263,6 +303,7 @@ function providerError(
   failure: CallFailed,
   attempts: readonly Attempt[],
   call: { provider: string; model: string; params: SamplingParams; number: number },
+  redact: Redact,
 ): RllmError {
   const { last } = failure;
   const status = last.status === undefined ? "" : ` (HTTP ${last.status})`;
@@ -280,7 +321,7 @@ function providerError(
       earlier_attempts: attempts.length,
       ...(last.body === undefined
         ? {}
-        : { body: typeof last.body === "string" ? preview(last.body) : last.body }),
+        : { body: typeof last.body === "string" ? preview(redact(last.body)) : last.body }),
     },
     recovery_hint: PROVIDER_HINTS[last.kind],
   });
@@ -298,13 +339,14 @@ const PROVIDER_HINTS: Readonly<Record<string, string>> = {
     "The provider answered with a body that is not its protocol; check --base-url points at the right kind of server.",
   aborted: "The run was aborted.",
   unavailable: "The provider cannot run here; the message says what is missing.",
+  error: "The provider failed in an unexpected way; the message says how. It was not retried.",
 };
 
 /** Adds a `found` preview of the offending value to each violation. */
-function withFound(errors: readonly SchemaViolation[], root: unknown): SchemaViolation[] {
+function withFound(errors: readonly SchemaViolation[], root: unknown, redact: Redact): SchemaViolation[] {
   return errors.map((error) => {
     const found = valueAtPointer(root, error.pointer);
-    return found === undefined ? error : { ...error, found: preview(JSON.stringify(found)) };
+    return found === undefined ? error : { ...error, found: preview(redact(JSON.stringify(found))) };
   });
 }
 
@@ -314,6 +356,15 @@ function summarise(errors: readonly SchemaViolation[]): string {
   const where = first.pointer === "" ? "" : `${first.pointer} `;
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
   return `${where}${first.message}${more}`;
+}
+
+/** Most characters of a value echoed whole in a report; a larger one is shown as a preview. */
+const MAX_ECHOED_CHARS = 65_536;
+
+/** The value itself when small, else a preview of its JSON: a 30 MB input is not printed back. */
+function bounded(value: unknown, redact: Redact): unknown {
+  const json = JSON.stringify(value) ?? "null";
+  return json.length <= MAX_ECHOED_CHARS ? value : preview(redact(json));
 }
 
 function preview(text: string): string {

@@ -16,6 +16,9 @@ export type Extraction =
   | { readonly ok: true; readonly value: unknown; readonly repairs: readonly string[] }
   | { readonly ok: false; readonly reason: string };
 
+/** How many `{`/`[` positions are tried as the start of the JSON. */
+const MAX_CANDIDATES = 64;
+
 const FENCE = /```[ \t]*([A-Za-z0-9_-]*)[ \t]*\r?\n([\s\S]*?)\r?\n?```/g;
 
 export function extractJson(text: string): Extraction {
@@ -29,18 +32,24 @@ export function extractJson(text: string): Extraction {
     const parsed = tryParse(fence[2]!.trim(), ["removed a code fence"]);
     if (parsed !== undefined) return parsed;
   }
-  const start = trimmed.search(/[{[]/);
-  if (start === -1) return { ok: false, reason: "the answer contains no JSON object or array" };
-  const end = balancedEnd(trimmed, start);
-  if (end === undefined)
-    return {
-      ok: false,
-      reason: `the JSON that starts at character ${start + 1} is never closed (truncated answer?)`,
-    };
-  const repairs = [start > 0 || end < trimmed.length ? "removed text around the JSON" : ""].filter(Boolean);
-  const parsed = tryParse(trimmed.slice(start, end), repairs);
-  if (parsed !== undefined) return parsed;
-  return { ok: false, reason: firstSyntaxError(trimmed.slice(start, end)) };
+  // The first balanced `{…}` or `[…]` that parses; prose before it may hold brackets of its own
+  // ("see [1]"), so later candidates are tried too (a bounded number: garbage stays cheap).
+  let firstFailure: string | undefined;
+  let candidates = 0;
+  for (let start = trimmed.search(/[{[]/); start !== -1 && candidates < MAX_CANDIDATES; candidates++) {
+    const end = balancedEnd(trimmed, start);
+    if (end === undefined) {
+      firstFailure ??= `the JSON that starts at character ${start + 1} is never closed (truncated answer?)`;
+    } else {
+      const repairs = start > 0 || end < trimmed.length ? ["removed text around the JSON"] : [];
+      const parsed = tryParse(trimmed.slice(start, end), repairs);
+      if (parsed !== undefined) return parsed;
+      firstFailure ??= firstSyntaxError(trimmed.slice(start, end));
+    }
+    const next = trimmed.slice(start + 1).search(/[{[]/);
+    start = next === -1 ? -1 : start + 1 + next;
+  }
+  return { ok: false, reason: firstFailure ?? "the answer contains no JSON object or array" };
 }
 
 function tryParse(text: string, repairs: readonly string[]): Extraction | undefined {

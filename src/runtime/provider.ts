@@ -90,7 +90,9 @@ export type FailureKind =
   /** The caller aborted. Not retried. */
   | "aborted"
   /** The provider cannot run here (a missing optional package, no model file). Not retried. */
-  | "unavailable";
+  | "unavailable"
+  /** Anything else that went wrong inside the provider or its client. Not retried. */
+  | "error";
 
 const RETRYABLE: ReadonlySet<FailureKind> = new Set([
   "rate-limit",

@@ -12,6 +12,7 @@ export const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
 
 /** Shapes of secrets that are redacted even when we were never told their value. */
 const SECRET_SHAPES: readonly RegExp[] = [
+  /\b([a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi,
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g,
   /\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}/g,
   /\b(api[_-]?key|access[_-]?token|token|password|secret)(["']?\s*[=:]\s*["']?)[^\s"'&,;]{6,}/gi,
@@ -20,8 +21,11 @@ const SECRET_SHAPES: readonly RegExp[] = [
 /** Header names whose values are always secret, whatever they contain. */
 const SECRET_HEADERS = new Set(["authorization", "x-api-key", "api-key", "proxy-authorization", "cookie"]);
 
-/** Values shorter than this are not treated as secrets: redacting "1" everywhere helps nobody. */
-const MIN_SECRET_LENGTH = 4;
+/**
+ * Values shorter than this are not treated as secrets: an environment variable named like a secret
+ * but holding `false` or `1` (`TOKENIZERS_PARALLELISM=false`) must not blank every `false`.
+ */
+const MIN_SECRET_LENGTH = 8;
 
 export class Redactor {
   private readonly values: readonly string[];
@@ -47,6 +51,7 @@ export class Redactor {
     for (const shape of SECRET_SHAPES)
       out = out.replace(shape, (match, ...groups: unknown[]) => {
         const [name, separator] = groups as [string | undefined, string | undefined];
+        if (typeof name === "string" && /:\/\/$/.test(name)) return `${name}${REDACTED}@`;
         if (typeof separator === "string" && typeof name === "string" && /[=:]/.test(separator))
           return `${name}${separator}${REDACTED}`;
         if (name === "Bearer" || name === "Basic") return `${name} ${REDACTED}`;
@@ -55,7 +60,11 @@ export class Redactor {
     return out;
   }
 
-  /** A deep copy of `value` with every string redacted and secret headers blanked. */
+  /**
+   * A deep copy of `value` with every string redacted and secret headers blanked: redact values
+   * before serialising them, so a secret with quotes or backslashes is still found and the JSON
+   * stays valid.
+   */
   value<T>(value: T): T {
     return this.walk(value, 0) as T;
   }

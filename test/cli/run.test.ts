@@ -68,9 +68,17 @@ describe("rllmc run", () => {
     expect(fromStdin.json()).toEqual(fromFile.json());
   });
 
-  it("should fill a one-string-field input from plain text", () => {
+  it("should fill a one-string-field input from plain text, even text that parses as YAML or JSON", () => {
     const run = rllmc(["validate", "examples/summary.rllm", "--input", "A short text."]);
     expect(run.json()).toMatchObject({ valid: true, input: { text: "A short text.", max_sentences: 3 } });
+    for (const text of ["Subject: meeting at 3pm", "2024", "- a\n- b"])
+      expect(rllmc(["validate", "examples/summary.rllm", `--input=${text}`]).json().input).toEqual({
+        text,
+        max_sentences: 3,
+      });
+    const typo = rllmc(["validate", "examples/summary.rllm", "--input", '{"txt": "x"}']);
+    expect(typo.code).toBe(4);
+    expect(typo.json().details.errors.map((e: { pointer: string }) => e.pointer)).toEqual(["/text", "/txt"]);
   });
 
   it("should take the provider from LLM_PROVIDER", () => {
@@ -116,7 +124,7 @@ describe("rllmc run", () => {
       "A different text.",
     ]);
     expect(run.code).toBe(6);
-    expect(run.json()).toMatchObject({ error_type: "ProviderError", details: { failure: "request" } });
+    expect(run.json()).toMatchObject({ error_type: "ProviderError", details: { failure: "unavailable" } });
     expect(run.json().message).toContain("has no answer for this request");
   });
 

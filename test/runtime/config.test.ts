@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { resolveConfig } from "../../src/runtime/config.js";
+import { ignoredParams, resolveConfig } from "../../src/runtime/config.js";
 import { ProviderFailure } from "../../src/runtime/provider.js";
 import {
   canonicalJson,
@@ -53,6 +53,18 @@ describe("resolveConfig", () => {
     expect(resolveConfig(withUrl, {}, { LLM_BASE_URL: "http://env/v1" }).baseUrl).toBe("http://env/v1");
   });
 
+  it("should never send a key to a server only the app names, nor let it redirect openai", () => {
+    const env = { LLM_API_KEY: "user-key-123", OPENAI_API_KEY: "sk-user" };
+    const compatible = { llm: { provider: "openai-compatible", model: "m", baseUrl: "http://elsewhere/v1" } };
+    expect(resolveConfig(compatible, {}, env)).toMatchObject({
+      baseUrl: "http://elsewhere/v1",
+      apiKey: undefined,
+    });
+    expect(resolveConfig(compatible, { baseUrl: "http://mine/v1" }, env).apiKey).toBe("user-key-123");
+    const openai = { llm: { provider: "openai", model: "m", baseUrl: "http://attacker/v1" } };
+    expect(resolveConfig(openai, {}, env)).toMatchObject({ baseUrl: undefined, apiKey: "user-key-123" });
+  });
+
   it("should read OLLAMA_HOST for ollama, with or without a scheme", () => {
     expect(resolveConfig(app, {}, { OLLAMA_HOST: "gpu-box:11434" }).baseUrl).toBe("http://gpu-box:11434");
     expect(
@@ -77,6 +89,15 @@ describe("resolveConfig", () => {
     expect(resolveConfig(app, { provider: "replay" }, {}).cassette).toBe(
       resolve("apps/summary.cassette.json"),
     );
+  });
+
+  it("should say which parameters a provider ignores", () => {
+    expect(ignoredParams("anthropic", { temperature: 0, seed: 1, max_tokens: 5, stop: "x" })).toEqual([
+      "temperature",
+      "seed",
+    ]);
+    expect(ignoredParams("ollama", { temperature: 0, seed: 1 })).toEqual([]);
+    expect(ignoredParams("replay", { temperature: 0 })).toEqual([]);
   });
 
   it("should refuse an unknown provider, naming where it came from", () => {

@@ -177,6 +177,52 @@ describe("execute", () => {
     expect(provider.requests).toHaveLength(0);
   });
 
+  it("should end with the attempts made when a recovery prompt would not fit", async () => {
+    const provider = scriptedProvider(['{"greeting": "x"}', VALID]);
+    const app = prepareApp({ ...APP, llmParams: { max_tokens: 5 }, maxContextWindow: 30 });
+    const payload = await failure(execute(app, { name: "Ada" }, { provider }));
+    expect(payload.error_type).toBe("OutputSchemaError");
+    expect(payload.details).toMatchObject({
+      recovery_not_sent: { max_context_window: 30, attempt: "recovery" },
+    });
+    expect(payload.recovery_hint).toContain("recovery prompt does not fit");
+    expect(provider.requests).toHaveLength(1);
+  });
+
+  it("should point at max_tokens when an answer was cut off", async () => {
+    const cut = scriptedProvider(['{"greeting": "Hel']);
+    const truncated = {
+      ...cut,
+      complete: async (r: Parameters<typeof cut.complete>[0]) => ({
+        ...(await cut.complete(r)),
+        finishReason: "length",
+      }),
+    };
+    const payload = await failure(
+      execute(prepareApp(APP), { name: "Ada" }, { provider: truncated, maxRetries: 1 }),
+    );
+    expect(payload.error_type).toBe("RetryExhaustedError");
+    expect(payload.recovery_hint).toContain("raise llm_params.max_tokens");
+    expect((payload.details.attempts as { finish_reason: string }[])[0]!.finish_reason).toBe("length");
+  });
+
+  it("should redact before cutting a preview, so no secret is cut in half", async () => {
+    const secret = "SECRET-VALUE-0123456789";
+    const answer = `${"x".repeat(290)}${secret}`;
+    const payload = await failure(
+      execute(
+        prepareApp(APP),
+        { name: "Ada" },
+        {
+          provider: scriptedProvider([answer]),
+          maxRetries: 0,
+          redact: (text) => text.split(secret).join("[REDACTED]"),
+        },
+      ),
+    );
+    expect(JSON.stringify(payload)).not.toContain("SECRET-VALUE");
+  });
+
   it("should honour Retry-After on 429 and report the provider's failure after the last try", async () => {
     const waits: number[] = [];
     const limited = new ProviderFailure("rate-limit", "slow down", { status: 429, retryAfterMs: 1500 });

@@ -16,6 +16,11 @@ describe("extractJson", () => {
     ['{"a": "b,]",\n "c": [1,\n],\n}', { a: "b,]", c: [1] }, ["removed trailing commas"]],
     ['```python\nprint(1)\n```\n{"a": true}', { a: true }, ["removed text around the JSON"]],
     ['"just a string"', "just a string", []],
+    [
+      'Sure [see note]: {"question": true, "count": 1}',
+      { question: true, count: 1 },
+      ["removed text around the JSON"],
+    ],
   ])("should read %j", (text, value, repairs) => {
     expect(extractJson(text)).toEqual({ ok: true, value, repairs });
   });

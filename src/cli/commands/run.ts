@@ -4,14 +4,14 @@
  * (docs/errors.md). `--verbose` adds a human-readable account of the run on stderr. Every byte
  * written goes through the secret redactor.
  */
-import { createProvider, type ProviderFlags, resolveConfig } from "../../runtime/config.js";
+import { createProvider, ignoredParams, type ProviderFlags, resolveConfig } from "../../runtime/config.js";
 import { asRllmError, RllmError, RunExit } from "../../runtime/errors.js";
 import { type Attempt, execute, type RunResult } from "../../runtime/execute.js";
 import { type Provider, ProviderFailure } from "../../runtime/provider.js";
 import { Redactor } from "../../runtime/redact.js";
 import { cachedApp, type Warning } from "../app-cache.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
-import { parseInputText, readInputFile } from "../read-input.js";
+import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
 
 export const RUN_OPTIONS = {
   input: { type: "string" },
@@ -54,10 +54,11 @@ export default function run(program: string, args: readonly string[]): Promise<n
       const app = await cachedApp(positionals[0]!, env, () => build(positionals[0]!));
       if (values.quiet !== true) for (const w of app.warnings) out.err(`${verbose ? w.full : w.line}\n`);
       const definition = app.prepared.definition;
-      const value =
+      const readings =
         inputFile === undefined
           ? await parseInputText(input!, definition.inputSchema)
           : await readInputFile(inputFile, definition.inputSchema);
+      const value = chooseInput(readings, app.prepared.validateInput);
       const config = resolveConfig(definition, flags, process.env);
       if (verbose)
         out.err(
@@ -65,11 +66,19 @@ export default function run(program: string, args: readonly string[]): Promise<n
             `provider ${config.provider} (from ${config.origins.provider}), model ${config.model} (from ${config.origins.model})` +
             `${config.baseUrl ? `, base URL ${config.baseUrl}` : ""}\n`,
         );
+      if (values.quiet !== true && config.provider !== definition.llm.provider) {
+        const ignored = ignoredParams(config.provider, definition.llmParams);
+        if (ignored.length > 0)
+          out.err(
+            `warning: provider '${config.provider}' ignores llm_params ${ignored.join(", ")} of ${definition.source}\n`,
+          );
+      }
       provider = await createProvider(config, redactor);
       const result = await execute(app.prepared, value, {
         provider,
         model: config.model,
         ...(maxRetries === undefined ? {} : { maxRetries }),
+        redact: (text) => redactor.text(text),
         hooks: verbose ? { onAttempt: (attempt) => out.err(describeAttempt(attempt)) } : {},
       });
       if (verbose) out.err(describeResult(result));
@@ -94,7 +103,7 @@ class Output {
   constructor(private readonly redactor: Redactor) {}
 
   json(value: unknown): void {
-    process.stdout.write(`${this.redactor.text(JSON.stringify(value, null, 2))}\n`);
+    process.stdout.write(`${JSON.stringify(this.redactor.value(value), null, 2)}\n`);
   }
 
   err(text: string): void {

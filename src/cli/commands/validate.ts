@@ -8,7 +8,7 @@ import { asRllmError, RunExit } from "../../runtime/errors.js";
 import { preflight } from "../../runtime/execute.js";
 import { Redactor } from "../../runtime/redact.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
-import { parseInputText, readInputFile } from "../read-input.js";
+import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
 import { loadApp } from "../rllm-app.js";
 
 export default function validate(program: string, args: readonly string[]): Promise<number> {
@@ -35,11 +35,13 @@ export default function validate(program: string, args: readonly string[]): Prom
         warnings: app.warnings.map((w) => ({ code: w.code, message: w.message })),
       };
       if (input !== undefined || inputFile !== undefined) {
-        const value =
+        const readings =
           inputFile === undefined
             ? await parseInputText(input!, definition.inputSchema)
             : await readInputFile(inputFile, definition.inputSchema);
-        const checked = await preflight(prepareApp(definition), value);
+        const prepared = prepareApp(definition);
+        const value = chooseInput(readings, prepared.validateInput);
+        const checked = await preflight(prepared, value, undefined, (text) => redactor.text(text));
         summary.input = checked.input;
         summary.estimated_prompt_tokens = checked.estimatedPromptTokens;
         summary.reserved_completion_tokens = checked.reservedTokens;
@@ -51,7 +53,7 @@ export default function validate(program: string, args: readonly string[]): Prom
       report = failure.payload;
       exit = failure.exitCode;
     }
-    process.stdout.write(`${redactor.text(JSON.stringify(report, null, 2))}\n`);
+    process.stdout.write(`${JSON.stringify(redactor.value(report), null, 2)}\n`);
     return exit;
   });
 }

@@ -90,7 +90,7 @@ export function createReplayProvider(path: string): Provider {
       const found = byHash.get(hash);
       if (found === undefined)
         throw new ProviderFailure(
-          "request",
+          "unavailable",
           `cassette '${path}' has no answer for this request (${hash.slice(0, 19)}…); the prompt, input, model or llm_params differ from the recording — record it again with --record`,
           { body: { request_hash: hash } },
         );
@@ -141,10 +141,13 @@ export function createRecordingProvider(inner: Provider, path: string, redactor:
       // A cassette that exists but cannot be read is an error, never silently replaced.
       const existing = existsSync(path) ? readCassette(path).interactions : [];
       const kept = existing.filter((i) => i.request_hash !== interaction.request_hash);
-      writeAtomically(
-        path,
-        `${JSON.stringify({ version: CASSETTE_VERSION, interactions: [...kept, interaction] }, null, 2)}\n`,
-      );
+      const text = `${JSON.stringify({ version: CASSETTE_VERSION, interactions: [...kept, interaction] }, null, 2)}\n`;
+      try {
+        writeAtomically(path, text);
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+        throw new ProviderFailure("unavailable", `cannot write cassette '${path}': ${reason}`);
+      }
       return completion;
     },
     ...(inner.close ? { close: () => inner.close!() } : {}),

@@ -46,13 +46,17 @@ export function failureFromClientError(error: unknown, provider: string): Provid
     return new ProviderFailure("connection", `cannot reach ${provider}: ${connectionReason(error)}`, {
       cause: error,
     });
-  return new ProviderFailure(
-    "malformed",
-    `${provider} sent a response that could not be read: ${firstLine(message)}`,
-    {
-      cause: error,
-    },
-  );
+  // A body that is not JSON, or one cut off mid-transfer ("terminated"), is the server's fault
+  // and worth another try; anything else is not a transport problem and is not retried.
+  if (error instanceof SyntaxError || /JSON|terminated|Unexpected end|premature close/i.test(message))
+    return new ProviderFailure(
+      "malformed",
+      `${provider} sent a response that could not be read: ${firstLine(message)}`,
+      {
+        cause: error,
+      },
+    );
+  return new ProviderFailure("error", `${provider} failed: ${firstLine(message)}`, { cause: error });
 }
 
 function isHeaders(value: unknown): value is { get(name: string): string | null } {

@@ -84,7 +84,9 @@ function body(request: CompletionRequest, flavour: OpenAiOptions["flavour"]): Bo
 
 function completion(response: OpenAI.Chat.Completions.ChatCompletion, provider: string): Completion {
   const choice = Array.isArray(response?.choices) ? response.choices[0] : undefined;
-  const text = choice?.message?.content;
+  const message = choice?.message;
+  // A refusal is an answer (off-schema, so the recovery loop sees it), not a transport failure.
+  const text = typeof message?.content === "string" ? message.content : message?.refusal;
   if (typeof text !== "string")
     throw new ProviderFailure("malformed", `${provider} answered without choices[0].message.content`, {
       body: response,
