@@ -128,6 +128,17 @@ describe("rllmc run", () => {
     expect(run.json().message).toContain("has no answer for this request");
   });
 
+  it("should warn when the provider chosen at run time ignores some llm_params", () => {
+    const run = rllmc(["run", "examples/summary.rllm", "--input", "x"], { LLM_PROVIDER: "anthropic" });
+    expect(run.stderr).toContain(
+      "warning: provider 'anthropic' ignores llm_params temperature, seed of examples/summary.rllm",
+    );
+    expect(
+      rllmc(["run", "examples/summary.rllm", "--input", "x", "--quiet"], { LLM_PROVIDER: "anthropic" })
+        .stderr,
+    ).toBe("");
+  });
+
   it("should exit 6 for an unknown provider or a missing key", () => {
     const unknown = rllmc(["run", "examples/summary.rllm", "--provider", "olama", "--input", "x"]);
     expect(unknown.code).toBe(6);

@@ -149,6 +149,20 @@ describe("cassettes", () => {
     );
   });
 
+  it("should fail, not retry, when the cassette cannot be written", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rllmc-cassette-"));
+    writeFileSync(join(dir, "file"), "");
+    const recorder = createRecordingProvider(
+      scriptedProvider(["{}"]),
+      join(dir, "file", "c.json"),
+      new Redactor([]),
+    );
+    const error = await recorder.complete(request).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderFailure);
+    expect(error).toMatchObject({ kind: "unavailable", retryable: false });
+    expect((error as Error).message).toContain("cannot write cassette");
+  });
+
   it("should refuse a cassette that is missing or not a cassette, and never overwrite a broken one", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rllmc-cassette-"));
     await expect(createReplayProvider(join(dir, "none.json")).complete(request)).rejects.toThrow(

@@ -301,6 +301,37 @@ describe("HTTP providers on the wire", () => {
   });
 });
 
+describe("answers that are not transport failures", () => {
+  it("should take an OpenAI refusal as the answer, for the recovery loop to see", async () => {
+    const body = openAiCompletion("", {});
+    const choices = body.choices as { message: Record<string, unknown> }[];
+    choices[0]!.message = { role: "assistant", content: null, refusal: "I cannot help with that." };
+    const server = await serve({ script: [{ body }] });
+    const completion = await OPENAI.provider(server.url).complete(REQUEST);
+    expect(completion.text).toBe("I cannot help with that.");
+  });
+});
+
+describe("failures inside a provider", () => {
+  it("should not retry an unexpected error, and say it was not a transport failure", async () => {
+    let calls = 0;
+    const broken = {
+      name: "broken",
+      complete: async () => {
+        calls++;
+        throw new RangeError("something inside broke");
+      },
+    };
+    const error = await callWithRetries(broken, REQUEST, {
+      policy: { retries: 3, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 1000 },
+      sleep: async () => {},
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CallFailed);
+    expect((error as CallFailed).last.kind).toBe("error");
+    expect(calls).toBe(1);
+  });
+});
+
 describe.each(PROTOCOLS)("$name provider failures", (protocol) => {
   const { path } = protocol;
 
