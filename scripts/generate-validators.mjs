@@ -16,6 +16,7 @@ export const OUTPUT = new URL("grammar/schemas/validators.generated.ts", ROOT);
 const SCHEMAS = {
   validateRllmFrontmatter: "grammar/schemas/rllm-frontmatter.schema.json",
   validateTaskBlock: "grammar/schemas/task-block.schema.json",
+  validateRunbook: "grammar/schemas/runbook-v0.schema.json",
 };
 
 export function generateValidators() {

@@ -1084,6 +1084,3629 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+export const validateRunbook = validate22;
+const schema33 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://rllmc.dev/schemas/runbook-v0.json","title":"runbook/v0","description":"A governed, executable runbook: variables, a governance policy and an ordered list of steps (cli, manual, group). Strict: an unknown field anywhere is an error. See docs/runbook-spec.md.","type":"object","additionalProperties":false,"required":["apiVersion","meta","steps"],"properties":{"apiVersion":{"description":"The format's version. Only runbook/v0 exists.","const":"runbook/v0"},"meta":{"$ref":"#/$defs/Meta"},"steps":{"description":"The steps, run in order.","type":"array","items":{"$ref":"#/$defs/Step"}}},"$defs":{"Meta":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"A short identifier for the runbook.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":128},"title":{"description":"A human title.","type":"string"},"description":{"description":"What the runbook is for.","type":"string"},"source":{"$ref":"#/$defs/DocumentSource"},"vars":{"description":"Variables templates may use as {{ .name }}: a value, or an object describing a value the operator supplies.","type":"object","propertyNames":{"$ref":"#/$defs/VarName"},"additionalProperties":{"anyOf":[{"type":"string"},{"$ref":"#/$defs/VarSpec"}]}},"governance":{"$ref":"#/$defs/Governance"}}},"VarName":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","maxLength":64},"VarSpec":{"type":"object","additionalProperties":false,"properties":{"value":{"description":"The value; absent when the operator must supply it (--var name=value).","type":"string"},"description":{"description":"What the value is.","type":"string"},"todo":{"description":"What a reviewer still has to decide about this variable.","type":"string"},"source":{"$ref":"#/$defs/Source"}}},"DocumentSource":{"description":"The document the runbook was compiled from.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"Source":{"description":"Where in the source document something came from (1-based, inclusive lines).","type":"object","additionalProperties":false,"required":["file","line"],"properties":{"file":{"type":"string","minLength":1},"line":{"type":"integer","minimum":1},"end_line":{"type":"integer","minimum":1},"section":{"description":"The id (slug) of the section it is in.","type":"string"}}},"Governance":{"type":"object","additionalProperties":false,"properties":{"allowed_commands":{"description":"The only programs a cli step may run (argv[0]).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"denied_commands":{"description":"Commands no step may run: a program name ('rm') or a program and its leading arguments ('kubectl delete').","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny_env_vars":{"description":"Environment variables templates may not read; '*' matches any run of characters.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9_*]+$"},"uniqueItems":true},"redact":{"description":"Applied to everything before it is stored or printed.","type":"array","items":{"$ref":"#/$defs/RedactRule"}},"evidence":{"$ref":"#/$defs/EvidencePolicy"}}},"RedactRule":{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression; a leading (?i) makes it case-insensitive.","type":"string","minLength":1},"replace":{"description":"The replacement; defaults to <redacted>.","type":"string"}}},"EvidencePolicy":{"type":"object","additionalProperties":false,"properties":{"require_for_manual":{"description":"Every manual step must record evidence.","type":"boolean"},"store_full_stdout":{"description":"Store whole outputs rather than hashes and previews.","type":"boolean"}}},"StepId":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":64},"Step":{"description":"A step; its type picks which of CliStep, ManualStep or GroupStep it must be.","type":"object","required":["type"],"properties":{"type":{"enum":["cli","manual","group"]}},"allOf":[{"if":{"required":["type"],"properties":{"type":{"const":"cli"}}},"then":{"$ref":"#/$defs/CliStep"}},{"if":{"required":["type"],"properties":{"type":{"const":"manual"}}},"then":{"$ref":"#/$defs/ManualStep"}},{"if":{"required":["type"],"properties":{"type":{"const":"group"}}},"then":{"$ref":"#/$defs/GroupStep"}}]},"CliStep":{"description":"Runs one program with an argument vector, never through a shell.","type":"object","additionalProperties":false,"required":["id","type","with"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"cli"},"title":{"type":"string"},"description":{"type":"string"},"with":{"$ref":"#/$defs/CliWith"},"capture":{"description":"Values to keep from the result, by name.","type":"object","propertyNames":{"$ref":"#/$defs/VarName"},"additionalProperties":{"$ref":"#/$defs/Capture"}},"assertions":{"type":"array","items":{"$ref":"#/$defs/Assertion"}},"approvals":{"$ref":"#/$defs/Approvals"},"continue_on_error":{"type":"boolean"},"sample_output":{"description":"Output the source shows for this command: documentation, never executed or asserted.","type":"string"},"source":{"$ref":"#/$defs/Source"}}},"CliWith":{"type":"object","additionalProperties":false,"required":["argv"],"properties":{"argv":{"description":"The program and its arguments; each element may use {{ .var }}.","type":"array","minItems":1,"items":{"type":"string"}},"stdin":{"description":"Text written to the program's standard input.","type":"string"},"timeout_seconds":{"type":"number","exclusiveMinimum":0,"maximum":86400},"max_output_bytes":{"type":"integer","minimum":1}}},"Capture":{"anyOf":[{"enum":["stdout","stderr","exit_code"]},{"$ref":"#/$defs/CaptureSpec"}]},"CaptureSpec":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"enum":["stdout","stderr"]},"json_path":{"description":"A JSONPath into the stream parsed as JSON ($.items[0].name).","type":"string","minLength":1},"regex":{"description":"A regular expression searched in the stream.","type":"string","minLength":1},"group":{"description":"The regex group to keep (0 = the whole match).","type":"integer","minimum":0}}},"Assertion":{"description":"One check on a cli step's result; 'on' picks the stream (stdout by default).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":3,"properties":{"contains":{"type":"string"},"not_contains":{"type":"string"},"equals":{"type":"string"},"matches":{"type":"string"},"exit_code":{"type":"integer","minimum":0,"maximum":255},"json_path":{"type":"string","minLength":1},"on":{"enum":["stdout","stderr"]}},"oneOf":[{"properties":{"contains":true},"required":["contains"]},{"properties":{"not_contains":true},"required":["not_contains"]},{"properties":{"matches":true},"required":["matches"]},{"properties":{"exit_code":true},"required":["exit_code"]},{"properties":{"equals":true},"required":["equals"]}],"dependentSchemas":{"json_path":{"properties":{"equals":true},"required":["equals"]},"exit_code":{"maxProperties":1}}},"Approvals":{"description":"Who must approve before the step runs: at least min approvers, holding one of roles when given.","type":"object","additionalProperties":false,"required":["min"],"properties":{"min":{"type":"integer","minimum":1,"maximum":10},"roles":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"ManualStep":{"description":"Done by a person, who records evidence; execution pauses here.","type":"object","additionalProperties":false,"required":["id","type","title","instructions"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"manual"},"title":{"type":"string","minLength":1},"instructions":{"type":"string","minLength":1},"command":{"description":"The exact command the person runs, as the source gives it.","type":"string"},"reason":{"description":"Why this step is manual rather than automated.","type":"string"},"required_evidence":{"type":"array","items":{"$ref":"#/$defs/Evidence"}},"approvals":{"$ref":"#/$defs/Approvals"},"replay_mode":{"description":"In replay: ask for evidence again, or reuse what the recorded run gave.","enum":["require_evidence","reuse_evidence"]},"sample_output":{"type":"string"},"source":{"$ref":"#/$defs/Source"}}},"Evidence":{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"enum":["text","checklist","attachment"]},"name":{"$ref":"#/$defs/VarName"},"description":{"type":"string"},"items":{"description":"For a checklist: what must be ticked.","type":"array","minItems":1,"items":{"type":"string","minLength":1}}},"if":{"properties":{"kind":{"const":"checklist"}}},"then":{"properties":{"items":true},"required":["items"]},"else":{"not":{"properties":{"items":true},"required":["items"]}}},"GroupStep":{"description":"Steps that belong together (a section of the source); run in order.","type":"object","additionalProperties":false,"required":["id","type","steps"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"group"},"title":{"type":"string"},"description":{"type":"string"},"steps":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/Step"}},"source":{"$ref":"#/$defs/Source"}}}}};
+const schema34 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"A short identifier for the runbook.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":128},"title":{"description":"A human title.","type":"string"},"description":{"description":"What the runbook is for.","type":"string"},"source":{"$ref":"#/$defs/DocumentSource"},"vars":{"description":"Variables templates may use as {{ .name }}: a value, or an object describing a value the operator supplies.","type":"object","propertyNames":{"$ref":"#/$defs/VarName"},"additionalProperties":{"anyOf":[{"type":"string"},{"$ref":"#/$defs/VarSpec"}]}},"governance":{"$ref":"#/$defs/Governance"}}};
+const schema35 = {"description":"The document the runbook was compiled from.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}}};
+const schema36 = {"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","maxLength":64};
+const pattern11 = new RegExp("^[0-9a-f]{64}$", "u");
+const schema37 = {"type":"object","additionalProperties":false,"properties":{"value":{"description":"The value; absent when the operator must supply it (--var name=value).","type":"string"},"description":{"description":"What the value is.","type":"string"},"todo":{"description":"What a reviewer still has to decide about this variable.","type":"string"},"source":{"$ref":"#/$defs/Source"}}};
+const schema38 = {"description":"Where in the source document something came from (1-based, inclusive lines).","type":"object","additionalProperties":false,"required":["file","line"],"properties":{"file":{"type":"string","minLength":1},"line":{"type":"integer","minimum":1},"end_line":{"type":"integer","minimum":1},"section":{"description":"The id (slug) of the section it is in.","type":"string"}}};
+
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate24.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((key0 === "value") || (key0 === "description")) || (key0 === "todo")) || (key0 === "source"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.value !== undefined){
+let data0 = data.value;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.value.type,parentSchema:schema37.properties.value,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data1 = data.description;
+if(typeof data1 !== "string"){
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.description.type,parentSchema:schema37.properties.description,data:data1};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.todo !== undefined){
+let data2 = data.todo;
+if(typeof data2 !== "string"){
+const err3 = {instancePath:instancePath+"/todo",schemaPath:"#/properties/todo/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.todo.type,parentSchema:schema37.properties.todo,data:data2};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.source !== undefined){
+let data3 = data.source;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.file === undefined){
+const err4 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema38.required,parentSchema:schema38,data:data3};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data3.line === undefined){
+const err5 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'",schema:schema38.required,parentSchema:schema38,data:data3};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!((((key1 === "file") || (key1 === "line")) || (key1 === "end_line")) || (key1 === "section"))){
+const err6 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data3.file !== undefined){
+let data4 = data3.file;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err7 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.file,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.file.type,parentSchema:schema38.properties.file,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data3.line !== undefined){
+let data5 = data3.line;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err9 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.line.type,parentSchema:schema38.properties.line,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 1 || isNaN(data5)){
+const err10 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.line,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data3.end_line !== undefined){
+let data6 = data3.end_line;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err11 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.end_line.type,parentSchema:schema38.properties.end_line,data:data6};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 1 || isNaN(data6)){
+const err12 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.end_line,data:data6};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+if(data3.section !== undefined){
+let data7 = data3.section;
+if(typeof data7 !== "string"){
+const err13 = {instancePath:instancePath+"/source/section",schemaPath:"#/$defs/Source/properties/section/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.section.type,parentSchema:schema38.properties.section,data:data7};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data3};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+validate24.errors = vErrors;
+return errors === 0;
+}
+validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema39 = {"type":"object","additionalProperties":false,"properties":{"allowed_commands":{"description":"The only programs a cli step may run (argv[0]).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"denied_commands":{"description":"Commands no step may run: a program name ('rm') or a program and its leading arguments ('kubectl delete').","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny_env_vars":{"description":"Environment variables templates may not read; '*' matches any run of characters.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9_*]+$"},"uniqueItems":true},"redact":{"description":"Applied to everything before it is stored or printed.","type":"array","items":{"$ref":"#/$defs/RedactRule"}},"evidence":{"$ref":"#/$defs/EvidencePolicy"}}};
+const schema40 = {"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression; a leading (?i) makes it case-insensitive.","type":"string","minLength":1},"replace":{"description":"The replacement; defaults to <redacted>.","type":"string"}}};
+const schema41 = {"type":"object","additionalProperties":false,"properties":{"require_for_manual":{"description":"Every manual step must record evidence.","type":"boolean"},"store_full_stdout":{"description":"Store whole outputs rather than hashes and previews.","type":"boolean"}}};
+const pattern13 = new RegExp("^[A-Za-z0-9_*]+$", "u");
+
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate26.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((key0 === "allowed_commands") || (key0 === "denied_commands")) || (key0 === "deny_env_vars")) || (key0 === "redact")) || (key0 === "evidence"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.allowed_commands !== undefined){
+let data0 = data.allowed_commands;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err1 = {instancePath:instancePath+"/allowed_commands/" + i0,schemaPath:"#/properties/allowed_commands/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.allowed_commands.items,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/allowed_commands/" + i0,schemaPath:"#/properties/allowed_commands/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.allowed_commands.items.type,parentSchema:schema39.properties.allowed_commands.items,data:data1};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+let i1 = data0.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data0[i1];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err3 = {instancePath:instancePath+"/allowed_commands",schemaPath:"#/properties/allowed_commands/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema39.properties.allowed_commands,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+break;
+}
+indices0[item0] = i1;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/allowed_commands",schemaPath:"#/properties/allowed_commands/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.allowed_commands.type,parentSchema:schema39.properties.allowed_commands,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.denied_commands !== undefined){
+let data2 = data.denied_commands;
+if(Array.isArray(data2)){
+const len1 = data2.length;
+for(let i2=0; i2<len1; i2++){
+let data3 = data2[i2];
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err5 = {instancePath:instancePath+"/denied_commands/" + i2,schemaPath:"#/properties/denied_commands/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.denied_commands.items,data:data3};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/denied_commands/" + i2,schemaPath:"#/properties/denied_commands/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.denied_commands.items.type,parentSchema:schema39.properties.denied_commands.items,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+let i3 = data2.length;
+let j1;
+if(i3 > 1){
+const indices1 = {};
+for(;i3--;){
+let item1 = data2[i3];
+if(typeof item1 !== "string"){
+continue;
+}
+if(typeof indices1[item1] == "number"){
+j1 = indices1[item1];
+const err7 = {instancePath:instancePath+"/denied_commands",schemaPath:"#/properties/denied_commands/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema39.properties.denied_commands,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+break;
+}
+indices1[item1] = i3;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/denied_commands",schemaPath:"#/properties/denied_commands/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.denied_commands.type,parentSchema:schema39.properties.denied_commands,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.deny_env_vars !== undefined){
+let data4 = data.deny_env_vars;
+if(Array.isArray(data4)){
+const len2 = data4.length;
+for(let i4=0; i4<len2; i4++){
+let data5 = data4[i4];
+if(typeof data5 === "string"){
+if(!pattern13.test(data5)){
+const err9 = {instancePath:instancePath+"/deny_env_vars/" + i4,schemaPath:"#/properties/deny_env_vars/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_*]+$"},message:"must match pattern \""+"^[A-Za-z0-9_*]+$"+"\"",schema:"^[A-Za-z0-9_*]+$",parentSchema:schema39.properties.deny_env_vars.items,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/deny_env_vars/" + i4,schemaPath:"#/properties/deny_env_vars/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.deny_env_vars.items.type,parentSchema:schema39.properties.deny_env_vars.items,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+let i5 = data4.length;
+let j2;
+if(i5 > 1){
+const indices2 = {};
+for(;i5--;){
+let item2 = data4[i5];
+if(typeof item2 !== "string"){
+continue;
+}
+if(typeof indices2[item2] == "number"){
+j2 = indices2[item2];
+const err11 = {instancePath:instancePath+"/deny_env_vars",schemaPath:"#/properties/deny_env_vars/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema39.properties.deny_env_vars,data:data4};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+break;
+}
+indices2[item2] = i5;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/deny_env_vars",schemaPath:"#/properties/deny_env_vars/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.deny_env_vars.type,parentSchema:schema39.properties.deny_env_vars,data:data4};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.redact !== undefined){
+let data6 = data.redact;
+if(Array.isArray(data6)){
+const len3 = data6.length;
+for(let i6=0; i6<len3; i6++){
+let data7 = data6[i6];
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.pattern === undefined){
+const err13 = {instancePath:instancePath+"/redact/" + i6,schemaPath:"#/$defs/RedactRule/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema40.required,parentSchema:schema40,data:data7};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+for(const key1 in data7){
+if(!((key1 === "pattern") || (key1 === "replace"))){
+const err14 = {instancePath:instancePath+"/redact/" + i6,schemaPath:"#/$defs/RedactRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data:data7};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data7.pattern !== undefined){
+let data8 = data7.pattern;
+if(typeof data8 === "string"){
+if(func2(data8) < 1){
+const err15 = {instancePath:instancePath+"/redact/" + i6+"/pattern",schemaPath:"#/$defs/RedactRule/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40.properties.pattern,data:data8};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/redact/" + i6+"/pattern",schemaPath:"#/$defs/RedactRule/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.pattern.type,parentSchema:schema40.properties.pattern,data:data8};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data7.replace !== undefined){
+let data9 = data7.replace;
+if(typeof data9 !== "string"){
+const err17 = {instancePath:instancePath+"/redact/" + i6+"/replace",schemaPath:"#/$defs/RedactRule/properties/replace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.replace.type,parentSchema:schema40.properties.replace,data:data9};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/redact/" + i6,schemaPath:"#/$defs/RedactRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/redact",schemaPath:"#/properties/redact/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.redact.type,parentSchema:schema39.properties.redact,data:data6};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.evidence !== undefined){
+let data10 = data.evidence;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key2 in data10){
+if(!((key2 === "require_for_manual") || (key2 === "store_full_stdout"))){
+const err20 = {instancePath:instancePath+"/evidence",schemaPath:"#/$defs/EvidencePolicy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data:data10};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data10.require_for_manual !== undefined){
+let data11 = data10.require_for_manual;
+if(typeof data11 !== "boolean"){
+const err21 = {instancePath:instancePath+"/evidence/require_for_manual",schemaPath:"#/$defs/EvidencePolicy/properties/require_for_manual/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema41.properties.require_for_manual.type,parentSchema:schema41.properties.require_for_manual,data:data11};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data10.store_full_stdout !== undefined){
+let data12 = data10.store_full_stdout;
+if(typeof data12 !== "boolean"){
+const err22 = {instancePath:instancePath+"/evidence/store_full_stdout",schemaPath:"#/$defs/EvidencePolicy/properties/store_full_stdout/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema41.properties.store_full_stdout.type,parentSchema:schema41.properties.store_full_stdout,data:data12};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/evidence",schemaPath:"#/$defs/EvidencePolicy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data:data10};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+else {
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+validate26.errors = vErrors;
+return errors === 0;
+}
+validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate23.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema34.required,parentSchema:schema34,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((key0 === "name") || (key0 === "title")) || (key0 === "description")) || (key0 === "source")) || (key0 === "vars")) || (key0 === "governance"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func2(data0) > 128){
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema34.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!pattern9.test(data0)){
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema34.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.name.type,parentSchema:schema34.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+let data1 = data.title;
+if(typeof data1 !== "string"){
+const err5 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.title.type,parentSchema:schema34.properties.title,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data2 = data.description;
+if(typeof data2 !== "string"){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.description.type,parentSchema:schema34.properties.description,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.source !== undefined){
+let data3 = data.source;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.file === undefined){
+const err7 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/DocumentSource/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema35.required,parentSchema:schema35,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!((key1 === "file") || (key1 === "sha256"))){
+const err8 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/DocumentSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data3.file !== undefined){
+let data4 = data3.file;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err9 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/DocumentSource/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.properties.file,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/DocumentSource/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.file.type,parentSchema:schema35.properties.file,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data3.sha256 !== undefined){
+let data5 = data3.sha256;
+if(typeof data5 === "string"){
+if(!pattern11.test(data5)){
+const err11 = {instancePath:instancePath+"/source/sha256",schemaPath:"#/$defs/DocumentSource/properties/sha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\"",schema:"^[0-9a-f]{64}$",parentSchema:schema35.properties.sha256,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/source/sha256",schemaPath:"#/$defs/DocumentSource/properties/sha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.sha256.type,parentSchema:schema35.properties.sha256,data:data5};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/DocumentSource/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data:data3};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.vars !== undefined){
+let data6 = data.vars;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+for(const key2 in data6){
+const _errs18 = errors;
+if(typeof key2 === "string"){
+if(func2(key2) > 64){
+const err14 = {instancePath:instancePath+"/vars",schemaPath:"#/$defs/VarName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema36,data:key2,propertyName:key2};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(!pattern7.test(key2)){
+const err15 = {instancePath:instancePath+"/vars",schemaPath:"#/$defs/VarName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema36,data:key2,propertyName:key2};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/vars",schemaPath:"#/$defs/VarName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:key2,propertyName:key2};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+var valid3 = _errs18 === errors;
+if(!valid3){
+const err17 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema34.properties.vars.propertyNames,parentSchema:schema34.properties.vars,data:data6};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+for(const key3 in data6){
+let data7 = data6[key3];
+const _errs23 = errors;
+let valid6 = false;
+const _errs24 = errors;
+if(typeof data7 !== "string"){
+const err18 = {instancePath:instancePath+"/vars/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.vars.additionalProperties.anyOf[0].type,parentSchema:schema34.properties.vars.additionalProperties.anyOf[0],data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+var _valid0 = _errs24 === errors;
+valid6 = valid6 || _valid0;
+const _errs26 = errors;
+if(!(validate24(data7, {instancePath:instancePath+"/vars/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data6,parentDataProperty:key3,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs26 === errors;
+valid6 = valid6 || _valid0;
+if(!valid6){
+const err19 = {instancePath:instancePath+"/vars/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema34.properties.vars.additionalProperties.anyOf,parentSchema:schema34.properties.vars.additionalProperties,data:data7};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+else {
+errors = _errs23;
+if(vErrors !== null){
+if(_errs23){
+vErrors.length = _errs23;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.vars.type,parentSchema:schema34.properties.vars,data:data6};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.governance !== undefined){
+if(!(validate26(data.governance, {instancePath:instancePath+"/governance",parentData:data,parentDataProperty:"governance",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+validate23.errors = vErrors;
+return errors === 0;
+}
+validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema42 = {"description":"A step; its type picks which of CliStep, ManualStep or GroupStep it must be.","type":"object","required":["type"],"properties":{"type":{"enum":["cli","manual","group"]}},"allOf":[{"if":{"required":["type"],"properties":{"type":{"const":"cli"}}},"then":{"$ref":"#/$defs/CliStep"}},{"if":{"required":["type"],"properties":{"type":{"const":"manual"}}},"then":{"$ref":"#/$defs/ManualStep"}},{"if":{"required":["type"],"properties":{"type":{"const":"group"}}},"then":{"$ref":"#/$defs/GroupStep"}}]};
+const schema43 = {"description":"Runs one program with an argument vector, never through a shell.","type":"object","additionalProperties":false,"required":["id","type","with"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"cli"},"title":{"type":"string"},"description":{"type":"string"},"with":{"$ref":"#/$defs/CliWith"},"capture":{"description":"Values to keep from the result, by name.","type":"object","propertyNames":{"$ref":"#/$defs/VarName"},"additionalProperties":{"$ref":"#/$defs/Capture"}},"assertions":{"type":"array","items":{"$ref":"#/$defs/Assertion"}},"approvals":{"$ref":"#/$defs/Approvals"},"continue_on_error":{"type":"boolean"},"sample_output":{"description":"Output the source shows for this command: documentation, never executed or asserted.","type":"string"},"source":{"$ref":"#/$defs/Source"}}};
+const schema44 = {"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":64};
+const schema45 = {"type":"object","additionalProperties":false,"required":["argv"],"properties":{"argv":{"description":"The program and its arguments; each element may use {{ .var }}.","type":"array","minItems":1,"items":{"type":"string"}},"stdin":{"description":"Text written to the program's standard input.","type":"string"},"timeout_seconds":{"type":"number","exclusiveMinimum":0,"maximum":86400},"max_output_bytes":{"type":"integer","minimum":1}}};
+const schema49 = {"description":"One check on a cli step's result; 'on' picks the stream (stdout by default).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":3,"properties":{"contains":{"type":"string"},"not_contains":{"type":"string"},"equals":{"type":"string"},"matches":{"type":"string"},"exit_code":{"type":"integer","minimum":0,"maximum":255},"json_path":{"type":"string","minLength":1},"on":{"enum":["stdout","stderr"]}},"oneOf":[{"properties":{"contains":true},"required":["contains"]},{"properties":{"not_contains":true},"required":["not_contains"]},{"properties":{"matches":true},"required":["matches"]},{"properties":{"exit_code":true},"required":["exit_code"]},{"properties":{"equals":true},"required":["equals"]}],"dependentSchemas":{"json_path":{"properties":{"equals":true},"required":["equals"]},"exit_code":{"maxProperties":1}}};
+const schema50 = {"description":"Who must approve before the step runs: at least min approvers, holding one of roles when given.","type":"object","additionalProperties":false,"required":["min"],"properties":{"min":{"type":"integer","minimum":1,"maximum":10},"roles":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}};
+const pattern14 = new RegExp("^[a-z][a-z0-9_]*$", "u");
+const schema47 = {"anyOf":[{"enum":["stdout","stderr","exit_code"]},{"$ref":"#/$defs/CaptureSpec"}]};
+const schema48 = {"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"enum":["stdout","stderr"]},"json_path":{"description":"A JSONPath into the stream parsed as JSON ($.items[0].name).","type":"string","minLength":1},"regex":{"description":"A regular expression searched in the stream.","type":"string","minLength":1},"group":{"description":"The regex group to keep (0 = the whole match).","type":"integer","minimum":0}}};
+
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate31.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(((data === "stdout") || (data === "stderr")) || (data === "exit_code"))){
+const err0 = {instancePath,schemaPath:"#/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema47.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema47.anyOf[0].enum,parentSchema:schema47.anyOf[0],data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+const _errs2 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.from === undefined){
+const err1 = {instancePath,schemaPath:"#/$defs/CaptureSpec/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema48.required,parentSchema:schema48,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "from") || (key0 === "json_path")) || (key0 === "regex")) || (key0 === "group"))){
+const err2 = {instancePath,schemaPath:"#/$defs/CaptureSpec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.from !== undefined){
+let data0 = data.from;
+if(!((data0 === "stdout") || (data0 === "stderr"))){
+const err3 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/CaptureSpec/properties/from/enum",keyword:"enum",params:{allowedValues: schema48.properties.from.enum},message:"must be equal to one of the allowed values",schema:schema48.properties.from.enum,parentSchema:schema48.properties.from,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.json_path !== undefined){
+let data1 = data.json_path;
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err4 = {instancePath:instancePath+"/json_path",schemaPath:"#/$defs/CaptureSpec/properties/json_path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.json_path,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/json_path",schemaPath:"#/$defs/CaptureSpec/properties/json_path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.json_path.type,parentSchema:schema48.properties.json_path,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.regex !== undefined){
+let data2 = data.regex;
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+const err6 = {instancePath:instancePath+"/regex",schemaPath:"#/$defs/CaptureSpec/properties/regex/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.regex,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/regex",schemaPath:"#/$defs/CaptureSpec/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.regex.type,parentSchema:schema48.properties.regex,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.group !== undefined){
+let data3 = data.group;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err8 = {instancePath:instancePath+"/group",schemaPath:"#/$defs/CaptureSpec/properties/group/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema48.properties.group.type,parentSchema:schema48.properties.group,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 0 || isNaN(data3)){
+const err9 = {instancePath:instancePath+"/group",schemaPath:"#/$defs/CaptureSpec/properties/group/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema48.properties.group,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/$defs/CaptureSpec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+if(_valid0){
+var props0 = true;
+}
+if(!valid0){
+const err11 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema47.anyOf,parentSchema:schema47,data};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate31.errors = vErrors;
+evaluated0.props = props0;
+return errors === 0;
+}
+validate31.evaluated = {"dynamicProps":true,"dynamicItems":false};
+
+
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate30.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.id === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema43.required,parentSchema:schema43,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.type === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema43.required,parentSchema:schema43,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.with === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema43.required,parentSchema:schema43,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func1.call(schema43.properties, key0))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data0 = data.id;
+if(typeof data0 === "string"){
+if(func2(data0) > 64){
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema44,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!pattern14.test(data0)){
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z][a-z0-9_]*$"+"\"",schema:"^[a-z][a-z0-9_]*$",parentSchema:schema44,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.type,parentSchema:schema44,data:data0};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data1 = data.type;
+if("cli" !== data1){
+const err7 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "cli"},message:"must be equal to constant",schema:"cli",parentSchema:schema43.properties.type,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+let data2 = data.title;
+if(typeof data2 !== "string"){
+const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.title.type,parentSchema:schema43.properties.title,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.description.type,parentSchema:schema43.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.with !== undefined){
+let data4 = data.with;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.argv === undefined){
+const err10 = {instancePath:instancePath+"/with",schemaPath:"#/$defs/CliWith/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'",schema:schema45.required,parentSchema:schema45,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+for(const key1 in data4){
+if(!((((key1 === "argv") || (key1 === "stdin")) || (key1 === "timeout_seconds")) || (key1 === "max_output_bytes"))){
+const err11 = {instancePath:instancePath+"/with",schemaPath:"#/$defs/CliWith/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data:data4};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data4.argv !== undefined){
+let data5 = data4.argv;
+if(Array.isArray(data5)){
+if(data5.length < 1){
+const err12 = {instancePath:instancePath+"/with/argv",schemaPath:"#/$defs/CliWith/properties/argv/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema45.properties.argv,data:data5};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(typeof data6 !== "string"){
+const err13 = {instancePath:instancePath+"/with/argv/" + i0,schemaPath:"#/$defs/CliWith/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.argv.items.type,parentSchema:schema45.properties.argv.items,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/with/argv",schemaPath:"#/$defs/CliWith/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.properties.argv.type,parentSchema:schema45.properties.argv,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data4.stdin !== undefined){
+let data7 = data4.stdin;
+if(typeof data7 !== "string"){
+const err15 = {instancePath:instancePath+"/with/stdin",schemaPath:"#/$defs/CliWith/properties/stdin/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.stdin.type,parentSchema:schema45.properties.stdin,data:data7};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data4.timeout_seconds !== undefined){
+let data8 = data4.timeout_seconds;
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 86400 || isNaN(data8)){
+const err16 = {instancePath:instancePath+"/with/timeout_seconds",schemaPath:"#/$defs/CliWith/properties/timeout_seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema45.properties.timeout_seconds,data:data8};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(data8 <= 0 || isNaN(data8)){
+const err17 = {instancePath:instancePath+"/with/timeout_seconds",schemaPath:"#/$defs/CliWith/properties/timeout_seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema45.properties.timeout_seconds,data:data8};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/with/timeout_seconds",schemaPath:"#/$defs/CliWith/properties/timeout_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema45.properties.timeout_seconds.type,parentSchema:schema45.properties.timeout_seconds,data:data8};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data4.max_output_bytes !== undefined){
+let data9 = data4.max_output_bytes;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err19 = {instancePath:instancePath+"/with/max_output_bytes",schemaPath:"#/$defs/CliWith/properties/max_output_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.max_output_bytes.type,parentSchema:schema45.properties.max_output_bytes,data:data9};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 < 1 || isNaN(data9)){
+const err20 = {instancePath:instancePath+"/with/max_output_bytes",schemaPath:"#/$defs/CliWith/properties/max_output_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.max_output_bytes,data:data9};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/with",schemaPath:"#/$defs/CliWith/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data4};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.capture !== undefined){
+let data10 = data.capture;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key2 in data10){
+const _errs26 = errors;
+if(typeof key2 === "string"){
+if(func2(key2) > 64){
+const err22 = {instancePath:instancePath+"/capture",schemaPath:"#/$defs/VarName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema36,data:key2,propertyName:key2};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(!pattern7.test(key2)){
+const err23 = {instancePath:instancePath+"/capture",schemaPath:"#/$defs/VarName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema36,data:key2,propertyName:key2};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/capture",schemaPath:"#/$defs/VarName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:key2,propertyName:key2};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+var valid6 = _errs26 === errors;
+if(!valid6){
+const err25 = {instancePath:instancePath+"/capture",schemaPath:"#/properties/capture/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema43.properties.capture.propertyNames,parentSchema:schema43.properties.capture,data:data10};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+for(const key3 in data10){
+if(!(validate31(data10[key3], {instancePath:instancePath+"/capture/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data10,parentDataProperty:key3,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/capture",schemaPath:"#/properties/capture/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.properties.capture.type,parentSchema:schema43.properties.capture,data:data10};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data.assertions !== undefined){
+let data12 = data.assertions;
+if(Array.isArray(data12)){
+const len1 = data12.length;
+for(let i1=0; i1<len1; i1++){
+let data13 = data12[i1];
+const _errs36 = errors;
+let valid12 = false;
+let passing0 = null;
+const _errs37 = errors;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.contains === undefined){
+const err27 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/0/required",keyword:"required",params:{missingProperty: "contains"},message:"must have required property '"+"contains"+"'",schema:schema49.oneOf[0].required,parentSchema:schema49.oneOf[0],data:data13};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+var _valid0 = _errs37 === errors;
+if(_valid0){
+valid12 = true;
+passing0 = 0;
+var props1 = {};
+props1.contains = true;
+}
+const _errs38 = errors;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.not_contains === undefined){
+const err28 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/1/required",keyword:"required",params:{missingProperty: "not_contains"},message:"must have required property '"+"not_contains"+"'",schema:schema49.oneOf[1].required,parentSchema:schema49.oneOf[1],data:data13};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+var _valid0 = _errs38 === errors;
+if(_valid0 && valid12){
+valid12 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid12 = true;
+passing0 = 1;
+if(props1 !== true){
+props1 = props1 || {};
+props1.not_contains = true;
+}
+}
+const _errs39 = errors;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.matches === undefined){
+const err29 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/2/required",keyword:"required",params:{missingProperty: "matches"},message:"must have required property '"+"matches"+"'",schema:schema49.oneOf[2].required,parentSchema:schema49.oneOf[2],data:data13};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+var _valid0 = _errs39 === errors;
+if(_valid0 && valid12){
+valid12 = false;
+passing0 = [passing0, 2];
+}
+else {
+if(_valid0){
+valid12 = true;
+passing0 = 2;
+if(props1 !== true){
+props1 = props1 || {};
+props1.matches = true;
+}
+}
+const _errs40 = errors;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.exit_code === undefined){
+const err30 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/3/required",keyword:"required",params:{missingProperty: "exit_code"},message:"must have required property '"+"exit_code"+"'",schema:schema49.oneOf[3].required,parentSchema:schema49.oneOf[3],data:data13};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+var _valid0 = _errs40 === errors;
+if(_valid0 && valid12){
+valid12 = false;
+passing0 = [passing0, 3];
+}
+else {
+if(_valid0){
+valid12 = true;
+passing0 = 3;
+if(props1 !== true){
+props1 = props1 || {};
+props1.exit_code = true;
+}
+}
+const _errs41 = errors;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.equals === undefined){
+const err31 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/4/required",keyword:"required",params:{missingProperty: "equals"},message:"must have required property '"+"equals"+"'",schema:schema49.oneOf[4].required,parentSchema:schema49.oneOf[4],data:data13};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+var _valid0 = _errs41 === errors;
+if(_valid0 && valid12){
+valid12 = false;
+passing0 = [passing0, 4];
+}
+else {
+if(_valid0){
+valid12 = true;
+passing0 = 4;
+if(props1 !== true){
+props1 = props1 || {};
+props1.equals = true;
+}
+}
+}
+}
+}
+}
+if(!valid12){
+const err32 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema49.oneOf,parentSchema:schema49,data:data13};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+else {
+errors = _errs36;
+if(vErrors !== null){
+if(_errs36){
+vErrors.length = _errs36;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(Object.keys(data13).length > 3){
+const err33 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/maxProperties",keyword:"maxProperties",params:{limit: 3},message:"must NOT have more than 3 properties",schema:3,parentSchema:schema49,data:data13};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+if(Object.keys(data13).length < 1){
+const err34 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema49,data:data13};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+for(const key4 in data13){
+if(!(((((((key4 === "contains") || (key4 === "not_contains")) || (key4 === "equals")) || (key4 === "matches")) || (key4 === "exit_code")) || (key4 === "json_path")) || (key4 === "on"))){
+const err35 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data:data13};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data13.contains !== undefined){
+let data14 = data13.contains;
+if(typeof data14 !== "string"){
+const err36 = {instancePath:instancePath+"/assertions/" + i1+"/contains",schemaPath:"#/$defs/Assertion/properties/contains/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.contains.type,parentSchema:schema49.properties.contains,data:data14};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data13.not_contains !== undefined){
+let data15 = data13.not_contains;
+if(typeof data15 !== "string"){
+const err37 = {instancePath:instancePath+"/assertions/" + i1+"/not_contains",schemaPath:"#/$defs/Assertion/properties/not_contains/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.not_contains.type,parentSchema:schema49.properties.not_contains,data:data15};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data13.equals !== undefined){
+let data16 = data13.equals;
+if(typeof data16 !== "string"){
+const err38 = {instancePath:instancePath+"/assertions/" + i1+"/equals",schemaPath:"#/$defs/Assertion/properties/equals/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.equals.type,parentSchema:schema49.properties.equals,data:data16};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data13.matches !== undefined){
+let data17 = data13.matches;
+if(typeof data17 !== "string"){
+const err39 = {instancePath:instancePath+"/assertions/" + i1+"/matches",schemaPath:"#/$defs/Assertion/properties/matches/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.matches.type,parentSchema:schema49.properties.matches,data:data17};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+if(data13.exit_code !== undefined){
+let data18 = data13.exit_code;
+if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
+const err40 = {instancePath:instancePath+"/assertions/" + i1+"/exit_code",schemaPath:"#/$defs/Assertion/properties/exit_code/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.exit_code.type,parentSchema:schema49.properties.exit_code,data:data18};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 > 255 || isNaN(data18)){
+const err41 = {instancePath:instancePath+"/assertions/" + i1+"/exit_code",schemaPath:"#/$defs/Assertion/properties/exit_code/maximum",keyword:"maximum",params:{comparison: "<=", limit: 255},message:"must be <= 255",schema:255,parentSchema:schema49.properties.exit_code,data:data18};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+if(data18 < 0 || isNaN(data18)){
+const err42 = {instancePath:instancePath+"/assertions/" + i1+"/exit_code",schemaPath:"#/$defs/Assertion/properties/exit_code/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema49.properties.exit_code,data:data18};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+if(data13.json_path !== undefined){
+let data19 = data13.json_path;
+if(typeof data19 === "string"){
+if(func2(data19) < 1){
+const err43 = {instancePath:instancePath+"/assertions/" + i1+"/json_path",schemaPath:"#/$defs/Assertion/properties/json_path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.json_path,data:data19};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/assertions/" + i1+"/json_path",schemaPath:"#/$defs/Assertion/properties/json_path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.json_path.type,parentSchema:schema49.properties.json_path,data:data19};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data13.on !== undefined){
+let data20 = data13.on;
+if(!((data20 === "stdout") || (data20 === "stderr"))){
+const err45 = {instancePath:instancePath+"/assertions/" + i1+"/on",schemaPath:"#/$defs/Assertion/properties/on/enum",keyword:"enum",params:{allowedValues: schema49.properties.on.enum},message:"must be equal to one of the allowed values",schema:schema49.properties.on.enum,parentSchema:schema49.properties.on,data:data20};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data13.json_path !== undefined){
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.equals === undefined){
+const err46 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/dependentSchemas/json_path/required",keyword:"required",params:{missingProperty: "equals"},message:"must have required property '"+"equals"+"'",schema:schema49.dependentSchemas.json_path.required,parentSchema:schema49.dependentSchemas.json_path,data:data13};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+if(data13.exit_code !== undefined){
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(Object.keys(data13).length > 1){
+const err47 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/dependentSchemas/exit_code/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema49.dependentSchemas.exit_code,data:data13};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data:data13};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/assertions",schemaPath:"#/properties/assertions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.assertions.type,parentSchema:schema43.properties.assertions,data:data12};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data.approvals !== undefined){
+let data21 = data.approvals;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.min === undefined){
+const err50 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema50.required,parentSchema:schema50,data:data21};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+for(const key5 in data21){
+if(!((key5 === "min") || (key5 === "roles"))){
+const err51 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data:data21};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data21.min !== undefined){
+let data22 = data21.min;
+if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+const err52 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema50.properties.min.type,parentSchema:schema50.properties.min,data:data22};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 > 10 || isNaN(data22)){
+const err53 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10",schema:10,parentSchema:schema50.properties.min,data:data22};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+if(data22 < 1 || isNaN(data22)){
+const err54 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema50.properties.min,data:data22};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+if(data21.roles !== undefined){
+let data23 = data21.roles;
+if(Array.isArray(data23)){
+const len2 = data23.length;
+for(let i2=0; i2<len2; i2++){
+let data24 = data23[i2];
+if(typeof data24 === "string"){
+if(func2(data24) < 1){
+const err55 = {instancePath:instancePath+"/approvals/roles/" + i2,schemaPath:"#/$defs/Approvals/properties/roles/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.roles.items,data:data24};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/approvals/roles/" + i2,schemaPath:"#/$defs/Approvals/properties/roles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.roles.items.type,parentSchema:schema50.properties.roles.items,data:data24};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+let i3 = data23.length;
+let j0;
+if(i3 > 1){
+const indices0 = {};
+for(;i3--;){
+let item0 = data23[i3];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err57 = {instancePath:instancePath+"/approvals/roles",schemaPath:"#/$defs/Approvals/properties/roles/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema50.properties.roles,data:data23};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+break;
+}
+indices0[item0] = i3;
+}
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/approvals/roles",schemaPath:"#/$defs/Approvals/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.properties.roles.type,parentSchema:schema50.properties.roles,data:data23};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data:data21};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data.continue_on_error !== undefined){
+let data25 = data.continue_on_error;
+if(typeof data25 !== "boolean"){
+const err60 = {instancePath:instancePath+"/continue_on_error",schemaPath:"#/properties/continue_on_error/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.continue_on_error.type,parentSchema:schema43.properties.continue_on_error,data:data25};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data.sample_output !== undefined){
+let data26 = data.sample_output;
+if(typeof data26 !== "string"){
+const err61 = {instancePath:instancePath+"/sample_output",schemaPath:"#/properties/sample_output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.sample_output.type,parentSchema:schema43.properties.sample_output,data:data26};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data.source !== undefined){
+let data27 = data.source;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+if(data27.file === undefined){
+const err62 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema38.required,parentSchema:schema38,data:data27};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+if(data27.line === undefined){
+const err63 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'",schema:schema38.required,parentSchema:schema38,data:data27};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+for(const key6 in data27){
+if(!((((key6 === "file") || (key6 === "line")) || (key6 === "end_line")) || (key6 === "section"))){
+const err64 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data27};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data27.file !== undefined){
+let data28 = data27.file;
+if(typeof data28 === "string"){
+if(func2(data28) < 1){
+const err65 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.file,data:data28};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.file.type,parentSchema:schema38.properties.file,data:data28};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data27.line !== undefined){
+let data29 = data27.line;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err67 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.line.type,parentSchema:schema38.properties.line,data:data29};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 < 1 || isNaN(data29)){
+const err68 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.line,data:data29};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+if(data27.end_line !== undefined){
+let data30 = data27.end_line;
+if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
+const err69 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.end_line.type,parentSchema:schema38.properties.end_line,data:data30};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+if((typeof data30 == "number") && (isFinite(data30))){
+if(data30 < 1 || isNaN(data30)){
+const err70 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.end_line,data:data30};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+if(data27.section !== undefined){
+let data31 = data27.section;
+if(typeof data31 !== "string"){
+const err71 = {instancePath:instancePath+"/source/section",schemaPath:"#/$defs/Source/properties/section/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.section.type,parentSchema:schema38.properties.section,data:data31};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+}
+else {
+const err72 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data27};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+}
+else {
+const err73 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+validate30.errors = vErrors;
+return errors === 0;
+}
+validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema52 = {"description":"Done by a person, who records evidence; execution pauses here.","type":"object","additionalProperties":false,"required":["id","type","title","instructions"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"manual"},"title":{"type":"string","minLength":1},"instructions":{"type":"string","minLength":1},"command":{"description":"The exact command the person runs, as the source gives it.","type":"string"},"reason":{"description":"Why this step is manual rather than automated.","type":"string"},"required_evidence":{"type":"array","items":{"$ref":"#/$defs/Evidence"}},"approvals":{"$ref":"#/$defs/Approvals"},"replay_mode":{"description":"In replay: ask for evidence again, or reuse what the recorded run gave.","enum":["require_evidence","reuse_evidence"]},"sample_output":{"type":"string"},"source":{"$ref":"#/$defs/Source"}}};
+const schema54 = {"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"enum":["text","checklist","attachment"]},"name":{"$ref":"#/$defs/VarName"},"description":{"type":"string"},"items":{"description":"For a checklist: what must be ticked.","type":"array","minItems":1,"items":{"type":"string","minLength":1}}},"if":{"properties":{"kind":{"const":"checklist"}}},"then":{"properties":{"items":true},"required":["items"]},"else":{"not":{"properties":{"items":true},"required":["items"]}}};
+
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate35.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.kind !== undefined){
+if("checklist" !== data.kind){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+let ifClause0;
+if(_valid0){
+const _errs4 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.items === undefined){
+const err1 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "items"},message:"must have required property '"+"items"+"'",schema:schema54.then.required,parentSchema:schema54.then,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs4 === errors;
+valid0 = _valid0;
+if(valid0){
+var props0 = {};
+props0.items = true;
+props0.kind = true;
+}
+ifClause0 = "then";
+}
+else {
+const _errs5 = errors;
+const _errs6 = errors;
+const _errs7 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.items === undefined) && (missing0 = "items")){
+const err2 = {};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+var valid2 = _errs7 === errors;
+if(valid2){
+const err3 = {instancePath,schemaPath:"#/else/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema54.else.not,parentSchema:schema54.else,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+else {
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+}
+var _valid0 = _errs5 === errors;
+valid0 = _valid0;
+ifClause0 = "else";
+}
+if(!valid0){
+const err4 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema",schema:schema54.if,parentSchema:schema54,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.kind === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema54.required,parentSchema:schema54,data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data.name === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema54.required,parentSchema:schema54,data};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "kind") || (key0 === "name")) || (key0 === "description")) || (key0 === "items"))){
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data1 = data.kind;
+if(!(((data1 === "text") || (data1 === "checklist")) || (data1 === "attachment"))){
+const err8 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema54.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema54.properties.kind.enum,parentSchema:schema54.properties.kind,data:data1};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data2 = data.name;
+if(typeof data2 === "string"){
+if(func2(data2) > 64){
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/VarName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema36,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(!pattern7.test(data2)){
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/VarName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema36,data:data2};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/VarName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:data2};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err12 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.description.type,parentSchema:schema54.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.items !== undefined){
+let data4 = data.items;
+if(Array.isArray(data4)){
+if(data4.length < 1){
+const err13 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema54.properties.items,data:data4};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+if(typeof data5 === "string"){
+if(func2(data5) < 1){
+const err14 = {instancePath:instancePath+"/items/" + i0,schemaPath:"#/properties/items/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema54.properties.items.items,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/items/" + i0,schemaPath:"#/properties/items/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.items.items.type,parentSchema:schema54.properties.items.items,data:data5};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema54.properties.items.type,parentSchema:schema54.properties.items,data:data4};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate35.errors = vErrors;
+return errors === 0;
+}
+validate35.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate34.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.id === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema52.required,parentSchema:schema52,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.type === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema52.required,parentSchema:schema52,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.title === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'",schema:schema52.required,parentSchema:schema52,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.instructions === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "instructions"},message:"must have required property '"+"instructions"+"'",schema:schema52.required,parentSchema:schema52,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func1.call(schema52.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data0 = data.id;
+if(typeof data0 === "string"){
+if(func2(data0) > 64){
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema44,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(!pattern14.test(data0)){
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z][a-z0-9_]*$"+"\"",schema:"^[a-z][a-z0-9_]*$",parentSchema:schema44,data:data0};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.type,parentSchema:schema44,data:data0};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data1 = data.type;
+if("manual" !== data1){
+const err8 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "manual"},message:"must be equal to constant",schema:"manual",parentSchema:schema52.properties.type,data:data1};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+let data2 = data.title;
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+const err9 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.title,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.title.type,parentSchema:schema52.properties.title,data:data2};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.instructions !== undefined){
+let data3 = data.instructions;
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err11 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.instructions,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.instructions.type,parentSchema:schema52.properties.instructions,data:data3};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.command !== undefined){
+let data4 = data.command;
+if(typeof data4 !== "string"){
+const err13 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.command.type,parentSchema:schema52.properties.command,data:data4};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.reason !== undefined){
+let data5 = data.reason;
+if(typeof data5 !== "string"){
+const err14 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.reason.type,parentSchema:schema52.properties.reason,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.required_evidence !== undefined){
+let data6 = data.required_evidence;
+if(Array.isArray(data6)){
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate35(data6[i0], {instancePath:instancePath+"/required_evidence/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/required_evidence",schemaPath:"#/properties/required_evidence/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema52.properties.required_evidence.type,parentSchema:schema52.properties.required_evidence,data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.approvals !== undefined){
+let data8 = data.approvals;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.min === undefined){
+const err16 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema50.required,parentSchema:schema50,data:data8};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+for(const key1 in data8){
+if(!((key1 === "min") || (key1 === "roles"))){
+const err17 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data:data8};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data8.min !== undefined){
+let data9 = data8.min;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err18 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema50.properties.min.type,parentSchema:schema50.properties.min,data:data9};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 10 || isNaN(data9)){
+const err19 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10",schema:10,parentSchema:schema50.properties.min,data:data9};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(data9 < 1 || isNaN(data9)){
+const err20 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema50.properties.min,data:data9};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+if(data8.roles !== undefined){
+let data10 = data8.roles;
+if(Array.isArray(data10)){
+const len1 = data10.length;
+for(let i1=0; i1<len1; i1++){
+let data11 = data10[i1];
+if(typeof data11 === "string"){
+if(func2(data11) < 1){
+const err21 = {instancePath:instancePath+"/approvals/roles/" + i1,schemaPath:"#/$defs/Approvals/properties/roles/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.roles.items,data:data11};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/approvals/roles/" + i1,schemaPath:"#/$defs/Approvals/properties/roles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.roles.items.type,parentSchema:schema50.properties.roles.items,data:data11};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+let i2 = data10.length;
+let j0;
+if(i2 > 1){
+const indices0 = {};
+for(;i2--;){
+let item0 = data10[i2];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err23 = {instancePath:instancePath+"/approvals/roles",schemaPath:"#/$defs/Approvals/properties/roles/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema50.properties.roles,data:data10};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+break;
+}
+indices0[item0] = i2;
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/approvals/roles",schemaPath:"#/$defs/Approvals/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.properties.roles.type,parentSchema:schema50.properties.roles,data:data10};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data:data8};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data.replay_mode !== undefined){
+let data12 = data.replay_mode;
+if(!((data12 === "require_evidence") || (data12 === "reuse_evidence"))){
+const err26 = {instancePath:instancePath+"/replay_mode",schemaPath:"#/properties/replay_mode/enum",keyword:"enum",params:{allowedValues: schema52.properties.replay_mode.enum},message:"must be equal to one of the allowed values",schema:schema52.properties.replay_mode.enum,parentSchema:schema52.properties.replay_mode,data:data12};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data.sample_output !== undefined){
+let data13 = data.sample_output;
+if(typeof data13 !== "string"){
+const err27 = {instancePath:instancePath+"/sample_output",schemaPath:"#/properties/sample_output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.sample_output.type,parentSchema:schema52.properties.sample_output,data:data13};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.source !== undefined){
+let data14 = data.source;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.file === undefined){
+const err28 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema38.required,parentSchema:schema38,data:data14};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+if(data14.line === undefined){
+const err29 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'",schema:schema38.required,parentSchema:schema38,data:data14};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+for(const key2 in data14){
+if(!((((key2 === "file") || (key2 === "line")) || (key2 === "end_line")) || (key2 === "section"))){
+const err30 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data14};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data14.file !== undefined){
+let data15 = data14.file;
+if(typeof data15 === "string"){
+if(func2(data15) < 1){
+const err31 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.file,data:data15};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.file.type,parentSchema:schema38.properties.file,data:data15};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data14.line !== undefined){
+let data16 = data14.line;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err33 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.line.type,parentSchema:schema38.properties.line,data:data16};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 1 || isNaN(data16)){
+const err34 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.line,data:data16};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+if(data14.end_line !== undefined){
+let data17 = data14.end_line;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err35 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.end_line.type,parentSchema:schema38.properties.end_line,data:data17};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 1 || isNaN(data17)){
+const err36 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.end_line,data:data17};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+if(data14.section !== undefined){
+let data18 = data14.section;
+if(typeof data18 !== "string"){
+const err37 = {instancePath:instancePath+"/source/section",schemaPath:"#/$defs/Source/properties/section/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.section.type,parentSchema:schema38.properties.section,data:data18};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data14};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+}
+else {
+const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+validate34.errors = vErrors;
+return errors === 0;
+}
+validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema58 = {"description":"Steps that belong together (a section of the source); run in order.","type":"object","additionalProperties":false,"required":["id","type","steps"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"group"},"title":{"type":"string"},"description":{"type":"string"},"steps":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/Step"}},"source":{"$ref":"#/$defs/Source"}}};
+const wrapper0 = {validate: validate29};
+
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate38.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.id === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema58.required,parentSchema:schema58,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.type === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema58.required,parentSchema:schema58,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.steps === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema58.required,parentSchema:schema58,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((key0 === "id") || (key0 === "type")) || (key0 === "title")) || (key0 === "description")) || (key0 === "steps")) || (key0 === "source"))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data0 = data.id;
+if(typeof data0 === "string"){
+if(func2(data0) > 64){
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema44,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!pattern14.test(data0)){
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z][a-z0-9_]*$"+"\"",schema:"^[a-z][a-z0-9_]*$",parentSchema:schema44,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.type,parentSchema:schema44,data:data0};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data1 = data.type;
+if("group" !== data1){
+const err7 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "group"},message:"must be equal to constant",schema:"group",parentSchema:schema58.properties.type,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+let data2 = data.title;
+if(typeof data2 !== "string"){
+const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.title.type,parentSchema:schema58.properties.title,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.description.type,parentSchema:schema58.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.steps !== undefined){
+let data4 = data.steps;
+if(Array.isArray(data4)){
+if(data4.length < 1){
+const err10 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema58.properties.steps,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+if(!(wrapper0.validate(data4[i0], {instancePath:instancePath+"/steps/" + i0,parentData:data4,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? wrapper0.validate.errors : vErrors.concat(wrapper0.validate.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema58.properties.steps.type,parentSchema:schema58.properties.steps,data:data4};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.source !== undefined){
+let data6 = data.source;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.file === undefined){
+const err12 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema38.required,parentSchema:schema38,data:data6};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(data6.line === undefined){
+const err13 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'",schema:schema38.required,parentSchema:schema38,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+for(const key1 in data6){
+if(!((((key1 === "file") || (key1 === "line")) || (key1 === "end_line")) || (key1 === "section"))){
+const err14 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data6.file !== undefined){
+let data7 = data6.file;
+if(typeof data7 === "string"){
+if(func2(data7) < 1){
+const err15 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.file,data:data7};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.file.type,parentSchema:schema38.properties.file,data:data7};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data6.line !== undefined){
+let data8 = data6.line;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err17 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.line.type,parentSchema:schema38.properties.line,data:data8};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
+const err18 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.line,data:data8};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+if(data6.end_line !== undefined){
+let data9 = data6.end_line;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err19 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.end_line.type,parentSchema:schema38.properties.end_line,data:data9};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 < 1 || isNaN(data9)){
+const err20 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.end_line,data:data9};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+if(data6.section !== undefined){
+let data10 = data6.section;
+if(typeof data10 !== "string"){
+const err21 = {instancePath:instancePath+"/source/section",schemaPath:"#/$defs/Source/properties/section/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.section.type,parentSchema:schema38.properties.section,data:data10};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data6};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+validate38.errors = vErrors;
+return errors === 0;
+}
+validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate29.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs2 = errors;
+let valid1 = true;
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.type === undefined) && (missing0 = "type")){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+else {
+if(data.type !== undefined){
+if("cli" !== data.type){
+const err1 = {};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+}
+var _valid0 = _errs3 === errors;
+errors = _errs2;
+if(vErrors !== null){
+if(_errs2){
+vErrors.length = _errs2;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs5 = errors;
+if(!(validate30(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs5 === errors;
+valid1 = _valid0;
+if(valid1){
+var props0 = true;
+}
+}
+if(!valid1){
+const err2 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema42.allOf[0].if,parentSchema:schema42.allOf[0],data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+const _errs7 = errors;
+let valid3 = true;
+const _errs8 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if((data.type === undefined) && (missing1 = "type")){
+const err3 = {};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+else {
+if(data.type !== undefined){
+if("manual" !== data.type){
+const err4 = {};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+}
+var _valid1 = _errs8 === errors;
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs10 = errors;
+if(!(validate34(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs10 === errors;
+valid3 = _valid1;
+if(valid3){
+var props1 = true;
+}
+}
+if(!valid3){
+const err5 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema42.allOf[1].if,parentSchema:schema42.allOf[1],data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(props0 !== true && props1 !== undefined){
+if(props1 === true){
+props0 = true;
+}
+else {
+props0 = props0 || {};
+Object.assign(props0, props1);
+}
+}
+const _errs12 = errors;
+let valid5 = true;
+const _errs13 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing2;
+if((data.type === undefined) && (missing2 = "type")){
+const err6 = {};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+else {
+if(data.type !== undefined){
+if("group" !== data.type){
+const err7 = {};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+}
+var _valid2 = _errs13 === errors;
+errors = _errs12;
+if(vErrors !== null){
+if(_errs12){
+vErrors.length = _errs12;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs15 = errors;
+if(!(validate38(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs15 === errors;
+valid5 = _valid2;
+if(valid5){
+var props2 = true;
+}
+}
+if(!valid5){
+const err8 = {instancePath,schemaPath:"#/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema42.allOf[2].if,parentSchema:schema42.allOf[2],data};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(props0 !== true && props2 !== undefined){
+if(props2 === true){
+props0 = true;
+}
+else {
+props0 = props0 || {};
+Object.assign(props0, props2);
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema42.required,parentSchema:schema42,data};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+}
+if(data.type !== undefined){
+let data3 = data.type;
+if(!(((data3 === "cli") || (data3 === "manual")) || (data3 === "group"))){
+const err10 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema42.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.type.enum,parentSchema:schema42.properties.type,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate29.errors = vErrors;
+evaluated0.props = props0;
+return errors === 0;
+}
+validate29.evaluated = {"dynamicProps":true,"dynamicItems":false};
+
+
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://rllmc.dev/schemas/runbook-v0.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate22.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.apiVersion === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema33.required,parentSchema:schema33,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.meta === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "meta"},message:"must have required property '"+"meta"+"'",schema:schema33.required,parentSchema:schema33,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.steps === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema33.required,parentSchema:schema33,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "apiVersion") || (key0 === "meta")) || (key0 === "steps"))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if("runbook/v0" !== data0){
+const err4 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "runbook/v0"},message:"must be equal to constant",schema:"runbook/v0",parentSchema:schema33.properties.apiVersion,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.meta !== undefined){
+if(!(validate23(data.meta, {instancePath:instancePath+"/meta",parentData:data,parentDataProperty:"meta",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+}
+if(data.steps !== undefined){
+let data2 = data.steps;
+if(Array.isArray(data2)){
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate29(data2[i0], {instancePath:instancePath+"/steps/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.properties.steps.type,parentSchema:schema33.properties.steps,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate22.errors = vErrors;
+return errors === 0;
+}
+validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 export const validateJsonSchemaDraft2020 = validate0;
 const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://json-schema.org/draft/2020-12/schema","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/core":true,"https://json-schema.org/draft/2020-12/vocab/applicator":true,"https://json-schema.org/draft/2020-12/vocab/unevaluated":true,"https://json-schema.org/draft/2020-12/vocab/validation":true,"https://json-schema.org/draft/2020-12/vocab/meta-data":true,"https://json-schema.org/draft/2020-12/vocab/format-annotation":true,"https://json-schema.org/draft/2020-12/vocab/content":true},"$dynamicAnchor":"meta","title":"Core and Validation specifications meta-schema","allOf":[{"$ref":"meta/core"},{"$ref":"meta/applicator"},{"$ref":"meta/unevaluated"},{"$ref":"meta/validation"},{"$ref":"meta/meta-data"},{"$ref":"meta/format-annotation"},{"$ref":"meta/content"}],"type":["object","boolean"],"$comment":"This meta-schema also defines keywords that have appeared in previous drafts in order to prevent incompatible extensions as they remain in common use.","properties":{"definitions":{"$comment":"\"definitions\" has been replaced by \"$defs\".","type":"object","additionalProperties":{"$dynamicRef":"#meta"},"deprecated":true,"default":{}},"dependencies":{"$comment":"\"dependencies\" has been split and replaced by \"dependentSchemas\" and \"dependentRequired\" in order to serve their differing semantics.","type":"object","additionalProperties":{"anyOf":[{"$dynamicRef":"#meta"},{"$ref":"meta/validation#/$defs/stringArray"}]},"deprecated":true,"default":{}},"$recursiveAnchor":{"$comment":"\"$recursiveAnchor\" has been replaced by \"$dynamicAnchor\".","$ref":"meta/core#/$defs/anchorString","deprecated":true},"$recursiveRef":{"$comment":"\"$recursiveRef\" has been replaced by \"$dynamicRef\".","$ref":"meta/core#/$defs/uriReferenceString","deprecated":true}}};
 const schema23 = {"type":"array","items":{"type":"string"},"uniqueItems":true,"default":[]};

@@ -41,6 +41,11 @@ function buildId(): string {
   return `${mtimeMs}:${size}`;
 }
 
+/** rllmc's version, install location and build: part of every cache key. */
+export function buildFingerprint(): string {
+  return `${version()}\0${import.meta.url}\0${buildId()}`;
+}
+
 export function cacheDir(env: NodeJS.ProcessEnv): string {
   if (env.RLLMC_CACHE_DIR) return env.RLLMC_CACHE_DIR;
   return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "rllmc", "apps");
@@ -56,7 +61,7 @@ export async function cachedApp(
   if (!(env.RLLMC_NO_CACHE === "1")) {
     try {
       const key = createHash("sha256")
-        .update(`${version()}\0${import.meta.url}\0${buildId()}\0${path}\0`)
+        .update(`${buildFingerprint()}\0${path}\0`)
         .update(readFileSync(path))
         .digest("hex");
       file = join(cacheDir(env), `${key.slice(0, 40)}.mjs`);

@@ -20,6 +20,29 @@ export const COMMANDS: readonly CommandDoc[] = [
     options: [KIND_OPTION, JSON_OPTION, ["--quiet", "print errors only, not warnings"]],
   },
   {
+    name: "compile",
+    summary: "compile TSGs into governed runbooks: runbook.yaml + mapping.md",
+    usage:
+      "compile <tsg.md|dir|glob>... [--out F] [--mapping F] [--out-dir D] [--llm off|cached|live] [--frozen] [--provider P] [--model M] [--base-url URL] [--cache-dir D] [--no-cache] [--json] [--quiet]",
+    options: [
+      ["--out, -o <file>", "write runbook.yaml here (one TSG; default: stdout)"],
+      ["--mapping <file>", "write mapping.md here (one TSG)"],
+      ["--out-dir <dir>", "write <dir>/<path>/<name>/runbook.yaml and mapping.md for each TSG"],
+      [
+        "--llm <off|cached|live>",
+        "the LLM interpretation pass: off (default), answers from the cache else the model, or always the model",
+      ],
+      ["--frozen", "with --llm cached: fail instead of calling a model when an answer is not cached"],
+      ["--provider <name>", "the model's provider for --llm (env LLM_PROVIDER)"],
+      ["--model <name>", "the model for --llm (env LLM_MODEL)"],
+      ["--base-url <url>", "the provider's URL (env LLM_BASE_URL)"],
+      ["--cache-dir <dir>", "the content-hash cache of results and model answers (default .rllmc/cache)"],
+      ["--no-cache", "compile every TSG afresh (model answers still come from the cache with --llm cached)"],
+      ["--json", "print per-file results, diagnostics and the summary as JSON on stdout"],
+      ["--quiet", "print errors only, and no summary"],
+    ],
+  },
+  {
     name: "inspect",
     summary: "describe an .rllm app (schemas, variables, token estimate), or print a source's IR as JSON",
     usage: "inspect <file> [--kind K] [--json] [--ir]",

@@ -11,6 +11,7 @@ export type CommandRunner = (program: string, args: readonly string[]) => Promis
 
 const LOADERS: Readonly<Record<string, () => Promise<{ default: CommandRunner }>>> = {
   check: () => import("./commands/check.js"),
+  compile: () => import("./commands/compile.js"),
   inspect: () => import("./commands/inspect.js"),
   run: () => import("./commands/run.js"),
   validate: () => import("./commands/validate.js"),

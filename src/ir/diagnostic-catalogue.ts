@@ -2,7 +2,8 @@
  * The diagnostic catalogue: every code the compiler can report, in one place. Codes are stable
  * (documented in docs/diagnostics.md and checked for duplicates by a test); never renumber or
  * reuse one. Prefixes: RLC driver and files, YML YAML, SCH schema validation, RLM `.rllm` apps,
- * TSG troubleshooting guides, TSK tasks, TPL the runbook template-expression language.
+ * TSG troubleshooting guides, TSK tasks, TPL the runbook template-expression language, RBK
+ * runbooks (compile and validate).
  */
 import { defineDiagnostic as d } from "./diagnostic.js";
 
@@ -46,6 +47,16 @@ export const Diagnostics = {
     "RLC0007",
     "error",
     () => "file contains NUL bytes; it looks like a binary file, not a source file",
+  ),
+  CompileKindUnsupported: d<{ kind: string }>(
+    "RLC0008",
+    "error",
+    (a) =>
+      `compile turns TSGs into runbooks; compiling ${a.kind === "rllm" ? "an .rllm app" : "a task"} is not supported yet`,
+    (a) =>
+      a.kind === "rllm"
+        ? "run the app with 'rllmc run', or check it with 'rllmc check'"
+        : "check the task with 'rllmc check'",
   ),
 
   // --- YML: YAML syntax -------------------------------------------------------------------------
@@ -308,6 +319,143 @@ export const Diagnostics = {
   TaskDuplicatePath: d<{ path: string }>("TSK4005", "warning", (a) => `path '${a.path}' is listed twice`),
 
   // --- TPL: the runbook template-expression language (grammar/template) -------------------------
+  // --- RBK: runbooks (runbook compile, runbook validate) -----------------------------------------
+  RunbookDuplicateStepId: d<{ id: string }>(
+    "RBK6001",
+    "error",
+    (a) => `step id '${a.id}' is used more than once`,
+    () => "step ids are global across groups: rename one of them",
+  ),
+  RunbookGroupTooDeep: d<{ id: string; depth: number; limit: number }>(
+    "RBK6002",
+    "error",
+    (a) => `group '${a.id}' is nested ${a.depth} levels deep, more than ${a.limit}`,
+    () => "flatten the groups: a group is a section of the runbook, not a control structure",
+  ),
+  RunbookCommandNotAllowed: d<{ id: string; program: string }>(
+    "RBK6003",
+    "error",
+    (a) => `step '${a.id}' runs '${a.program}', which governance.allowed_commands does not list`,
+    (a) => `add '${a.program}' to meta.governance.allowed_commands if the runbook may run it`,
+  ),
+  RunbookCommandDenied: d<{ id: string; entry: string }>(
+    "RBK6004",
+    "error",
+    (a) => `step '${a.id}' runs a denied command ('${a.entry}' is in governance.denied_commands)`,
+  ),
+  RunbookUndeclaredVariable: d<{ name: string; where: string }>(
+    "RBK6005",
+    "error",
+    (a) => `'{{ .${a.name} }}' in ${a.where} is not a variable of meta.vars or a capture of an earlier step`,
+  ),
+  RunbookDeniedVariable: d<{ name: string; where: string; pattern: string }>(
+    "RBK6006",
+    "error",
+    (a) => `'{{ .${a.name} }}' in ${a.where} names a denied environment variable (matches '${a.pattern}')`,
+    () =>
+      "a runbook never reads secrets into templates: make the step manual, or rename the variable if it is no secret",
+  ),
+  RunbookTemplatedProgram: d<{ id: string }>(
+    "RBK6007",
+    "error",
+    (a) => `step '${a.id}': argv[0] must be a program name, not a template`,
+    () => "the allowlist and replay match the program by name; write it literally",
+  ),
+  RunbookShellOperator: d<{ id: string; word: string }>(
+    "RBK6008",
+    "error",
+    (a) =>
+      `step '${a.id}': argv element '${a.word}' is a shell operator, but a cli step runs without a shell`,
+    () => "split the pipeline into steps, or make the step manual",
+  ),
+  RunbookReplayMatcher: d<{ id: string; name: string }>(
+    "RBK6009",
+    "error",
+    (a) =>
+      `step '${a.id}' uses '${a.name}', a replay matcher that only means something in a cli-replay scenario`,
+  ),
+  RunbookMutatingWithoutApproval: d<{ id: string; why: string }>(
+    "RBK6010",
+    "warning",
+    (a) => `step '${a.id}' changes state (${a.why}) but asks for no approval`,
+    () => "add 'approvals: { min: 1 }' so the runtime waits for a person to approve it",
+  ),
+  RunbookBadRegex: d<{ where: string; detail: string }>(
+    "RBK6011",
+    "error",
+    (a) => `${a.where} is not a valid regular expression: ${a.detail}`,
+  ),
+  RunbookManualWithoutEvidence: d<{ id: string }>(
+    "RBK6012",
+    "warning",
+    (a) => `manual step '${a.id}' asks for no evidence, but governance.evidence.require_for_manual is true`,
+    () => "add required_evidence (text, checklist or attachment)",
+  ),
+  RunbookSchema: d<{ pointer: string; detail: string }>(
+    "RBK6013",
+    "error",
+    (a) => `the runbook does not match runbook/v0 at '${a.pointer}': ${a.detail}`,
+  ),
+  RunbookNoSteps: d(
+    "RBK6101",
+    "warning",
+    () => "the TSG has no command and no section of instructions: the runbook has no steps",
+    () => "put commands in fenced code blocks (```sh) and instructions under headings such as 'Mitigation'",
+  ),
+  RunbookCoverage: d<{ covered: number; total: number; lines: string }>(
+    "RBK6102",
+    "warning",
+    (a) => `${a.covered} of ${a.total} command lines in shell code blocks are steps; missing: ${a.lines}`,
+  ),
+  LlmAnswerUnreadable: d<{ detail: string; cache: string }>(
+    "RBK6201",
+    "error",
+    (a) => `the model's answer is not a runbook document: ${a.detail}`,
+    (a) => `the answer is kept in ${a.cache}; run again with --llm live to ask again, or --llm off`,
+  ),
+  LlmAnswerSchema: d<{ pointer: string; detail: string }>(
+    "RBK6202",
+    "error",
+    (a) => `the model's runbook does not match runbook/v0 at '${a.pointer}': ${a.detail}`,
+    () => "the answer was rejected; run again with --llm live to ask again, or --llm off",
+  ),
+  LlmInventedCommand: d<{ id: string; command: string }>(
+    "RBK6203",
+    "error",
+    (a) => `the model's step '${a.id}' runs '${a.command}', which is not a command of the TSG`,
+    () => "a runbook may only run commands its TSG gives; the answer was rejected",
+  ),
+  LlmDroppedApproval: d<{ id: string; why: string }>(
+    "RBK6204",
+    "error",
+    (a) => `the model's step '${a.id}' changes state (${a.why}) but its approval was removed`,
+    () => "the answer was rejected: a model may not weaken governance",
+  ),
+  LlmNotCached: d<{ key: string; cache: string }>(
+    "RBK6205",
+    "error",
+    (a) => `--frozen: no recorded answer for this TSG (key ${a.key.slice(0, 16)}…) in ${a.cache}`,
+    () =>
+      "record the answer first with --llm cached (or live) and commit the cache, or compile with --llm off",
+  ),
+  LlmCallFailed: d<{ detail: string }>(
+    "RBK6206",
+    "error",
+    (a) => `the model could not be asked: ${a.detail}`,
+    () => "check --provider/--model and the LLM_* environment, or compile with --llm off",
+  ),
+  LlmDroppedCommands: d<{ count: number; lines: string }>(
+    "RBK6207",
+    "warning",
+    (a) => `the model's runbook leaves out ${a.count} command line(s) of the TSG (lines ${a.lines})`,
+  ),
+  LlmGovernanceChanged: d<{ field: string }>(
+    "RBK6208",
+    "error",
+    (a) => `the model changed meta.governance.${a.field}`,
+    () => "the answer was rejected: governance is set by the compiler, not the model",
+  ),
+
   // The messages come whole from grammar/template (TEMPLATE_ERROR_CODES); a test keeps the codes
   // in step.
   TemplateSyntax: d<{ detail: string }>("TPL5001", "error", (a) => a.detail),

@@ -1,0 +1,59 @@
+/**
+ * Governance defaults and matching rules shared by the compiler (which writes the defaults into
+ * every compiled runbook and checks templates against them) and the runbook runtime (which
+ * enforces them before anything runs or is written). See docs/runbook-spec.md.
+ */
+import type { RedactRule } from "./types.js";
+
+/** Environment variables a runbook may not read: anything that looks like a secret. */
+export const DEFAULT_DENY_ENV_VARS: readonly string[] = [
+  "*TOKEN*",
+  "*SECRET*",
+  "*PASSWORD*",
+  "*PASSWD*",
+  "*CREDENTIAL*",
+  "*API_KEY*",
+  "*APIKEY*",
+  "*ACCESS_KEY*",
+  "*PRIVATE_KEY*",
+];
+
+/** Redaction applied to every output before it is stored or printed. */
+export const DEFAULT_REDACT: readonly RedactRule[] = [
+  { pattern: "(?i)(password|passwd|secret|token|api[_-]?key)(\\s*[:=]\\s*)\\S+", replace: "$1$2<redacted>" },
+  { pattern: "(?i)(authorization:\\s*(?:bearer|basic)\\s+)\\S+", replace: "$1<redacted>" },
+  { pattern: "(?i)(https?://[^/\\s:@]+:)[^@\\s/]+@", replace: "$1<redacted>@" },
+];
+
+/** Whether `name` matches one of the `deny_env_vars` patterns (`*` = any run; case-insensitive). */
+export function isDeniedEnvVar(name: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) => globToRegExp(pattern).test(name));
+}
+
+const cache = new Map<string, RegExp>();
+
+function globToRegExp(pattern: string): RegExp {
+  let re = cache.get(pattern);
+  if (re === undefined) {
+    const body = pattern
+      .split("*")
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*");
+    re = new RegExp(`^${body}$`, "i");
+    cache.set(pattern, re);
+  }
+  return re;
+}
+
+/**
+ * Whether an argv matches a `denied_commands` entry: a program name (`rm`) matches any argv
+ * whose program has that base name; a longer entry (`kubectl delete`) must match the program
+ * and the first words that are not options, in order.
+ */
+export function matchesDeniedCommand(argv: readonly string[], entry: string): boolean {
+  const parts = entry.trim().split(/\s+/);
+  const program = argv[0]?.split("/").pop();
+  if (program !== parts[0]) return false;
+  const words = argv.slice(1).filter((w) => !w.startsWith("-"));
+  return parts.slice(1).every((part, i) => words[i] === part);
+}

@@ -1,0 +1,159 @@
+/**
+ * The `mapping.md` backend: the review report of a compiled runbook, readable in a minute.
+ * Order: a summary line with the coverage figure; the step table (step → TSG section and lines,
+ * type, why manual or approval); the extracted commands; the variables inferred from
+ * placeholders; the TODOs and uncertainties as a checklist. Byte-stable: no dates, no absolute
+ * paths, everything in step or line order.
+ */
+import { allSteps, type Step } from "../../grammar/runbook/types.js";
+import type { RunbookPlan, StepNote } from "../passes/runbook/plan.js";
+
+export function printMappingMd(plan: RunbookPlan): string {
+  const { runbook, coverage } = plan;
+  const steps = [...allSteps(runbook.steps)];
+  const notes = new Map(plan.steps.map((n) => [n.id, n]));
+  const counts = { cli: 0, manual: 0, group: 0 };
+  for (const step of steps) counts[step.type] += 1;
+  const approvals = steps.filter((s) => s.type !== "group" && s.approvals !== undefined).length;
+  const percent =
+    coverage.commandLines === 0 ? 100 : Math.floor((coverage.covered / coverage.commandLines) * 1000) / 10;
+  const out: string[] = [];
+  out.push(`# Mapping: ${plan.title}`, "");
+  out.push(`Source: \`${plan.file}\` → runbook \`${runbook.meta.name}\``);
+  out.push(
+    `${counts.cli + counts.manual} steps: ${counts.cli} cli, ${counts.manual} manual (${approvals} needing approval), in ${counts.group} groups.`,
+  );
+  out.push(
+    plan.interpretation.kind === "none"
+      ? "Made by the deterministic extraction alone (--llm off)."
+      : `Refined by ${plan.interpretation.model} (${plan.interpretation.fromCache ? "answer from the cache" : "answer recorded now"}, key ${plan.interpretation.cacheKey.slice(0, 12)}), then checked.`,
+  );
+  out.push(
+    `**Coverage: ${coverage.covered}/${coverage.commandLines} command lines of the TSG's shell code blocks are steps (${percent}%).**`,
+  );
+  if (coverage.missingLines.length > 0)
+    out.push(
+      `Not covered: line${coverage.missingLines.length === 1 ? "" : "s"} ${coverage.missingLines.join(", ")}.`,
+    );
+  out.push("");
+
+  out.push("## Steps", "");
+  if (steps.length === 0) out.push("No steps: the TSG has no command and no section of instructions.", "");
+  else {
+    out.push(
+      "| step | type | TSG lines | section | why manual / approval |",
+      "| --- | --- | --- | --- | --- |",
+    );
+    for (const step of steps) {
+      const note = notes.get(step.id);
+      const depth = depthOf(runbook.steps, step.id);
+      const name = `${"&nbsp;&nbsp;".repeat(depth)}\`${step.id}\``;
+      out.push(
+        `| ${name} | ${step.type} | ${lines(note)} | ${cell(note?.sectionTitle ?? "")} | ${cell(why(step, note))} |`,
+      );
+    }
+    out.push("");
+  }
+
+  const commandSteps = plan.steps.filter((n) => n.command !== undefined);
+  if (commandSteps.length > 0) {
+    out.push("## Extracted commands", "");
+    for (const note of [...commandSteps].sort((a, b) => a.line - b.line)) {
+      const step = steps.find((s) => s.id === note.id);
+      out.push(`- line ${note.line} → \`${note.id}\` (${note.type}, from ${originText(note.origin)})`);
+      out.push(`  ${code(note.command!)}`);
+      if (step?.type === "cli") out.push(`  argv: ${code(JSON.stringify(step.with.argv))}`);
+      if (note.sampleLine !== undefined)
+        out.push(`  sample output from line ${note.sampleLine} attached (never run)`);
+    }
+    out.push("");
+  }
+
+  const vars = runbook.meta.vars ?? {};
+  if (Object.keys(vars).length > 0) {
+    out.push(
+      "## Variables",
+      "",
+      "| variable | written in the TSG | first used | value |",
+      "| --- | --- | --- | --- |",
+    );
+    const inferred = new Map(plan.vars.map((v) => [v.name, v]));
+    for (const [name, spec] of Object.entries(vars)) {
+      const v = inferred.get(name);
+      const written = v === undefined ? "—" : v.written.map((w) => code(w)).join(", ");
+      const first =
+        v === undefined
+          ? typeof spec === "object" && spec.source
+            ? `line ${spec.source.line}`
+            : "—"
+          : `line ${v.firstLine}${v.uses > 1 ? ` (${v.uses} uses)` : ""}`;
+      const value =
+        typeof spec === "string"
+          ? code(spec)
+          : spec.value !== undefined
+            ? code(spec.value)
+            : "TODO: `--var " + name + "=…`";
+      out.push(`| \`${name}\` | ${cell(written)} | ${first} | ${cell(value)} |`);
+    }
+    out.push("");
+  }
+
+  out.push("## TODOs and uncertainties", "");
+  if (plan.uncertainties.length === 0) out.push("None.");
+  for (const u of plan.uncertainties) out.push(`- [ ] line ${u.line}: ${u.text}`);
+  out.push("");
+  return out.join("\n");
+}
+
+function why(step: Step, note: StepNote | undefined): string {
+  const parts: string[] = [];
+  if (step.type === "manual") parts.push(step.reason ?? note?.manualReason ?? "");
+  if (step.type !== "group" && step.approvals !== undefined)
+    parts.push(`approval: ${note?.approvalReason ?? `at least ${step.approvals.min}`}`);
+  return parts.filter((p) => p !== "").join("; ");
+}
+
+function lines(note: StepNote | undefined): string {
+  if (note === undefined) return "—";
+  return note.endLine > note.line ? `${note.line}–${note.endLine}` : `${note.line}`;
+}
+
+function depthOf(steps: readonly Step[], id: string, depth = 0): number {
+  for (const step of steps) {
+    if (step.id === id) return depth;
+    if (step.type === "group") {
+      const found = depthOf(step.steps, id, depth + 1);
+      if (found >= 0) return found;
+    }
+  }
+  return -1;
+}
+
+function originText(origin: StepNote["origin"]): string {
+  switch (origin) {
+    case "code-block":
+      return "a shell code block";
+    case "run-line":
+      return "a 'Run:' line";
+    case "inline-code":
+      return "inline code";
+    case "prose":
+      return "prose";
+    case "section":
+      return "a section";
+  }
+}
+
+/** Inline code that survives backticks in the text. */
+function code(text: string): string {
+  const flat = text.replace(/\s*\n\s*/g, " ⏎ ");
+  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+
+/** A table cell: no line breaks, pipes escaped. */
+function cell(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").replace(/\|/g, "\\|");
+}

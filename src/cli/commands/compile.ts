@@ -1,0 +1,384 @@
+/**
+ * `compile <tsg.md|dir|glob>…` (`runbook compile`, `rllmc compile`): TSGs → `runbook.yaml` +
+ * `mapping.md`. One file: the runbook on stdout, or `--out` / `--mapping`. Many: `--out-dir`,
+ * one folder per TSG (`<out-dir>/<path>/<name>/runbook.yaml` and `mapping.md`), a progress bar on
+ * a terminal, and a summary line. Outputs are written atomically (temp file + rename) and only
+ * when their bytes change; a file with errors writes nothing.
+ *
+ * A content-hash cache (`<cache-dir>/runbook/`) keeps each file's outputs and diagnostics, keyed
+ * by rllmc's build, the path, the bytes and the options: an unchanged TSG is not compiled again.
+ * `--llm live` bypasses it; `--no-cache` turns it off.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
+import { printMappingMd } from "../../backend/mapping-md.js";
+import { printRunbookYaml } from "../../backend/runbook-yaml.js";
+import { detectKind, unknownKindDiagnostic } from "../../frontend/detect-kind.js";
+import { readSource } from "../../frontend/read-source.js";
+import type { Diagnostic } from "../../ir/diagnostic.js";
+import { hasErrors, makeDiagnostic } from "../../ir/diagnostic.js";
+import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
+import type { TsgModule } from "../../ir/nodes.js";
+import { sourceLookup } from "../../ir/print-diagnostics.js";
+import type { SourceFile } from "../../ir/source-file.js";
+import { compileRunbook } from "../../passes/runbook/compile-runbook.js";
+import type { Interpreter } from "../../passes/runbook/interpret-runbook.js";
+import type { RunbookPlan } from "../../passes/runbook/plan.js";
+import { buildFingerprint } from "../app-cache.js";
+import { ExitCode } from "../exit-codes.js";
+import { expandPaths } from "../expand-paths.js";
+import { parseOptions, UsageError, withUsage } from "../options.js";
+import { countBySeverity, jsonDiagnostics, plural, printDiagnosticsText } from "../report.js";
+import { createInterpreter, type LlmMode } from "../runbook-llm.js";
+
+interface FileStats {
+  readonly steps: number;
+  readonly cli: number;
+  readonly manual: number;
+  readonly approvals: number;
+  readonly covered: number;
+  readonly commandLines: number;
+}
+
+interface FileResult {
+  readonly path: string;
+  readonly yaml: string | undefined;
+  readonly mapping: string | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly stats: FileStats | undefined;
+  readonly cached: boolean;
+  outputs?: { runbook: string; mapping: string };
+}
+
+interface CacheRecord {
+  readonly yaml: string | undefined;
+  readonly mapping: string | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly stats: FileStats | undefined;
+}
+
+export default function compile(program: string, args: readonly string[]): Promise<number> {
+  return withUsage(program, "compile", async () => {
+    const { values, positionals } = parseOptions(args, {
+      out: { type: "string", short: "o" },
+      mapping: { type: "string" },
+      "out-dir": { type: "string" },
+      llm: { type: "string" },
+      frozen: { type: "boolean" },
+      provider: { type: "string" },
+      model: { type: "string" },
+      "base-url": { type: "string" },
+      cassette: { type: "string" },
+      "cache-dir": { type: "string" },
+      "no-cache": { type: "boolean" },
+      json: { type: "boolean" },
+      quiet: { type: "boolean" },
+    });
+    if (positionals.length === 0) throw new UsageError("expected a TSG file, directory or glob");
+    const mode = (values.llm ?? "off") as string;
+    if (mode !== "off" && mode !== "cached" && mode !== "live")
+      throw new UsageError(`--llm must be off, cached or live, not '${mode}'`);
+    if (values.frozen === true && mode !== "cached") throw new UsageError("--frozen goes with --llm cached");
+    const outDir = values["out-dir"] as string | undefined;
+    const out = values.out as string | undefined;
+    const mappingOut = values.mapping as string | undefined;
+    if (outDir !== undefined && (out !== undefined || mappingOut !== undefined))
+      throw new UsageError("give either --out-dir, or --out/--mapping, not both");
+    const json = values.json === true;
+    const quiet = values.quiet === true;
+
+    const expansion = await expandPaths(positionals);
+    const files = expansion.files;
+    const diagnostics: Diagnostic[] = expansion.unmatched.map((pattern) =>
+      makeDiagnostic(Diagnostics.NoFilesMatched, { file: pattern, start: 0, end: 0 }, { pattern }),
+    );
+    if (files.length > 1 && outDir === undefined)
+      throw new UsageError(`${files.length} files to compile: give --out-dir <dir> for their outputs`);
+
+    const cacheDir =
+      (values["cache-dir"] as string | undefined) ??
+      process.env.RLLMC_RUNBOOK_CACHE ??
+      join(".rllmc", "cache");
+    const useCache = values["no-cache"] !== true && mode !== "live";
+    const flags = {
+      ...(values.provider === undefined ? {} : { provider: values.provider as string }),
+      ...(values.model === undefined ? {} : { model: values.model as string }),
+      ...(values["base-url"] === undefined ? {} : { baseUrl: values["base-url"] as string }),
+      ...(values.cassette === undefined ? {} : { cassette: values.cassette as string }),
+    };
+    const interpreter: Interpreter | undefined =
+      mode === "off"
+        ? undefined
+        : createInterpreter({ mode, frozen: values.frozen === true, cacheDir, flags, env: process.env });
+    const optionsKey = JSON.stringify({
+      mode,
+      provider: flags.provider ?? process.env.LLM_PROVIDER ?? "",
+      model: flags.model ?? process.env.LLM_MODEL ?? "",
+      frozen: values.frozen === true,
+    });
+    const base = commonDirectory(files);
+    const progress = new Progress(
+      files.length,
+      process.stderr.isTTY === true && files.length > 1 && !json && !quiet,
+    );
+    const results: FileResult[] = [];
+    const sources: SourceFile[] = [];
+
+    for (const path of files) {
+      progress.tick(path);
+      const result = await compileFile(
+        path,
+        mode as LlmMode,
+        interpreter,
+        useCache ? cacheDir : undefined,
+        optionsKey,
+        sources,
+      );
+      results.push(result);
+      if (result.yaml === undefined || hasErrors(result.diagnostics)) continue;
+      if (outDir !== undefined) {
+        const stem = relative(base, path).slice(0, -extname(path).length || undefined);
+        const folder = join(outDir, stem);
+        result.outputs = { runbook: join(folder, "runbook.yaml"), mapping: join(folder, "mapping.md") };
+        writeAtomic(result.outputs.runbook, result.yaml);
+        writeAtomic(result.outputs.mapping, result.mapping!);
+      } else {
+        if (out !== undefined) writeAtomic(out, result.yaml);
+        if (mappingOut !== undefined) writeAtomic(mappingOut, result.mapping!);
+      }
+    }
+    progress.done();
+
+    const all = [...diagnostics, ...results.flatMap((r) => r.diagnostics)];
+    const shown = quiet ? all.filter((d) => d.severity === "error") : all;
+    const lookup = sourceLookup(sources);
+    const counts = countBySeverity(all);
+    const totals = summarise(results);
+    if (json) {
+      const report = {
+        files: results.map((r) => ({
+          path: r.path,
+          ...(r.outputs ?? {}),
+          ...(r.outputs === undefined &&
+          out === undefined &&
+          r.yaml !== undefined &&
+          !hasErrors(r.diagnostics)
+            ? { runbook_yaml: r.yaml }
+            : {}),
+          ...(r.stats ?? {}),
+          cached: r.cached,
+          errors: countBySeverity(r.diagnostics).errors,
+          warnings: countBySeverity(r.diagnostics).warnings,
+        })),
+        diagnostics: jsonDiagnostics(shown, lookup),
+        summary: { ...totals, errors: counts.errors, warnings: counts.warnings },
+      };
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      printDiagnosticsText(shown, lookup);
+      const only = results.length === 1 ? results[0] : undefined;
+      if (
+        only !== undefined &&
+        outDir === undefined &&
+        out === undefined &&
+        only.yaml !== undefined &&
+        !hasErrors(only.diagnostics)
+      )
+        process.stdout.write(only.yaml);
+      if (!quiet) process.stderr.write(`${summaryLine(totals, counts)}\n`);
+    }
+    return counts.errors > 0 ? ExitCode.Errors : ExitCode.Ok;
+  });
+}
+
+async function compileFile(
+  path: string,
+  mode: LlmMode,
+  interpreter: Interpreter | undefined,
+  cacheDir: string | undefined,
+  optionsKey: string,
+  sources: SourceFile[],
+): Promise<FileResult> {
+  const read = readSource(path);
+  if (read.source === undefined)
+    return {
+      path,
+      yaml: undefined,
+      mapping: undefined,
+      diagnostics: read.diagnostics,
+      stats: undefined,
+      cached: false,
+    };
+  const source = read.source;
+  sources.push(source);
+  const kind = detectKind(path, source.text);
+  if (kind !== "tsg") {
+    const diagnostic =
+      kind === undefined
+        ? unknownKindDiagnostic(path)
+        : makeDiagnostic(Diagnostics.CompileKindUnsupported, { file: path, start: 0, end: 0 }, { kind });
+    return {
+      path,
+      yaml: undefined,
+      mapping: undefined,
+      diagnostics: [diagnostic],
+      stats: undefined,
+      cached: false,
+    };
+  }
+  const cacheFile =
+    cacheDir === undefined
+      ? undefined
+      : join(
+          cacheDir,
+          "runbook",
+          `${createHash("sha256").update(`${buildFingerprint()}\0${optionsKey}\0${path}\0`).update(source.text).digest("hex").slice(0, 40)}.json`,
+        );
+  if (cacheFile !== undefined) {
+    try {
+      const record = JSON.parse(readFileSync(cacheFile, "utf8")) as CacheRecord;
+      return { path, ...record, cached: true };
+    } catch {
+      // Not cached yet.
+    }
+  }
+  const { parseTsg } = await import("../../frontend/tsg/parse-tsg.js");
+  const parsed = parseTsg(source);
+  const compiled = await compileRunbook(
+    parsed.module as TsgModule,
+    source,
+    interpreter === undefined ? {} : { interpreter },
+  );
+  const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];
+  const plan = compiled.plan;
+  const record: CacheRecord = {
+    yaml:
+      plan === undefined ? undefined : printRunbookYaml(plan.runbook, { command: remakeCommand(path, mode) }),
+    mapping: plan === undefined ? undefined : printMappingMd(plan),
+    diagnostics,
+    stats: plan === undefined ? undefined : statsOf(plan),
+  };
+  // A failed model call is not a result worth keeping.
+  if (cacheFile !== undefined && !diagnostics.some((d) => d.code === "RBK6205" || d.code === "RBK6206")) {
+    try {
+      writeAtomic(cacheFile, JSON.stringify(record));
+    } catch {
+      // A read-only cache only costs the next build its head start.
+    }
+  }
+  return { path, ...record, cached: false };
+}
+
+function remakeCommand(path: string, mode: LlmMode): string {
+  return `runbook compile ${path}${mode === "off" ? "" : ` --llm ${mode}`}`;
+}
+
+function statsOf(plan: RunbookPlan): FileStats {
+  let cli = 0;
+  let manual = 0;
+  let approvals = 0;
+  for (const note of plan.steps) {
+    if (note.type === "cli") cli += 1;
+    if (note.type === "manual") manual += 1;
+    if (note.approvalReason !== undefined) approvals += 1;
+  }
+  return {
+    steps: cli + manual,
+    cli,
+    manual,
+    approvals,
+    covered: plan.coverage.covered,
+    commandLines: plan.coverage.commandLines,
+  };
+}
+
+interface Totals {
+  readonly files: number;
+  readonly compiled: number;
+  readonly cached: number;
+  readonly steps: number;
+  readonly manual: number;
+  readonly covered: number;
+  readonly commandLines: number;
+}
+
+function summarise(results: readonly FileResult[]): Totals {
+  const ok = results.filter((r) => r.stats !== undefined && !hasErrors(r.diagnostics));
+  const sum = (pick: (s: FileStats) => number) => ok.reduce((n, r) => n + pick(r.stats!), 0);
+  return {
+    files: results.length,
+    compiled: ok.length,
+    cached: results.filter((r) => r.cached).length,
+    steps: sum((s) => s.steps),
+    manual: sum((s) => s.manual),
+    covered: sum((s) => s.covered),
+    commandLines: sum((s) => s.commandLines),
+  };
+}
+
+function summaryLine(t: Totals, counts: { errors: number; warnings: number }): string {
+  const share = t.steps === 0 ? 0 : Math.round((t.manual / t.steps) * 100);
+  const coverage = t.commandLines === 0 ? "100" : ((t.covered / t.commandLines) * 100).toFixed(1);
+  const cached = t.cached > 0 ? ` (${t.cached} unchanged, from the cache)` : "";
+  return (
+    `Compiled ${t.compiled} of ${plural(t.files, "file")}${cached}: ${plural(t.steps, "step")} (${share}% manual), ` +
+    `coverage ${coverage}% (${t.covered}/${t.commandLines} command lines), ${plural(counts.warnings, "warning")}, ${plural(counts.errors, "error")}.`
+  );
+}
+
+/** The deepest folder holding every file (`.` for files in the cwd). */
+function commonDirectory(files: readonly string[]): string {
+  if (files.length === 0) return ".";
+  let common = dirname(resolve(files[0]!)).split(sep);
+  for (const file of files.slice(1)) {
+    const parts = dirname(resolve(file)).split(sep);
+    let i = 0;
+    while (i < common.length && common[i] === parts[i]) i++;
+    common = common.slice(0, i);
+  }
+  return relative(process.cwd(), common.join(sep) || sep) || ".";
+}
+
+/** Writes `text` to `path` through a temp file and a rename; leaves an identical file alone. */
+export function writeAtomic(path: string, text: string): void {
+  try {
+    if (readFileSync(path, "utf8") === text) return;
+  } catch {
+    // Not there yet.
+  }
+  mkdirSync(dirname(path) || ".", { recursive: true });
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temp, text);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/** A one-line progress bar on stderr, for a terminal only. */
+class Progress {
+  #done = 0;
+  constructor(
+    readonly total: number,
+    readonly enabled: boolean,
+  ) {}
+
+  tick(label: string): void {
+    if (!this.enabled) return;
+    const width = 24;
+    const filled = Math.round((this.#done / this.total) * width);
+    const columns = process.stderr.columns ?? 80;
+    const head = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${this.#done}/${this.total} `;
+    const room = Math.max(0, columns - head.length - 1);
+    const shown = label.length > room ? `…${label.slice(label.length - room + 1)}` : label;
+    process.stderr.write(`\r\x1b[2K${head}${shown}`);
+    this.#done += 1;
+  }
+
+  done(): void {
+    if (this.enabled) process.stderr.write("\r\x1b[2K");
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * Stage C of `runbook compile`, and the checks of `runbook validate` after the schema:
+ *
+ * - step ids unique across the whole runbook (groups included), groups at most 8 deep;
+ * - policy: each `cli` program is in `allowed_commands` (when the list is given) and matches no
+ *   `denied_commands` entry; every template parses, names a variable of `meta.vars` or a capture
+ *   of an earlier step, and never a name matching `deny_env_vars`;
+ * - replay compatibility: `argv[0]` is a literal program name, no argv element is a shell
+ *   operator, no replay matcher (`{{ .any }}`) outside a scenario;
+ * - regular expressions (redact patterns, captures, `matches`) compile;
+ * - a state-changing `cli` step with no approval, and a manual step with no evidence when
+ *   evidence is required, are warned about.
+ *
+ * It reports at `locate(pointer)`: a span in the YAML for `runbook validate`, the step's source
+ * lines in the TSG for `runbook compile`.
+ */
+import { commandFacts } from "../../../grammar/runbook/commands.js";
+import { isDeniedEnvVar, matchesDeniedCommand } from "../../../grammar/runbook/governance.js";
+import type { Runbook, Step } from "../../../grammar/runbook/types.js";
+import { parseTemplate, referencedFields } from "../../../grammar/template/index.js";
+import type { Diagnostic } from "../../ir/diagnostic.js";
+import { makeDiagnostic } from "../../ir/diagnostic.js";
+import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
+import { didYouMean } from "../../ir/did-you-mean.js";
+import type { Span } from "../../ir/span.js";
+
+export const MAX_GROUP_DEPTH = 8;
+const SHELL_OPERATORS = new Set([
+  "|",
+  "||",
+  "&&",
+  ";",
+  "&",
+  ">",
+  ">>",
+  "<",
+  "<<",
+  "2>",
+  "2>&1",
+  "&>",
+  "|&",
+  "$(",
+  "`",
+]);
+const FIND_EXEC = new Set(["-exec", "-execdir", "-ok", "-okdir"]);
+const REPLAY_MATCHERS = new Set(["any", "regex"]);
+const TEMPLATE_DIAGNOSTICS = {
+  TPL5001: Diagnostics.TemplateSyntax,
+  TPL5002: Diagnostics.TemplateUnterminatedAction,
+  TPL5003: Diagnostics.TemplateUnterminatedString,
+  TPL5004: Diagnostics.TemplateTooDeep,
+  TPL5005: Diagnostics.TemplateEmptyAction,
+  TPL5006: Diagnostics.TemplateMissingKey,
+  TPL5007: Diagnostics.TemplateUnknownFunction,
+  TPL5008: Diagnostics.TemplateEvaluation,
+} as const;
+
+export type Locate = (pointer: string) => Span;
+
+export function checkRunbook(runbook: Runbook, locate: Locate): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const governance = runbook.meta.governance ?? {};
+  const declared = new Set(Object.keys(runbook.meta.vars ?? {}));
+  const denyEnv = governance.deny_env_vars ?? [];
+  const seen = new Map<string, string>();
+
+  for (const [i, rule] of (governance.redact ?? []).entries())
+    checkRegex(rule.pattern, `meta.governance.redact[${i}].pattern`, `/meta/governance/redact/${i}/pattern`);
+
+  const visit = (steps: readonly Step[], base: string, depth: number) => {
+    steps.forEach((step, i) => {
+      const pointer = `${base}/${i}`;
+      const first = seen.get(step.id);
+      if (first === undefined) seen.set(step.id, pointer);
+      else
+        out.push(
+          makeDiagnostic(
+            Diagnostics.RunbookDuplicateStepId,
+            locate(`${pointer}/id`),
+            { id: step.id },
+            {
+              related: [{ message: "first used here", span: locate(`${first}/id`) }],
+            },
+          ),
+        );
+      switch (step.type) {
+        case "group":
+          if (depth + 1 > MAX_GROUP_DEPTH)
+            out.push(
+              makeDiagnostic(Diagnostics.RunbookGroupTooDeep, locate(pointer), {
+                id: step.id,
+                depth: depth + 1,
+                limit: MAX_GROUP_DEPTH,
+              }),
+            );
+          visit(step.steps, `${pointer}/steps`, depth + 1);
+          return;
+        case "cli": {
+          const argv = step.with.argv;
+          const program = argv[0] ?? "";
+          if (program.includes("{{"))
+            out.push(
+              makeDiagnostic(Diagnostics.RunbookTemplatedProgram, locate(`${pointer}/with/argv/0`), {
+                id: step.id,
+              }),
+            );
+          else if (
+            governance.allowed_commands !== undefined &&
+            !governance.allowed_commands.includes(program)
+          )
+            out.push(
+              makeDiagnostic(Diagnostics.RunbookCommandNotAllowed, locate(`${pointer}/with/argv/0`), {
+                id: step.id,
+                program,
+              }),
+            );
+          const denied = (governance.denied_commands ?? []).find((entry) =>
+            matchesDeniedCommand(argv, entry),
+          );
+          if (denied !== undefined)
+            out.push(
+              makeDiagnostic(Diagnostics.RunbookCommandDenied, locate(`${pointer}/with/argv`), {
+                id: step.id,
+                entry: denied,
+              }),
+            );
+          argv.forEach((word, j) => {
+            // `find … -exec cmd {} ;` takes a literal `;` (written `\;` in a shell).
+            const findTerminator = word === ";" && argv.slice(0, j).some((w) => FIND_EXEC.has(w));
+            if (SHELL_OPERATORS.has(word.trim()) && !findTerminator)
+              out.push(
+                makeDiagnostic(Diagnostics.RunbookShellOperator, locate(`${pointer}/with/argv/${j}`), {
+                  id: step.id,
+                  word,
+                }),
+              );
+            checkTemplate(word, `step '${step.id}' argv[${j}]`, `${pointer}/with/argv/${j}`, step.id);
+          });
+          if (step.with.stdin !== undefined)
+            checkTemplate(step.with.stdin, `step '${step.id}' stdin`, `${pointer}/with/stdin`, step.id);
+          for (const [name, capture] of Object.entries(step.capture ?? {})) {
+            if (typeof capture === "object" && capture.regex !== undefined)
+              checkRegex(
+                capture.regex,
+                `capture '${name}' of step '${step.id}'`,
+                `${pointer}/capture/${name}/regex`,
+              );
+          }
+          (step.assertions ?? []).forEach((assertion, j) => {
+            if (assertion.matches !== undefined)
+              checkRegex(
+                assertion.matches,
+                `assertion ${j + 1} of step '${step.id}'`,
+                `${pointer}/assertions/${j}/matches`,
+              );
+          });
+          const facts = commandFacts(argv);
+          if (facts.mutating !== undefined && step.approvals === undefined)
+            out.push(
+              makeDiagnostic(Diagnostics.RunbookMutatingWithoutApproval, locate(pointer), {
+                id: step.id,
+                why: facts.mutating,
+              }),
+            );
+          for (const name of Object.keys(step.capture ?? {})) declared.add(name);
+          return;
+        }
+        case "manual":
+          if (step.command !== undefined)
+            checkTemplate(step.command, `step '${step.id}' command`, `${pointer}/command`, step.id);
+          if (governance.evidence?.require_for_manual === true && (step.required_evidence ?? []).length === 0)
+            out.push(
+              makeDiagnostic(Diagnostics.RunbookManualWithoutEvidence, locate(pointer), { id: step.id }),
+            );
+          return;
+        default: {
+          const never: never = step;
+          return never;
+        }
+      }
+    });
+  };
+
+  function checkTemplate(text: string, where: string, pointer: string, stepId: string): void {
+    if (!text.includes("{{")) return;
+    const parsed = parseTemplate(text);
+    for (const error of parsed.errors)
+      out.push(
+        makeDiagnostic(TEMPLATE_DIAGNOSTICS[error.code], locate(pointer), {
+          detail: `${where}: ${error.message}`,
+        }),
+      );
+    if (parsed.template === undefined) return;
+    for (const field of referencedFields(parsed.template)) {
+      const name = field.path[0];
+      if (name === undefined) continue;
+      if (REPLAY_MATCHERS.has(name) && field.path.length === 1) {
+        out.push(
+          makeDiagnostic(Diagnostics.RunbookReplayMatcher, locate(pointer), {
+            id: stepId,
+            name: `{{ .${name} }}`,
+          }),
+        );
+        continue;
+      }
+      const pattern = denyEnv.find((p) => isDeniedEnvVar(name, [p]));
+      if (pattern !== undefined) {
+        out.push(
+          makeDiagnostic(Diagnostics.RunbookDeniedVariable, locate(pointer), { name, where, pattern }),
+        );
+        continue;
+      }
+      if (!declared.has(name)) {
+        const hint = didYouMean(name, [...declared]);
+        out.push(
+          makeDiagnostic(
+            Diagnostics.RunbookUndeclaredVariable,
+            locate(pointer),
+            { name, where },
+            hint === undefined ? {} : { hint },
+          ),
+        );
+      }
+    }
+  }
+
+  function checkRegex(pattern: string, where: string, pointer: string): void {
+    const detail = regexError(pattern);
+    if (detail !== undefined)
+      out.push(makeDiagnostic(Diagnostics.RunbookBadRegex, locate(pointer), { where, detail }));
+  }
+
+  visit(runbook.steps, "/steps", 0);
+  return out;
+}
+
+/** Compiles a pattern as the runtime will (a leading `(?i)` is the case-insensitive flag). */
+export function compileRunbookRegex(pattern: string): RegExp {
+  const insensitive = pattern.startsWith("(?i)");
+  return new RegExp(insensitive ? pattern.slice(4) : pattern, insensitive ? "iu" : "u");
+}
+
+function regexError(pattern: string): string | undefined {
+  try {
+    compileRunbookRegex(pattern);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.replace(/^Invalid regular expression: /, "");
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * What `runbook compile` produces before it is written out: the runbook/v0 document
+ * (`grammar/runbook/types.ts`) and, beside it, the provenance a reviewer needs — which source
+ * lines each step came from, why a step is manual or needs approval, the variables inferred
+ * from placeholders, what is uncertain, and the coverage of the source's commands. The
+ * `runbook.yaml` backend prints the document; the `mapping.md` backend prints the rest.
+ */
+import type { Runbook, StepType } from "../../../grammar/runbook/types.js";
+import type { Span } from "../../ir/span.js";
+
+export interface RunbookPlan {
+  readonly runbook: Runbook;
+  /** The source's path as given, and its title. */
+  readonly file: string;
+  readonly title: string;
+  readonly steps: readonly StepNote[];
+  readonly vars: readonly VarNote[];
+  readonly uncertainties: readonly Uncertainty[];
+  readonly coverage: Coverage;
+  /** How the runbook was made: the deterministic extraction alone, or refined by a model. */
+  readonly interpretation: Interpretation;
+}
+
+export type Interpretation =
+  | { readonly kind: "none" }
+  | { readonly kind: "llm"; readonly model: string; readonly cacheKey: string; readonly fromCache: boolean };
+
+export type StepOrigin = "code-block" | "run-line" | "inline-code" | "prose" | "section";
+
+/** One step of the runbook (groups included) and where it came from. */
+export interface StepNote {
+  readonly id: string;
+  readonly type: StepType;
+  readonly origin: StepOrigin;
+  readonly span: Span;
+  readonly line: number;
+  readonly endLine: number;
+  readonly sectionTitle: string;
+  /** The command as the source wrote it (prompt removed), for command steps. */
+  readonly command?: string;
+  /** Why the step is manual. */
+  readonly manualReason?: string;
+  /** Why the step needs an approval. */
+  readonly approvalReason?: string;
+  /** The source line of the sample output attached to it. */
+  readonly sampleLine?: number;
+}
+
+export interface VarNote {
+  readonly name: string;
+  /** The placeholders that became this variable, as written (`<pod-name>`, `$POD`). */
+  readonly written: readonly string[];
+  readonly firstLine: number;
+  readonly uses: number;
+}
+
+export type UncertaintyKind =
+  | "variable"
+  | "manual"
+  | "approval"
+  | "literal-block"
+  | "prose"
+  | "template"
+  | "secret"
+  | "llm";
+
+export interface Uncertainty {
+  readonly kind: UncertaintyKind;
+  readonly line: number;
+  readonly text: string;
+}
+
+export interface Coverage {
+  /** Command lines in the source's shell code blocks. */
+  readonly commandLines: number;
+  /** Of those, how many are a `cli` or `manual` step. */
+  readonly covered: number;
+  /** Lines of the command lines that are not. */
+  readonly missingLines: readonly number[];
+}
