@@ -92,7 +92,7 @@ export function printMappingMd(plan: RunbookPlan): string {
           ? code(spec)
           : spec.value !== undefined
             ? code(spec.value)
-            : "TODO: `--var " + name + "=…`";
+            : `TODO: \`--var ${name}=…\``;
       out.push(`| \`${name}\` | ${cell(written)} | ${first} | ${cell(value)} |`);
     }
     out.push("");

@@ -80,9 +80,11 @@ export const COMMANDS: readonly CommandDoc[] = [
   },
   {
     name: "validate",
-    summary: "check an .rllm app and, with --input, that an input fits it, without calling a model",
-    usage: "validate <app.rllm> [--input <json|yaml|text> | --input-file <file|->]",
+    summary:
+      "check an .rllm app and, with --input, that an input fits it, without calling a model; or check a runbook.yaml",
+    usage: "validate <app.rllm> [--input <json|yaml|text> | --input-file <file|->] | validate <runbook.yaml> [--json]",
     options: [
+      ["--json", "for a runbook: print {valid, file, name, steps, diagnostics} as JSON on stdout"],
       ["--input <json|yaml|text>", "also validate this input against input_schema and the context window"],
       ["--input-file <file|->", "the same, from a file or stdin"],
     ],

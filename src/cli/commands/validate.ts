@@ -2,6 +2,7 @@
  * `validate <app.rllm> [--input …]`: the app's checks and, given an input, everything a run does
  * before calling the model — input validation, prompt rendering, the context-window check. No
  * provider is contacted. Prints `{"valid": true, …}` or the error payload (docs/errors.md).
+ * `validate runbook.yaml` checks a runbook instead (../validate-runbook.ts).
  */
 import { prepareApp } from "../../runtime/compile-app.js";
 import { asRllmError, RunExit } from "../../runtime/errors.js";
@@ -16,8 +17,16 @@ export default function validate(program: string, args: readonly string[]): Prom
     const { values, positionals } = parseOptions(args, {
       input: { type: "string" },
       "input-file": { type: "string" },
+      json: { type: "boolean" },
     });
-    if (positionals.length !== 1) throw new UsageError("expected exactly one .rllm file");
+    if (positionals.length !== 1) throw new UsageError("expected exactly one .rllm or runbook .yaml file");
+    if (/\.ya?ml$/i.test(positionals[0]!)) {
+      if (values.input !== undefined || values["input-file"] !== undefined)
+        throw new UsageError("--input goes with an .rllm app, not a runbook");
+      const { validateRunbookFile } = await import("../validate-runbook.js");
+      return validateRunbookFile(positionals[0]!, values.json === true);
+    }
+    if (values.json !== undefined) throw new UsageError("--json goes with a runbook .yaml; an app's result is always JSON");
     const input = values.input as string | undefined;
     const inputFile = values["input-file"] as string | undefined;
     if (input !== undefined && inputFile !== undefined)

@@ -34,7 +34,8 @@ export function validateDocument(
   opening: Span,
 ): Diagnostic[] {
   if (validate(document.value)) return [];
-  const errors = mergeRequired(selectOneOfBranches(validate.errors ?? []));
+  // An `if`/`then` failure only repeats what the `then` branch's own errors say.
+  const errors = mergeRequired(selectOneOfBranches((validate.errors ?? []).filter((e) => e.keyword !== "if")));
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const error of errors) {

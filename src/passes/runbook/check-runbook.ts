@@ -68,7 +68,7 @@ export function checkRunbook(runbook: Runbook, locate: Locate): Diagnostic[] {
     checkRegex(rule.pattern, `meta.governance.redact[${i}].pattern`, `/meta/governance/redact/${i}/pattern`);
 
   const visit = (steps: readonly Step[], base: string, depth: number) => {
-    steps.forEach((step, i) => {
+    for (const [i, step] of steps.entries()) {
       const pointer = `${base}/${i}`;
       const first = seen.get(step.id);
       if (first === undefined) seen.set(step.id, pointer);
@@ -87,14 +87,14 @@ export function checkRunbook(runbook: Runbook, locate: Locate): Diagnostic[] {
         case "group":
           if (depth + 1 > MAX_GROUP_DEPTH)
             out.push(
-              makeDiagnostic(Diagnostics.RunbookGroupTooDeep, locate(pointer), {
+              makeDiagnostic(Diagnostics.RunbookGroupTooDeep, locate(`${pointer}/id`), {
                 id: step.id,
                 depth: depth + 1,
                 limit: MAX_GROUP_DEPTH,
               }),
             );
           visit(step.steps, `${pointer}/steps`, depth + 1);
-          return;
+          break;
         case "cli": {
           const argv = step.with.argv;
           const program = argv[0] ?? "";
@@ -157,28 +157,28 @@ export function checkRunbook(runbook: Runbook, locate: Locate): Diagnostic[] {
           const facts = commandFacts(argv);
           if (facts.mutating !== undefined && step.approvals === undefined)
             out.push(
-              makeDiagnostic(Diagnostics.RunbookMutatingWithoutApproval, locate(pointer), {
+              makeDiagnostic(Diagnostics.RunbookMutatingWithoutApproval, locate(`${pointer}/with/argv`), {
                 id: step.id,
                 why: facts.mutating,
               }),
             );
           for (const name of Object.keys(step.capture ?? {})) declared.add(name);
-          return;
+          break;
         }
         case "manual":
           if (step.command !== undefined)
             checkTemplate(step.command, `step '${step.id}' command`, `${pointer}/command`, step.id);
           if (governance.evidence?.require_for_manual === true && (step.required_evidence ?? []).length === 0)
             out.push(
-              makeDiagnostic(Diagnostics.RunbookManualWithoutEvidence, locate(pointer), { id: step.id }),
+              makeDiagnostic(Diagnostics.RunbookManualWithoutEvidence, locate(`${pointer}/id`), { id: step.id }),
             );
-          return;
+          break;
         default: {
           const never: never = step;
           return never;
         }
       }
-    });
+    }
   };
 
   function checkTemplate(text: string, where: string, pointer: string, stepId: string): void {
