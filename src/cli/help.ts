@@ -82,7 +82,8 @@ export const COMMANDS: readonly CommandDoc[] = [
     name: "validate",
     summary:
       "check an .rllm app and, with --input, that an input fits it, without calling a model; or check a runbook.yaml",
-    usage: "validate <app.rllm> [--input <json|yaml|text> | --input-file <file|->] | validate <runbook.yaml> [--json]",
+    usage:
+      "validate <app.rllm> [--input <json|yaml|text> | --input-file <file|->] | validate <runbook.yaml> [--json]",
     options: [
       ["--json", "for a runbook: print {valid, file, name, steps, diagnostics} as JSON on stdout"],
       ["--input <json|yaml|text>", "also validate this input against input_schema and the context window"],

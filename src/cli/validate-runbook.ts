@@ -6,8 +6,8 @@
  */
 import type { Runbook } from "../../grammar/runbook/types.js";
 import { allSteps } from "../../grammar/runbook/types.js";
-import { parseRunbook, yamlLocator } from "../frontend/runbook/parse-runbook.js";
 import { readSource } from "../frontend/read-source.js";
+import { parseRunbook, yamlLocator } from "../frontend/runbook/parse-runbook.js";
 import { sourceLookup } from "../ir/print-diagnostics.js";
 import { checkRunbook } from "../passes/runbook/check-runbook.js";
 import { ExitCode } from "./exit-codes.js";
@@ -34,7 +34,12 @@ export async function validateRunbookFile(path: string, json: boolean): Promise<
     const report = {
       valid,
       file: path,
-      ...(runbook === undefined ? {} : { name: runbook.meta.name, steps: { cli: count("cli"), manual: count("manual"), group: count("group") } }),
+      ...(runbook === undefined
+        ? {}
+        : {
+            name: runbook.meta.name,
+            steps: { cli: count("cli"), manual: count("manual"), group: count("group") },
+          }),
       diagnostics: jsonDiagnostics(diagnostics, lookup),
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

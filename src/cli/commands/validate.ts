@@ -26,7 +26,8 @@ export default function validate(program: string, args: readonly string[]): Prom
       const { validateRunbookFile } = await import("../validate-runbook.js");
       return validateRunbookFile(positionals[0]!, values.json === true);
     }
-    if (values.json !== undefined) throw new UsageError("--json goes with a runbook .yaml; an app's result is always JSON");
+    if (values.json !== undefined)
+      throw new UsageError("--json goes with a runbook .yaml; an app's result is always JSON");
     const input = values.input as string | undefined;
     const inputFile = values["input-file"] as string | undefined;
     if (input !== undefined && inputFile !== undefined)

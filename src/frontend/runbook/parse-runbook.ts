@@ -27,7 +27,11 @@ export function parseRunbook(source: SourceFile): ParsedRunbook {
   if (parsed.document === undefined || hasErrors(parsed.diagnostics))
     return { document: parsed.document, valid: false, diagnostics: parsed.diagnostics };
   const document = parsed.document;
-  const opening: Span = { file: source.path, start: 0, end: Math.min(source.text.indexOf("\n") >>> 0, source.text.length) };
+  const opening: Span = {
+    file: source.path,
+    start: 0,
+    end: Math.min(source.text.indexOf("\n") >>> 0, source.text.length),
+  };
   const schema = validateDocument(document, validateRunbook, "the runbook", opening);
   return { document, valid: schema.length === 0, diagnostics: [...parsed.diagnostics, ...schema] };
 }

@@ -35,7 +35,9 @@ export function validateDocument(
 ): Diagnostic[] {
   if (validate(document.value)) return [];
   // An `if`/`then` failure only repeats what the `then` branch's own errors say.
-  const errors = mergeRequired(selectOneOfBranches((validate.errors ?? []).filter((e) => e.keyword !== "if")));
+  const errors = mergeRequired(
+    selectOneOfBranches((validate.errors ?? []).filter((e) => e.keyword !== "if")),
+  );
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const error of errors) {

@@ -170,7 +170,9 @@ export function checkRunbook(runbook: Runbook, locate: Locate): Diagnostic[] {
             checkTemplate(step.command, `step '${step.id}' command`, `${pointer}/command`, step.id);
           if (governance.evidence?.require_for_manual === true && (step.required_evidence ?? []).length === 0)
             out.push(
-              makeDiagnostic(Diagnostics.RunbookManualWithoutEvidence, locate(`${pointer}/id`), { id: step.id }),
+              makeDiagnostic(Diagnostics.RunbookManualWithoutEvidence, locate(`${pointer}/id`), {
+                id: step.id,
+              }),
             );
           break;
         default: {

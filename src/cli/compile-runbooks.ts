@@ -1,0 +1,185 @@
+/**
+ * Compiling TSG files into runbooks, one file at a time, with the content-hash result cache:
+ * used by the `compile` command and by the benchmark. `compileFile` reads, detects, parses,
+ * runs the runbook passes and prints both outputs; it never writes them (the caller does, with
+ * `writeAtomic`).
+ *
+ * The result cache (`<cache-dir>/runbook/<sha256>.json`) keeps each file's outputs, diagnostics
+ * and figures, keyed by rllmc's build, the options, the path as given and the file's text. A
+ * result with a failed model call is not kept.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { printMappingMd } from "../backend/mapping-md.js";
+import { printRunbookYaml } from "../backend/runbook-yaml.js";
+import { detectKind, unknownKindDiagnostic } from "../frontend/detect-kind.js";
+import { readSource } from "../frontend/read-source.js";
+import type { Diagnostic } from "../ir/diagnostic.js";
+import { makeDiagnostic } from "../ir/diagnostic.js";
+import { Diagnostics } from "../ir/diagnostic-catalogue.js";
+import type { TsgModule } from "../ir/nodes.js";
+import type { SourceFile } from "../ir/source-file.js";
+import { compileRunbook } from "../passes/runbook/compile-runbook.js";
+import type { Interpreter } from "../passes/runbook/interpret-runbook.js";
+import type { RunbookPlan } from "../passes/runbook/plan.js";
+import { buildFingerprint } from "./app-cache.js";
+import type { LlmMode } from "./runbook-llm.js";
+
+export interface FileStats {
+  readonly steps: number;
+  readonly cli: number;
+  readonly manual: number;
+  readonly approvals: number;
+  readonly covered: number;
+  readonly commandLines: number;
+}
+
+export interface FileResult {
+  readonly path: string;
+  readonly yaml: string | undefined;
+  readonly mapping: string | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly stats: FileStats | undefined;
+  readonly cached: boolean;
+  outputs?: { runbook: string; mapping: string };
+}
+
+interface CacheRecord {
+  readonly yaml: string | undefined;
+  readonly mapping: string | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly stats: FileStats | undefined;
+}
+
+export async function compileFile(
+  path: string,
+  mode: LlmMode,
+  interpreter: Interpreter | undefined,
+  cacheDir: string | undefined,
+  optionsKey: string,
+  sources: SourceFile[],
+): Promise<FileResult> {
+  const read = readSource(path);
+  if (read.source === undefined)
+    return {
+      path,
+      yaml: undefined,
+      mapping: undefined,
+      diagnostics: read.diagnostics,
+      stats: undefined,
+      cached: false,
+    };
+  const source = read.source;
+  sources.push(source);
+  const kind = detectKind(path, source.text);
+  if (kind !== "tsg") {
+    const diagnostic =
+      kind === undefined
+        ? unknownKindDiagnostic(path)
+        : makeDiagnostic(Diagnostics.CompileKindUnsupported, { file: path, start: 0, end: 0 }, { kind });
+    return {
+      path,
+      yaml: undefined,
+      mapping: undefined,
+      diagnostics: [diagnostic],
+      stats: undefined,
+      cached: false,
+    };
+  }
+  const cacheFile =
+    cacheDir === undefined
+      ? undefined
+      : join(
+          cacheDir,
+          "runbook",
+          `${createHash("sha256").update(`${buildFingerprint()}\0${optionsKey}\0${path}\0`).update(source.text).digest("hex").slice(0, 40)}.json`,
+        );
+  if (cacheFile !== undefined) {
+    try {
+      const record = JSON.parse(readFileSync(cacheFile, "utf8")) as CacheRecord;
+      return { path, ...record, cached: true };
+    } catch {
+      // Not cached yet.
+    }
+  }
+  const { parseTsg } = await import("../frontend/tsg/parse-tsg.js");
+  const parsed = parseTsg(source);
+  const compiled = await compileRunbook(
+    parsed.module as TsgModule,
+    source,
+    interpreter === undefined ? {} : { interpreter },
+  );
+  const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];
+  const plan = compiled.plan;
+  const record: CacheRecord = {
+    yaml:
+      plan === undefined ? undefined : printRunbookYaml(plan.runbook, { command: remakeCommand(path, mode) }),
+    mapping: plan === undefined ? undefined : printMappingMd(plan),
+    diagnostics,
+    stats: plan === undefined ? undefined : statsOf(plan),
+  };
+  // A failed model call is not a result worth keeping.
+  if (cacheFile !== undefined && !diagnostics.some((d) => d.code === "RBK6205" || d.code === "RBK6206")) {
+    try {
+      writeAtomic(cacheFile, JSON.stringify(record));
+    } catch {
+      // A read-only cache only costs the next build its head start.
+    }
+  }
+  return { path, ...record, cached: false };
+}
+
+function remakeCommand(path: string, mode: LlmMode): string {
+  return `runbook compile ${path}${mode === "off" ? "" : ` --llm ${mode}`}`;
+}
+
+function statsOf(plan: RunbookPlan): FileStats {
+  let cli = 0;
+  let manual = 0;
+  let approvals = 0;
+  for (const note of plan.steps) {
+    if (note.type === "cli") cli += 1;
+    if (note.type === "manual") manual += 1;
+    if (note.approvalReason !== undefined) approvals += 1;
+  }
+  return {
+    steps: cli + manual,
+    cli,
+    manual,
+    approvals,
+    covered: plan.coverage.covered,
+    commandLines: plan.coverage.commandLines,
+  };
+}
+
+/** The deepest folder holding every file (`.` for files in the cwd). */
+export function commonDirectory(files: readonly string[]): string {
+  if (files.length === 0) return ".";
+  let common = dirname(resolve(files[0]!)).split(sep);
+  for (const file of files.slice(1)) {
+    const parts = dirname(resolve(file)).split(sep);
+    let i = 0;
+    while (i < common.length && common[i] === parts[i]) i++;
+    common = common.slice(0, i);
+  }
+  return relative(process.cwd(), common.join(sep) || sep) || ".";
+}
+
+/** Writes `text` to `path` through a temp file and a rename; leaves an identical file alone. */
+export function writeAtomic(path: string, text: string): void {
+  try {
+    if (readFileSync(path, "utf8") === text) return;
+  } catch {
+    // Not there yet.
+  }
+  mkdirSync(dirname(path) || ".", { recursive: true });
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temp, text);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
