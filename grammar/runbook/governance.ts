@@ -5,10 +5,16 @@
  */
 import type { RedactRule } from "./types.js";
 
-/** Environment variables a runbook may not read: anything that looks like a secret. */
+/**
+ * Environment variables a runbook may not read: names that end in TOKEN or SECRET or hold
+ * _TOKEN_/_SECRET_ (`GITLAB_TOKEN`, `AWS_SECRET_ACCESS_KEY`), and passwords, credentials and
+ * keys. Not `SECRET_NAME` or `TOKEN_FILE`: the name of a secret is no secret.
+ */
 export const DEFAULT_DENY_ENV_VARS: readonly string[] = [
-  "*TOKEN*",
-  "*SECRET*",
+  "*TOKEN",
+  "*_TOKEN_*",
+  "*SECRET",
+  "*_SECRET_*",
   "*PASSWORD*",
   "*PASSWD*",
   "*CREDENTIAL*",

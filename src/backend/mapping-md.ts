@@ -21,7 +21,7 @@ export function printMappingMd(plan: RunbookPlan): string {
   out.push(`# Mapping: ${plan.title}`, "");
   out.push(`Source: \`${plan.file}\` → runbook \`${runbook.meta.name}\``);
   out.push(
-    `${counts.cli + counts.manual} steps: ${counts.cli} cli, ${counts.manual} manual (${approvals} needing approval), in ${counts.group} groups.`,
+    `${plural(counts.cli + counts.manual, "step")}: ${counts.cli} cli, ${counts.manual} manual (${approvals} needing approval), in ${plural(counts.group, "group")}.`,
   );
   out.push(
     plan.interpretation.kind === "none"
@@ -142,6 +142,10 @@ function originText(origin: StepNote["origin"]): string {
     case "section":
       return "a section";
   }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 /** Inline code that survives backticks in the text. */

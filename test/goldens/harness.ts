@@ -6,6 +6,11 @@
  *   ir.json      the IR, as `rllmc inspect --ir` prints it (absent when no module is produced)
  *   errors.txt   the diagnostics, as `rllmc check` prints them (absent when there are none)
  *   inspect.txt  for an `.rllm` app without errors, the summary `rllmc inspect` prints
+ *   runbook.yaml, mapping.md  for a TSG, what `runbook compile` writes (absent on errors)
+ *   compile.txt  for a TSG, the diagnostics of `runbook compile` (absent when there are none)
+ * A TSG case's `case.json` may ask for the LLM pass with recorded answers:
+ * `{"llm": "cached", "frozen": true, "provider": "…", "model": "…"}`, the answers being in the
+ * case's `llm-cache/` (made by scripts/make-runbook-answers.mjs from `answer.json`).
  * The `run` suite runs its app instead: `run.json` gives the input and the scripted answers
  * (`{"input": …, "answers": [text | {"fail": {kind, status?, retry_after_ms?}}], "max_retries"?}`)
  * and `result.json` is what `rllmc run` prints — the output or the error payload — with the
@@ -21,11 +26,14 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTwoFilesPatch } from "diff";
 import { formatAppSummary, summariseApp } from "../../src/cli/inspect-rllm.js";
+import { compileFile } from "../../src/cli/compile-runbooks.js";
 import { loadSource } from "../../src/cli/load-source.js";
 import { loadApp } from "../../src/cli/rllm-app.js";
+import { createInterpreter } from "../../src/cli/runbook-llm.js";
 import { compareDiagnostics, hasErrors } from "../../src/ir/diagnostic.js";
 import type { SourceKind } from "../../src/ir/nodes.js";
 import { formatDiagnostics, sourceLookup } from "../../src/ir/print-diagnostics.js";
+import type { SourceFile } from "../../src/ir/source-file.js";
 import { prepareApp } from "../../src/runtime/compile-app.js";
 import { asRllmError, RunExit } from "../../src/runtime/errors.js";
 import { execute } from "../../src/runtime/execute.js";
@@ -36,7 +44,7 @@ export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const GOLDENS_ROOT = join(REPO_ROOT, "goldens");
 
 /** The expected outputs a case can have; every other file in a case folder is an input or fixture. */
-const OUTPUT_FILES = /^(ir\.json|errors\.txt|inspect\.txt|result\.json)$/;
+const OUTPUT_FILES = /^(ir\.json|errors\.txt|inspect\.txt|result\.json|runbook\.yaml|mapping\.md|compile\.txt)$/;
 
 export interface GoldenCase {
   readonly suite: string;
@@ -89,6 +97,47 @@ export async function produce(goldenCase: GoldenCase): Promise<Map<string, strin
   }
   if (loaded.module?.kind === "rllm" && !hasErrors(diagnostics))
     outputs.set("inspect.txt", formatAppSummary(summariseApp(loaded.module, path, lookup)));
+  if (loaded.module?.kind === "tsg") {
+    for (const [name, text] of await compileTsg(path, goldenCase.dir)) outputs.set(name, text);
+  }
+  return outputs;
+}
+
+interface CompileSpec {
+  readonly llm?: "cached" | "live";
+  readonly frozen?: boolean;
+  readonly provider?: string;
+  readonly model?: string;
+}
+
+/** `runbook compile` of a TSG case, through the CLI's per-file code path (no result cache). */
+export async function compileTsg(path: string, dir: string): Promise<Map<string, string>> {
+  const caseFile = join(dir, "case.json");
+  const spec = existsSync(caseFile) ? (JSON.parse(readFileSync(caseFile, "utf8")) as CompileSpec) : {};
+  const interpreter =
+    spec.llm === undefined
+      ? undefined
+      : createInterpreter({
+          mode: spec.llm,
+          frozen: spec.frozen === true,
+          cacheDir: relative(REPO_ROOT, join(dir, "llm-cache")),
+          flags: {
+            ...(spec.provider === undefined ? {} : { provider: spec.provider }),
+            ...(spec.model === undefined ? {} : { model: spec.model }),
+          },
+          env: {},
+        });
+  const sources: SourceFile[] = [];
+  const result = await compileFile(path, spec.llm ?? "off", interpreter, undefined, "", sources);
+  const outputs = new Map<string, string>();
+  if (result.yaml !== undefined && !hasErrors(result.diagnostics)) {
+    outputs.set("runbook.yaml", result.yaml);
+    outputs.set("mapping.md", result.mapping!);
+  }
+  // The frontend's own warnings are in errors.txt already.
+  const compileOnly = result.diagnostics.filter((d) => !d.code.startsWith("TSG"));
+  if (compileOnly.length > 0)
+    outputs.set("compile.txt", formatDiagnostics([...compileOnly].sort(compareDiagnostics), sourceLookup(sources)));
   return outputs;
 }
 

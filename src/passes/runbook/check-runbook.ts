@@ -166,8 +166,6 @@ export function checkRunbook(runbook: Runbook, locate: Locate): Diagnostic[] {
           break;
         }
         case "manual":
-          if (step.command !== undefined)
-            checkTemplate(step.command, `step '${step.id}' command`, `${pointer}/command`, step.id);
           if (governance.evidence?.require_for_manual === true && (step.required_evidence ?? []).length === 0)
             out.push(
               makeDiagnostic(Diagnostics.RunbookManualWithoutEvidence, locate(`${pointer}/id`), {

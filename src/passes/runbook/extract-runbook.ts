@@ -12,8 +12,9 @@
  *   is attached to the step it illustrates, never executed;
  * - a section whose prose gives instructions but no command becomes a `manual` step, its list
  *   items a checklist;
- * - placeholders become `meta.vars` entries with a TODO; secrets are never read into a
- *   template: a command that needs one is manual.
+ * - placeholders of `cli` steps become `meta.vars` entries with a TODO (a manual step shows
+ *   its command exactly as the source wrote it, never rendered); secrets are never read into
+ *   a template: a command that needs one is manual.
  *
  * Nothing is invented: every argv is the split of a command in the source, and every step
  * records the lines it came from.
@@ -220,7 +221,7 @@ class Extraction {
       !DESCRIPTIVE_TITLES.test(owner.title.trim())
     ) {
       steps.push(this.proseStep(owner, section, blocks, prose));
-    } else if (hasCommands && prose.instructions && !DESCRIPTIVE_TITLES.test(owner.title.trim())) {
+    } else if (hasCommands && prose.instructionsBesideCommands && !DESCRIPTIVE_TITLES.test(owner.title.trim())) {
       this.#uncertainties.push({
         kind: "prose",
         line: this.line(owner.titleSpan.start),
@@ -307,8 +308,8 @@ class Extraction {
       const split = this.#lastSplit;
       const facts = split?.argv === undefined ? commandFacts(split?.words ?? []) : commandFacts(split.argv);
       if (/^(?:exit|logout|\\q|quit)$/.test(line.text.trim())) this.#session = undefined;
-      else if (facts.session !== undefined && session === undefined)
-        this.#session = { reason: facts.session, line: this.line(line.span.start) };
+      // A command that opens a session of its own ends the one before (the TSG moved on).
+      else if (facts.session !== undefined) this.#session = { reason: facts.session, line: this.line(line.span.start) };
     }
     flushSample();
     state.lastCommandStep = last ?? state.lastCommandStep;
@@ -355,7 +356,7 @@ class Extraction {
     const endLine = this.line(Math.max(command.span.start, command.span.end - 1));
     const facts = commandFacts(split.argv ?? split.words);
     const reason =
-      forcedReason ??
+      (facts.session === undefined ? forcedReason : undefined) ??
       (split.secrets.length > 0
         ? `it needs the secret ${split.secrets.map((s) => `\`${s}\``).join(", ")}, which a runbook may not read`
         : undefined) ??
@@ -366,8 +367,8 @@ class Extraction {
       facts.session ??
       facts.endless ??
       facts.shellState;
-    for (const v of split.vars) this.useVar(v.name, v.raw, line);
-    if (split.literalTemplates)
+
+    if (split.literalTemplates && reason === undefined)
       this.#uncertainties.push({
         kind: "template",
         line,
@@ -379,6 +380,7 @@ class Extraction {
     const approvals = facts.mutating === undefined ? undefined : { min: 1 };
     let step: Step;
     if (reason === undefined && split.argv !== undefined) {
+      for (const v of split.vars) this.useVar(v.name, v.raw, line);
       this.#allowed.add(split.argv[0]!);
       const cli: CliStep = {
         id,
@@ -395,7 +397,7 @@ class Extraction {
         type: "manual",
         title: title ?? `Run \`${clip(command.text, 60)}\` by hand`,
         instructions: `Run this command yourself, because ${reason ?? "it cannot be run as one program"}, and record what it printed.`,
-        command: split.templated,
+        command: command.text,
         reason: reason ?? "it cannot be run as one program",
         required_evidence: [
           { kind: "text", name: "output", description: "What the command printed, or what you saw." },
@@ -532,6 +534,8 @@ interface Prose {
   readonly items: readonly string[];
   /** It reads like instructions: it has a list or an imperative sentence. */
   readonly instructions: boolean;
+  /** The same, leaving out lead-ins (`Check the pods:`), which title the commands after them. */
+  readonly instructionsBesideCommands: boolean;
 }
 
 const IMPERATIVE =
@@ -540,12 +544,14 @@ const IMPERATIVE =
 function proseOf(blocks: readonly TsgBlock[]): Prose {
   const lines: string[] = [];
   const items: string[] = [];
+  const besides: string[] = [];
   let hasList = false;
   const visit = (list: readonly TsgBlock[], indent: string, topLevel: boolean) => {
     for (const block of list) {
       switch (block.kind) {
         case "paragraph":
           lines.push(indent + withUrls(block).replace(/\n/g, `\n${indent}`));
+          if (block.commands.length === 0 && !/:\s*$/.test(block.text)) besides.push(block.text);
           break;
         case "list":
           hasList = true;
@@ -587,7 +593,12 @@ function proseOf(blocks: readonly TsgBlock[]): Prose {
   };
   visit(blocks, "", true);
   const text = lines.join("\n\n").trim();
-  return { text, items, instructions: hasList || IMPERATIVE.test(text) };
+  return {
+    text,
+    items,
+    instructions: hasList || IMPERATIVE.test(text),
+    instructionsBesideCommands: IMPERATIVE.test(besides.join("\n")),
+  };
 }
 
 /** A paragraph's text with each link's address after its text: `Debugging Pods (https://…)`. */
