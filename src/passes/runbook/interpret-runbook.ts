@@ -85,13 +85,7 @@ export async function interpretRunbook(
   interpreter: Interpreter,
 ): Promise<{ plan: RunbookPlan | undefined; diagnostics: Diagnostic[] }> {
   const at = { ...module.span, end: module.span.start };
-  const request: InterpretRequest = {
-    promptVersion: PROMPT_VERSION,
-    messages: [
-      { role: "system", content: `${RULES}\n\nJSON Schema (runbook/v0):\n${JSON.stringify(RUNBOOK_SCHEMA)}` },
-      { role: "user", content: JSON.stringify({ tsg: projectTsg(module, source), draft: draft.runbook }) },
-    ],
-  };
+  const request = interpretRequest(draft, module, source);
   const answer = await interpreter.ask(request);
   if (!answer.ok) {
     const diagnostic =
@@ -104,6 +98,17 @@ export async function interpretRunbook(
   if (checked.plan === undefined) interpreter.rejected?.(answer);
   else interpreter.accept?.(answer);
   return checked;
+}
+
+/** What the model is sent: the rules and the schema, then the TSG's IR and the Stage A draft. */
+export function interpretRequest(draft: RunbookPlan, module: TsgModule, source: SourceFile): InterpretRequest {
+  return {
+    promptVersion: PROMPT_VERSION,
+    messages: [
+      { role: "system", content: `${RULES}\n\nJSON Schema (runbook/v0):\n${JSON.stringify(RUNBOOK_SCHEMA)}` },
+      { role: "user", content: JSON.stringify({ tsg: projectTsg(module, source), draft: draft.runbook }) },
+    ],
+  };
 }
 
 /** The model's answer, checked; no plan when any check rejected it. */
@@ -155,7 +160,7 @@ function checkAnswer(
   const notes: StepNote[] = [];
   const allowed = new Set<string>();
   const file = draft.file;
-  const titleOf = sectionTitles(module);
+  const sectionAt = sectionLocator(module);
   const draftVars = new Set(Object.keys(draft.runbook.meta.vars ?? {}));
 
   const rebuild = (steps: readonly Step[]): Step[] =>
@@ -171,10 +176,10 @@ function checkAnswer(
               "section",
               span,
               source,
-              titleOf(step.source?.section) ?? step.title ?? "",
+              sectionAt(span.start)?.title ?? step.title ?? "",
             ),
           );
-          return { ...step, steps: inner, source: sourceOf(span, source, file, step.source?.section) };
+          return { ...step, steps: inner, source: sourceOf(span, source, file, sectionAt(span.start)?.id) };
         }
         case "cli": {
           const match = index.matchArgv(step.with.argv);
@@ -208,10 +213,10 @@ function checkAnswer(
           if (step.command === undefined) {
             const span = spanOfSource(step.source, source, at);
             notes.push({
-              ...note(step.id, "manual", "prose", span, source, titleOf(step.source?.section) ?? step.title),
+              ...note(step.id, "manual", "prose", span, source, sectionAt(span.start)?.title ?? step.title),
               manualReason: step.reason ?? "the model made it manual",
             });
-            return { ...step, source: sourceOf(span, source, file, step.source?.section) };
+            return { ...step, source: sourceOf(span, source, file, sectionAt(span.start)?.id) };
           }
           const match = index.matchText(step.command);
           if (match === undefined) {
@@ -440,16 +445,18 @@ function projectTsg(module: TsgModule, source: SourceFile): unknown {
   return { title: module.title, preamble: blocks(module.preamble), sections: sections(module.sections) };
 }
 
-function sectionTitles(module: TsgModule): (id: string | undefined) => string | undefined {
-  const titles = new Map<string, string>();
-  const visit = (list: readonly TsgSection[]) => {
-    for (const s of list) {
-      titles.set(s.id, s.title);
-      visit(s.children);
+/** The deepest section holding an offset: a step's section comes from its lines, not the model's word. */
+function sectionLocator(module: TsgModule): (offset: number) => TsgSection | undefined {
+  return (offset) => {
+    let found: TsgSection | undefined;
+    let level = module.sections;
+    for (;;) {
+      const inside = level.find((s) => s.span.start <= offset && offset < s.span.end);
+      if (inside === undefined) return found;
+      found = inside;
+      level = inside.children;
     }
   };
-  visit(module.sections);
-  return (id) => (id === undefined ? undefined : titles.get(id));
 }
 
 /** The span of a model-given `source` (lines clamped to the file), else the document start. */

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Records the model answers of the runbook golden cases that use the LLM pass. For each
+// goldens/tsg/<case>/ with a case.json asking for `"llm"` and an answer.json (a runbook written
+// by hand, standing for what a model answered), this builds the exact request the compiler
+// sends for the case's input.md, computes its cache key, and writes the answer into the
+// case's llm-cache/llm/<key>.json — so `--llm cached --frozen` finds it. Run after changing
+// the prompt (PROMPT_VERSION), the IR, the extraction or an answer.json:
+//   npm run build && node scripts/make-runbook-answers.mjs
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+process.chdir(ROOT);
+const dist = (path) => new URL(`../dist/src/${path}`, import.meta.url).href;
+const { readSource } = await import(dist("frontend/read-source.js"));
+const { parseTsg } = await import(dist("frontend/tsg/parse-tsg.js"));
+const { extractRunbook } = await import(dist("passes/runbook/extract-runbook.js"));
+const { interpretRequest } = await import(dist("passes/runbook/interpret-runbook.js"));
+const { cacheKey, INTERPRET_PARAMS } = await import(dist("cli/runbook-llm.js"));
+
+const suite = join("goldens", "tsg");
+for (const name of readdirSync(suite).sort()) {
+  const dir = join(suite, name);
+  const caseFile = join(dir, "case.json");
+  const answerFile = join(dir, "answer.json");
+  if (!existsSync(caseFile) || !existsSync(answerFile)) continue;
+  const spec = JSON.parse(readFileSync(caseFile, "utf8"));
+  if (spec.llm === undefined) continue;
+  const path = join(dir, "input.md");
+  const { source } = readSource(path);
+  const module = parseTsg(source).module;
+  const request = interpretRequest(extractRunbook(module, source), module, source);
+  const key = cacheKey(request, spec.provider ?? "", spec.model ?? "");
+  const cache = join(dir, "llm-cache");
+  rmSync(cache, { recursive: true, force: true });
+  mkdirSync(join(cache, "llm"), { recursive: true });
+  const entry = {
+    key,
+    prompt_version: request.promptVersion,
+    provider: spec.provider ?? "",
+    model: spec.model ?? "",
+    params: INTERPRET_PARAMS,
+    answer: `${JSON.stringify(JSON.parse(readFileSync(answerFile, "utf8")), null, 2)}\n`,
+  };
+  writeFileSync(join(cache, "llm", `${key}.json`), `${JSON.stringify(entry, null, 2)}\n`);
+  console.log(`${name}: ${key.slice(0, 16)}…`);
+}
