@@ -22,7 +22,27 @@ const WRAPPERS = new Set(["sudo", "doas", "time", "nice", "nohup", "timeout", "e
 
 /** Options of wrappers that take a value (`sudo -u git`, `timeout 10`). */
 const WRAPPER_VALUE_OPTIONS: Readonly<Record<string, ReadonlySet<string>>> = {
-  sudo: new Set(["-u", "-g", "-C", "-D", "-h", "-p", "-U", "-r", "-t", "-T"]),
+  sudo: new Set([
+    "-u",
+    "-g",
+    "-C",
+    "-D",
+    "-h",
+    "-p",
+    "-U",
+    "-r",
+    "-t",
+    "-T",
+    "--user",
+    "--group",
+    "--chdir",
+    "--host",
+    "--prompt",
+    "--other-user",
+    "--role",
+    "--type",
+    "--command-timeout",
+  ]),
   doas: new Set(["-u", "-C"]),
   nice: new Set(["-n"]),
   ionice: new Set(["-c", "-n", "-p"]),
@@ -405,6 +425,20 @@ export function baseName(program: string): string {
   return slash === -1 ? program : program.slice(slash + 1);
 }
 
+/** A wrapper's own options (`sudo -u git -i` → `-u`, `-i`), up to the command it runs. */
+function wrapperOptions(argv: readonly string[]): string[] {
+  const program = baseName(argv[0] ?? "");
+  const valued = WRAPPER_VALUE_OPTIONS[program];
+  const own: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (!word.startsWith("-")) break;
+    own.push(word);
+    if (valued?.has(word)) i += 1;
+  }
+  return own;
+}
+
 /** The words after the program that are not options, up to `limit` of them. */
 export function subcommandWords(argv: readonly string[], limit = 3): string[] {
   const words: string[] = [];
@@ -422,8 +456,12 @@ export function commandFacts(argv: readonly string[]): CommandFacts {
   if (argv.length === 0) return {};
   const facts: { session?: string; endless?: string; shellState?: string; mutating?: string } = {};
   const first = baseName(argv[0]!);
-  if ((first === "sudo" || first === "doas") && argv.some((w, i) => i > 0 && /^-(?:[a-zA-Z]*[is])$/.test(w)))
-    facts.session = `'${first} ${argv.find((w, i) => i > 0 && w.startsWith("-"))}' opens a root shell`;
+  if (first === "sudo" || first === "doas") {
+    // Only sudo's own options, before the command it runs: `sudo sed -i` is no shell.
+    const own = wrapperOptions(argv);
+    const shell = own.find((w) => /^-[a-zA-Z]*[is][a-zA-Z]*$/.test(w) || w === "--login" || w === "--shell");
+    if (shell !== undefined) facts.session = `'${first} ${shell}' opens a root shell`;
+  }
   if (first === "sudo" && subcommandWords(argv, 1)[0] === "su")
     facts.session = "'sudo su' opens a root shell";
   const command = unwrap(argv);
@@ -510,6 +548,23 @@ function sessionOf(
     return "'aws ssm start-session' opens a remote shell";
   if (program === "toolbox" && words.length === 0) return "'toolbox' opens a shell";
   if (program === "chroot" || program === "nsenter") return `'${program}' opens a shell`;
+  return undefined;
+}
+
+/** The git subcommand, after git's own options and their values. */
+function gitVerb(command: readonly string[]): string | undefined {
+  for (let i = 1; i < command.length; i++) {
+    const word = command[i]!;
+    if (
+      word === "-C" ||
+      word === "-c" ||
+      word === "--git-dir" ||
+      word === "--work-tree" ||
+      word === "--namespace"
+    )
+      i += 1;
+    else if (!word.startsWith("-")) return word.toLowerCase();
+  }
   return undefined;
 }
 
@@ -639,7 +694,8 @@ function mutatingOf(
     return verb === undefined ? undefined : `'${program} … ${verb}' changes a service`;
   }
   if (program === "git") {
-    const verb = lowerWords[0];
+    // `git -C <path>`, `-c <name=value>`, `--git-dir <path>` take a value before the verb.
+    const verb = gitVerb(command);
     const changes = new Set([
       "push",
       "reset",
@@ -709,9 +765,10 @@ function mutatingOf(
       return `'${program} ${joined}' changes the cluster`;
     return undefined;
   }
-  for (const word of lowerWords) {
-    if (MUTATING_WORDS.has(word)) return `'${program} ${word}' changes state`;
-    if (MUTATING_PREFIXES.some((p) => word.startsWith(p))) return `'${program} ${word}' changes state`;
+  for (const [i, word] of lowerWords.entries()) {
+    // Name the subcommand as typed up to the word that changes state: `kubectl rollout undo`.
+    if (MUTATING_WORDS.has(word) || MUTATING_PREFIXES.some((p) => word.startsWith(p)))
+      return `'${[program, ...words.slice(0, i + 1)].join(" ")}' changes state`;
   }
   return undefined;
 }

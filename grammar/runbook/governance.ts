@@ -3,6 +3,7 @@
  * every compiled runbook and checks templates against them) and the runbook runtime (which
  * enforces them before anything runs or is written). See docs/runbook-spec.md.
  */
+import { baseName, unwrap } from "./commands.js";
 import type { RedactRule } from "./types.js";
 
 /**
@@ -53,13 +54,18 @@ function globToRegExp(pattern: string): RegExp {
 
 /**
  * Whether an argv matches a `denied_commands` entry: a program name (`rm`) matches any argv
- * whose program has that base name; a longer entry (`kubectl delete`) must match the program
- * and the first words that are not options, in order.
+ * whose program has that base name; a longer entry (`kubectl delete`) also needs its words to
+ * appear, in order, among the words that are not options (`kubectl -n x delete pod y` matches).
+ * Wrappers are looked through (`sudo rm -rf /` matches `rm`). Deliberately broad: a denylist
+ * that misses a spelling is worse than one that blocks a harmless command.
  */
 export function matchesDeniedCommand(argv: readonly string[], entry: string): boolean {
-  const parts = entry.trim().split(/\s+/);
-  const program = argv[0]?.split("/").pop();
-  if (program !== parts[0]) return false;
-  const words = argv.slice(1).filter((w) => !w.startsWith("-"));
-  return parts.slice(1).every((part, i) => words[i] === part);
+  const [program, ...words] = entry.trim().split(/\s+/);
+  return [argv, unwrap(argv)].some((candidate) => {
+    if (baseName(candidate[0] ?? "") !== program) return false;
+    const rest = candidate.slice(1).filter((w) => !w.startsWith("-"));
+    let at = 0;
+    for (const word of rest) if (word === words[at]) at += 1;
+    return at === words.length;
+  });
 }

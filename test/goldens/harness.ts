@@ -25,8 +25,8 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTwoFilesPatch } from "diff";
-import { formatAppSummary, summariseApp } from "../../src/cli/inspect-rllm.js";
 import { compileFile } from "../../src/cli/compile-runbooks.js";
+import { formatAppSummary, summariseApp } from "../../src/cli/inspect-rllm.js";
 import { loadSource } from "../../src/cli/load-source.js";
 import { loadApp } from "../../src/cli/rllm-app.js";
 import { createInterpreter } from "../../src/cli/runbook-llm.js";
@@ -44,7 +44,8 @@ export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const GOLDENS_ROOT = join(REPO_ROOT, "goldens");
 
 /** The expected outputs a case can have; every other file in a case folder is an input or fixture. */
-const OUTPUT_FILES = /^(ir\.json|errors\.txt|inspect\.txt|result\.json|runbook\.yaml|mapping\.md|compile\.txt)$/;
+const OUTPUT_FILES =
+  /^(ir\.json|errors\.txt|inspect\.txt|result\.json|runbook\.yaml|mapping\.md|compile\.txt)$/;
 
 export interface GoldenCase {
   readonly suite: string;
@@ -137,7 +138,10 @@ export async function compileTsg(path: string, dir: string): Promise<Map<string,
   // The frontend's own warnings are in errors.txt already.
   const compileOnly = result.diagnostics.filter((d) => !d.code.startsWith("TSG"));
   if (compileOnly.length > 0)
-    outputs.set("compile.txt", formatDiagnostics([...compileOnly].sort(compareDiagnostics), sourceLookup(sources)));
+    outputs.set(
+      "compile.txt",
+      formatDiagnostics([...compileOnly].sort(compareDiagnostics), sourceLookup(sources)),
+    );
   return outputs;
 }
 

@@ -221,7 +221,11 @@ class Extraction {
       !DESCRIPTIVE_TITLES.test(owner.title.trim())
     ) {
       steps.push(this.proseStep(owner, section, blocks, prose));
-    } else if (hasCommands && prose.instructionsBesideCommands && !DESCRIPTIVE_TITLES.test(owner.title.trim())) {
+    } else if (
+      hasCommands &&
+      prose.instructionsBesideCommands &&
+      !DESCRIPTIVE_TITLES.test(owner.title.trim())
+    ) {
       this.#uncertainties.push({
         kind: "prose",
         line: this.line(owner.titleSpan.start),
@@ -309,7 +313,8 @@ class Extraction {
       const facts = split?.argv === undefined ? commandFacts(split?.words ?? []) : commandFacts(split.argv);
       if (/^(?:exit|logout|\\q|quit)$/.test(line.text.trim())) this.#session = undefined;
       // A command that opens a session of its own ends the one before (the TSG moved on).
-      else if (facts.session !== undefined) this.#session = { reason: facts.session, line: this.line(line.span.start) };
+      else if (facts.session !== undefined)
+        this.#session = { reason: facts.session, line: this.line(line.span.start) };
     }
     flushSample();
     state.lastCommandStep = last ?? state.lastCommandStep;

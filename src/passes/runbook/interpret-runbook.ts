@@ -101,7 +101,11 @@ export async function interpretRunbook(
 }
 
 /** What the model is sent: the rules and the schema, then the TSG's IR and the Stage A draft. */
-export function interpretRequest(draft: RunbookPlan, module: TsgModule, source: SourceFile): InterpretRequest {
+export function interpretRequest(
+  draft: RunbookPlan,
+  module: TsgModule,
+  source: SourceFile,
+): InterpretRequest {
   return {
     promptVersion: PROMPT_VERSION,
     messages: [
@@ -170,14 +174,7 @@ function checkAnswer(
           const inner = rebuild(step.steps);
           const span = spanOfSource(step.source, source, at);
           notes.push(
-            note(
-              step.id,
-              "group",
-              "section",
-              span,
-              source,
-              sectionAt(span.start)?.title ?? step.title ?? "",
-            ),
+            note(step.id, "group", "section", span, source, sectionAt(span.start)?.title ?? step.title ?? ""),
           );
           return { ...step, steps: inner, source: sourceOf(span, source, file, sectionAt(span.start)?.id) };
         }

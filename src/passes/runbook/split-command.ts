@@ -70,10 +70,30 @@ export function varName(placeholder: string): string {
   return name.slice(0, 64);
 }
 
-/** A template action that prints `text` literally: `{{ `text` }}`, or a quoted string if it has a backquote. */
+/**
+ * A template action that prints `text` literally: a raw string ``{{`text`}}`` when it can be one
+ * (no backquote, no carriage return, which raw strings drop), else a quoted string with the
+ * template language's escapes (docs/template-language.md).
+ */
 export function literalAction(text: string): string {
-  if (!text.includes("`")) return `{{\`${text}\`}}`;
-  return `{{${JSON.stringify(text).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)}}}`;
+  if (!text.includes("`") && !text.includes("\r")) return `{{\`${text}\`}}`;
+  const escaped = text.replace(/[\\"\u0000-\u001f\u2028\u2029]/g, (c) => {
+    switch (c) {
+      case "\\":
+        return "\\\\";
+      case '"':
+        return '\\"';
+      case "\n":
+        return "\\n";
+      case "\t":
+        return "\\t";
+      case "\r":
+        return "\\r";
+      default:
+        return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+    }
+  });
+  return `{{"${escaped}"}}`;
 }
 
 /**
