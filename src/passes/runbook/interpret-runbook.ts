@@ -500,9 +500,15 @@ function varOf(text: string): string | undefined {
   return /^Set `([^`]+)`/.exec(text)?.[1];
 }
 
+/** The document in a model's answer: inside a code fence, or the outermost braces of prose around it. */
 function stripFences(text: string): string {
-  const fenced = /```(?:json|yaml|yml)?\s*\n([\s\S]*?)\n```/.exec(text);
-  return (fenced?.[1] ?? text).trim();
+  const fenced = /```[A-Za-z]*[ \t]*\r?\n([\s\S]*?)```/.exec(text);
+  if (fenced !== null) return fenced[1]!.trim();
+  const trimmed = text.trim();
+  if (trimmed.startsWith("{") || trimmed.startsWith("apiVersion")) return trimmed;
+  const first = trimmed.indexOf("{");
+  const last = trimmed.lastIndexOf("}");
+  return first >= 0 && last > first ? trimmed.slice(first, last + 1) : trimmed;
 }
 
 function firstLine(text: string): string {
