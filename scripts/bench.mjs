@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 // `npm run bench`: the foundation's benchmarks, measured in one run so the ratios compare like
 // with like on a noisy machine (docs/performance.md records the figures).
@@ -12,12 +12,19 @@ import { performance } from "node:perf_hooks";
 //   4. `.rllm` runtime overhead per call, in process, with the replay provider (no model time).
 //   5. `rllmc run examples/summary.rllm --provider replay`, warm run cache and cold, ÷ `node -e 0`.
 //   6. On the tiny local model: the share of a run's wall time spent outside the model.
+//   7. `runbook compile` over the whole corpus (no LLM): in process ÷ bare remark-parse; a rebuild
+//      of the unchanged corpus from the result cache as a share of the cold build, in process
+//      and through the CLI.
 import { fileURLToPath } from "node:url";
 import remarkParse from "remark-parse";
 import { unified } from "unified";
+import { printMappingMd } from "../dist/src/backend/mapping-md.js";
+import { printRunbookYaml } from "../dist/src/backend/runbook-yaml.js";
+import { compileFile } from "../dist/src/cli/compile-runbooks.js";
 import { loadApp } from "../dist/src/cli/rllm-app.js";
-import { sourceFromText } from "../dist/src/frontend/read-source.js";
+import { readSource, sourceFromText } from "../dist/src/frontend/read-source.js";
 import { parseTsg } from "../dist/src/frontend/tsg/parse-tsg.js";
+import { compileRunbook } from "../dist/src/passes/runbook/compile-runbook.js";
 import { prepareApp } from "../dist/src/runtime/compile-app.js";
 import { execute } from "../dist/src/runtime/execute.js";
 import { createReplayProvider } from "../dist/src/runtime/providers/cassette.js";
@@ -27,6 +34,8 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CORPUS = join(ROOT, "..", "shared", "corpus", "tsg");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SPAWNS = Number(process.env.BENCH_SPAWNS ?? 15);
+// A cold `rllmc compile` of the corpus takes seconds: fewer spawns of it.
+const COMPILE_SPAWNS = Number(process.env.BENCH_COMPILE_SPAWNS ?? 5);
 
 function markdownFiles(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -44,6 +53,12 @@ const median = (xs) => {
 function timeOnce(fn) {
   const start = performance.now();
   fn();
+  return performance.now() - start;
+}
+
+async function timeOnceAsync(fn) {
+  const start = performance.now();
+  await fn();
   return performance.now() - start;
 }
 
@@ -156,6 +171,106 @@ rmSync(localDir, { recursive: true, force: true });
 const localTotalMs = median(localTotals);
 const localModelMs = median(localModel);
 
+// 7. `runbook compile` over the corpus -------------------------------------------------------------
+// a. In process, no LLM, no cache (Stage A + C): readSource → parseTsg → compileRunbook →
+//    printRunbookYaml + printMappingMd, ÷ bare remark-parse over the same files. Both sides read
+//    every file inside the timed loop, the same way (readSource: stat, read, UTF-8 check, decode),
+//    so reading counts alike on both sides (section 1's figures are from memory).
+const corpusPaths = files.map((f) => f.path);
+const bareRead = () => {
+  for (const path of corpusPaths) remark.parse(readSource(path).source.text);
+};
+const compileCorpus = async () => {
+  for (const path of corpusPaths) {
+    const { source } = readSource(path);
+    const parsed = parseTsg(source);
+    const { plan } = await compileRunbook(parsed.module, source);
+    if (plan === undefined) throw new Error(`${path}: no plan`);
+    printRunbookYaml(plan.runbook, { command: `runbook compile ${path}` });
+    printMappingMd(plan);
+  }
+};
+bareRead();
+await compileCorpus(); // warm-up
+const bareReadTimes = [];
+const compileTimes = [];
+for (let round = 0; round < ROUNDS; round++) {
+  bareReadTimes.push(timeOnce(bareRead));
+  compileTimes.push(await timeOnceAsync(compileCorpus));
+}
+const bareReadMs = median(bareReadTimes);
+const compileMs = median(compileTimes);
+
+// b. In process, with the content-hash result cache (`compileFile`, as `rllmc compile` calls it,
+//    outputs printed but not written): a cold build into a fresh cache, then the rebuild of the
+//    unchanged corpus, every file a hit. A fresh cache folder each round.
+const optionsKey = JSON.stringify({ mode: "off", provider: "", model: "", frozen: false });
+async function compileWithCache(dir) {
+  let hits = 0;
+  const sources = [];
+  for (const path of corpusPaths) {
+    const result = await compileFile(path, "off", undefined, dir, optionsKey, sources);
+    if (result.yaml === undefined) throw new Error(`${path}: not compiled`);
+    if (result.cached) hits += 1;
+  }
+  return hits;
+}
+async function cacheRound() {
+  const dir = mkdtempSync(join(tmpdir(), "rllmc-bench-runbook-"));
+  try {
+    let hits = -1;
+    const cold = await timeOnceAsync(async () => {
+      hits = await compileWithCache(dir);
+    });
+    if (hits !== 0) throw new Error(`cold build: ${hits} cache hits`);
+    const warm = await timeOnceAsync(async () => {
+      hits = await compileWithCache(dir);
+    });
+    if (hits !== corpusPaths.length) throw new Error(`rebuild: ${hits} of ${corpusPaths.length} cache hits`);
+    return { cold, warm };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+await cacheRound(); // warm-up
+const cacheColdTimes = [];
+const cacheWarmTimes = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const { cold, warm } = await cacheRound();
+  cacheColdTimes.push(cold);
+  cacheWarmTimes.push(warm);
+}
+const cacheColdMs = median(cacheColdTimes);
+const cacheWarmMs = median(cacheWarmTimes);
+
+// c. The same end to end, as users run it: two `rllmc compile <glob> --out-dir` processes, cold
+//    cache and empty out-dir, then the rebuild (cache hits; outputs compared, left alone).
+const corpusGlob = `${relative(ROOT, CORPUS)}/**/*.md`;
+function compileSpawn(dir) {
+  const start = performance.now();
+  const result = spawnSync(
+    node,
+    [cli, "compile", corpusGlob, "--out-dir", join(dir, "out"), "--cache-dir", join(dir, "cache"), "--quiet"],
+    { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: process.env },
+  );
+  const ms = performance.now() - start;
+  if (result.status !== 0) throw new Error(`rllmc compile ${corpusGlob} failed: ${result.stderr}`);
+  return ms;
+}
+const cliColdTimes = [];
+const cliWarmTimes = [];
+for (let round = 0; round < COMPILE_SPAWNS; round++) {
+  const dir = mkdtempSync(join(tmpdir(), "rllmc-bench-compile-"));
+  try {
+    cliColdTimes.push(compileSpawn(dir));
+    cliWarmTimes.push(compileSpawn(dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const cliColdMs = median(cliColdTimes);
+const cliWarmMs = median(cliWarmTimes);
+
 const rows = [
   ["corpus", `${files.length} files, ${(bytes / 1e6).toFixed(2)} MB`, ""],
   ["bare remark-parse", `${bareMs.toFixed(1)} ms`, `${(bytes / 1e6 / (bareMs / 1000)).toFixed(2)} MB/s`],
@@ -192,6 +307,27 @@ const rows = [
     `${localWallMs.toFixed(1)} ms`,
     `model ${((localModelMs / localWallMs) * 100).toFixed(1)} % of it`,
   ],
+  [
+    "bare remark-parse, reading included",
+    `${bareReadMs.toFixed(1)} ms`,
+    `${(bytes / 1e6 / (bareReadMs / 1000)).toFixed(2)} MB/s`,
+  ],
+  [
+    "runbook compile, no LLM/cache (read→yaml+mapping)",
+    `${compileMs.toFixed(1)} ms`,
+    `${(bytes / 1e6 / (compileMs / 1000)).toFixed(2)} MB/s`,
+  ],
+  ["  ÷ remark-parse (reading included in both)", `${(compileMs / bareReadMs).toFixed(2)}×`, "goal ≤ 2×"],
+  ["compileFile over the corpus, cold result cache", `${cacheColdMs.toFixed(1)} ms`, ""],
+  ["compileFile, rebuild of the unchanged corpus", `${cacheWarmMs.toFixed(1)} ms`, "every file a cache hit"],
+  ["  rebuild ÷ cold (in process)", `${((cacheWarmMs / cacheColdMs) * 100).toFixed(1)} %`, "goal ≤ 10 %"],
+  [
+    "rllmc compile <corpus> --out-dir, cold cache",
+    `${cliColdMs.toFixed(1)} ms`,
+    `median of ${COMPILE_SPAWNS} spawns`,
+  ],
+  ["rllmc compile <corpus> --out-dir, rebuild", `${cliWarmMs.toFixed(1)} ms`, ""],
+  ["  rebuild ÷ cold (CLI, two processes)", `${((cliWarmMs / cliColdMs) * 100).toFixed(1)} %`, "goal ≤ 10 %"],
 ];
 console.log(`rllmc bench — node ${process.version}, medians of ${ROUNDS} rounds / ${SPAWNS} spawns\n`);
 const w0 = Math.max(...rows.map((r) => r[0].length));

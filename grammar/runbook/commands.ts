@@ -13,6 +13,8 @@ export interface CommandFacts {
   readonly endless?: string;
   /** It changes shell state a later step would not see (`cd`, `export`). */
   readonly shellState?: string;
+  /** It runs a shell command on other hosts (`knife ssh`, `ansible -a`, `pdsh`). */
+  readonly remote?: string;
   /** It changes the system's state: what it does, in words. */
   readonly mutating?: string;
 }
@@ -399,11 +401,15 @@ const MUTATING_REDIS =
 /** HTTP methods that change state. */
 const MUTATING_METHODS = /^(?:POST|PUT|PATCH|DELETE)$/i;
 
-/** The program and its arguments once wrappers (`sudo -u git`, `time`) are removed. */
+/** The program and its arguments once wrappers (`sudo -u git`, `time`, `bundle exec`) are removed. */
 export function unwrap(argv: readonly string[]): readonly string[] {
   let rest = argv;
   for (;;) {
     const program = baseName(rest[0] ?? "");
+    if (program === "bundle" && rest[1] === "exec" && rest.length > 2) {
+      rest = rest.slice(2);
+      continue;
+    }
     if (!WRAPPERS.has(program)) return rest;
     let i = 1;
     const valued = WRAPPER_VALUE_OPTIONS[program];
@@ -454,7 +460,13 @@ export function subcommandWords(argv: readonly string[], limit = 3): string[] {
 /** What `argv` does. `argv` is the command as written (wrappers are looked through). */
 export function commandFacts(argv: readonly string[]): CommandFacts {
   if (argv.length === 0) return {};
-  const facts: { session?: string; endless?: string; shellState?: string; mutating?: string } = {};
+  const facts: {
+    session?: string;
+    endless?: string;
+    shellState?: string;
+    remote?: string;
+    mutating?: string;
+  } = {};
   const first = baseName(argv[0]!);
   if (first === "sudo" || first === "doas") {
     // Only sudo's own options, before the command it runs: `sudo sed -i` is no shell.
@@ -478,6 +490,7 @@ export function commandFacts(argv: readonly string[]): CommandFacts {
 
   facts.session ??= sessionOf(program, command, words);
   facts.endless = endlessOf(program, command, words, has);
+  facts.remote = remoteOf(program, command, words);
   facts.mutating = mutatingOf(program, command, words, lowerWords, joined, has);
   return Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined)) as CommandFacts;
 }
@@ -571,6 +584,18 @@ function gitVerb(command: readonly string[]): string | undefined {
 /** `-it`, `-ti`, `-i -t`, `--stdin --tty`, `-t`. */
 function hasTty(command: readonly string[]): boolean {
   return command.some((w) => w === "--tty" || (/^-[a-zA-Z]{1,3}$/.test(w) && w.includes("t")));
+}
+
+function remoteOf(program: string, command: readonly string[], words: readonly string[]): string | undefined {
+  if (program === "knife" && words[0] === "ssh") return "'knife ssh' runs a shell command on other hosts";
+  if (
+    (program === "ansible" || program === "salt") &&
+    command.some((w) => w === "-a" || w === "--args" || w === "cmd.run")
+  )
+    return `'${program}' runs a shell command on other hosts`;
+  if (program === "pdsh" || program === "pssh" || program === "parallel-ssh" || program === "clush")
+    return `'${program}' runs a shell command on other hosts`;
+  return undefined;
 }
 
 function endlessOf(

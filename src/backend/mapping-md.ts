@@ -21,7 +21,7 @@ export function printMappingMd(plan: RunbookPlan): string {
   out.push(`# Mapping: ${plan.title}`, "");
   out.push(`Source: \`${plan.file}\` → runbook \`${runbook.meta.name}\``);
   out.push(
-    `${plural(counts.cli + counts.manual, "step")}: ${counts.cli} cli, ${counts.manual} manual (${approvals} needing approval), in ${plural(counts.group, "group")}.`,
+    `${plural(counts.cli + counts.manual, "step")}: ${counts.cli} cli, ${counts.manual} manual; ${approvals} need${approvals === 1 ? "s" : ""} an approval; in ${plural(counts.group, "group")}.`,
   );
   out.push(
     plan.interpretation.kind === "none"

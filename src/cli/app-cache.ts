@@ -43,8 +43,10 @@ function buildId(): string {
 
 /** rllmc's version, install location and build: part of every cache key. */
 export function buildFingerprint(): string {
-  return `${version()}\0${import.meta.url}\0${buildId()}`;
+  fingerprint ??= `${version()}\0${import.meta.url}\0${buildId()}`;
+  return fingerprint;
 }
+let fingerprint: string | undefined;
 
 export function cacheDir(env: NodeJS.ProcessEnv): string {
   if (env.RLLMC_CACHE_DIR) return env.RLLMC_CACHE_DIR;

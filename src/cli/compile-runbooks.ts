@@ -11,8 +11,6 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { printMappingMd } from "../backend/mapping-md.js";
-import { printRunbookYaml } from "../backend/runbook-yaml.js";
 import { detectKind, unknownKindDiagnostic } from "../frontend/detect-kind.js";
 import { readSource } from "../frontend/read-source.js";
 import type { Diagnostic } from "../ir/diagnostic.js";
@@ -20,7 +18,6 @@ import { makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
 import type { TsgModule } from "../ir/nodes.js";
 import type { SourceFile } from "../ir/source-file.js";
-import { compileRunbook } from "../passes/runbook/compile-runbook.js";
 import type { Interpreter } from "../passes/runbook/interpret-runbook.js";
 import type { RunbookPlan } from "../passes/runbook/plan.js";
 import { buildFingerprint } from "./app-cache.js";
@@ -103,7 +100,11 @@ export async function compileFile(
       // Not cached yet.
     }
   }
+  // Loaded on a cache miss only: a rebuild of unchanged TSGs needs no parser or pass.
   const { parseTsg } = await import("../frontend/tsg/parse-tsg.js");
+  const { compileRunbook } = await import("../passes/runbook/compile-runbook.js");
+  const { printRunbookYaml } = await import("../backend/runbook-yaml.js");
+  const { printMappingMd } = await import("../backend/mapping-md.js");
   const parsed = parseTsg(source);
   const compiled = await compileRunbook(
     parsed.module as TsgModule,

@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import type { CliStep, Runbook } from "../../grammar/runbook/types.js";
@@ -72,6 +73,9 @@ describe("runbook compile over the TSG corpus", () => {
         continue;
       }
       const reread = parseYaml(printRunbookYaml(plan.runbook)) as Runbook;
+      // The printer is our own: what it prints must read back as exactly the runbook.
+      if (!isDeepStrictEqual(reread, JSON.parse(JSON.stringify(plan.runbook))))
+        failures.push(`${file}: YAML does not read back`);
       for (const problem of schemaProblems(reread))
         failures.push(`${file}: schema ${problem.pointer} ${problem.detail}`);
       for (const d of checkRunbook(reread, () => ({ file, start: 0, end: 0 })))

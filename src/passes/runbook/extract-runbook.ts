@@ -371,6 +371,7 @@ class Extraction {
         : undefined) ??
       facts.session ??
       facts.endless ??
+      facts.remote ??
       facts.shellState;
 
     if (split.literalTemplates && reason === undefined)
