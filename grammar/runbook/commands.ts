@@ -480,9 +480,15 @@ export function commandFacts(argv: readonly string[]): CommandFacts {
   const program = baseName(command[0] ?? "");
   const words = subcommandWords(command);
   const joined = words.join(" ");
-  const lowerWords = words.map((w) => w.toLowerCase());
+  // Five words for the state-changing verb: option values count as words
+  // (`kubectl --kubeconfig kc -n ns rollout restart`), and missing an approval is worse.
+  const verbWords = subcommandWords(command, 5);
+  const lowerWords = verbWords.map((w) => w.toLowerCase());
+  // Options of this command only: what follows `--` belongs to the command it runs.
+  const dashdash = command.indexOf("--");
+  const own = dashdash < 0 ? command : command.slice(0, dashdash);
   const has = (...options: string[]) =>
-    command.some((w) => options.includes(w) || options.some((o) => w.startsWith(`${o}=`)));
+    own.some((w) => options.includes(w) || options.some((o) => w.startsWith(`${o}=`)));
 
   if (SHELL_BUILTINS.has(program))
     facts.shellState = `'${program}' changes the shell session, which a later step would not see`;
@@ -793,7 +799,7 @@ function mutatingOf(
   for (const [i, word] of lowerWords.entries()) {
     // Name the subcommand as typed up to the word that changes state: `kubectl rollout undo`.
     if (MUTATING_WORDS.has(word) || MUTATING_PREFIXES.some((p) => word.startsWith(p)))
-      return `'${[program, ...words.slice(0, i + 1)].join(" ")}' changes state`;
+      return `'${[program, ...lowerWords.slice(0, i + 1)].join(" ")}' changes state`;
   }
   return undefined;
 }

@@ -23,7 +23,7 @@ export const COMMANDS: readonly CommandDoc[] = [
     name: "compile",
     summary: "compile TSGs into governed runbooks: runbook.yaml + mapping.md",
     usage:
-      "compile <tsg.md|dir|glob>... [--out F] [--mapping F] [--out-dir D] [--llm off|cached|live] [--frozen] [--provider P] [--model M] [--base-url URL] [--cache-dir D] [--no-cache] [--json] [--quiet]",
+      "compile <tsg.md|dir|glob>... [--out F] [--mapping F] [--out-dir D] [--llm off|cached|live] [--frozen] [--provider P] [--model M] [--base-url URL] [--cassette F] [--cache-dir D] [--no-cache] [--json] [--quiet]",
     options: [
       ["--out, -o <file>", "write runbook.yaml here (one TSG; default: stdout)"],
       ["--mapping <file>", "write mapping.md here (one TSG)"],
@@ -36,6 +36,7 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--provider <name>", "the model's provider for --llm (env LLM_PROVIDER)"],
       ["--model <name>", "the model for --llm (env LLM_MODEL)"],
       ["--base-url <url>", "the provider's URL (env LLM_BASE_URL)"],
+      ["--cassette <file>", "with --provider replay: the cassette of recorded provider answers"],
       ["--cache-dir <dir>", "the content-hash cache of results and model answers (default .rllmc/cache)"],
       ["--no-cache", "compile every TSG afresh (model answers still come from the cache with --llm cached)"],
       ["--json", "print per-file results, diagnostics and the summary as JSON on stdout"],

@@ -449,6 +449,12 @@ export const Diagnostics = {
     "warning",
     (a) => `the model's runbook leaves out ${a.count} command line(s) of the TSG (lines ${a.lines})`,
   ),
+  LlmAutomatedManual: d<{ id: string; why: string }>(
+    "RBK6209",
+    "error",
+    (a) => `the model made '${a.id}' a cli step, but it must stay manual: ${a.why}`,
+    () => "the answer was rejected: a model may not automate what the extraction found unsafe to run",
+  ),
   LlmGovernanceChanged: d<{ field: string }>(
     "RBK6208",
     "error",

@@ -71,7 +71,9 @@ export default function compile(program: string, args: readonly string[]): Promi
       (values["cache-dir"] as string | undefined) ??
       process.env.RLLMC_RUNBOOK_CACHE ??
       join(".rllmc", "cache");
-    const useCache = values["no-cache"] !== true && mode !== "live";
+    // Results are cached for --llm off only: with the LLM pass a result depends on an answer
+    // that may be re-recorded, and the answer cache is the one to trust.
+    const useCache = values["no-cache"] !== true && mode === "off";
     const flags = {
       ...(values.provider === undefined ? {} : { provider: values.provider as string }),
       ...(values.model === undefined ? {} : { model: values.model as string }),

@@ -454,7 +454,7 @@ class Extraction {
     const step: ManualStep = {
       id,
       type: "manual",
-      title: owner.title,
+      title: owner.title.trim() || `Section at line ${this.line(owner.span.start)}`,
       instructions: clip(prose.text, MAX_INSTRUCTIONS),
       reason,
       required_evidence: evidence,

@@ -35,7 +35,7 @@ import { splitCommand } from "./split-command.js";
 import { schemaProblems } from "./validate-runbook.js";
 
 /** Bump when the prompt or the answer's contract changes: it is part of every cache key. */
-export const PROMPT_VERSION = "runbook-interpret/1";
+export const PROMPT_VERSION = "runbook-interpret/2";
 
 export interface InterpretRequest {
   readonly promptVersion: string;
@@ -71,7 +71,7 @@ export interface Interpreter {
 const RULES = `You refine a draft runbook compiled from a troubleshooting guide (TSG).
 Answer with exactly one JSON object: the complete runbook, valid against the JSON Schema below. No prose around it.
 Rules:
-1. Never invent a command. Every cli step's with.argv, and every manual step's command, must be one of the TSG's commands exactly as the draft splits it (placeholders as {{ .VAR }}). You may drop none of them.
+1. Never invent a command. Every cli step's with.argv, and every manual step's command must be a TSG command: cli argv exactly as the draft splits it (placeholders as {{ .VAR }}), manual commands exactly as written. You may drop none of them.
 2. If running a command automatically is unsafe or ambiguous, make it a manual step. Never turn a manual step back into a cli step unless the draft's argv for that command exists.
 3. Keep every approval the draft has; keep meta.governance, meta.name and meta.source exactly as in the draft.
 4. Variables the TSG leaves open stay in meta.vars with a todo; you may add a description taken from the TSG's words. Never invent a value or a credential.
@@ -191,6 +191,14 @@ function checkAnswer(
           }
           used.add(match.command);
           const facts = commandFacts(step.with.argv);
+          const mustBeManual = facts.session ?? facts.endless ?? facts.remote ?? facts.shellState;
+          if (mustBeManual !== undefined)
+            reject(
+              makeDiagnostic(Diagnostics.LlmAutomatedManual, match.command.span, {
+                id: step.id,
+                why: mustBeManual,
+              }),
+            );
           if (facts.mutating !== undefined && step.approvals === undefined)
             reject(
               makeDiagnostic(Diagnostics.LlmDroppedApproval, match.command.span, {
@@ -199,9 +207,11 @@ function checkAnswer(
               }),
             );
           allowed.add(step.with.argv[0]!);
+          const sampleLine = draft.steps.find((n) => n.span.start === match.command.span.start)?.sampleLine;
           notes.push({
             ...note(step.id, "cli", match.origin, match.command.span, source, match.section),
             command: match.command.text,
+            ...(sampleLine === undefined ? {} : { sampleLine }),
             ...(facts.mutating === undefined ? {} : { approvalReason: facts.mutating }),
           });
           return { ...step, source: sourceOf(match.command.span, source, file, match.sectionId) };
