@@ -164,6 +164,7 @@ function blockLines(text: string): string[] {
 
 const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|~|)$/i;
 /** What YAML does not allow as is (C0 and C1 controls but tab and line breaks, BOM, line separators, lone surrogates). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters YAML cannot hold as is.
 const NOT_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufeff\p{Cs}]/u;
 
 function plainKey(key: string): boolean {

@@ -31,8 +31,8 @@ function markdownFiles(dir: string): string[] {
 
 /** The literal text pieces of an argv element: `{{ .var }}` removed, literal actions unwrapped. */
 function literalPieces(element: string): string[] {
-  const unwrapped = element.replace(/\{\{`([\s\S]*?)`\}\}/g, "\u0001$1\u0001");
-  return unwrapped.split(/\{\{\s*\.[A-Za-z_][A-Za-z0-9_]*\s*\}\}|\u0001/).filter((piece) => piece.length > 0);
+  const unwrapped = element.replace(/\{\{`([\s\S]*?)`\}\}/g, "\uE000$1\uE000");
+  return unwrapped.split(/\{\{\s*\.[A-Za-z_][A-Za-z0-9_]*\s*\}\}|\uE000/).filter((piece) => piece.length > 0);
 }
 
 /**

@@ -77,6 +77,7 @@ export function varName(placeholder: string): string {
  */
 export function literalAction(text: string): string {
   if (!text.includes("`") && !text.includes("\r")) return `{{\`${text}\`}}`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must be escaped.
   const escaped = text.replace(/[\\"\u0000-\u001f\u2028\u2029]/g, (c) => {
     switch (c) {
       case "\\":
