@@ -69,3 +69,13 @@ export function matchesDeniedCommand(argv: readonly string[], entry: string): bo
     return at === words.length;
   });
 }
+
+/**
+ * A runbook's regular expression (redact patterns, captures, `matches`) as the compiler checks it
+ * and the runtime runs it: JavaScript syntax in unicode mode; a leading `(?i)` is the
+ * case-insensitive flag.
+ */
+export function compileRunbookRegex(pattern: string): RegExp {
+  const insensitive = pattern.startsWith("(?i)");
+  return new RegExp(insensitive ? pattern.slice(4) : pattern, insensitive ? "iu" : "u");
+}

@@ -194,6 +194,20 @@ describe("runbook compile --llm", () => {
     server = undefined;
   });
   const recorded = ["--provider", "openai-compatible", "--model", "recorded-model"];
+  /** `compile <file> --llm live` against the fake server, with a cache folder of its own. */
+  const live = (file: string, cache: string, ...more: string[]) =>
+    cliAsync([
+      "compile",
+      file,
+      "--llm",
+      "live",
+      ...recorded,
+      "--base-url",
+      `${server!.url}/v1`,
+      "--cache-dir",
+      cache,
+      ...more,
+    ]);
 
   it("should use a recorded answer with --llm cached --frozen, and fail with RBK6205 when none is recorded", () => {
     const run = cli([
@@ -244,19 +258,9 @@ describe("runbook compile --llm", () => {
       ],
     });
     const cache = tempDir();
-    const live = await cliAsync([
-      "compile",
-      `${REFINED}/input.md`,
-      "--llm",
-      "live",
-      ...recorded,
-      "--base-url",
-      `${server.url}/v1`,
-      "--cache-dir",
-      cache,
-    ]);
-    expect(live.stderr).toContain("Compiled 1 of 1 file:");
-    expect(live.code).toBe(0);
+    const asked = await live(`${REFINED}/input.md`, cache);
+    expect(asked.stderr).toContain("Compiled 1 of 1 file:");
+    expect(asked.code).toBe(0);
     expect(server.requests).toHaveLength(2);
     const sent = server.requests[1]!.body as {
       messages: { role: string; content: string }[];
@@ -264,7 +268,7 @@ describe("runbook compile --llm", () => {
     };
     expect(sent.messages[0]!.content).toContain("Never invent a command");
     expect(JSON.parse(sent.messages[1]!.content)).toHaveProperty("tsg.sections");
-    expect(body(live.stdout)).toBe(body(readFileSync(join(ROOT, REFINED, "runbook.yaml"), "utf8")));
+    expect(body(asked.stdout)).toBe(body(readFileSync(join(ROOT, REFINED, "runbook.yaml"), "utf8")));
     expect(readdirSync(join(cache, "llm"))).toHaveLength(1);
     await server.close();
     server = undefined;
@@ -277,10 +281,12 @@ describe("runbook compile --llm", () => {
       ...recorded,
       "--cache-dir",
       cache,
-      "--no-cache",
     ]);
     expect(offline.code).toBe(0);
-    expect(body(offline.stdout)).toBe(body(live.stdout));
+    expect(body(offline.stdout)).toBe(body(asked.stdout));
+    // With the LLM pass, results are rebuilt from the answer cache, never from the result cache.
+    expect(existsSync(join(cache, "runbook"))).toBe(false);
+    expect(offline.stderr).not.toContain("from the cache");
   });
 
   it("should reject an answer with an invented command, write nothing, and keep the answer aside", async () => {
@@ -289,19 +295,7 @@ describe("runbook compile --llm", () => {
     const cache = tempDir();
     const out = join(cache, "runbook.yaml");
     writeFileSync(out, "previous\n");
-    const run = await cliAsync([
-      "compile",
-      "goldens/tsg/rb-llm-invented/input.md",
-      "--llm",
-      "live",
-      ...recorded,
-      "--base-url",
-      `${server.url}/v1`,
-      "--cache-dir",
-      cache,
-      "--out",
-      out,
-    ]);
+    const run = await live("goldens/tsg/rb-llm-invented/input.md", cache, "--out", out);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
       "error RBK6203: the model's step 'kubectl_delete_pod' runs 'kubectl delete pod",
@@ -313,34 +307,14 @@ describe("runbook compile --llm", () => {
 
   it("should report RBK6201 for an answer that is not a runbook, and RBK6206 when the server keeps failing", async () => {
     server = await startFakeLlmServer({ script: [{ body: openAiCompletion("I cannot help with that.") }] });
-    const prose = await cliAsync([
-      "compile",
-      EXAMPLE,
-      "--llm",
-      "live",
-      ...recorded,
-      "--base-url",
-      `${server.url}/v1`,
-      "--cache-dir",
-      tempDir(),
-    ]);
+    const prose = await live(EXAMPLE, tempDir());
     expect(prose.code).toBe(1);
     expect(prose.stderr).toMatch(/error RBK620[12]/);
     await server.close();
     server = await startFakeLlmServer({
       otherwise: { status: 400, body: { error: { message: "bad request" } } },
     });
-    const failing = await cliAsync([
-      "compile",
-      EXAMPLE,
-      "--llm",
-      "live",
-      ...recorded,
-      "--base-url",
-      `${server.url}/v1`,
-      "--cache-dir",
-      tempDir(),
-    ]);
+    const failing = await live(EXAMPLE, tempDir());
     expect(failing.code).toBe(1);
     expect(failing.stderr).toContain("error RBK6206: the model could not be asked");
   });

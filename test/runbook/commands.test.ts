@@ -238,3 +238,45 @@ describe("commandFacts", () => {
     });
   });
 });
+
+describe("commandFacts, after review", () => {
+  it.each<[string, string[], Kind[]]>([
+    [
+      "knife ssh runs a shell on other hosts",
+      ["knife", "ssh", "roles:git", "uptime"],
+      ["mutating", "remote"],
+    ],
+    [
+      "bundle exec is looked through",
+      ["bundle", "exec", "knife", "ssh", "roles:git", "uptime"],
+      ["mutating", "remote"],
+    ],
+    ["ansible ad hoc with -a", ["ansible", "web", "-a", "uptime"], ["remote"]],
+    ["pdsh", ["pdsh", "-w", "web[1-3]", "uptime"], ["remote"]],
+    [
+      "-w after -- belongs to the inner command",
+      ["kubectl", "exec", "etcd-0", "--", "etcdctl", "endpoint", "health", "-w", "table"],
+      ["mutating"],
+    ],
+  ])("should report %s", (_label, argv, expected) => {
+    expect(kinds(argv)).toEqual(expected);
+  });
+
+  it("should find the state-changing verb behind option values", () => {
+    const facts = commandFacts([
+      "kubectl",
+      "--kubeconfig",
+      "kc",
+      "-n",
+      "monitoring",
+      "rollout",
+      "restart",
+      "sts/x",
+    ]);
+    expect(facts.mutating).toBe("'kubectl kc monitoring rollout restart' changes state");
+  });
+
+  it("should unwrap bundle exec", () => {
+    expect(unwrap(["bundle", "exec", "knife", "node", "list"])).toEqual(["knife", "node", "list"]);
+  });
+});

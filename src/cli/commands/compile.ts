@@ -26,6 +26,7 @@ import {
 import { ExitCode } from "../exit-codes.js";
 import { expandPaths } from "../expand-paths.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
+import { Progress } from "../progress.js";
 import { countBySeverity, jsonDiagnostics, plural, printDiagnosticsText } from "../report.js";
 import { createInterpreter, type LlmMode } from "../runbook-llm.js";
 
@@ -84,17 +85,11 @@ export default function compile(program: string, args: readonly string[]): Promi
       mode === "off"
         ? undefined
         : createInterpreter({ mode, frozen: values.frozen === true, cacheDir, flags, env: process.env });
-    const optionsKey = JSON.stringify({
-      mode,
-      provider: flags.provider ?? process.env.LLM_PROVIDER ?? "",
-      model: flags.model ?? process.env.LLM_MODEL ?? "",
-      frozen: values.frozen === true,
-    });
+    // The result cache is used with --llm off only: no model setting enters its key.
+    const optionsKey = "llm=off";
     const base = commonDirectory(files);
-    const progress = new Progress(
-      files.length,
-      process.stderr.isTTY === true && files.length > 1 && !json && !quiet,
-    );
+    const showProgress = process.stderr.isTTY === true && files.length > 1 && !json && !quiet;
+    const progress = new Progress(files.length, showProgress ? process.stderr : undefined);
     const results: FileResult[] = [];
     const sources: SourceFile[] = [];
 
@@ -197,29 +192,4 @@ function summaryLine(t: Totals, counts: { errors: number; warnings: number }): s
     `Compiled ${t.compiled} of ${plural(t.files, "file")}${cached}: ${plural(t.steps, "step")} (${share}% manual), ` +
     `coverage ${coverage}% (${t.covered}/${t.commandLines} command lines), ${plural(counts.warnings, "warning")}, ${plural(counts.errors, "error")}.`
   );
-}
-
-/** A one-line progress bar on stderr, for a terminal only. */
-class Progress {
-  #done = 0;
-  constructor(
-    readonly total: number,
-    readonly enabled: boolean,
-  ) {}
-
-  tick(label: string): void {
-    if (!this.enabled) return;
-    const width = 24;
-    const filled = Math.round((this.#done / this.total) * width);
-    const columns = process.stderr.columns ?? 80;
-    const head = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${this.#done}/${this.total} `;
-    const room = Math.max(0, columns - head.length - 1);
-    const shown = label.length > room ? `…${label.slice(label.length - room + 1)}` : label;
-    process.stderr.write(`\r\x1b[2K${head}${shown}`);
-    this.#done += 1;
-  }
-
-  done(): void {
-    if (this.enabled) process.stderr.write("\r\x1b[2K");
-  }
 }

@@ -15,7 +15,11 @@
  * lines in the TSG for `runbook compile`.
  */
 import { commandFacts } from "../../../grammar/runbook/commands.js";
-import { isDeniedEnvVar, matchesDeniedCommand } from "../../../grammar/runbook/governance.js";
+import {
+  compileRunbookRegex,
+  isDeniedEnvVar,
+  matchesDeniedCommand,
+} from "../../../grammar/runbook/governance.js";
 import type { Runbook, Step } from "../../../grammar/runbook/types.js";
 import { parseTemplate, referencedFields } from "../../../grammar/template/index.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
@@ -232,12 +236,6 @@ export function checkRunbook(runbook: Runbook, locate: Locate): Diagnostic[] {
 
   visit(runbook.steps, "/steps", 0);
   return out;
-}
-
-/** Compiles a pattern as the runtime will (a leading `(?i)` is the case-insensitive flag). */
-export function compileRunbookRegex(pattern: string): RegExp {
-  const insensitive = pattern.startsWith("(?i)");
-  return new RegExp(insensitive ? pattern.slice(4) : pattern, insensitive ? "iu" : "u");
 }
 
 function regexError(pattern: string): string | undefined {

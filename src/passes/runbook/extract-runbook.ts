@@ -50,6 +50,7 @@ import { assertNever } from "../../ir/nodes.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
 import type { RunbookPlan, StepNote, StepOrigin, Uncertainty, VarNote } from "./plan.js";
+import { linesOf, sourceOf } from "./provenance.js";
 import { type SplitCommand, splitCommand } from "./split-command.js";
 
 /** Section titles that describe rather than instruct: their prose never becomes a step. */
@@ -358,7 +359,6 @@ class Extraction {
     const split = splitCommand(command, this.source, (name) => isDeniedEnvVar(name, DEFAULT_DENY_ENV_VARS));
     this.#lastSplit = split;
     const line = this.line(command.span.start);
-    const endLine = this.line(Math.max(command.span.start, command.span.end - 1));
     const facts = commandFacts(split.argv ?? split.words);
     const reason =
       (facts.session === undefined ? forcedReason : undefined) ??
@@ -431,8 +431,6 @@ class Extraction {
       type: step.type,
       origin,
       span: command.span,
-      line,
-      endLine,
       sectionTitle: section.title,
       command: command.text,
       ...(step.type === "manual" ? { manualReason: step.reason } : {}),
@@ -502,23 +500,12 @@ class Extraction {
     return candidate;
   }
 
-  note(note: Omit<StepNote, "line" | "endLine"> & { line?: number; endLine?: number }): void {
-    this.#notes.push({
-      ...note,
-      line: note.line ?? this.line(note.span.start),
-      endLine: note.endLine ?? this.line(Math.max(note.span.start, note.span.end - 1)),
-    });
+  note(note: Omit<StepNote, "line" | "endLine">): void {
+    this.#notes.push({ ...note, ...linesOf(note.span, this.source) });
   }
 
   sourceOf(span: Span, section: SectionInfo): Source {
-    const line = this.line(span.start);
-    const endLine = this.line(Math.max(span.start, span.end - 1));
-    return {
-      file: this.file,
-      line,
-      ...(endLine > line ? { end_line: endLine } : {}),
-      ...(section.id === "" ? {} : { section: section.id }),
-    };
+    return sourceOf(span, this.source, this.file, section.id);
   }
 
   line(offset: number): number {

@@ -31,6 +31,7 @@ import type { CommandLine, TsgBlock, TsgModule, TsgSection } from "../../ir/node
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
 import type { RunbookPlan, StepNote, Uncertainty } from "./plan.js";
+import { linesOf, sourceOf } from "./provenance.js";
 import { splitCommand } from "./split-command.js";
 import { schemaProblems } from "./validate-runbook.js";
 
@@ -476,17 +477,6 @@ function spanOfSource(given: Source | undefined, source: SourceFile, fallback: S
   return { file: fallback.file, start: starts[first - 1]!, end: Math.max(starts[first - 1]!, end) };
 }
 
-function sourceOf(span: Span, source: SourceFile, file: string, section: string | undefined): Source {
-  const line = source.lineCol(span.start).line;
-  const endLine = source.lineCol(Math.max(span.start, span.end - 1)).line;
-  return {
-    file,
-    line,
-    ...(endLine > line ? { end_line: endLine } : {}),
-    ...(section === undefined ? {} : { section }),
-  };
-}
-
 function note(
   id: string,
   type: StepNote["type"],
@@ -495,15 +485,7 @@ function note(
   source: SourceFile,
   sectionTitle: string,
 ): StepNote {
-  return {
-    id,
-    type,
-    origin,
-    span,
-    line: source.lineCol(span.start).line,
-    endLine: source.lineCol(Math.max(span.start, span.end - 1)).line,
-    sectionTitle,
-  };
+  return { id, type, origin, span, ...linesOf(span, source), sectionTitle };
 }
 
 function varOf(text: string): string | undefined {
