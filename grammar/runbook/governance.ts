@@ -79,3 +79,47 @@ export function compileRunbookRegex(pattern: string): RegExp {
   const insensitive = pattern.startsWith("(?i)");
   return new RegExp(insensitive ? pattern.slice(4) : pattern, insensitive ? "iu" : "u");
 }
+
+/**
+ * Commands the runtime refuses whatever the runbook says: they destroy data or stop the host, and
+ * a person runs them by hand if ever. A runbook can deny more (`denied_commands`), not less.
+ */
+export const DEFAULT_DENIED_COMMANDS: readonly string[] = [
+  "mkfs",
+  "mke2fs",
+  "wipefs",
+  "shred",
+  "fdisk",
+  "sfdisk",
+  "gdisk",
+  "parted",
+  "shutdown",
+  "reboot",
+  "halt",
+  "poweroff",
+  "kubectl delete namespace",
+  "kubectl delete ns",
+];
+
+/**
+ * Why the runtime refuses `argv` by default (see {@link DEFAULT_DENIED_COMMANDS}), or undefined:
+ * the listed programs (`mkfs.ext4` counts as `mkfs`), `rm` removing recursively at `/`, `/*`,
+ * `~` or `.`, and `dd` writing to a device.
+ */
+export function destructiveCommand(argv: readonly string[]): string | undefined {
+  for (const candidate of [argv, unwrap(argv)]) {
+    const program = baseName(candidate[0] ?? "");
+    const family = program.split(".")[0] ?? program;
+    const renamed = family === program ? candidate : [family, ...candidate.slice(1)];
+    const entry = DEFAULT_DENIED_COMMANDS.find((e) => matchesDeniedCommand(renamed, e));
+    if (entry !== undefined) return `'${entry}' is on the runtime's list of destructive commands`;
+    const args = candidate.slice(1);
+    if (program === "rm" && args.some((a) => /^-[a-zA-Z]*[rR]/.test(a) || a === "--recursive")) {
+      const target = args.find((a) => /^(\/|\/\*|~|~\/|\.|\.\/|\*)$/.test(a));
+      if (target !== undefined) return `'rm' removing everything under '${target}' is destructive`;
+    }
+    if (program === "dd" && args.some((a) => /^of=\/dev\/(?!null$)/.test(a)))
+      return "'dd' writing to a device is destructive";
+  }
+  return undefined;
+}

@@ -44,6 +44,63 @@ export const COMMANDS: readonly CommandDoc[] = [
     ],
   },
   {
+    name: "debug",
+    summary:
+      "step through a runbook in a REPL: next, continue, dump, print vars|captures, history, evidence, approve, snapshot",
+    usage:
+      "debug <runbook.yaml> --mode real|replay [--scenario S] [--var K=V]... [--as NAME] [--role R]... [--resume RUN]",
+    options: [
+      ["--mode <real|replay>", "run the steps for real, or answer cli steps from a replay scenario"],
+      ["--scenario <file>", "with --mode replay: the cli-replay scenario"],
+      ["--var <name=value>", "set a variable (repeatable)"],
+      ["--as <name>", "who is running the runbook and approving (default: the login name)"],
+      ["--role <role>", "a role the --as person holds, for approvals that require one (repeatable)"],
+      ["--resume <run_id|dir>", "continue a paused or interrupted run"],
+      ["--run-dir <dir>", "where .runbook/runs/ is (default: the current folder)"],
+    ],
+  },
+  {
+    name: "exec",
+    summary:
+      "run a runbook: --mode real, replay (against a cli-replay scenario) or dry-run; trace, snapshots, evidence",
+    usage:
+      "exec <runbook.yaml> --mode real|replay|dry-run [--scenario S] [--var K=V]... [--evidence STEP.NAME=V]... [--attach STEP.NAME=FILE]... [--as NAME] [--role R]... [--approve STEP]... [--resume RUN] [--json]",
+    options: [
+      [
+        "--mode <real|replay|dry-run>",
+        "real processes (never a shell), answers from a replay scenario, or the plan only",
+      ],
+      ["--scenario <file>", "with --mode replay: the cli-replay scenario that answers the cli steps"],
+      [
+        "--replay-engine <builtin|cli-replay>",
+        "answer from the built-in replay engine (default) or a cli-replay binary on PATH",
+      ],
+      [
+        "--allowed-commands <a,b>",
+        "with --mode replay: also restrict the scenario's commands (intersected with its own list)",
+      ],
+      ["--var <name=value>", "set a variable declared in meta.vars (repeatable)"],
+      [
+        "--evidence <step.name=value>",
+        "evidence for a manual step: text, or for a checklist 'all' / item numbers '1,3' (repeatable)",
+      ],
+      ["--attach <step.name=file>", "a file as attachment evidence (repeatable)"],
+      [
+        "--evidence-from <run>",
+        "with --mode replay: evidence recorded by an earlier run, for steps with replay_mode: reuse_evidence",
+      ],
+      ["--as <name>", "who runs the runbook and gives evidence and approvals (default: the login name)"],
+      ["--role <role>", "a role the --as person holds (repeatable)"],
+      ["--approve <step>", "approve a step as the --as person (repeatable)"],
+      ["--resume <run_id|dir>", "continue a paused or interrupted run from its last snapshot"],
+      ["--run-id <id>", "the new run's id (default: a timestamp and random suffix)"],
+      ["--run-dir <dir>", "where .runbook/runs/ is (default: the current folder)"],
+      ["--no-input", "never prompt, even on a terminal: pause instead"],
+      ["--json", "print the plan (dry-run) or the run's outcome as JSON on stdout"],
+      ["--quiet", "print no per-step lines"],
+    ],
+  },
+  {
     name: "inspect",
     summary: "describe an .rllm app (schemas, variables, token estimate), or print a source's IR as JSON",
     usage: "inspect <file> [--kind K] [--json] [--ir]",
@@ -91,6 +148,16 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--input-file <file|->", "the same, from a file or stdin"],
     ],
   },
+  {
+    name: "verify",
+    summary: "verify recorded runs: hash chain, steps, evidence, approvals, assertions, governance, scenario",
+    usage: "verify <run_id|dir>... [--format text|json|junit] [--run-dir D]",
+    options: [
+      ["--format <text|json|junit>", "the report's format (default text)"],
+      ["--json", "the same as --format json"],
+      ["--run-dir <dir>", "where .runbook/runs/ is, for run ids (default: the current folder)"],
+    ],
+  },
 ];
 
 export function programHelp(program: string): string {
@@ -108,7 +175,8 @@ export function programHelp(program: string): string {
     "  --version, -v  print the version",
     "",
     "Exit codes: 0 ok, 1 errors in the input, 2 wrong command line, 3 internal error;",
-    "run and validate also: 4 input does not fit the app, 5 answer off-schema, 6 provider failed (docs/errors.md).",
+    "run and validate also: 4 input does not fit the app, 5 answer off-schema, 6 provider failed (docs/errors.md);",
+    "exec and debug: 4 the run paused for evidence or an approval (continue with --resume).",
     "",
   ].join("\n");
 }

@@ -12,9 +12,12 @@ export type CommandRunner = (program: string, args: readonly string[]) => Promis
 const LOADERS: Readonly<Record<string, () => Promise<{ default: CommandRunner }>>> = {
   check: () => import("./commands/check.js"),
   compile: () => import("./commands/compile.js"),
+  debug: () => import("./commands/debug.js"),
+  exec: () => import("./commands/exec.js"),
   inspect: () => import("./commands/inspect.js"),
   run: () => import("./commands/run.js"),
   validate: () => import("./commands/validate.js"),
+  verify: () => import("./commands/verify.js"),
 };
 
 export async function run(program: string, argv: readonly string[]): Promise<number> {

@@ -1,0 +1,179 @@
+/**
+ * `runbook exec runbook.yaml --mode real|replay|dry-run`: runs a runbook with the engine in
+ * src/runtime/runbook, printing a line per step. Exit 0 when the run passed, 1 when a step failed
+ * (or the runbook has errors, or the replay scenario was not consumed), 2 for a wrong command
+ * line, 4 when the run paused for evidence or an approval (continue with --resume).
+ */
+import { dryRun, formatDryRun, quoteForDisplay } from "../../runtime/runbook/dry-run.js";
+import type { RunbookEngine, StepOutcome } from "../../runtime/runbook/engine.js";
+import { RunbookRuntimeError } from "../../runtime/runbook/errors.js";
+import type { StepResult } from "../../runtime/runbook/state.js";
+import { ExitCode } from "../exit-codes.js";
+import { parseOptions, UsageError, withUsage } from "../options.js";
+import { TerminalAttendant } from "../runbook-attendant.js";
+import {
+  defaultActor,
+  giveEvidence,
+  loadRunbook,
+  openSession,
+  parseEvidenceArguments,
+  parseVars,
+} from "../runbook-session.js";
+
+export const ExecExit = { ...ExitCode, Paused: 4 } as const;
+
+const OPTIONS = {
+  mode: { type: "string" },
+  scenario: { type: "string" },
+  "replay-engine": { type: "string" },
+  "allowed-commands": { type: "string" },
+  var: { type: "string", multiple: true },
+  evidence: { type: "string", multiple: true },
+  attach: { type: "string", multiple: true },
+  "evidence-from": { type: "string" },
+  as: { type: "string" },
+  role: { type: "string", multiple: true },
+  approve: { type: "string", multiple: true },
+  resume: { type: "string" },
+  "run-id": { type: "string" },
+  "run-dir": { type: "string" },
+  "no-input": { type: "boolean" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean" },
+} as const;
+
+export default function exec(program: string, args: readonly string[]): Promise<number> {
+  return withUsage(program, "exec", async () => {
+    const { values, positionals } = parseOptions(args, OPTIONS);
+    if (positionals.length > 1) throw new UsageError(`expected one runbook.yaml, got ${positionals.length}`);
+    const json = values.json === true;
+    const list = (name: keyof typeof OPTIONS) => (values[name] as string[] | undefined) ?? [];
+    const vars = parseVars(list("var"));
+    const mode = values.mode as string | undefined;
+    try {
+      if (mode === "dry-run") {
+        if (values.resume !== undefined) throw new UsageError("--mode dry-run cannot --resume a run");
+        const path = positionals[0];
+        if (path === undefined) throw new UsageError("expected a runbook.yaml");
+        const loaded = loadRunbook(path, values.quiet === true);
+        if (loaded === undefined) return ExitCode.Errors;
+        const plan = dryRun(loaded.runbook, process.env, vars);
+        process.stdout.write(json ? `${JSON.stringify(plan, null, 2)}\n` : formatDryRun(plan));
+        return plan.summary.blocked > 0 ? ExitCode.Errors : ExitCode.Ok;
+      }
+      const actor = (values.as as string | undefined) ?? defaultActor();
+      const interactive =
+        values["no-input"] !== true && !json && process.stdin.isTTY === true && process.stderr.isTTY === true;
+      let engineRef: RunbookEngine | undefined;
+      const attendant = interactive ? new TerminalAttendant(() => engineRef?.actor ?? actor) : undefined;
+      const allowed = values["allowed-commands"] as string | undefined;
+      const opened = await openSession({
+        ...(positionals[0] === undefined ? {} : { runbookPath: positionals[0] }),
+        ...(mode === undefined ? {} : { mode }),
+        ...(values.scenario === undefined ? {} : { scenarioPath: values.scenario as string }),
+        ...(values["replay-engine"] === undefined ? {} : { replayEngine: values["replay-engine"] as string }),
+        ...(allowed === undefined
+          ? {}
+          : {
+              allowedCommands: allowed
+                .split(",")
+                .map((c) => c.trim())
+                .filter((c) => c !== ""),
+            }),
+        vars,
+        actor,
+        roles: list("role"),
+        ...(values.resume === undefined ? {} : { resume: values.resume as string }),
+        ...(values["evidence-from"] === undefined ? {} : { evidenceFrom: values["evidence-from"] as string }),
+        root: (values["run-dir"] as string | undefined) ?? process.cwd(),
+        ...(values["run-id"] === undefined ? {} : { runId: values["run-id"] as string }),
+        ...(attendant === undefined ? {} : { attendant }),
+        quiet: values.quiet === true,
+      });
+      if ("exit" in opened) return opened.exit;
+      const engine = opened.engine;
+      engineRef = engine;
+      try {
+        giveEvidence(engine, parseEvidenceArguments(list("evidence"), list("attach")));
+        for (const id of list("approve")) engine.approve(id);
+        const say = (text: string) => {
+          if (!json && values.quiet !== true) process.stderr.write(text);
+        };
+        say(
+          `${engine.done ? "" : values.resume ? "Resuming" : "Running"} '${opened.loaded.runbook.meta.name}' (${engine.state.mode}) as run ${engine.runId}\n`,
+        );
+        const outcome = await engine.continue((result) => say(stepLine(result, engine.plan.length)));
+        return report(engine, outcome, json, say);
+      } finally {
+        attendant?.close();
+        await engine.close();
+      }
+    } catch (error) {
+      if (!(error instanceof RunbookRuntimeError)) throw error;
+      if (json) process.stdout.write(`${JSON.stringify({ error: error.error }, null, 2)}\n`);
+      else
+        process.stderr.write(
+          `${program} exec: error ${error.error.code}: ${error.error.message}\n${error.error.hint ? `  hint: ${error.error.hint}\n` : ""}`,
+        );
+      return ExitCode.Errors;
+    }
+  });
+}
+
+export function stepLine(result: StepResult, total: number): string {
+  const mark = result.status === "passed" ? "✓" : result.status === "failed" ? "✗" : "-";
+  const head = `${mark} ${String(result.index + 1).padStart(String(total).length)}/${total} ${result.step_id} (${result.type})`;
+  const argv = result.argv === undefined ? "" : `  ${result.argv.map(quoteForDisplay).join(" ")}`;
+  const tail =
+    result.error === null
+      ? ""
+      : `\n    ${result.error.code} ${result.error.message}${result.error.hint ? `\n    hint: ${result.error.hint}` : ""}`;
+  return `${head}${argv}${tail}\n`;
+}
+
+function report(
+  engine: RunbookEngine,
+  outcome: StepOutcome,
+  json: boolean,
+  say: (text: string) => void,
+): number {
+  const where = engine.store.dir;
+  if (outcome.kind === "paused") {
+    const step = outcome.step.step;
+    const hints = outcome.waitingFor.map((w) =>
+      w.startsWith("evidence ")
+        ? `--evidence ${w.slice("evidence ".length)}=…`
+        : `--approve ${step.id} --as <name>${step.approvals?.roles ? ` --role ${step.approvals.roles[0]}` : ""}`,
+    );
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ run_id: engine.runId, status: "paused", step: step.id, waiting_for: outcome.waitingFor, run_dir: where }, null, 2)}\n`,
+      );
+    else {
+      say(
+        `\nPaused at step ${outcome.step.index + 1} '${step.id}' (${step.type}): waiting for ${outcome.waitingFor.join(", ")}\n`,
+      );
+      if (step.type === "manual")
+        say(`  ${step.title}\n${step.command ? `  command: ${step.command}\n` : ""}`);
+      say(`Continue with:\n  runbook exec --resume ${engine.runId} ${hints.join(" ")}\n`);
+    }
+    return ExecExit.Paused;
+  }
+  if (outcome.kind !== "finished") return ExitCode.Internal;
+  const history = engine.history;
+  const count = (s: string) => history.filter((r) => r.status === s).length;
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify({ run_id: engine.runId, status: outcome.status, steps: { passed: count("passed"), failed: count("failed"), skipped: count("skipped") }, ...(outcome.scenario ? { scenario: outcome.scenario } : {}), run_dir: where }, null, 2)}\n`,
+    );
+  else {
+    if (outcome.scenario !== undefined && !outcome.scenario.passed)
+      say(
+        `✗ the replay scenario was not consumed: ${outcome.scenario.consumed_steps}/${outcome.scenario.total_steps} steps\n${outcome.scenario.unmet.map((u) => `    ${u}\n`).join("")}`,
+      );
+    say(
+      `Run ${engine.runId} ${outcome.status}: ${count("passed")} passed, ${count("failed")} failed, ${count("skipped")} skipped.\n  trace: ${where}/trace.jsonl\n  verify: runbook verify ${engine.runId}\n`,
+    );
+  }
+  return outcome.status === "passed" ? ExitCode.Ok : ExitCode.Errors;
+}

@@ -1,0 +1,318 @@
+/**
+ * What `runbook exec` and `runbook debug` share: reading and checking the runbook (the YAML, the
+ * schema and Stage C, as `runbook validate` does — a runbook with errors never runs), reading the
+ * replay scenario, parsing `--var`, `--evidence`, `--attach`, and building the engine for the
+ * mode: a real process runner, the in-process replay engine, or a cli-replay binary on PATH.
+ */
+import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
+import { delimiter, dirname, join, resolve } from "node:path";
+import type { Scenario } from "../../grammar/replay/types.js";
+import { DEFAULT_DENY_ENV_VARS, isDeniedEnvVar } from "../../grammar/runbook/governance.js";
+import type { Runbook } from "../../grammar/runbook/types.js";
+import { readSource } from "../frontend/read-source.js";
+import { parseScenario } from "../frontend/replay/parse-scenario.js";
+import { parseRunbook, yamlLocator } from "../frontend/runbook/parse-runbook.js";
+import type { Diagnostic } from "../ir/diagnostic.js";
+import { sourceLookup } from "../ir/print-diagnostics.js";
+import { checkRunbook } from "../passes/runbook/check-runbook.js";
+import { type EngineOptions, type EvidenceInput, RunbookEngine } from "../runtime/runbook/engine.js";
+import { RunbookRuntimeError, RunCodes, runError } from "../runtime/runbook/errors.js";
+import type { CommandRunner } from "../runtime/runbook/providers.js";
+import { RealRunner } from "../runtime/runbook/real-runner.js";
+import {
+  CliReplayBinaryRunner,
+  type CliReplaySession,
+  ReplayRunner,
+} from "../runtime/runbook/replay-runners.js";
+import type { EvidenceRecord, RunState } from "../runtime/runbook/state.js";
+import { newRunId, RunStore } from "../runtime/runbook/store.js";
+import { readTrace, sha256 } from "../runtime/runbook/trace.js";
+import { UsageError } from "./options.js";
+import { countBySeverity, printDiagnosticsText } from "./report.js";
+
+export interface LoadedRunbook {
+  readonly runbook: Runbook;
+  readonly path: string;
+  readonly text: string;
+}
+
+/** Reads and checks a runbook; prints its diagnostics; undefined when it has errors. */
+export function loadRunbook(path: string, quiet = false): LoadedRunbook | undefined {
+  const read = readSource(path);
+  const diagnostics: Diagnostic[] = [...read.diagnostics];
+  let runbook: Runbook | undefined;
+  if (read.source !== undefined) {
+    const parsed = parseRunbook(read.source);
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.valid && parsed.document !== undefined) {
+      runbook = parsed.document.value as unknown as Runbook;
+      diagnostics.push(...checkRunbook(runbook, yamlLocator(parsed.document)));
+    }
+  }
+  const errors = countBySeverity(diagnostics).errors;
+  const lookup = sourceLookup(read.source === undefined ? [] : [read.source]);
+  printDiagnosticsText(
+    diagnostics.filter((d) => !quiet || d.severity === "error"),
+    lookup,
+  );
+  if (errors > 0 || runbook === undefined || read.source === undefined) return undefined;
+  return { runbook, path, text: read.source.text };
+}
+
+export interface LoadedScenario {
+  readonly scenario: Scenario;
+  readonly path: string;
+  readonly sha256: string;
+}
+
+export function loadScenario(path: string): LoadedScenario | undefined {
+  const read = readSource(path);
+  const diagnostics: Diagnostic[] = [...read.diagnostics];
+  let scenario: Scenario | undefined;
+  if (read.source !== undefined) {
+    const parsed = parseScenario(read.source);
+    diagnostics.push(...parsed.diagnostics);
+    scenario = parsed.scenario;
+  }
+  printDiagnosticsText(diagnostics, sourceLookup(read.source === undefined ? [] : [read.source]));
+  if (countBySeverity(diagnostics).errors > 0 || scenario === undefined || read.source === undefined)
+    return undefined;
+  return { scenario, path, sha256: sha256(read.source.text) };
+}
+
+/** `--var k=v` (repeatable). */
+export function parseVars(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of values) {
+    const at = item.indexOf("=");
+    if (at <= 0) throw new UsageError(`--var '${item}': expected NAME=VALUE`);
+    out[item.slice(0, at)] = item.slice(at + 1);
+  }
+  return out;
+}
+
+export interface EvidenceArgument {
+  readonly step: string;
+  readonly name: string;
+  readonly raw: string;
+  readonly attach: boolean;
+}
+
+/** `--evidence step.name=value` and `--attach step.name=path`. */
+export function parseEvidenceArguments(
+  evidence: readonly string[],
+  attach: readonly string[],
+): EvidenceArgument[] {
+  const parse = (item: string, isAttach: boolean): EvidenceArgument => {
+    const m = /^([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(item);
+    if (m === null)
+      throw new UsageError(
+        `--${isAttach ? "attach" : "evidence"} '${item}': expected STEP.NAME=${isAttach ? "FILE" : "VALUE"}`,
+      );
+    return { step: m[1] as string, name: m[2] as string, raw: m[3] as string, attach: isAttach };
+  };
+  return [...evidence.map((e) => parse(e, false)), ...attach.map((a) => parse(a, true))];
+}
+
+/** Turns an `--evidence` value into the kind the step asks for: a checklist takes `all` or `1,2,…`. */
+export function evidenceInput(argument: EvidenceArgument, kind: string | undefined): EvidenceInput {
+  if (argument.attach) return { kind: "attachment", path: resolve(argument.raw) };
+  if (kind === "checklist") {
+    const value = argument.raw.trim();
+    if (value === "all") return { kind: "checklist", checked: "all" };
+    if (value === "none" || value === "") return { kind: "checklist", checked: [] };
+    const numbers = value.split(",").map((n) => Number(n.trim()));
+    if (numbers.some((n) => !Number.isInteger(n)))
+      throw new RunbookRuntimeError(
+        runError(
+          RunCodes.BadEvidence,
+          `checklist '${argument.step}.${argument.name}': expected 'all' or item numbers like 1,2,3, not '${argument.raw}'`,
+        ),
+      );
+    return { kind: "checklist", checked: numbers };
+  }
+  if (kind === "attachment") return { kind: "attachment", path: resolve(argument.raw) };
+  return { kind: "text", text: argument.raw };
+}
+
+/** Applies `--evidence` / `--attach` to the engine. */
+export function giveEvidence(engine: RunbookEngine, args: readonly EvidenceArgument[]): void {
+  for (const argument of args) {
+    const planned = engine.plan.find((p) => p.step.id === argument.step);
+    const spec =
+      planned?.step.type === "manual"
+        ? (planned.step.required_evidence ?? []).find((e) => e.name === argument.name)
+        : undefined;
+    const kind =
+      spec?.kind ?? (planned?.step.type === "manual" && argument.name === "outcome" ? "text" : undefined);
+    engine.addEvidence(
+      argument.step,
+      argument.name,
+      evidenceInput(argument, kind ?? (argument.attach ? "attachment" : "text")),
+    );
+  }
+}
+
+export function defaultActor(): string {
+  try {
+    return userInfo().username || "unknown";
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
+}
+
+/** The first `name` on PATH that is a file. */
+export function onPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    if (dir === "") continue;
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export interface SessionOptions {
+  readonly runbookPath?: string;
+  readonly mode?: string;
+  readonly scenarioPath?: string;
+  readonly replayEngine?: string;
+  readonly allowedCommands?: readonly string[];
+  readonly vars: Readonly<Record<string, string>>;
+  readonly actor: string;
+  readonly roles: readonly string[];
+  readonly resume?: string;
+  readonly evidenceFrom?: string;
+  readonly root: string;
+  readonly runId?: string;
+  readonly attendant?: EngineOptions["attendant"];
+  readonly quiet?: boolean;
+}
+
+/** A started or resumed engine, or an exit code when the runbook, scenario or options are wrong. */
+export async function openSession(
+  options: SessionOptions,
+): Promise<{ engine: RunbookEngine; loaded: LoadedRunbook } | { exit: number }> {
+  const env = { ...process.env } as Record<string, string | undefined>;
+  let saved: { state: RunState; store: RunStore } | undefined;
+  if (options.resume !== undefined) {
+    const store = RunStore.locate(options.root, options.resume);
+    const latest = store.latestSnapshot();
+    if (latest === undefined)
+      throw new RunbookRuntimeError(
+        runError(RunCodes.RunNotFound, `run '${options.resume}' has no snapshot`),
+      );
+    saved = { state: latest.state, store };
+    if (options.mode !== undefined && options.mode !== latest.state.mode)
+      throw new UsageError(
+        `run '${latest.state.run_id}' runs in ${latest.state.mode} mode; --mode ${options.mode} cannot change it`,
+      );
+  }
+  const runbookPath = options.runbookPath ?? saved?.state.runbook_path;
+  if (runbookPath === undefined) throw new UsageError("expected a runbook.yaml");
+  const mode = saved?.state.mode ?? options.mode;
+  if (mode === undefined)
+    throw new UsageError("--mode real|replay|dry-run is required (it is taken from the run on --resume)");
+  if (mode !== "real" && mode !== "replay")
+    throw new UsageError(`--mode must be real, replay or dry-run, not '${mode}'`);
+  const loaded = loadRunbook(runbookPath, options.quiet);
+  if (loaded === undefined) return { exit: 1 };
+  const governance = loaded.runbook.meta.governance;
+  const denied = governance?.deny_env_vars ?? DEFAULT_DENY_ENV_VARS;
+  const childEnv: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env))
+    if (value !== undefined && !isDeniedEnvVar(name, denied)) childEnv[name] = value;
+
+  let runner: CommandRunner;
+  let scenarioBinding: { path: string; sha256: string } | undefined;
+  const engineChoice = (saved?.state.replay_engine ?? options.replayEngine ?? "builtin") as string;
+  if (mode === "replay") {
+    const scenarioPath = options.scenarioPath ?? saved?.state.scenario?.path;
+    if (scenarioPath === undefined) throw new UsageError("--mode replay needs --scenario <scenario.yaml>");
+    const scenario = loadScenario(scenarioPath);
+    if (scenario === undefined) return { exit: 1 };
+    if (saved?.state.scenario !== undefined && saved.state.scenario.sha256 !== scenario.sha256)
+      throw new RunbookRuntimeError(
+        runError(
+          RunCodes.RunMismatch,
+          `the scenario '${scenarioPath}' changed since run '${saved.state.run_id}' started`,
+        ),
+      );
+    scenarioBinding = { path: scenarioPath, sha256: scenario.sha256 };
+    if (engineChoice === "cli-replay") {
+      const binary = onPath("cli-replay");
+      if (binary === undefined)
+        throw new RunbookRuntimeError(
+          runError(
+            RunCodes.CliReplayFailed,
+            "--replay-engine cli-replay: no cli-replay binary on PATH",
+            "install cli-replay, or use the built-in replay engine (the default)",
+          ),
+        );
+      const previous = (saved?.state.replay_state as { cli_replay?: CliReplaySession } | undefined)
+        ?.cli_replay;
+      const started = await CliReplayBinaryRunner.start({
+        binary,
+        scenarioPath: resolve(scenarioPath),
+        env: childEnv,
+        ...(options.allowedCommands === undefined ? {} : { allowedCommands: options.allowedCommands }),
+        ...(previous === undefined ? {} : { resume: previous }),
+      });
+      if ("error" in started)
+        throw new RunbookRuntimeError(runError(RunCodes.CliReplayFailed, started.error));
+      runner = started;
+    } else if (engineChoice === "builtin") {
+      runner = new ReplayRunner(scenario.scenario, {
+        baseDir: dirname(resolve(scenarioPath)),
+        env,
+        ...(options.allowedCommands === undefined ? {} : { allowedCommands: options.allowedCommands }),
+        ...(saved?.state.replay_state === undefined ? {} : { state: saved.state.replay_state as never }),
+      });
+    } else throw new UsageError(`--replay-engine must be builtin or cli-replay, not '${engineChoice}'`);
+  } else {
+    if (options.scenarioPath !== undefined) throw new UsageError("--scenario is for --mode replay");
+    runner = new RealRunner(dirname(resolve(runbookPath)));
+  }
+
+  const recordedEvidence =
+    options.evidenceFrom === undefined ? undefined : readRecordedEvidence(options.root, options.evidenceFrom);
+  const engineOptions: EngineOptions = {
+    runbook: loaded.runbook,
+    runbookPath,
+    runbookText: loaded.text,
+    mode,
+    runner,
+    ...(mode === "replay" ? { replayEngine: engineChoice as "builtin" | "cli-replay" } : {}),
+    ...(scenarioBinding === undefined ? {} : { scenario: scenarioBinding }),
+    root: options.root,
+    actor: options.actor,
+    roles: options.roles,
+    vars: options.vars,
+    env,
+    ...(options.attendant === undefined ? {} : { attendant: options.attendant }),
+    ...(recordedEvidence === undefined ? {} : { recordedEvidence }),
+  };
+  const engine =
+    saved === undefined
+      ? RunbookEngine.start({ ...engineOptions, runId: options.runId ?? newRunId(new Date()) })
+      : RunbookEngine.resume({ ...engineOptions, runId: saved.state.run_id }, saved.store);
+  return { engine, loaded };
+}
+
+/** The evidence an earlier run recorded, by step and name (for `replay_mode: reuse_evidence`). */
+export function readRecordedEvidence(
+  root: string,
+  run: string,
+): { runId: string; dir: string; evidence: Record<string, Record<string, EvidenceRecord>> } {
+  const store = RunStore.locate(root, run);
+  const trace = readTrace(store.tracePath);
+  if (trace.problems.length > 0)
+    throw new RunbookRuntimeError(
+      runError(RunCodes.TraceTampered, `--evidence-from ${run}: ${trace.problems[0]?.message}`),
+    );
+  const evidence: Record<string, Record<string, EvidenceRecord>> = {};
+  for (const event of trace.events)
+    if (event.type === "step" && event.result.type === "manual" && event.result.status === "passed")
+      evidence[event.result.step_id] = { ...event.result.evidence };
+  return { runId: store.runId, dir: store.dir, evidence };
+}

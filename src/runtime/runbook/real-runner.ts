@@ -1,0 +1,39 @@
+/**
+ * `--mode real`: a `cli` step's argv runs as a real process — never through a shell — with the
+ * step's timeout and output cap, in the environment the engine scrubbed.
+ */
+import { RunCodes, runError } from "./errors.js";
+import type { CommandResult, CommandRunner, ResolvedCall } from "./providers.js";
+import { runProcess } from "./spawn.js";
+
+export class RealRunner implements CommandRunner {
+  readonly kind = "real";
+
+  constructor(private readonly cwd?: string) {}
+
+  async run(call: ResolvedCall): Promise<CommandResult> {
+    const result = await runProcess(call.argv, {
+      env: call.env,
+      ...(this.cwd === undefined ? {} : { cwd: this.cwd }),
+      ...(call.stdin === undefined ? {} : { stdin: call.stdin }),
+      timeoutMs: call.timeoutMs,
+      maxOutputBytes: call.maxOutputBytes,
+    });
+    return {
+      exitCode: result.exitCode,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      timedOut: result.timedOut,
+      truncated: result.truncated,
+      ...(result.startError === undefined
+        ? {}
+        : {
+            error: runError(
+              RunCodes.CannotStart,
+              result.startError,
+              "check that the program is installed and on PATH",
+            ),
+          }),
+    };
+  }
+}

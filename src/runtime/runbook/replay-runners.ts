@@ -1,0 +1,219 @@
+/**
+ * `--mode replay`: a `cli` step's argv is answered by the in-process replay engine, or by a
+ * `cli-replay` binary driven the way its docs describe (`--replay-engine cli-replay`): `cli-replay run` sets up intercepts and prints the
+ * environment, each step runs with it, `cli-replay verify` checks the scenario, `cli-replay clean`
+ * removes the session.
+ */
+import type { Scenario } from "../../../grammar/replay/types.js";
+import { ReplaySession, type ReplayState } from "../replay/index.js";
+import { RunCodes, runError } from "./errors.js";
+import type { CommandResult, CommandRunner, ResolvedCall, ScenarioVerdict } from "./providers.js";
+import { runProcess } from "./spawn.js";
+
+export class ReplayRunner implements CommandRunner {
+  readonly kind = "replay";
+  private readonly session: ReplaySession;
+
+  constructor(
+    scenario: Scenario,
+    options: {
+      baseDir: string;
+      env: Readonly<Record<string, string | undefined>>;
+      allowedCommands?: readonly string[];
+      state?: ReplayState;
+    },
+  ) {
+    this.session = new ReplaySession(scenario, options);
+  }
+
+  async run(call: ResolvedCall): Promise<CommandResult> {
+    const answer = this.session.call(call.argv, call.stdin);
+    if (!answer.ok)
+      return {
+        exitCode: 1,
+        stdout: "",
+        stderr: answer.message,
+        error: runError(
+          RunCodes.ReplayMismatch,
+          `replay: ${answer.message}`,
+          "the scenario does not expect this call here; fix the scenario or the runbook",
+        ),
+      };
+    const cut = (text: string) =>
+      Buffer.byteLength(text) > call.maxOutputBytes
+        ? Buffer.from(text).subarray(0, call.maxOutputBytes).toString()
+        : text;
+    const truncated: ("stdout" | "stderr")[] = [];
+    if (Buffer.byteLength(answer.stdout) > call.maxOutputBytes) truncated.push("stdout");
+    if (Buffer.byteLength(answer.stderr) > call.maxOutputBytes) truncated.push("stderr");
+    return { exitCode: answer.exit, stdout: cut(answer.stdout), stderr: cut(answer.stderr), truncated };
+  }
+
+  state(): unknown {
+    return this.session.state;
+  }
+
+  async finish(): Promise<ScenarioVerdict> {
+    const result = this.session.verify();
+    return {
+      passed: result.passed,
+      consumed_steps: result.consumed_steps,
+      total_steps: result.total_steps,
+      unmet: result.steps
+        .filter((s) => !s.passed)
+        .map((s) => `step[${s.index}] ${s.label}: called ${s.call_count} times, minimum ${s.min} required`),
+    };
+  }
+}
+
+/** The environment `cli-replay run --shell bash` prints, read back. */
+export interface CliReplaySession {
+  readonly session: string;
+  readonly scenario: string;
+  readonly interceptDir: string;
+}
+
+const EXPORT = /^export (CLI_REPLAY_SESSION|CLI_REPLAY_SCENARIO|PATH)='((?:[^']|'\\'')*)'(?::"\$PATH")?$/;
+
+export function parseCliReplaySetup(stdout: string): CliReplaySession | undefined {
+  const found: Record<string, string> = {};
+  for (const line of stdout.split("\n")) {
+    const m = EXPORT.exec(line.trim());
+    if (m !== null) found[m[1] as string] = (m[2] as string).replaceAll("'\\''", "'");
+  }
+  const { CLI_REPLAY_SESSION: session, CLI_REPLAY_SCENARIO: scenario, PATH: interceptDir } = found;
+  return session && scenario && interceptDir ? { session, scenario, interceptDir } : undefined;
+}
+
+export class CliReplayBinaryRunner implements CommandRunner {
+  readonly kind = "cli-replay";
+
+  private constructor(
+    private readonly binary: string,
+    private readonly scenarioPath: string,
+    private readonly setup: CliReplaySession,
+    private readonly env: Readonly<Record<string, string>>,
+    private readonly allowedCommands: readonly string[] | undefined,
+  ) {}
+
+  /** Starts a cli-replay session, or resumes the one a snapshot recorded when its intercepts are still there. */
+  static async start(options: {
+    binary: string;
+    scenarioPath: string;
+    env: Readonly<Record<string, string>>;
+    allowedCommands?: readonly string[];
+    resume?: CliReplaySession;
+  }): Promise<CliReplayBinaryRunner | { error: string }> {
+    if (options.resume !== undefined)
+      return new CliReplayBinaryRunner(
+        options.binary,
+        options.scenarioPath,
+        options.resume,
+        options.env,
+        options.allowedCommands,
+      );
+    const args = ["run", "--shell", "bash"];
+    if (options.allowedCommands !== undefined)
+      args.push(`--allowed-commands=${options.allowedCommands.join(",")}`);
+    const started = await runProcess([options.binary, ...args, options.scenarioPath], {
+      env: options.env,
+      timeoutMs: 30_000,
+      maxOutputBytes: 1 << 20,
+    });
+    if (started.startError !== undefined) return { error: started.startError };
+    if (started.exitCode !== 0)
+      return { error: `'cli-replay run' failed (exit ${started.exitCode}): ${started.stderr.trim()}` };
+    const setup = parseCliReplaySetup(started.stdout);
+    if (setup === undefined)
+      return { error: "'cli-replay run --shell bash' printed no session, scenario and PATH exports" };
+    return new CliReplayBinaryRunner(
+      options.binary,
+      options.scenarioPath,
+      setup,
+      options.env,
+      options.allowedCommands,
+    );
+  }
+
+  private sessionEnv(base: Readonly<Record<string, string>> = this.env): Record<string, string> {
+    return {
+      ...base,
+      PATH: `${this.setup.interceptDir}:${base.PATH ?? ""}`,
+      CLI_REPLAY_SESSION: this.setup.session,
+      CLI_REPLAY_SCENARIO: this.setup.scenario,
+    };
+  }
+
+  async run(call: ResolvedCall): Promise<CommandResult> {
+    const result = await runProcess(call.argv, {
+      env: this.sessionEnv(call.env),
+      ...(call.stdin === undefined ? {} : { stdin: call.stdin }),
+      timeoutMs: call.timeoutMs,
+      maxOutputBytes: call.maxOutputBytes,
+    });
+    if (result.startError !== undefined)
+      return {
+        exitCode: result.exitCode,
+        stdout: "",
+        stderr: "",
+        error: runError(RunCodes.CliReplayFailed, `cli-replay: ${result.startError}`),
+      };
+    return {
+      exitCode: result.exitCode,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      timedOut: result.timedOut,
+      truncated: result.truncated,
+    };
+  }
+
+  state(): unknown {
+    return { cli_replay: this.setup };
+  }
+
+  async finish(): Promise<ScenarioVerdict> {
+    const args = ["verify", this.scenarioPath, "--format", "json"];
+    if (this.allowedCommands !== undefined) args.push(`--allowed-commands=${this.allowedCommands.join(",")}`);
+    const verified = await runProcess([this.binary, ...args], {
+      env: this.sessionEnv(),
+      timeoutMs: 30_000,
+      maxOutputBytes: 1 << 20,
+    });
+    const json = [verified.stdout, verified.stderr]
+      .flatMap((t) => t.split("\n"))
+      .find((line) => line.trim().startsWith("{"));
+    try {
+      const report = JSON.parse(json ?? "") as {
+        passed: boolean;
+        total_steps: number;
+        consumed_steps: number;
+        steps?: { index: number; label: string; call_count: number; min: number; passed: boolean }[];
+      };
+      return {
+        passed: report.passed,
+        consumed_steps: report.consumed_steps,
+        total_steps: report.total_steps,
+        unmet: (report.steps ?? [])
+          .filter((s) => !s.passed)
+          .map((s) => `step[${s.index}] ${s.label}: called ${s.call_count} times, minimum ${s.min} required`),
+      };
+    } catch {
+      return {
+        passed: false,
+        consumed_steps: 0,
+        total_steps: 0,
+        unmet: [
+          `'cli-replay verify' gave no JSON report (exit ${verified.exitCode}): ${verified.stderr.trim().slice(0, 300)}`,
+        ],
+      };
+    }
+  }
+
+  async close(): Promise<void> {
+    await runProcess([this.binary, "clean", this.scenarioPath], {
+      env: this.sessionEnv(),
+      timeoutMs: 30_000,
+      maxOutputBytes: 1 << 16,
+    });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * A run's folder, `.runbook/runs/<run_id>/`: `trace.jsonl`, `snapshots/step-NNNN.json` (the run
+ * state after each step and on demand, written to a temp file and renamed, so a snapshot is whole
+ * or absent) and `attachments/` (evidence files, named by their SHA-256).
+ */
+import { randomBytes } from "node:crypto";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, extname, join, resolve } from "node:path";
+import { RunbookRuntimeError, RunCodes, runError } from "./errors.js";
+import type { RunRedactor } from "./redaction.js";
+import type { AttachmentRecord, Binding, RunState } from "./state.js";
+import { sha256 } from "./trace.js";
+
+export const RUNS_DIR = join(".runbook", "runs");
+
+export function newRunId(now: Date): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return `${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+export class RunStore {
+  constructor(
+    readonly dir: string,
+    readonly runId: string,
+  ) {}
+
+  /** The folder of run `runId` under `root` (`root/.runbook/runs/<runId>`). */
+  static under(root: string, runId: string): RunStore {
+    return new RunStore(resolve(root, RUNS_DIR, runId), runId);
+  }
+
+  /** The folder of a run given as an id (under `root`) or as a path. */
+  static locate(root: string, idOrDir: string): RunStore {
+    const asDir = resolve(idOrDir);
+    if (existsSync(join(asDir, "trace.jsonl"))) return new RunStore(asDir, basename(asDir));
+    const store = RunStore.under(root, idOrDir);
+    if (!existsSync(store.tracePath))
+      throw new RunbookRuntimeError(
+        runError(
+          RunCodes.RunNotFound,
+          `no run '${idOrDir}': neither a run folder nor an id under ${join(root, RUNS_DIR)}`,
+          "list the runs with: ls .runbook/runs",
+        ),
+      );
+    return store;
+  }
+
+  get tracePath(): string {
+    return join(this.dir, "trace.jsonl");
+  }
+
+  create(): void {
+    mkdirSync(join(this.dir, "snapshots"), { recursive: true });
+  }
+
+  /** Writes the state as the snapshot `name` (temp file + rename) and returns its binding. */
+  writeSnapshot(name: string, state: RunState): Binding {
+    const text = `${JSON.stringify(state, null, 2)}\n`;
+    const path = join(this.dir, "snapshots", name);
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, text);
+    renameSync(temp, path);
+    return { path: `snapshots/${name}`, sha256: sha256(text) };
+  }
+
+  /** The newest snapshot, by name (`step-NNNN.json` sort in order; `manual-…` ones after the step they follow). */
+  latestSnapshot(): { name: string; state: RunState; sha256: string } | undefined {
+    const dir = join(this.dir, "snapshots");
+    if (!existsSync(dir)) return undefined;
+    const names = readdirSync(dir)
+      .filter((n) => n.endsWith(".json"))
+      .sort();
+    const name = names.at(-1);
+    if (name === undefined) return undefined;
+    const text = readFileSync(join(dir, name), "utf8");
+    return { name, state: JSON.parse(text) as RunState, sha256: sha256(text) };
+  }
+
+  readFile(relative: string): Buffer | undefined {
+    const path = join(this.dir, relative);
+    return existsSync(path) && statSync(path).isFile() ? readFileSync(path) : undefined;
+  }
+
+  /**
+   * Stores an evidence file. A text file is stored redacted; a binary file is stored as it is,
+   * unless it holds a secret value the run knows, which is refused.
+   */
+  attach(source: string, redactor: RunRedactor): AttachmentRecord {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(source);
+    } catch (error) {
+      throw new RunbookRuntimeError(
+        runError(
+          RunCodes.BadEvidence,
+          `cannot read the attachment '${source}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        ),
+      );
+    }
+    let stored = bytes;
+    let redacted = false;
+    const text = decodeUtf8(bytes);
+    if (text !== undefined) {
+      const clean = redactor.text(text);
+      if (clean !== text) {
+        stored = Buffer.from(clean, "utf8");
+        redacted = true;
+      }
+    } else if (redactor.knownSecrets.some((secret) => bytes.includes(Buffer.from(secret, "utf8"))))
+      throw new RunbookRuntimeError(
+        runError(
+          RunCodes.BadEvidence,
+          `the attachment '${source}' is a binary file that contains a secret value; it was not stored`,
+          "attach a copy without the secret",
+        ),
+      );
+    const digest = sha256(stored);
+    mkdirSync(join(this.dir, "attachments"), { recursive: true });
+    const name = `${digest.slice(0, 16)}${extname(source).slice(0, 12)}`;
+    const path = join(this.dir, "attachments", name);
+    if (stored === bytes) copyFileSync(source, path);
+    else writeFileSync(path, stored);
+    const record: AttachmentRecord = {
+      path: `attachments/${name}`,
+      name: basename(source),
+      sha256: digest,
+      size: stored.length,
+    };
+    return redacted ? { ...record, redacted } : record;
+  }
+}
+
+function decodeUtf8(bytes: Buffer): string | undefined {
+  if (bytes.includes(0)) return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
