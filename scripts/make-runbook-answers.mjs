@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Records the model answers of the runbook golden cases that use the LLM pass. For each
+// Records the model answers of the runbook golden cases that use the LLM pass (and of the
+// runbook demo in examples/runbook-demo, whose TSG is pod-crashloop.md). For each
 // goldens/tsg/<case>/ with a case.json asking for `"llm"` and an answer.json (a runbook written
 // by hand, standing for what a model answered), this builds the exact request the compiler
 // sends for the case's input.md, computes its cache key, and writes the answer into the
@@ -19,15 +20,21 @@ const { extractRunbook } = await import(dist("passes/runbook/extract-runbook.js"
 const { interpretRequest } = await import(dist("passes/runbook/interpret-runbook.js"));
 const { cacheKey, INTERPRET_PARAMS } = await import(dist("cli/runbook-llm.js"));
 
+// The golden cases (input.md) and the runbook demo of examples/ (its TSG).
 const suite = join("goldens", "tsg");
-for (const name of readdirSync(suite).sort()) {
-  const dir = join(suite, name);
+const cases = [
+  ...readdirSync(suite)
+    .sort()
+    .map((name) => ({ name, dir: join(suite, name), input: "input.md" })),
+  { name: "examples/runbook-demo", dir: join("examples", "runbook-demo"), input: "pod-crashloop.md" },
+];
+for (const { name, dir, input } of cases) {
   const caseFile = join(dir, "case.json");
   const answerFile = join(dir, "answer.json");
   if (!existsSync(caseFile) || !existsSync(answerFile)) continue;
   const spec = JSON.parse(readFileSync(caseFile, "utf8"));
   if (spec.llm === undefined) continue;
-  const path = join(dir, "input.md");
+  const path = join(dir, input);
   const { source } = readSource(path);
   const module = parseTsg(source).module;
   const request = interpretRequest(extractRunbook(module, source), module, source);

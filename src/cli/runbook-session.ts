@@ -37,6 +37,13 @@ export interface LoadedRunbook {
   readonly text: string;
 }
 
+/**
+ * Stage C's policy errors — a step whose program is not allowed or is denied — do not stop a run:
+ * the steps before it are worth running, and the engine refuses the step itself when the run
+ * reaches it, recording the refusal in the trace. They are printed as warnings.
+ */
+const ENFORCED_AT_RUN_TIME = new Set(["RBK6003", "RBK6004"]);
+
 /** Reads and checks a runbook; prints its diagnostics; undefined when it has errors. */
 export function loadRunbook(path: string, quiet = false): LoadedRunbook | undefined {
   const read = readSource(path);
@@ -47,7 +54,12 @@ export function loadRunbook(path: string, quiet = false): LoadedRunbook | undefi
     diagnostics.push(...parsed.diagnostics);
     if (parsed.valid && parsed.document !== undefined) {
       runbook = parsed.document.value as unknown as Runbook;
-      diagnostics.push(...checkRunbook(runbook, yamlLocator(parsed.document)));
+      for (const d of checkRunbook(runbook, yamlLocator(parsed.document)))
+        diagnostics.push(
+          ENFORCED_AT_RUN_TIME.has(d.code)
+            ? { ...d, severity: "warning", message: `${d.message} (the run will refuse this step)` }
+            : d,
+        );
     }
   }
   const errors = countBySeverity(diagnostics).errors;

@@ -511,12 +511,13 @@ export class RunbookEngine {
     return { kind: "step", result };
   }
 
-  /** Runs steps until the run finishes or pauses. */
+  /** Runs steps until the run finishes or pauses; `onStep` sees every step recorded, skipped ones included. */
   async continue(onStep?: (result: StepResult) => void): Promise<StepOutcome> {
     for (;;) {
+      const seen = this.s.history.length;
       const outcome = await this.next();
+      for (const result of this.s.history.slice(seen)) onStep?.(result);
       if (outcome.kind !== "step") return outcome;
-      onStep?.(outcome.result);
     }
   }
 
