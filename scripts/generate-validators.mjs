@@ -17,6 +17,7 @@ const SCHEMAS = {
   validateRllmFrontmatter: "grammar/schemas/rllm-frontmatter.schema.json",
   validateTaskBlock: "grammar/schemas/task-block.schema.json",
   validateRunbook: "grammar/schemas/runbook-v0.schema.json",
+  validateScenario: "grammar/schemas/cli-replay-scenario.schema.json",
 };
 
 export function generateValidators() {

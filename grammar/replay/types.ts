@@ -40,11 +40,14 @@ export interface ScenarioStep {
 }
 
 export interface ScenarioMatch {
+  /** Literal elements, `{{ .any }}` or `{{ .regex "RE2" }}`; vars are not rendered here. */
   readonly argv: readonly string[];
+  /** Compared, when set and not empty, after CRLF → LF and without trailing newlines. */
   readonly stdin?: string;
 }
 
 export interface ScenarioRespond {
+  /** 0–255, default 0. */
   readonly exit?: number;
   readonly stdout?: string;
   readonly stdout_file?: string;
@@ -52,9 +55,14 @@ export interface ScenarioRespond {
   readonly stderr_file?: string;
   /** A Go duration; parsed and checked, ignored by replay. */
   readonly delay?: string;
+  /** Literals merged after the response; later responses read them as `{{ .capture.name }}`. */
   readonly capture?: Readonly<Record<string, string>>;
 }
 
+/**
+ * How often a step may be called. Without `calls`: exactly once. In `calls`, a missing `min` is 0
+ * and a missing `max` is `min` (the reader keeps the object as written; the engine applies this).
+ */
 export interface ScenarioCalls {
   readonly min?: number;
   readonly max?: number;
@@ -66,6 +74,7 @@ export interface ScenarioGroupEntry {
 
 export interface ScenarioGroup {
   readonly mode: "unordered";
+  /** Default `group-N`, N counting every group of the scenario from 1. */
   readonly name?: string;
   readonly steps: readonly ScenarioStep[];
 }

@@ -4707,6 +4707,1227 @@ return errors === 0;
 }
 validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+export const validateScenario = validate41;
+const schema61 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://rllmc.dev/schemas/cli-replay-scenario.json","title":"cli-replay scenario","description":"A scenario of the public cli-replay tool: the commands a program is expected to run, in order, and the canned response of each. Strict: an unknown field anywhere is an error. The rules a schema cannot say (calls bounds, captures, forward references, templates, durations) are checked by src/frontend/replay/parse-scenario.ts. See docs/replay.md.","type":"object","additionalProperties":false,"required":["meta","steps"],"properties":{"meta":{"$ref":"#/$defs/ScenarioMeta"},"steps":{"description":"The expected calls, in order: leaf steps and unordered groups of leaf steps.","type":"array","minItems":1,"items":{"$ref":"#/$defs/ScenarioEntry"}}},"$defs":{"ScenarioMeta":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The scenario's name: not blank.","type":"string","pattern":"\\S"},"description":{"type":"string"},"vars":{"description":"Variables response templates may use as {{ .name }}; a non-empty environment variable of the same name overrides one, unless security.deny_env_vars denies it.","type":"object","additionalProperties":{"type":"string"}},"security":{"$ref":"#/$defs/ScenarioSecurity"},"session":{"$ref":"#/$defs/ScenarioSession"}}},"ScenarioSecurity":{"type":"object","additionalProperties":false,"properties":{"allowed_commands":{"description":"The programs (base names of argv[0]) the scenario may intercept.","type":"array","items":{"type":"string"}},"deny_env_vars":{"description":"Glob patterns (Go path.Match syntax) of environment variables that may not override meta.vars.","type":"array","items":{"type":"string","minLength":1}}}},"ScenarioSession":{"type":"object","additionalProperties":false,"properties":{"ttl":{"description":"A positive Go duration (5m, 1h30m).","type":"string"}}},"ScenarioEntry":{"description":"A leaf step, or a group of leaf steps when the element has the key 'group'.","if":{"type":"object","required":["group"],"properties":{"group":true}},"then":{"$ref":"#/$defs/ScenarioGroupEntry"},"else":{"$ref":"#/$defs/ScenarioStep"}},"GroupMember":{"description":"A member of a group: a leaf step; groups do not nest.","if":{"type":"object","required":["group"],"properties":{"group":true}},"then":false,"else":{"$ref":"#/$defs/ScenarioStep"}},"ScenarioStep":{"type":"object","additionalProperties":false,"required":["match","respond"],"properties":{"match":{"$ref":"#/$defs/ScenarioMatch"},"respond":{"$ref":"#/$defs/ScenarioRespond"},"calls":{"$ref":"#/$defs/ScenarioCalls"},"when":{"description":"Accepted, never evaluated.","type":"string"}}},"ScenarioMatch":{"type":"object","additionalProperties":false,"required":["argv"],"properties":{"argv":{"description":"The expected argument vector: literal strings, {{ .any }} or {{ .regex \"PATTERN\" }}.","type":"array","minItems":1,"items":{"type":"string"}},"stdin":{"description":"The expected standard input (CRLF read as LF, trailing newlines ignored).","type":"string"}}},"ScenarioRespond":{"type":"object","additionalProperties":false,"allOf":[{"not":{"required":["stdout","stdout_file"],"properties":{"stdout":true,"stdout_file":true}}},{"not":{"required":["stderr","stderr_file"],"properties":{"stderr":true,"stderr_file":true}}}],"properties":{"exit":{"type":"integer","minimum":0,"maximum":255},"stdout":{"type":"string"},"stdout_file":{"description":"A file, relative to the scenario file, whose content is the response.","type":"string"},"stderr":{"type":"string"},"stderr_file":{"description":"A file, relative to the scenario file, whose content is the response.","type":"string"},"delay":{"description":"A Go duration; checked, ignored by replay.","type":"string"},"capture":{"description":"Literal values later responses may use as {{ .capture.name }}.","type":"object","propertyNames":{"pattern":"^[a-zA-Z_][a-zA-Z0-9_]*$"},"additionalProperties":{"type":"string"}}}},"ScenarioCalls":{"type":"object","additionalProperties":false,"properties":{"min":{"type":"integer","minimum":0},"max":{"type":"integer","minimum":1}}},"ScenarioGroupEntry":{"type":"object","additionalProperties":false,"required":["group"],"properties":{"group":{"$ref":"#/$defs/ScenarioGroup"}}},"ScenarioGroup":{"type":"object","additionalProperties":false,"required":["mode","steps"],"properties":{"mode":{"const":"unordered"},"name":{"type":"string"},"steps":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/GroupMember"}}}}}};
+const schema62 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The scenario's name: not blank.","type":"string","pattern":"\\S"},"description":{"type":"string"},"vars":{"description":"Variables response templates may use as {{ .name }}; a non-empty environment variable of the same name overrides one, unless security.deny_env_vars denies it.","type":"object","additionalProperties":{"type":"string"}},"security":{"$ref":"#/$defs/ScenarioSecurity"},"session":{"$ref":"#/$defs/ScenarioSession"}}};
+const schema63 = {"type":"object","additionalProperties":false,"properties":{"allowed_commands":{"description":"The programs (base names of argv[0]) the scenario may intercept.","type":"array","items":{"type":"string"}},"deny_env_vars":{"description":"Glob patterns (Go path.Match syntax) of environment variables that may not override meta.vars.","type":"array","items":{"type":"string","minLength":1}}}};
+const schema64 = {"type":"object","additionalProperties":false,"properties":{"ttl":{"description":"A positive Go duration (5m, 1h30m).","type":"string"}}};
+const pattern19 = new RegExp("\\S", "u");
+
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate42.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema62.required,parentSchema:schema62,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((key0 === "name") || (key0 === "description")) || (key0 === "vars")) || (key0 === "security")) || (key0 === "session"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema62,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(!pattern19.test(data0)){
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema62.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.name.type,parentSchema:schema62.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data1 = data.description;
+if(typeof data1 !== "string"){
+const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.description.type,parentSchema:schema62.properties.description,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.vars !== undefined){
+let data2 = data.vars;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key1 in data2){
+let data3 = data2[key1];
+if(typeof data3 !== "string"){
+const err5 = {instancePath:instancePath+"/vars/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.vars.additionalProperties.type,parentSchema:schema62.properties.vars.additionalProperties,data:data3};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.properties.vars.type,parentSchema:schema62.properties.vars,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.security !== undefined){
+let data4 = data.security;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key2 in data4){
+if(!((key2 === "allowed_commands") || (key2 === "deny_env_vars"))){
+const err7 = {instancePath:instancePath+"/security",schemaPath:"#/$defs/ScenarioSecurity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data4.allowed_commands !== undefined){
+let data5 = data4.allowed_commands;
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(typeof data6 !== "string"){
+const err8 = {instancePath:instancePath+"/security/allowed_commands/" + i0,schemaPath:"#/$defs/ScenarioSecurity/properties/allowed_commands/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.allowed_commands.items.type,parentSchema:schema63.properties.allowed_commands.items,data:data6};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/security/allowed_commands",schemaPath:"#/$defs/ScenarioSecurity/properties/allowed_commands/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.allowed_commands.type,parentSchema:schema63.properties.allowed_commands,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data4.deny_env_vars !== undefined){
+let data7 = data4.deny_env_vars;
+if(Array.isArray(data7)){
+const len1 = data7.length;
+for(let i1=0; i1<len1; i1++){
+let data8 = data7[i1];
+if(typeof data8 === "string"){
+if(func2(data8) < 1){
+const err10 = {instancePath:instancePath+"/security/deny_env_vars/" + i1,schemaPath:"#/$defs/ScenarioSecurity/properties/deny_env_vars/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.deny_env_vars.items,data:data8};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/security/deny_env_vars/" + i1,schemaPath:"#/$defs/ScenarioSecurity/properties/deny_env_vars/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.deny_env_vars.items.type,parentSchema:schema63.properties.deny_env_vars.items,data:data8};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/security/deny_env_vars",schemaPath:"#/$defs/ScenarioSecurity/properties/deny_env_vars/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.deny_env_vars.type,parentSchema:schema63.properties.deny_env_vars,data:data7};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/security",schemaPath:"#/$defs/ScenarioSecurity/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data:data4};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.session !== undefined){
+let data9 = data.session;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+for(const key3 in data9){
+if(!(key3 === "ttl")){
+const err14 = {instancePath:instancePath+"/session",schemaPath:"#/$defs/ScenarioSession/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data:data9};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data9.ttl !== undefined){
+let data10 = data9.ttl;
+if(typeof data10 !== "string"){
+const err15 = {instancePath:instancePath+"/session/ttl",schemaPath:"#/$defs/ScenarioSession/properties/ttl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.ttl.type,parentSchema:schema64.properties.ttl,data:data10};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/session",schemaPath:"#/$defs/ScenarioSession/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data:data9};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.type,parentSchema:schema62,data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate42.errors = vErrors;
+return errors === 0;
+}
+validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema65 = {"description":"A leaf step, or a group of leaf steps when the element has the key 'group'.","if":{"type":"object","required":["group"],"properties":{"group":true}},"then":{"$ref":"#/$defs/ScenarioGroupEntry"},"else":{"$ref":"#/$defs/ScenarioStep"}};
+const schema66 = {"type":"object","additionalProperties":false,"required":["group"],"properties":{"group":{"$ref":"#/$defs/ScenarioGroup"}}};
+const schema67 = {"type":"object","additionalProperties":false,"required":["mode","steps"],"properties":{"mode":{"const":"unordered"},"name":{"type":"string"},"steps":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/GroupMember"}}}};
+const schema68 = {"description":"A member of a group: a leaf step; groups do not nest.","if":{"type":"object","required":["group"],"properties":{"group":true}},"then":false,"else":{"$ref":"#/$defs/ScenarioStep"}};
+const schema69 = {"type":"object","additionalProperties":false,"required":["match","respond"],"properties":{"match":{"$ref":"#/$defs/ScenarioMatch"},"respond":{"$ref":"#/$defs/ScenarioRespond"},"calls":{"$ref":"#/$defs/ScenarioCalls"},"when":{"description":"Accepted, never evaluated.","type":"string"}}};
+const schema70 = {"type":"object","additionalProperties":false,"required":["argv"],"properties":{"argv":{"description":"The expected argument vector: literal strings, {{ .any }} or {{ .regex \"PATTERN\" }}.","type":"array","minItems":1,"items":{"type":"string"}},"stdin":{"description":"The expected standard input (CRLF read as LF, trailing newlines ignored).","type":"string"}}};
+const schema71 = {"type":"object","additionalProperties":false,"allOf":[{"not":{"required":["stdout","stdout_file"],"properties":{"stdout":true,"stdout_file":true}}},{"not":{"required":["stderr","stderr_file"],"properties":{"stderr":true,"stderr_file":true}}}],"properties":{"exit":{"type":"integer","minimum":0,"maximum":255},"stdout":{"type":"string"},"stdout_file":{"description":"A file, relative to the scenario file, whose content is the response.","type":"string"},"stderr":{"type":"string"},"stderr_file":{"description":"A file, relative to the scenario file, whose content is the response.","type":"string"},"delay":{"description":"A Go duration; checked, ignored by replay.","type":"string"},"capture":{"description":"Literal values later responses may use as {{ .capture.name }}.","type":"object","propertyNames":{"pattern":"^[a-zA-Z_][a-zA-Z0-9_]*$"},"additionalProperties":{"type":"string"}}}};
+const schema72 = {"type":"object","additionalProperties":false,"properties":{"min":{"type":"integer","minimum":0},"max":{"type":"integer","minimum":1}}};
+const pattern20 = new RegExp("^[a-zA-Z_][a-zA-Z0-9_]*$", "u");
+
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate48.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.match === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "match"},message:"must have required property '"+"match"+"'",schema:schema69.required,parentSchema:schema69,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.respond === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "respond"},message:"must have required property '"+"respond"+"'",schema:schema69.required,parentSchema:schema69,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "match") || (key0 === "respond")) || (key0 === "calls")) || (key0 === "when"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.match !== undefined){
+let data0 = data.match;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(data0.argv === undefined){
+const err3 = {instancePath:instancePath+"/match",schemaPath:"#/$defs/ScenarioMatch/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'",schema:schema70.required,parentSchema:schema70,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key1 in data0){
+if(!((key1 === "argv") || (key1 === "stdin"))){
+const err4 = {instancePath:instancePath+"/match",schemaPath:"#/$defs/ScenarioMatch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data0.argv !== undefined){
+let data1 = data0.argv;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err5 = {instancePath:instancePath+"/match/argv",schemaPath:"#/$defs/ScenarioMatch/properties/argv/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema70.properties.argv,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(typeof data2 !== "string"){
+const err6 = {instancePath:instancePath+"/match/argv/" + i0,schemaPath:"#/$defs/ScenarioMatch/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.argv.items.type,parentSchema:schema70.properties.argv.items,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/match/argv",schemaPath:"#/$defs/ScenarioMatch/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema70.properties.argv.type,parentSchema:schema70.properties.argv,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data0.stdin !== undefined){
+let data3 = data0.stdin;
+if(typeof data3 !== "string"){
+const err8 = {instancePath:instancePath+"/match/stdin",schemaPath:"#/$defs/ScenarioMatch/properties/stdin/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.stdin.type,parentSchema:schema70.properties.stdin,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/match",schemaPath:"#/$defs/ScenarioMatch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data:data0};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.respond !== undefined){
+let data4 = data.respond;
+const _errs16 = errors;
+const _errs17 = errors;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+let missing0;
+if(((data4.stdout === undefined) && (missing0 = "stdout")) || ((data4.stdout_file === undefined) && (missing0 = "stdout_file"))){
+const err10 = {};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+var valid7 = _errs17 === errors;
+if(valid7){
+const err11 = {instancePath:instancePath+"/respond",schemaPath:"#/$defs/ScenarioRespond/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema71.allOf[0].not,parentSchema:schema71.allOf[0],data:data4};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+else {
+errors = _errs16;
+if(vErrors !== null){
+if(_errs16){
+vErrors.length = _errs16;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs19 = errors;
+const _errs20 = errors;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+let missing1;
+if(((data4.stderr === undefined) && (missing1 = "stderr")) || ((data4.stderr_file === undefined) && (missing1 = "stderr_file"))){
+const err12 = {};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+var valid8 = _errs20 === errors;
+if(valid8){
+const err13 = {instancePath:instancePath+"/respond",schemaPath:"#/$defs/ScenarioRespond/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema71.allOf[1].not,parentSchema:schema71.allOf[1],data:data4};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+else {
+errors = _errs19;
+if(vErrors !== null){
+if(_errs19){
+vErrors.length = _errs19;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key2 in data4){
+if(!(((((((key2 === "exit") || (key2 === "stdout")) || (key2 === "stdout_file")) || (key2 === "stderr")) || (key2 === "stderr_file")) || (key2 === "delay")) || (key2 === "capture"))){
+const err14 = {instancePath:instancePath+"/respond",schemaPath:"#/$defs/ScenarioRespond/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data:data4};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data4.exit !== undefined){
+let data5 = data4.exit;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err15 = {instancePath:instancePath+"/respond/exit",schemaPath:"#/$defs/ScenarioRespond/properties/exit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema71.properties.exit.type,parentSchema:schema71.properties.exit,data:data5};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 255 || isNaN(data5)){
+const err16 = {instancePath:instancePath+"/respond/exit",schemaPath:"#/$defs/ScenarioRespond/properties/exit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 255},message:"must be <= 255",schema:255,parentSchema:schema71.properties.exit,data:data5};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(data5 < 0 || isNaN(data5)){
+const err17 = {instancePath:instancePath+"/respond/exit",schemaPath:"#/$defs/ScenarioRespond/properties/exit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema71.properties.exit,data:data5};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+if(data4.stdout !== undefined){
+let data6 = data4.stdout;
+if(typeof data6 !== "string"){
+const err18 = {instancePath:instancePath+"/respond/stdout",schemaPath:"#/$defs/ScenarioRespond/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.stdout.type,parentSchema:schema71.properties.stdout,data:data6};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data4.stdout_file !== undefined){
+let data7 = data4.stdout_file;
+if(typeof data7 !== "string"){
+const err19 = {instancePath:instancePath+"/respond/stdout_file",schemaPath:"#/$defs/ScenarioRespond/properties/stdout_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.stdout_file.type,parentSchema:schema71.properties.stdout_file,data:data7};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data4.stderr !== undefined){
+let data8 = data4.stderr;
+if(typeof data8 !== "string"){
+const err20 = {instancePath:instancePath+"/respond/stderr",schemaPath:"#/$defs/ScenarioRespond/properties/stderr/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.stderr.type,parentSchema:schema71.properties.stderr,data:data8};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data4.stderr_file !== undefined){
+let data9 = data4.stderr_file;
+if(typeof data9 !== "string"){
+const err21 = {instancePath:instancePath+"/respond/stderr_file",schemaPath:"#/$defs/ScenarioRespond/properties/stderr_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.stderr_file.type,parentSchema:schema71.properties.stderr_file,data:data9};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data4.delay !== undefined){
+let data10 = data4.delay;
+if(typeof data10 !== "string"){
+const err22 = {instancePath:instancePath+"/respond/delay",schemaPath:"#/$defs/ScenarioRespond/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.delay.type,parentSchema:schema71.properties.delay,data:data10};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data4.capture !== undefined){
+let data11 = data4.capture;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key3 in data11){
+const _errs36 = errors;
+if(typeof key3 === "string"){
+if(!pattern20.test(key3)){
+const err23 = {instancePath:instancePath+"/respond/capture",schemaPath:"#/$defs/ScenarioRespond/properties/capture/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z_][a-zA-Z0-9_]*$"},message:"must match pattern \""+"^[a-zA-Z_][a-zA-Z0-9_]*$"+"\"",schema:"^[a-zA-Z_][a-zA-Z0-9_]*$",parentSchema:schema71.properties.capture.propertyNames,data:key3,propertyName:key3};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+var valid10 = _errs36 === errors;
+if(!valid10){
+const err24 = {instancePath:instancePath+"/respond/capture",schemaPath:"#/$defs/ScenarioRespond/properties/capture/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema71.properties.capture.propertyNames,parentSchema:schema71.properties.capture,data:data11};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+for(const key4 in data11){
+let data12 = data11[key4];
+if(typeof data12 !== "string"){
+const err25 = {instancePath:instancePath+"/respond/capture/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/ScenarioRespond/properties/capture/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.capture.additionalProperties.type,parentSchema:schema71.properties.capture.additionalProperties,data:data12};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/respond/capture",schemaPath:"#/$defs/ScenarioRespond/properties/capture/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.properties.capture.type,parentSchema:schema71.properties.capture,data:data11};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/respond",schemaPath:"#/$defs/ScenarioRespond/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data:data4};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.calls !== undefined){
+let data13 = data.calls;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key5 in data13){
+if(!((key5 === "min") || (key5 === "max"))){
+const err28 = {instancePath:instancePath+"/calls",schemaPath:"#/$defs/ScenarioCalls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data:data13};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data13.min !== undefined){
+let data14 = data13.min;
+if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
+const err29 = {instancePath:instancePath+"/calls/min",schemaPath:"#/$defs/ScenarioCalls/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema72.properties.min.type,parentSchema:schema72.properties.min,data:data14};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 0 || isNaN(data14)){
+const err30 = {instancePath:instancePath+"/calls/min",schemaPath:"#/$defs/ScenarioCalls/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.min,data:data14};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+if(data13.max !== undefined){
+let data15 = data13.max;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err31 = {instancePath:instancePath+"/calls/max",schemaPath:"#/$defs/ScenarioCalls/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema72.properties.max.type,parentSchema:schema72.properties.max,data:data15};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 1 || isNaN(data15)){
+const err32 = {instancePath:instancePath+"/calls/max",schemaPath:"#/$defs/ScenarioCalls/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema72.properties.max,data:data15};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/calls",schemaPath:"#/$defs/ScenarioCalls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data:data13};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data.when !== undefined){
+let data16 = data.when;
+if(typeof data16 !== "string"){
+const err34 = {instancePath:instancePath+"/when",schemaPath:"#/properties/when/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.when.type,parentSchema:schema69.properties.when,data:data16};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+validate48.errors = vErrors;
+return errors === 0;
+}
+validate48.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate47.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+let valid0 = true;
+const _errs1 = errors;
+if(errors === _errs1){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.group === undefined) && (missing0 = "group")){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs1 === errors;
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+let ifClause0;
+if(_valid0){
+var _valid0 = false;
+const err2 = {instancePath,schemaPath:"#/then/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema68.then,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+valid0 = _valid0;
+ifClause0 = "then";
+}
+else {
+const _errs3 = errors;
+if(!(validate48(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+if(valid0){
+var props0 = true;
+}
+ifClause0 = "else";
+}
+if(!valid0){
+const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema",schema:schema68.if,parentSchema:schema68,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate47.errors = vErrors;
+evaluated0.props = props0;
+return errors === 0;
+}
+validate47.evaluated = {"dynamicProps":true,"dynamicItems":false};
+
+
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate46.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.mode === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema67.required,parentSchema:schema67,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.steps === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema67.required,parentSchema:schema67,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "mode") || (key0 === "name")) || (key0 === "steps"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.mode !== undefined){
+let data0 = data.mode;
+if("unordered" !== data0){
+const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "unordered"},message:"must be equal to constant",schema:"unordered",parentSchema:schema67.properties.mode,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data1 = data.name;
+if(typeof data1 !== "string"){
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.name.type,parentSchema:schema67.properties.name,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.steps !== undefined){
+let data2 = data.steps;
+if(Array.isArray(data2)){
+if(data2.length < 1){
+const err5 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema67.properties.steps,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate47(data2[i0], {instancePath:instancePath+"/steps/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema67.properties.steps.type,parentSchema:schema67.properties.steps,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate46.errors = vErrors;
+return errors === 0;
+}
+validate46.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate45.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.group === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'",schema:schema66.required,parentSchema:schema66,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "group")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.group !== undefined){
+if(!(validate46(data.group, {instancePath:instancePath+"/group",parentData:data,parentDataProperty:"group",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+validate45.errors = vErrors;
+return errors === 0;
+}
+validate45.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate44.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+let valid0 = true;
+const _errs1 = errors;
+if(errors === _errs1){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.group === undefined) && (missing0 = "group")){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs1 === errors;
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+let ifClause0;
+if(_valid0){
+const _errs3 = errors;
+if(!(validate45(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+if(valid0){
+var props0 = true;
+}
+ifClause0 = "then";
+}
+else {
+const _errs4 = errors;
+if(!(validate48(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs4 === errors;
+valid0 = _valid0;
+if(valid0){
+if(props0 !== true){
+props0 = true;
+}
+}
+ifClause0 = "else";
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema",schema:schema65.if,parentSchema:schema65,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+validate44.errors = vErrors;
+evaluated0.props = props0;
+return errors === 0;
+}
+validate44.evaluated = {"dynamicProps":true,"dynamicItems":false};
+
+
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://rllmc.dev/schemas/cli-replay-scenario.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate41.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.meta === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "meta"},message:"must have required property '"+"meta"+"'",schema:schema61.required,parentSchema:schema61,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.steps === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema61.required,parentSchema:schema61,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "meta") || (key0 === "steps"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.meta !== undefined){
+if(!(validate42(data.meta, {instancePath:instancePath+"/meta",parentData:data,parentDataProperty:"meta",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+errors = vErrors.length;
+}
+}
+if(data.steps !== undefined){
+let data1 = data.steps;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err3 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema61.properties.steps,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate44(data1[i0], {instancePath:instancePath+"/steps/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema61.properties.steps.type,parentSchema:schema61.properties.steps,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate41.errors = vErrors;
+return errors === 0;
+}
+validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 export const validateJsonSchemaDraft2020 = validate0;
 const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://json-schema.org/draft/2020-12/schema","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/core":true,"https://json-schema.org/draft/2020-12/vocab/applicator":true,"https://json-schema.org/draft/2020-12/vocab/unevaluated":true,"https://json-schema.org/draft/2020-12/vocab/validation":true,"https://json-schema.org/draft/2020-12/vocab/meta-data":true,"https://json-schema.org/draft/2020-12/vocab/format-annotation":true,"https://json-schema.org/draft/2020-12/vocab/content":true},"$dynamicAnchor":"meta","title":"Core and Validation specifications meta-schema","allOf":[{"$ref":"meta/core"},{"$ref":"meta/applicator"},{"$ref":"meta/unevaluated"},{"$ref":"meta/validation"},{"$ref":"meta/meta-data"},{"$ref":"meta/format-annotation"},{"$ref":"meta/content"}],"type":["object","boolean"],"$comment":"This meta-schema also defines keywords that have appeared in previous drafts in order to prevent incompatible extensions as they remain in common use.","properties":{"definitions":{"$comment":"\"definitions\" has been replaced by \"$defs\".","type":"object","additionalProperties":{"$dynamicRef":"#meta"},"deprecated":true,"default":{}},"dependencies":{"$comment":"\"dependencies\" has been split and replaced by \"dependentSchemas\" and \"dependentRequired\" in order to serve their differing semantics.","type":"object","additionalProperties":{"anyOf":[{"$dynamicRef":"#meta"},{"$ref":"meta/validation#/$defs/stringArray"}]},"deprecated":true,"default":{}},"$recursiveAnchor":{"$comment":"\"$recursiveAnchor\" has been replaced by \"$dynamicAnchor\".","$ref":"meta/core#/$defs/anchorString","deprecated":true},"$recursiveRef":{"$comment":"\"$recursiveRef\" has been replaced by \"$dynamicRef\".","$ref":"meta/core#/$defs/uriReferenceString","deprecated":true}}};
 const schema23 = {"type":"array","items":{"type":"string"},"uniqueItems":true,"default":[]};

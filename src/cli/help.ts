@@ -55,7 +55,12 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--var <name=value>", "set a variable (repeatable)"],
       ["--as <name>", "who is running the runbook and approving (default: the login name)"],
       ["--role <role>", "a role the --as person holds, for approvals that require one (repeatable)"],
+      [
+        "--replay-engine <builtin|cli-replay>",
+        "with --mode replay: the built-in engine (default) or a cli-replay binary on PATH",
+      ],
       ["--resume <run_id|dir>", "continue a paused or interrupted run"],
+      ["--run-id <id>", "the new run's id (default: a timestamp and random suffix)"],
       ["--run-dir <dir>", "where .runbook/runs/ is (default: the current folder)"],
     ],
   },

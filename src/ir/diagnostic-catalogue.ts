@@ -3,7 +3,8 @@
  * (documented in docs/diagnostics.md and checked for duplicates by a test); never renumber or
  * reuse one. Prefixes: RLC driver and files, YML YAML, SCH schema validation, RLM `.rllm` apps,
  * TSG troubleshooting guides, TSK tasks, TPL the runbook template-expression language, RBK
- * runbooks (compile and validate).
+ * runbooks (compile and validate), RPL cli-replay scenarios (RPL80xx the reader; RPL81xx are the
+ * replay runtime's failure codes, in src/runtime/replay/codes.ts, documented alongside).
  */
 import { defineDiagnostic as d } from "./diagnostic.js";
 
@@ -460,6 +461,59 @@ export const Diagnostics = {
     "error",
     (a) => `the model changed meta.governance.${a.field}`,
     () => "the answer was rejected: governance is set by the compiler, not the model",
+  ),
+
+  // --- RPL: cli-replay scenarios (src/frontend/replay/parse-scenario.ts) -----------------------
+  // Messages read like cli-replay's own: `step 0: respond: exit must be in range 0-255`; `where`
+  // is that path ("step 1: step 0: respond: ") and ends with ": " when it is not empty.
+  ScenarioEmpty: d(
+    "RPL8001",
+    "error",
+    () => "empty scenario file",
+    () => "a scenario needs 'meta: { name: … }' and at least one step under 'steps'",
+  ),
+  ScenarioConstraint: d<{ where: string; detail: string }>(
+    "RPL8002",
+    "error",
+    (a) => `${a.where}${a.detail}`,
+  ),
+  ScenarioCallBounds: d<{ where: string; detail: string }>(
+    "RPL8003",
+    "error",
+    (a) => `${a.where}calls: ${a.detail}`,
+    () => "without 'calls' a step is called exactly once; in 'calls', min defaults to 0 and max to min",
+  ),
+  ScenarioCaptureClash: d<{ where: string; name: string }>(
+    "RPL8004",
+    "error",
+    (a) => `${a.where}capture identifier "${a.name}" conflicts with meta.vars key`,
+    () => "rename the capture or the variable: templates read both by name",
+  ),
+  ScenarioForwardReference: d<{ step: number; name: string; defined: number }>(
+    "RPL8005",
+    "error",
+    (a) =>
+      `step ${a.step} references capture "${a.name}" first defined at step ${a.defined} (forward reference)`,
+    () =>
+      "a response can only use captures of earlier steps (steps are counted from 0, group members included)",
+  ),
+  ScenarioDuration: d<{ where: string; detail: string }>("RPL8006", "error", (a) => `${a.where}${a.detail}`),
+  ScenarioBadRegex: d<{ where: string; pattern: string; detail: string }>(
+    "RPL8007",
+    "warning",
+    (a) => `${a.where}invalid regex ${a.pattern}: ${a.detail}; this argument matches nothing`,
+    () => "the pattern is RE2 (Go regexp) syntax, searched unanchored",
+  ),
+  ScenarioNeverMatches: d<{ where: string; element: string; reason: string }>(
+    "RPL8008",
+    "warning",
+    (a) => `${a.where}${a.element} ${a.reason}`,
+  ),
+  ScenarioBadDenyPattern: d<{ where: string; pattern: string }>(
+    "RPL8009",
+    "error",
+    (a) => `${a.where}${a.pattern} is not a valid pattern (Go path.Match syntax)`,
+    () => "'*' is any run of characters, '?' one character, '[a-z]' a class; close every '['",
   ),
 
   // The messages come whole from grammar/template (TEMPLATE_ERROR_CODES); a test keeps the codes

@@ -15,7 +15,7 @@ describe("diagnostic catalogue", () => {
     const codes = Object.values(Diagnostics).map((d) => d.code);
     const duplicates = codes.filter((c, i) => codes.indexOf(c) !== i);
     expect(duplicates).toEqual([]);
-    for (const code of codes) expect(code).toMatch(/^(RLC|YML|SCH|RLM|TSG|TSK|TPL|RBK)\d{4}$/);
+    for (const code of codes) expect(code).toMatch(/^(RLC|YML|SCH|RLM|TSG|TSK|TPL|RBK|RPL)\d{4}$/);
   });
 
   it("should keep TSG diagnostics at warning severity or below", () => {

@@ -131,6 +131,8 @@ interface Mutable {
   captures: Record<string, CaptureRecord>;
   values: Record<string, string>;
   history: StepResult[];
+  /** Each result of `history` as JSON, kept so a snapshot does not serialise the whole history again. */
+  historyJson: string[];
   evidence: Record<string, Record<string, EvidenceRecord>>;
   approvals: Record<string, ApprovalRecord[]>;
   waitingFor: string[] | undefined;
@@ -221,6 +223,7 @@ export class RunbookEngine {
       captures: {},
       values: { ...vars },
       history: [],
+      historyJson: [],
       evidence: {},
       approvals: {},
       waitingFor: undefined,
@@ -256,7 +259,7 @@ export class RunbookEngine {
         runError(
           RunCodes.TraceTampered,
           `cannot resume run '${options.runId}': ${read.problems[0]?.message}`,
-          "check it with: runbook verify " + options.runId,
+          `check it with: runbook verify ${options.runId}`,
         ),
       );
     const latest = existing.latestSnapshot();
@@ -317,6 +320,7 @@ export class RunbookEngine {
       captures: { ...captures },
       values,
       history: [...history],
+      historyJson: history.map((r) => JSON.stringify(r)),
       evidence,
       approvals,
       waitingFor: undefined,
@@ -670,7 +674,7 @@ export class RunbookEngine {
     const error =
       outcome.unchecked.length > 0
         ? runError(
-            RunCodes.EvidenceMissing,
+            RunCodes.ChecklistIncomplete,
             `not every checklist item was done: ${outcome.unchecked.join("; ")}`,
             "the run stops here; tick every item when it is done",
           )
@@ -786,6 +790,7 @@ export class RunbookEngine {
   /** Moves past a step: snapshot first (so a crash between the two writes loses nothing), then the trace line. */
   private record(result: StepResult, snapshot = true): void {
     this.s.history.push(result);
+    this.s.historyJson.push(JSON.stringify(result));
     this.s.current = result.index + 1;
     delete this.s.approvals[result.step_id];
     if (!snapshot) {
@@ -842,7 +847,13 @@ export class RunbookEngine {
   }
 
   private writeSnapshot(name: string): Binding {
-    return this.store.writeSnapshot(name, this.snapshotState());
+    const { history: _, ...rest } = this.snapshotState();
+    // The history goes last, spliced in from the results serialised once each.
+    const head = JSON.stringify(rest);
+    return this.store.writeSnapshot(
+      name,
+      `${head.slice(0, -1)},"history":[${this.s.historyJson.join(",")}]}\n`,
+    );
   }
 
   private extraName(): string {

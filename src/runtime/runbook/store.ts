@@ -65,9 +65,8 @@ export class RunStore {
     mkdirSync(join(this.dir, "snapshots"), { recursive: true });
   }
 
-  /** Writes the state as the snapshot `name` (temp file + rename) and returns its binding. */
-  writeSnapshot(name: string, state: RunState): Binding {
-    const text = `${JSON.stringify(state, null, 2)}\n`;
+  /** Writes a run state's JSON text as the snapshot `name` (temp file + rename) and returns its binding. */
+  writeSnapshot(name: string, text: string): Binding {
     const path = join(this.dir, "snapshots", name);
     const temp = `${path}.${process.pid}.tmp`;
     writeFileSync(temp, text);
@@ -75,7 +74,7 @@ export class RunStore {
     return { path: `snapshots/${name}`, sha256: sha256(text) };
   }
 
-  /** The newest snapshot, by name (`step-NNNN.json` sort in order; `manual-…` ones after the step they follow). */
+  /** The newest snapshot, by name (`step-NNNN.json` sort in order; `step-NNNN.sKKKKKK.json`, written on pause or on demand, after the step they follow). */
   latestSnapshot(): { name: string; state: RunState; sha256: string } | undefined {
     const dir = join(this.dir, "snapshots");
     if (!existsSync(dir)) return undefined;

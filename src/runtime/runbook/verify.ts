@@ -159,7 +159,7 @@ function verifyStep(
           ? RunCodes.VerifyDisallowedCommand
           : error.code === RunCodes.AssertionFailed
             ? RunCodes.VerifyAssertionFailed
-            : error.code === RunCodes.EvidenceMissing
+            : error.code === RunCodes.ChecklistIncomplete
               ? RunCodes.VerifyEvidenceMissing
               : RunCodes.StepFailed;
     const what = `step '${entry.id}' failed${error === null ? "" : ` (${error.code}): ${error.message}`}`;

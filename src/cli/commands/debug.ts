@@ -1,0 +1,61 @@
+/**
+ * `runbook debug runbook.yaml --mode real|replay`: the runbook debugger, a REPL on stdin/stdout
+ * over the same engine and run folder as `runbook exec` (src/cli/runbook-debugger.ts). Evidence
+ * and approvals are given with the debugger's own commands, so no attendant prompts. Exit 0 when
+ * the run passed, 1 when it failed (or the runbook has errors), 2 for a wrong command line, 4
+ * when it was left paused or unfinished (continue with --resume).
+ */
+import { RunbookRuntimeError } from "../../runtime/runbook/errors.js";
+import { ExitCode } from "../exit-codes.js";
+import { parseOptions, UsageError, withUsage } from "../options.js";
+import { Debugger } from "../runbook-debugger.js";
+import { defaultActor, openSession, parseVars } from "../runbook-session.js";
+
+const OPTIONS = {
+  mode: { type: "string" },
+  scenario: { type: "string" },
+  "replay-engine": { type: "string" },
+  var: { type: "string", multiple: true },
+  as: { type: "string" },
+  role: { type: "string", multiple: true },
+  resume: { type: "string" },
+  "run-dir": { type: "string" },
+  "run-id": { type: "string" },
+} as const;
+
+export default function debug(program: string, args: readonly string[]): Promise<number> {
+  return withUsage(program, "debug", async () => {
+    const { values, positionals } = parseOptions(args, OPTIONS);
+    if (positionals.length > 1) throw new UsageError(`expected one runbook.yaml, got ${positionals.length}`);
+    const mode = values.mode as string | undefined;
+    if (mode === "dry-run")
+      throw new UsageError("--mode must be real or replay (for the plan alone: runbook exec --mode dry-run)");
+    const list = (name: "var" | "role") => (values[name] as string[] | undefined) ?? [];
+    try {
+      const opened = await openSession({
+        ...(positionals[0] === undefined ? {} : { runbookPath: positionals[0] }),
+        ...(mode === undefined ? {} : { mode }),
+        ...(values.scenario === undefined ? {} : { scenarioPath: values.scenario as string }),
+        ...(values["replay-engine"] === undefined ? {} : { replayEngine: values["replay-engine"] as string }),
+        vars: parseVars(list("var")),
+        actor: (values.as as string | undefined) ?? defaultActor(),
+        roles: list("role"),
+        ...(values.resume === undefined ? {} : { resume: values.resume as string }),
+        root: (values["run-dir"] as string | undefined) ?? process.cwd(),
+        ...(values["run-id"] === undefined ? {} : { runId: values["run-id"] as string }),
+      });
+      if ("exit" in opened) return opened.exit;
+      const session = new Debugger(opened.engine, process.stdin, process.stdout, {
+        runbook: opened.loaded.runbook,
+        resumed: values.resume !== undefined,
+      });
+      return await session.run();
+    } catch (error) {
+      if (!(error instanceof RunbookRuntimeError)) throw error;
+      process.stderr.write(
+        `${program} debug: error ${error.error.code}: ${error.error.message}\n${error.error.hint ? `  hint: ${error.error.hint}\n` : ""}`,
+      );
+      return ExitCode.Errors;
+    }
+  });
+}

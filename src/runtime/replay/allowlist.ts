@@ -1,0 +1,68 @@
+/**
+ * Which commands a scenario may intercept: the YAML list `meta.security.allowed_commands`, the
+ * caller's list (`--allowed-commands`), or — when both are given — their intersection, compared
+ * with the base name of each step's `argv[0]`. An empty list counts as not given (as in
+ * cli-replay). Unlike cli-replay, which lifts every restriction when the two lists have nothing in
+ * common, an empty intersection allows nothing: replay fails closed.
+ */
+import { programBaseName } from "../../../grammar/replay/argv-match.js";
+import { goList, goQuote } from "../../../grammar/replay/go-format.js";
+import type { Scenario } from "../../../grammar/replay/types.js";
+import { flattenScenario } from "./flatten.js";
+import type { ReplayFailure } from "./types.js";
+
+/** The effective allowlist, or `undefined` when nothing restricts the commands. */
+export function effectiveAllowlist(
+  yamlList: readonly string[] | undefined,
+  cliList: readonly string[] | undefined,
+): readonly string[] | undefined {
+  const yaml = yamlList ?? [];
+  const cli = cliList ?? [];
+  if (yaml.length === 0 && cli.length === 0) return undefined;
+  if (yaml.length === 0) return cli;
+  if (cli.length === 0) return yaml;
+  const inYaml = new Set(yaml);
+  return cli.filter((c) => inYaml.has(c));
+}
+
+/** A failure (RPL8105) naming the first step whose program the effective allowlist does not allow. */
+export function checkScenarioAllowlist(
+  scenario: Scenario,
+  allowedCommands?: readonly string[],
+): ReplayFailure | undefined {
+  const yaml = scenario.meta.security?.allowed_commands;
+  const allowed = effectiveAllowlist(yaml, allowedCommands);
+  if (allowed === undefined) return undefined;
+  const set = new Set(allowed);
+  for (const flat of flattenScenario(scenario).steps) {
+    const argv = flat.step.match.argv;
+    const program = programBaseName(argv[0] ?? "");
+    if (set.has(program)) continue;
+    const lines = [
+      `command ${goQuote(program)} is not in the allowed commands list: ${goList(allowed)}`,
+      `  Scenario: ${scenario.meta.name}`,
+      `  Step ${flat.index + 1}: ${goList(argv)}`,
+    ];
+    if (allowed.length === 0)
+      lines.push(
+        `  Note: security.allowed_commands ${goList(yaml ?? [])} and the allowed commands given ${goList(allowedCommands ?? [])} have no command in common, so none is allowed`,
+      );
+    return { ok: false, code: "RPL8105", message: lines.join("\n"), step: flat.index };
+  }
+  return undefined;
+}
+
+/** A failure (RPL8105) when a received program is outside the effective allowlist. */
+export function checkCommandAllowed(
+  scenario: Scenario,
+  allowedCommands: readonly string[] | undefined,
+  program: string,
+): ReplayFailure | undefined {
+  const allowed = effectiveAllowlist(scenario.meta.security?.allowed_commands, allowedCommands);
+  if (allowed === undefined || allowed.includes(program)) return undefined;
+  return {
+    ok: false,
+    code: "RPL8105",
+    message: `command ${goQuote(program)} is not in the allowed commands list: ${goList(allowed)}\n  Scenario: ${scenario.meta.name}`,
+  };
+}
