@@ -21,12 +21,51 @@ describe.skipIf(!existsSync(CLI))("runbook exec --replay-engine cli-replay", () 
     const root = tempDir("rb-clireplay-");
     const bin = installFakeCliReplay(join(root, "bin"));
     const runbook = join(root, "runbook.yaml");
-    const compile = spawnSync(process.execPath, [CLI, "compile", join(DEMO, "pod-crashloop.md"), "--out", runbook], { encoding: "utf8" });
+    const compile = spawnSync(
+      process.execPath,
+      [CLI, "compile", join(DEMO, "pod-crashloop.md"), "--out", runbook],
+      { encoding: "utf8" },
+    );
     expect(compile.status, compile.stderr).toBe(0);
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
-    const args = [CLI, "exec", runbook, "--mode", "replay", "--replay-engine", "cli-replay", "--scenario", join(DEMO, "scenario.yaml")];
-    const common = ["--var", "namespace=shop", "--var", "pod_name=checkout-1", "--as", "alice", "--role", "DRI", "--run-dir", root, "--run-id", "cr", "--no-input"];
-    const run = spawnSync(process.execPath, [...args, ...common, "--approve", "kubectl_rollout_undo", "--evidence", "confirm_recovery_manual.done=all"], { encoding: "utf8", env });
+    const args = [
+      CLI,
+      "exec",
+      runbook,
+      "--mode",
+      "replay",
+      "--replay-engine",
+      "cli-replay",
+      "--scenario",
+      join(DEMO, "scenario.yaml"),
+    ];
+    const common = [
+      "--var",
+      "namespace=shop",
+      "--var",
+      "pod_name=checkout-1",
+      "--as",
+      "alice",
+      "--role",
+      "DRI",
+      "--run-dir",
+      root,
+      "--run-id",
+      "cr",
+      "--no-input",
+    ];
+    const run = spawnSync(
+      process.execPath,
+      [
+        ...args,
+        ...common,
+        "--approve",
+        "kubectl_rollout_undo",
+        "--evidence",
+        "confirm_recovery_manual.done=all",
+      ],
+      { encoding: "utf8", env },
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toContain("✓ 4/6 kubectl_rollout_undo (cli)");
     const report = verifyRun(RunStore.under(root, "cr"));

@@ -13,7 +13,11 @@ import { RunbookRuntimeError } from "../../src/runtime/runbook/errors.js";
 import { RealRunner } from "../../src/runtime/runbook/real-runner.js";
 import { RunStore } from "../../src/runtime/runbook/store.js";
 import { readTrace } from "../../src/runtime/runbook/trace.js";
-import { verifyRun } from "../../src/runtime/runbook/verify.js";
+import {
+  formatVerifyReportJunit,
+  formatVerifyReportText,
+  verifyRun,
+} from "../../src/runtime/runbook/verify.js";
 import { filesUnder, manual, NODE, nodeStep, runbookOf, startEngine, tempDir } from "./helpers.js";
 
 const print = (text: string) => `process.stdout.write(${JSON.stringify(text)})`;
@@ -432,5 +436,30 @@ describe("runbook engine, real mode", () => {
     expect(plan.steps[2]?.blocked?.code).toBe("RBX7001");
     expect(plan.steps[3]?.evidence).toEqual([{ name: "seen", kind: "text" }]);
     expect(plan.summary).toMatchObject({ steps: 4, blocked: 1, approvals: 1, evidence: 1 });
+  });
+
+  it("reports verify as text and as one JUnit document with a case per step", async () => {
+    const root = tempDir();
+    const engine = startEngine(
+      runbookOf([
+        nodeStep("ok", print("fine")),
+        nodeStep("bad", print("x"), { assertions: [{ contains: "<y>" }] }),
+      ]),
+      root,
+    );
+    await engine.continue();
+    await engine.close();
+    const report = verifyRun(RunStore.under(root, "run-1"));
+    const text = formatVerifyReportText(report);
+    expect(text).toContain("Run run-1 of 'test-runbook' (real): NOT VERIFIED");
+    expect(text).toContain("✗   2. bad (cli): failed");
+    const xml = formatVerifyReportJunit([report, report]);
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="runbook verify">')).toBe(
+      true,
+    );
+    expect(xml.match(/<testsuite /g)?.length).toBe(2);
+    expect(xml).toContain('<testcase classname="test-runbook" name="step[0] ok"/>');
+    expect(xml).toContain('failures="1"');
+    expect(xml).toContain("stdout does not contain &quot;&lt;y&gt;&quot;");
   });
 });

@@ -43,7 +43,7 @@ export default function verify(program: string, args: readonly string[]): Promis
     }
     if (format === "json")
       process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`);
-    else if (format === "junit") process.stdout.write(reports.map(formatVerifyReportJunit).join(""));
+    else if (format === "junit") process.stdout.write(formatVerifyReportJunit(reports));
     else process.stdout.write(reports.map(formatVerifyReportText).join("\n"));
     return reports.every((r) => r.passed) ? ExitCode.Ok : ExitCode.Errors;
   });

@@ -271,7 +271,12 @@ export function formatVerifyReportText(report: VerifyReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function formatVerifyReportJunit(report: VerifyReport): string {
+/** One JUnit document: a test suite per run, a test case per step plus "run integrity". */
+export function formatVerifyReportJunit(reports: readonly VerifyReport[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="runbook verify">\n${reports.map(junitSuite).join("")}</testsuites>\n`;
+}
+
+function junitSuite(report: VerifyReport): string {
   const esc = (s: string) =>
     s.replace(
       /[<>&"']/g,
@@ -295,5 +300,5 @@ export function formatVerifyReportJunit(report: VerifyReport): string {
       `    <testcase classname="${suite}" name="${runName}">\n      <failure message="${esc(report.problems[0]?.message ?? "")}" type="${esc(report.problems[0]?.code ?? "")}">${esc(report.problems.map((p) => `${p.code} ${p.message}`).join("\n"))}</failure>\n    </testcase>`,
     );
   else cases.push(`    <testcase classname="${suite}" name="${runName}"/>`);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="runbook verify">\n  <testsuite name="${suite}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" id="${esc(report.run_id)}">\n${cases.join("\n")}\n  </testsuite>\n</testsuites>\n`;
+  return `  <testsuite name="${suite}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" id="${esc(report.run_id)}">\n${cases.join("\n")}\n  </testsuite>\n`;
 }
