@@ -5,10 +5,10 @@
  * this test needs dist/ (`npm test` builds it first; FAKE_CLI_REPLAY_DIST points at another build).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { installFakeCliReplay } from "../support/install-fake-cli-replay.js";
 
 const SCENARIO = `meta:
@@ -33,8 +33,14 @@ interface Setup {
   readonly env: Record<string, string>;
 }
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function setUp(): Setup {
   const dir = mkdtempSync(join(tmpdir(), "fake-cli-replay-"));
+  made.push(dir);
   const bin = installFakeCliReplay(join(dir, "bin"));
   const scenario = join(dir, "s.yaml");
   writeFileSync(scenario, SCENARIO);

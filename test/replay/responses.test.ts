@@ -3,10 +3,10 @@
  * response templates over vars (with environment overrides and deny_env_vars) and captures,
  * response files relative to the scenario, and failures that leave the state alone.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { MAX_STDIN_BYTES } from "../../src/runtime/replay/index.js";
 import { sessionOf, yamlOf } from "./helpers.js";
 
@@ -124,6 +124,7 @@ steps:
 
 describe("response files", () => {
   const dir = mkdtempSync(join(tmpdir(), "replay-files-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "pods.txt"), "pod-1 in {{ .ns }}\n");
   writeFileSync(join(dir, "bad.txt"), "{{ .ns");
 

@@ -32,7 +32,7 @@ export class ReplayRunner implements CommandRunner {
       return {
         exitCode: 1,
         stdout: "",
-        stderr: answer.message,
+        stderr: `${answer.message}\n`,
         error: runError(
           RunCodes.ReplayMismatch,
           `replay: ${answer.message}`,
@@ -172,8 +172,8 @@ export class CliReplayBinaryRunner implements CommandRunner {
   }
 
   async finish(): Promise<ScenarioVerdict> {
+    // cli-replay's verify takes no --allowed-commands: the allowlist was applied by `run`.
     const args = ["verify", this.scenarioPath, "--format", "json"];
-    if (this.allowedCommands !== undefined) args.push(`--allowed-commands=${this.allowedCommands.join(",")}`);
     const verified = await runProcess([this.binary, ...args], {
       env: this.sessionEnv(),
       timeoutMs: 30_000,
