@@ -11,6 +11,7 @@ import type { ApprovalRecord } from "../runtime/runbook/state.js";
 
 export class TerminalAttendant implements Attendant {
   private rl: Interface | undefined;
+  private lineIterator: AsyncIterator<string> | undefined;
   private shown = new Set<string>();
 
   constructor(
@@ -19,9 +20,19 @@ export class TerminalAttendant implements Attendant {
     private readonly output: NodeJS.WritableStream = process.stderr,
   ) {}
 
-  private get lines(): Interface {
-    this.rl ??= createInterface({ input: this.input, output: this.output, terminal: false });
-    return this.rl;
+  /**
+   * Asks and reads one answer line. Lines are read through the interface's async iterator, which
+   * buffers them: answers typed (or pasted) ahead of their question are not lost. End of input
+   * reads as an empty answer, which means "later".
+   */
+  private async ask(prompt: string): Promise<string> {
+    if (this.lineIterator === undefined) {
+      this.rl = createInterface({ input: this.input, terminal: false });
+      this.lineIterator = this.rl[Symbol.asyncIterator]();
+    }
+    this.output.write(prompt);
+    const next = await this.lineIterator.next();
+    return next.done === true ? "" : next.value;
   }
 
   private say(text: string): void {
@@ -47,7 +58,7 @@ export class TerminalAttendant implements Attendant {
       );
       const checked: number[] = [];
       for (const [i, text] of (item.items ?? []).entries()) {
-        const answer = (await this.lines.question(`  [${i + 1}] ${text} [y/n] `)).trim().toLowerCase();
+        const answer = (await this.ask(`  [${i + 1}] ${text} [y/n] `)).trim().toLowerCase();
         if (answer === "") return undefined;
         if (answer === "y" || answer === "yes") checked.push(i + 1);
       }
@@ -57,7 +68,7 @@ export class TerminalAttendant implements Attendant {
       item.kind === "attachment"
         ? `\nFile to attach as '${item.name}'${about} (empty = later): `
         : `\nEvidence '${item.name}'${about} (empty = later): `;
-    const answer = (await this.lines.question(prompt)).trim();
+    const answer = (await this.ask(prompt)).trim();
     if (answer === "") return undefined;
     return item.kind === "attachment" ? { kind: "attachment", path: answer } : { kind: "text", text: answer };
   }
@@ -67,7 +78,7 @@ export class TerminalAttendant implements Attendant {
     const already = have.length > 0 ? ` (approved so far by ${have.map((a) => a.by).join(", ")})` : "";
     const roles = step.approvals?.roles ? `, role ${step.approvals.roles.join(" or ")}` : "";
     const answer = (
-      await this.lines.question(
+      await this.ask(
         `\nStep '${step.id}' needs ${needed} more approval(s)${roles}${already}. Approve as ${this.actor()}? [y/N] `,
       )
     )

@@ -30,6 +30,7 @@ import { newRunId, RunStore } from "../runtime/runbook/store.js";
 import { readTrace, sha256 } from "../runtime/runbook/trace.js";
 import { UsageError } from "./options.js";
 import { countBySeverity, printDiagnosticsText } from "./report.js";
+import { checkRunbookFile } from "./validate-runbook.js";
 
 export interface LoadedRunbook {
   readonly runbook: Runbook;
@@ -46,30 +47,23 @@ const ENFORCED_AT_RUN_TIME = new Set(["RBK6003", "RBK6004"]);
 
 /** Reads and checks a runbook; prints its diagnostics; undefined when it has errors. */
 export function loadRunbook(path: string, quiet = false): LoadedRunbook | undefined {
-  const read = readSource(path);
-  const diagnostics: Diagnostic[] = [...read.diagnostics];
-  let runbook: Runbook | undefined;
-  if (read.source !== undefined) {
-    const parsed = parseRunbook(read.source);
-    diagnostics.push(...parsed.diagnostics);
-    if (parsed.valid && parsed.document !== undefined) {
-      runbook = parsed.document.value as unknown as Runbook;
-      for (const d of checkRunbook(runbook, yamlLocator(parsed.document)))
-        diagnostics.push(
-          ENFORCED_AT_RUN_TIME.has(d.code)
-            ? { ...d, severity: "warning", message: `${d.message} (the run will refuse this step)` }
-            : d,
-        );
-    }
-  }
-  const errors = countBySeverity(diagnostics).errors;
-  const lookup = sourceLookup(read.source === undefined ? [] : [read.source]);
+  const checked = checkRunbookFile(path);
+  const diagnostics = checked.diagnostics.map((d) =>
+    ENFORCED_AT_RUN_TIME.has(d.code) && d.severity === "error"
+      ? { ...d, severity: "warning" as const, message: `${d.message} (the run will refuse this step)` }
+      : d,
+  );
   printDiagnosticsText(
     diagnostics.filter((d) => !quiet || d.severity === "error"),
-    lookup,
+    sourceLookup(checked.source === undefined ? [] : [checked.source]),
   );
-  if (errors > 0 || runbook === undefined || read.source === undefined) return undefined;
-  return { runbook, path, text: read.source.text };
+  if (
+    countBySeverity(diagnostics).errors > 0 ||
+    checked.runbook === undefined ||
+    checked.source === undefined
+  )
+    return undefined;
+  return { runbook: checked.runbook, path, text: checked.source.text };
 }
 
 export interface LoadedScenario {

@@ -8,12 +8,19 @@ import type { Runbook } from "../../grammar/runbook/types.js";
 import { allSteps } from "../../grammar/runbook/types.js";
 import { readSource } from "../frontend/read-source.js";
 import { parseRunbook, yamlLocator } from "../frontend/runbook/parse-runbook.js";
+import type { Diagnostic } from "../ir/diagnostic.js";
 import { sourceLookup } from "../ir/print-diagnostics.js";
+import type { SourceFile } from "../ir/source-file.js";
 import { checkRunbook } from "../passes/runbook/check-runbook.js";
 import { ExitCode } from "./exit-codes.js";
 import { countBySeverity, jsonDiagnostics, plural, printDiagnosticsText } from "./report.js";
 
-export async function validateRunbookFile(path: string, json: boolean): Promise<number> {
+/** Reads a runbook file and runs every check on it: YAML, schema, Stage C. */
+export function checkRunbookFile(path: string): {
+  source: SourceFile | undefined;
+  runbook: Runbook | undefined;
+  diagnostics: Diagnostic[];
+} {
   const read = readSource(path);
   const diagnostics = [...read.diagnostics];
   let runbook: Runbook | undefined;
@@ -25,11 +32,16 @@ export async function validateRunbookFile(path: string, json: boolean): Promise<
       diagnostics.push(...checkRunbook(runbook, yamlLocator(parsed.document)));
     }
   }
+  return { source: read.source, runbook, diagnostics };
+}
+
+export async function validateRunbookFile(path: string, json: boolean): Promise<number> {
+  const { source, runbook, diagnostics } = checkRunbookFile(path);
   const counts = countBySeverity(diagnostics);
   const valid = counts.errors === 0 && runbook !== undefined;
   const steps = runbook === undefined ? [] : [...allSteps(runbook.steps)];
   const count = (type: string) => steps.filter((s) => s.type === type).length;
-  const lookup = sourceLookup(read.source === undefined ? [] : [read.source]);
+  const lookup = sourceLookup(source === undefined ? [] : [source]);
   if (json) {
     const report = {
       valid,

@@ -530,6 +530,18 @@ export const Diagnostics = {
 
 export type DiagnosticName = keyof typeof Diagnostics;
 
+/** The diagnostic of each template-language error code (`grammar/template`'s TemplateErrorCode). */
+export const TemplateDiagnostics = {
+  TPL5001: Diagnostics.TemplateSyntax,
+  TPL5002: Diagnostics.TemplateUnterminatedAction,
+  TPL5003: Diagnostics.TemplateUnterminatedString,
+  TPL5004: Diagnostics.TemplateTooDeep,
+  TPL5005: Diagnostics.TemplateEmptyAction,
+  TPL5006: Diagnostics.TemplateMissingKey,
+  TPL5007: Diagnostics.TemplateUnknownFunction,
+  TPL5008: Diagnostics.TemplateEvaluation,
+} as const;
+
 /** `'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`. */
 function listNames(names: readonly string[]): string {
   const quoted = names.map((n) => `'${n}'`);

@@ -45,7 +45,7 @@ export function runbookOf(
 export function startEngine(
   runbook: Runbook,
   root: string,
-  extra: Partial<EngineOptions> = {},
+  extra: Partial<EngineOptions & { runId: string }> = {},
   env: Record<string, string | undefined> = { PATH: process.env.PATH },
 ): RunbookEngine {
   return RunbookEngine.start({

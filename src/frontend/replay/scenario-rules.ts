@@ -29,21 +29,10 @@ import {
   type TemplateErrorCode,
 } from "../../../grammar/template/index.js";
 import { type Diagnostic, makeDiagnostic } from "../../ir/diagnostic.js";
-import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
+import { Diagnostics, TemplateDiagnostics } from "../../ir/diagnostic-catalogue.js";
 import type { YamlDocument } from "../../ir/nodes.js";
 import type { Span } from "../../ir/span.js";
 import { escapePointer, locate } from "../../ir/yaml-locations.js";
-
-const TEMPLATE_DIAGNOSTICS = {
-  TPL5001: Diagnostics.TemplateSyntax,
-  TPL5002: Diagnostics.TemplateUnterminatedAction,
-  TPL5003: Diagnostics.TemplateUnterminatedString,
-  TPL5004: Diagnostics.TemplateTooDeep,
-  TPL5005: Diagnostics.TemplateEmptyAction,
-  TPL5006: Diagnostics.TemplateMissingKey,
-  TPL5007: Diagnostics.TemplateUnknownFunction,
-  TPL5008: Diagnostics.TemplateEvaluation,
-} as const satisfies Record<TemplateErrorCode, unknown>;
 
 /** A leaf step with its flat index, its JSON pointer and its cli-replay path ("step 1: step 0: "). */
 interface LocatedStep {
@@ -162,7 +151,7 @@ export function checkScenarioRules(scenario: Scenario, document: YamlDocument): 
     const parsed = parseTemplate(text);
     for (const error of parsed.errors)
       out.push(
-        makeDiagnostic(TEMPLATE_DIAGNOSTICS[error.code], span, {
+        makeDiagnostic(TemplateDiagnostics[error.code], span, {
           detail: `${where}respond: ${stream}: ${error.message}`,
         }),
       );

@@ -24,7 +24,7 @@ import type { Runbook, Step } from "../../../grammar/runbook/types.js";
 import { parseTemplate, referencedFields } from "../../../grammar/template/index.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
-import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
+import { Diagnostics, TemplateDiagnostics } from "../../ir/diagnostic-catalogue.js";
 import { didYouMean } from "../../ir/did-you-mean.js";
 import type { Span } from "../../ir/span.js";
 
@@ -48,16 +48,6 @@ const SHELL_OPERATORS = new Set([
 ]);
 const FIND_EXEC = new Set(["-exec", "-execdir", "-ok", "-okdir"]);
 const REPLAY_MATCHERS = new Set(["any", "regex"]);
-const TEMPLATE_DIAGNOSTICS = {
-  TPL5001: Diagnostics.TemplateSyntax,
-  TPL5002: Diagnostics.TemplateUnterminatedAction,
-  TPL5003: Diagnostics.TemplateUnterminatedString,
-  TPL5004: Diagnostics.TemplateTooDeep,
-  TPL5005: Diagnostics.TemplateEmptyAction,
-  TPL5006: Diagnostics.TemplateMissingKey,
-  TPL5007: Diagnostics.TemplateUnknownFunction,
-  TPL5008: Diagnostics.TemplateEvaluation,
-} as const;
 
 export type Locate = (pointer: string) => Span;
 
@@ -190,7 +180,7 @@ export function checkRunbook(runbook: Runbook, locate: Locate): Diagnostic[] {
     const parsed = parseTemplate(text);
     for (const error of parsed.errors)
       out.push(
-        makeDiagnostic(TEMPLATE_DIAGNOSTICS[error.code], locate(pointer), {
+        makeDiagnostic(TemplateDiagnostics[error.code], locate(pointer), {
           detail: `${where}: ${error.message}`,
         }),
       );
