@@ -5,6 +5,6 @@ export default defineConfig({
     include: ["test/**/*.test.ts", "grammar/**/*.test.ts"],
     testTimeout: 30_000,
     pool: "forks",
-    setupFiles: ["test/setup/fast-check.ts"],
+    setupFiles: ["test/setup/fast-check.ts", "test/setup/isolate-home.ts"],
   },
 });

@@ -7,16 +7,17 @@
  *
  * Where: `RLLMC_CACHE_DIR`, else `$XDG_CACHE_HOME/rllmc/apps`, else `~/.cache/rllmc/apps`.
  * `--no-cache` (or `RLLMC_NO_CACHE=1`) bypasses it. A cache that cannot be read or written is
- * never an error: the run goes on without it. Apps with `uses` are never cached (they are not
- * run yet, and their key would have to cover the children).
+ * never an error: the run goes on without it. Apps with `uses` are not cached: the key would
+ * have to cover every child's bytes too.
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { PreparedApp } from "../runtime/app.js";
 import { type AppArtifact, prepareArtifact } from "../runtime/artifact.js";
+import type { RunnableApp } from "../runtime/compose.js";
+import type { CodeBlockSpec } from "../runtime/sandbox/index.js";
 import { version } from "./run.js";
 
 export interface Warning {
@@ -27,7 +28,7 @@ export interface Warning {
 }
 
 export interface CachedApp {
-  readonly prepared: PreparedApp;
+  readonly runnable: RunnableApp;
   readonly warnings: readonly Warning[];
   readonly fromCache: boolean;
 }
@@ -57,7 +58,12 @@ export function cacheDir(env: NodeJS.ProcessEnv): string {
 export async function cachedApp(
   path: string,
   env: NodeJS.ProcessEnv,
-  build: () => Promise<{ prepared: PreparedApp; artifact: () => string; warnings: readonly Warning[] }>,
+  build: () => Promise<{
+    runnable: RunnableApp;
+    /** The cache entry's source; undefined for an app that is not cached (one with children). */
+    artifact: (() => string) | undefined;
+    warnings: readonly Warning[];
+  }>,
 ): Promise<CachedApp> {
   let file: string | undefined;
   if (!(env.RLLMC_NO_CACHE === "1")) {
@@ -67,14 +73,18 @@ export async function cachedApp(
         .update(readFileSync(path))
         .digest("hex");
       file = join(cacheDir(env), `${key.slice(0, 40)}.mjs`);
-      const artifact = (await import(pathToFileURL(file).href)) as AppArtifact & { warnings: Warning[] };
-      return { prepared: prepareArtifact(artifact), warnings: artifact.warnings, fromCache: true };
+      const artifact = (await import(pathToFileURL(file).href)) as AppArtifact & {
+        warnings: Warning[];
+        blocks: CodeBlockSpec[];
+      };
+      const runnable = { prepared: prepareArtifact(artifact), blocks: artifact.blocks, children: [] };
+      return { runnable, warnings: artifact.warnings, fromCache: true };
     } catch {
       // Not cached yet, or unreadable: build it.
     }
   }
   const built = await build();
-  if (file !== undefined) {
+  if (file !== undefined && built.artifact !== undefined) {
     try {
       mkdirSync(cacheDir(env), { recursive: true });
       const temp = `${file}.${process.pid}.tmp`;
@@ -84,5 +94,5 @@ export async function cachedApp(
       // A read-only or full disk only costs the next run its head start.
     }
   }
-  return { prepared: built.prepared, warnings: built.warnings, fromCache: false };
+  return { runnable: built.runnable, warnings: built.warnings, fromCache: false };
 }

@@ -106,6 +106,23 @@ export const COMMANDS: readonly CommandDoc[] = [
     ],
   },
   {
+    name: "exectime",
+    summary: "predict how long an .rllm app (and the children it uses) will run, from its recorded runs",
+    usage: "exectime <app.rllm> [--model M] [--input <json|yaml|text> | --input-file <file|->] [--json]",
+    options: [
+      [
+        "--model <name>",
+        "predict for this model (every app of a composition); default: each app's llm.model",
+      ],
+      [
+        "--input <json|yaml|text>",
+        "predict for this input: its prompt's tokens × the history's ms per 1k tokens",
+      ],
+      ["--input-file <file|->", "the same, from a .json, .yaml or text file, or stdin"],
+      ["--json", "print the prediction tree as JSON on stdout"],
+    ],
+  },
+  {
     name: "inspect",
     summary: "describe an .rllm app (schemas, variables, token estimate), or print a source's IR as JSON",
     usage: "inspect <file> [--kind K] [--json] [--ir]",
@@ -120,7 +137,7 @@ export const COMMANDS: readonly CommandDoc[] = [
     summary:
       "run an .rllm app: validate the input, call the model, validate and recover; print the output as JSON",
     usage:
-      "run <app.rllm> (--input <json|yaml|text> | --input-file <file|->) [--provider P] [--model M] [--base-url URL] [--max-retries N] [--cassette F] [--record F] [--verbose] [--quiet] [--no-cache]",
+      "run <app.rllm> (--input <json|yaml|text> | --input-file <file|->) [--provider P] [--model M] [--base-url URL] [--max-retries N] [--cassette F] [--record F] [--verbose] [--quiet] [--no-cache] [--ollama-auto-pull]",
     options: [
       [
         "--input <json|yaml|text>",
@@ -137,8 +154,22 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--cassette <file>", "cassette for --provider replay (default: <app>.cassette.json beside the app)"],
       ["--record <file>", "record every answer of the real provider into this cassette"],
       ["--verbose", "describe the run on stderr: provider, each attempt, tokens, repairs, errors"],
-      ["--quiet", "do not print the app's warnings"],
+      ["--quiet", "do not print the app's warnings, Ollama notices or pull progress"],
       ["--no-cache", "load and check the app afresh instead of from the run cache (RLLMC_CACHE_DIR)"],
+      [
+        "--ollama-auto-pull",
+        "with ollama: pull the model if the server lacks it, progress on stderr (env RLLMC_OLLAMA_AUTO_PULL=1)",
+      ],
+    ],
+  },
+  {
+    name: "stats",
+    summary:
+      "show an .rllm app's recorded runs per model: failures, schema compliance, latency, tokens, speed",
+    usage: "stats <app.rllm> [--model M] [--json]",
+    options: [
+      ["--model <name>", "only the runs with this model"],
+      ["--json", "print the figures as JSON on stdout"],
     ],
   },
   {

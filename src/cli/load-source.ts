@@ -15,6 +15,8 @@ import { runChecks } from "../passes/pipeline.js";
 export interface LoadedSource extends ParseResult {
   readonly path: string;
   readonly source: SourceFile | undefined;
+  /** Its own text and that of every `uses` child read while checking it: what the printer needs. */
+  readonly sources: readonly SourceFile[];
 }
 
 /** The children of `uses`, read once per command. */
@@ -23,11 +25,12 @@ const children = new Map<string, LoadedModule>();
 export async function loadSource(path: string, kind: SourceKind | undefined): Promise<LoadedSource> {
   const read = readSource(path);
   if (read.source === undefined)
-    return { path, source: undefined, kind, module: undefined, diagnostics: read.diagnostics };
+    return { path, source: undefined, sources: [], kind, module: undefined, diagnostics: read.diagnostics };
   const parsed = await parseSourceLazily(read.source, kind);
   if (parsed.module?.kind !== "rllm" || hasErrors(parsed.diagnostics))
-    return { path, source: read.source, ...parsed };
+    return { path, source: read.source, sources: [read.source], ...parsed };
   const { parseRllm } = await import("../frontend/rllm/parse-rllm.js");
+  const sources = new Set([read.source]);
   const loadRllm = (child: string): LoadedModule => {
     let loaded = children.get(child);
     if (loaded === undefined) {
@@ -38,16 +41,22 @@ export async function loadSource(path: string, kind: SourceKind | undefined): Pr
         loaded = { module: undefined, diagnostics: childRead.diagnostics, failure };
       } else {
         const result = parseRllm(childRead.source);
-        loaded = { module: result.module as RllmModule, diagnostics: result.diagnostics };
+        loaded = {
+          module: result.module as RllmModule,
+          diagnostics: result.diagnostics,
+          source: childRead.source,
+        };
       }
       children.set(child, loaded);
     }
+    if (loaded.source !== undefined) sources.add(loaded.source);
     return loaded;
   };
   const checked = runChecks(parsed.module, loadRllm);
   return {
     path,
     source: read.source,
+    sources: [...sources],
     ...parsed,
     module: checked.module,
     diagnostics: [...parsed.diagnostics, ...checked.diagnostics],

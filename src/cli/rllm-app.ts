@@ -5,29 +5,39 @@
  */
 import type { Diagnostic } from "../ir/diagnostic.js";
 import { compareDiagnostics } from "../ir/diagnostic.js";
-import type { RllmModule } from "../ir/nodes.js";
+import type { CodeBlock, RllmModule } from "../ir/nodes.js";
 import {
   formatDiagnostic,
   type SourceLookup,
   sourceLookup,
   toJsonDiagnostic,
 } from "../ir/print-diagnostics.js";
-import type { Span } from "../ir/span.js";
+import { childPath } from "../passes/resolve-uses.js";
 import type { AppDefinition, JsonSchema } from "../runtime/app.js";
 import { type ErrorType, RllmError } from "../runtime/errors.js";
+import type { CodeBlockSpec } from "../runtime/sandbox/index.js";
 import { type LoadedSource, loadSource } from "./load-source.js";
 
 export interface LoadedApp {
   readonly loaded: LoadedSource;
   readonly module: RllmModule;
   readonly definition: AppDefinition;
+  readonly blocks: readonly CodeBlockSpec[];
+  /** The `uses` children, loaded and checked the same way. */
+  readonly children: readonly LoadedChild[];
   readonly warnings: readonly Diagnostic[];
+}
+
+export interface LoadedChild {
+  readonly name: string;
+  readonly inputs: Readonly<Record<string, string>> | undefined;
+  readonly app: LoadedApp;
 }
 
 /** Loads and checks an app; its first error becomes an RllmError of the matching class. */
 export async function loadApp(path: string): Promise<LoadedApp> {
   const loaded = await loadSource(path, "rllm");
-  const lookup = sourceLookup(loaded.source === undefined ? [] : [loaded.source]);
+  const lookup = sourceLookup(loaded.sources);
   const errors = loaded.diagnostics.filter((d) => d.severity === "error").sort(compareDiagnostics);
   const first = errors[0];
   if (first !== undefined || loaded.module?.kind !== "rllm") {
@@ -40,43 +50,48 @@ export async function loadApp(path: string): Promise<LoadedApp> {
     });
   }
   const module = loaded.module;
-  refuseUnsupported(module, path, lookup);
+  const children: LoadedChild[] = [];
+  for (const use of module.header.uses) {
+    let child: LoadedApp;
+    try {
+      child = await loadApp(childPath(module, use));
+    } catch (error) {
+      if (!(error instanceof RllmError)) throw error;
+      const { payload } = error;
+      throw new RllmError(error.type, {
+        message: `in child '${use.name}' of ${path}: ${payload.message}`,
+        details: { ...payload.details, child: use.name, parent: path },
+        expected_schema: payload.expected_schema,
+        received_payload: payload.received_payload,
+        recovery_hint: payload.recovery_hint,
+      });
+    }
+    children.push({ name: use.name, inputs: use.mapped ? use.inputs : undefined, app: child });
+  }
   return {
     loaded,
     module,
     definition: toAppDefinition(module, path),
+    blocks: module.codeBlocks.map((block) => blockSpec(block, path, lookup)),
+    children,
     warnings: loaded.diagnostics.filter((d) => d.severity === "warning"),
   };
 }
 
-/**
- * Code blocks and `uses` children are checked by the compiler but not executed by this version:
- * running the app without them would compute something else than written, so it is refused.
- */
-function refuseUnsupported(module: RllmModule, path: string, lookup: SourceLookup): void {
-  const where = (span: Span) => {
-    const { line, column } = lookup(span.file)?.lineCol(span.start) ?? { line: 0, column: 0 };
-    return `${path}:${line}:${column}`;
+/** A code block as the sandbox runs it, located for its error messages. */
+function blockSpec(block: CodeBlock, path: string, lookup: SourceLookup): CodeBlockSpec {
+  const file = lookup(block.span.file);
+  const at = file?.lineCol(block.span.start) ?? { line: 0, column: 0 };
+  return {
+    phase: block.phase,
+    language: block.language,
+    name: block.name,
+    code: block.code,
+    inputs: block.inputs.map((i) => i.name),
+    outputs: block.outputs.map((o) => o.name),
+    location: `${path}:${at.line}:${at.column}`,
+    codeLine: file?.lineCol(block.codeSpan.start).line ?? 0,
   };
-  if (module.codeBlocks.length > 0)
-    throw new RllmError("UnsupportedFeatureError", {
-      message: `${path} has ${module.codeBlocks.length} pre/post code block(s); this version of rllmc checks them but cannot run them yet`,
-      details: {
-        feature: "code blocks",
-        locations: module.codeBlocks.map((b) => ({
-          block: `${b.phase} ${b.language} ${b.name}`,
-          at: where(b.span),
-        })),
-      },
-    });
-  if (module.header.uses.length > 0)
-    throw new RllmError("UnsupportedFeatureError", {
-      message: `${path} calls other apps (uses: ${module.header.uses.map((u) => u.name).join(", ")}); this version of rllmc resolves and checks them but cannot run them yet`,
-      details: {
-        feature: "uses",
-        locations: module.header.uses.map((u) => ({ use: u.name, at: where(u.span) })),
-      },
-    });
 }
 
 /** Which runtime error a compile-time diagnostic is, by its code's family. */
@@ -113,5 +128,6 @@ export function toAppDefinition(module: RllmModule, path: string): AppDefinition
     },
     llmParams: (h.llmParams ?? {}) as AppDefinition["llmParams"],
     maxContextWindow: h.maxContextWindow ?? Number.POSITIVE_INFINITY,
+    ...(h.recommendedModels === undefined ? {} : { recommendedModels: h.recommendedModels }),
   };
 }

@@ -14,8 +14,10 @@ const LOADERS: Readonly<Record<string, () => Promise<{ default: CommandRunner }>
   compile: () => import("./commands/compile.js"),
   debug: () => import("./commands/debug.js"),
   exec: () => import("./commands/exec.js"),
+  exectime: () => import("./commands/exectime.js"),
   inspect: () => import("./commands/inspect.js"),
   run: () => import("./commands/run.js"),
+  stats: () => import("./commands/stats.js"),
   validate: () => import("./commands/validate.js"),
   verify: () => import("./commands/verify.js"),
 };

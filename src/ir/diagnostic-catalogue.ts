@@ -257,6 +257,52 @@ export const Diagnostics = {
     (a) => `child app '${a.path}' has ${a.errors} error${a.errors === 1 ? "" : "s"}`,
     (a) => `run 'rllmc check ${a.checkPath}' to see them`,
   ),
+  UsesInputMissing: d<{ child: string; input: string }>(
+    "RLM2113",
+    "error",
+    (a) => `child '${a.child}' requires input '${a.input}', which this app does not give it`,
+    (a) => `map it under this child's inputs, e.g. '${a.input}: <a variable of this app>'`,
+  ),
+  UsesInputTypeMismatch: d<{ child: string; input: string; expression: string; detail: string }>(
+    "RLM2114",
+    "error",
+    (a) => `child '${a.child}' input '${a.input}' ${a.detail} (from '${a.expression}')`,
+    () => "map a variable of the type the child declares, or change one of the two schemas",
+  ),
+  UsesInputUnknown: d<{ child: string; input: string }>(
+    "RLM2115",
+    "error",
+    (a) => `child '${a.child}' has no input '${a.input}' (its input_schema forbids other properties)`,
+  ),
+  UsesExpressionUndeclared: d<{ expression: string; path: string }>(
+    "RLM2116",
+    "error",
+    (a) =>
+      `'${a.expression}' is not a variable of this app: '${a.path}' is not declared in input_schema, a pre block's outputs or an earlier child's output_schema`,
+  ),
+  UsesInputMaybeMissing: d<{ child: string; input: string; expression: string }>(
+    "RLM2117",
+    "warning",
+    (a) => `child '${a.child}' requires input '${a.input}', but '${a.expression}' may be absent`,
+    () => "make it required in input_schema, or give the child's input a default",
+  ),
+  ChildOutputUndeclared: d<{ child: string; path: string }>(
+    "RLM2118",
+    "error",
+    (a) => `template variable '${a.path}' is not declared in the output_schema of child '${a.child}'`,
+  ),
+  UsesNameClash: d<{ name: string; other: string }>(
+    "RLM2119",
+    "error",
+    (a) => `child name '${a.name}' is already ${a.other}`,
+    () => "give the child another name with 'name:'",
+  ),
+  UsesExpressionInvalid: d<{ expression: string }>(
+    "RLM2120",
+    "error",
+    (a) => `'${a.expression}' is not a variable path`,
+    () => "write a dotted path such as 'text' or 'doc.body'",
+  ),
 
   ContextWindowTooSmall: d<{ detail: string }>(
     "RLM2111",

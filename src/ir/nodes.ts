@@ -90,8 +90,14 @@ export interface UseDeclaration {
   /** The child's path, relative to the parent file. */
   readonly path: string;
   readonly pathSpan: Span;
-  /** Child input name → parent expression (a Handlebars path such as `text` or `doc.body`). */
+  /** Its position in `uses`. */
+  readonly index: number;
+  /**
+   * Child input name → parent expression (a dotted path such as `text` or `doc.body`). Without
+   * an `inputs` mapping (`mapped` false) every child input gets the parent's same-named variable.
+   */
   readonly inputs: Readonly<Record<string, string>>;
+  readonly mapped: boolean;
 }
 
 /** A Handlebars template (the prompt or the recovery prompt) as our own AST. */

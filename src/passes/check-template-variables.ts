@@ -10,6 +10,7 @@ import { didYouMean } from "../ir/did-you-mean.js";
 import type { JsonObject, RllmModule, TemplateVariable } from "../ir/nodes.js";
 import { escapePointer, locate } from "../ir/yaml-locations.js";
 import type { Pass } from "./pass.js";
+import { childPath } from "./resolve-uses.js";
 import { arrayAt, hasProperty, isObject, objectAt, resolveRef } from "./schema-walk.js";
 
 export const checkTemplateVariables: Pass<RllmModule> = {
@@ -19,13 +20,16 @@ export const checkTemplateVariables: Pass<RllmModule> = {
     const document = module.frontmatter;
     if (schema === undefined || document === undefined) return module;
     const children = new Set(module.header.uses.map((u) => u.name));
+    const preOutputs = new Set(
+      module.codeBlocks.filter((b) => b.phase === "pre").flatMap((b) => b.outputs.map((o) => o.name)),
+    );
     const variables: TemplateVariable[] = [...module.prompt.variables, ...(module.recovery?.variables ?? [])];
     const used = new Set<string>();
     for (const variable of variables) {
       const [root] = variable.path;
       if (root === undefined) continue;
       used.add(root);
-      if (children.has(root) && !hasProperty(schema, root)) continue;
+      if ((children.has(root) || preOutputs.has(root)) && !hasProperty(schema, root)) continue;
       const missing = firstUndeclared(schema, schema, variable.path);
       if (missing === undefined) continue;
       const shown = displayPath(variable.path.slice(0, missing.depth + 1));
@@ -41,7 +45,14 @@ export const checkTemplateVariables: Pass<RllmModule> = {
     }
     for (const block of module.codeBlocks) for (const input of block.inputs) used.add(input.name);
     for (const use of module.header.uses) {
-      for (const expression of Object.values(use.inputs)) used.add(expression.split(/[.[]/)[0]!.trim());
+      if (use.mapped) {
+        for (const expression of Object.values(use.inputs))
+          used.add(expression.replace(/^this\./, "").split(/[.[]/)[0]!.trim());
+        continue;
+      }
+      // Without a mapping, the child gets every input of the same name.
+      const child = context.loadRllm(childPath(module, use)).module?.header.inputSchema;
+      for (const name of Object.keys(objectAt(child ?? {}, "properties") ?? {})) used.add(name);
     }
     for (const name of Object.keys(objectAt(schema, "properties") ?? {})) {
       if (used.has(name)) continue;
@@ -52,14 +63,14 @@ export const checkTemplateVariables: Pass<RllmModule> = {
   },
 };
 
-interface Missing {
+export interface Missing {
   /** Index in the path of the first segment the schema does not declare. */
   readonly depth: number;
   readonly siblings: readonly string[];
 }
 
 /** Walks `path` through the schema; where a segment is not declared, says which and what is. */
-function firstUndeclared(
+export function firstUndeclared(
   root: JsonObject,
   schema: JsonObject,
   path: readonly string[],

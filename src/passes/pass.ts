@@ -5,12 +5,15 @@
  */
 import type { Diagnostic } from "../ir/diagnostic.js";
 import type { Module, RllmModule } from "../ir/nodes.js";
+import type { SourceFile } from "../ir/source-file.js";
 
 export interface LoadedModule {
   readonly module: RllmModule | undefined;
   readonly diagnostics: readonly Diagnostic[];
   /** Why it could not be read, when it could not. */
   readonly failure?: string;
+  /** Its text, so diagnostics that point into it can be printed with a code frame. */
+  readonly source?: SourceFile;
 }
 
 export interface PassContext {

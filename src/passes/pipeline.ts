@@ -8,6 +8,7 @@ import { checkContextWindow } from "./check-context-window.js";
 import { checkIoSchemas } from "./check-io-schemas.js";
 import { checkLlmParams } from "./check-llm-params.js";
 import { checkTemplateVariables } from "./check-template-variables.js";
+import { checkUsesContracts } from "./check-uses-contracts.js";
 import type { Pass, PassContext } from "./pass.js";
 import { resolveUses } from "./resolve-uses.js";
 
@@ -17,6 +18,7 @@ const RLLM_CHECKS: readonly Pass<RllmModule>[] = [
   checkTemplateVariables,
   checkContextWindow,
   resolveUses,
+  checkUsesContracts,
 ];
 
 export interface PipelineResult {

@@ -7,7 +7,7 @@
 import { dirname, join, relative } from "node:path";
 import { makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
-import type { RllmModule } from "../ir/nodes.js";
+import type { RllmModule, UseDeclaration } from "../ir/nodes.js";
 import type { Pass, PassContext } from "./pass.js";
 
 export const resolveUses: Pass<RllmModule> = {
@@ -15,7 +15,7 @@ export const resolveUses: Pass<RllmModule> = {
   run(module, context) {
     const root = module.span.file;
     for (const use of module.header.uses) {
-      const path = join(dirname(root), use.path);
+      const path = childPath(module, use);
       const loaded = context.loadRllm(path);
       if (loaded.module === undefined) {
         const reason = loaded.failure ?? "it could not be read";
@@ -41,6 +41,11 @@ export const resolveUses: Pass<RllmModule> = {
     return module;
   },
 };
+
+/** Where a child's file is: its `path` is relative to the parent's file. */
+export function childPath(parent: RllmModule, use: UseDeclaration): string {
+  return join(dirname(parent.span.file), use.path);
+}
 
 /** Depth-first from `path`; returns the path of files that leads back into `stack`, if any. */
 function findCycle(

@@ -26,6 +26,8 @@ export interface AppDefinition {
   /** `llm_params` as written: sampling parameters plus `timeout_ms`. */
   readonly llmParams: SamplingParams & { readonly timeout_ms?: number };
   readonly maxContextWindow: number;
+  /** `recommended_models`: models the app is known to work with, best first. */
+  readonly recommendedModels?: readonly string[];
 }
 
 /** One thing wrong with a value, located by a JSON pointer into it. */
@@ -64,19 +66,7 @@ export interface PreparedApp {
   readonly validateOutput: Validate;
 }
 
-/**
- * Used when an app has no `:::recovery` section. It names each failing location and shows only
- * the value found there, never the whole previous answer, so a retry costs about as much context
- * as the first call however many retries came before.
- */
-export const DEFAULT_RECOVERY = `Your previous answer did not match the required JSON Schema.
-{{#each @errors}}
-- at {{#if this.pointer}}{{this.pointer}}{{else}}the top level{{/if}}: {{this.message}}{{#if this.found}} (found: {{this.found}}){{/if}}
-{{/each}}
-
-Answer again with only one JSON value that matches this schema, and nothing else:
-{{json @output_schema}}
-`;
+export { DEFAULT_RECOVERY } from "../../grammar/rllm/compile-options.js";
 
 /** The helpers every template may call besides Handlebars' built-in blocks. */
 export function registerHelpers(env: Pick<typeof Handlebars, "registerHelper">): void {

@@ -4,9 +4,10 @@
  * either in memory ({@link prepareApp}) or as the source of an ES module ({@link buildArtifact})
  * that artifact.ts loads later without Handlebars' compiler or ajv.
  */
-import { Ajv2020, type Options } from "ajv/dist/2020.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import standalone from "ajv/dist/standalone/index.js";
 import Handlebars from "handlebars";
+import { AJV_OPTIONS, TEMPLATE_OPTIONS } from "../../grammar/rllm/compile-options.js";
 import {
   type AppDefinition,
   DEFAULT_RECOVERY,
@@ -16,18 +17,10 @@ import {
   wrapValidator,
 } from "./app.js";
 
-const AJV_OPTIONS: Options = {
-  strict: true,
-  allErrors: true,
-  allowUnionTypes: true,
-  useDefaults: true,
-  validateFormats: false,
-};
 
 const handlebars = Handlebars.create();
 registerHelpers(handlebars);
 
-const TEMPLATE_OPTIONS = { noEscape: true, strict: false } as const;
 
 export function compileTemplate(source: string): RenderTemplate {
   const template = handlebars.compile(source, TEMPLATE_OPTIONS);

@@ -37,6 +37,8 @@ export const RunExit = {
   Output: 5,
   /** The provider failed: unreachable, refused, rate-limited past the retries, timed out. */
   Provider: 6,
+  /** A `pre`/`post` code block failed, timed out, ran out of memory or returned off-contract. */
+  CodeBlock: 7,
 } as const;
 
 /** Every error class, its stable code and exit code. Add a class here and in docs/errors.md. */
@@ -90,6 +92,16 @@ export const ERROR_CLASSES = {
     code: "RUN4001",
     exit: RunExit.Provider,
     hint: "Check the provider, model, base URL and API key (LLM_PROVIDER, LLM_MODEL, LLM_BASE_URL, LLM_API_KEY).",
+  },
+  OllamaModelMissingError: {
+    code: "RUN4002",
+    exit: RunExit.Provider,
+    hint: "Pull the model with the command in details.pull_command, or run again with --ollama-auto-pull.",
+  },
+  CodeBlockExecutionError: {
+    code: "RUN5001",
+    exit: RunExit.CodeBlock,
+    hint: "Fix the code block at the location in details.block; it runs sandboxed, with only its declared inputs and outputs.",
   },
   InternalError: {
     code: "RUN9999",

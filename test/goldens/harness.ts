@@ -8,6 +8,7 @@
  *   inspect.txt  for an `.rllm` app without errors, the summary `rllmc inspect` prints
  *   runbook.yaml, mapping.md  for a TSG, what `runbook compile` writes (absent on errors)
  *   compile.txt  for a TSG, the diagnostics of `runbook compile` (absent when there are none)
+ *   app.mjs, app.d.mts  for an `.rllm` app without errors, what `rllmc compile` writes beside it
  * A TSG case's `case.json` may ask for the LLM pass with recorded answers:
  * `{"llm": "cached", "frozen": true, "provider": "…", "model": "…"}`, the answers being in the
  * case's `llm-cache/` (made by scripts/make-runbook-answers.mjs from `answer.json`).
@@ -25,10 +26,12 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTwoFilesPatch } from "diff";
+import { emitJsModule } from "../../src/backend/js-module.js";
 import { compileFile } from "../../src/cli/compile-runbooks.js";
 import { formatAppSummary, summariseApp } from "../../src/cli/inspect-rllm.js";
 import { loadSource } from "../../src/cli/load-source.js";
 import { loadApp } from "../../src/cli/rllm-app.js";
+import { version } from "../../src/cli/run.js";
 import { createInterpreter } from "../../src/cli/runbook-llm.js";
 import { compareDiagnostics, hasErrors } from "../../src/ir/diagnostic.js";
 import type { SourceKind } from "../../src/ir/nodes.js";
@@ -45,7 +48,7 @@ export const GOLDENS_ROOT = join(REPO_ROOT, "goldens");
 
 /** The expected outputs a case can have; every other file in a case folder is an input or fixture. */
 const OUTPUT_FILES =
-  /^(ir\.json|errors\.txt|inspect\.txt|result\.json|runbook\.yaml|mapping\.md|compile\.txt)$/;
+  /^(ir\.json|errors\.txt|inspect\.txt|result\.json|runbook\.yaml|mapping\.md|compile\.txt|app\.mjs|app\.d\.mts)$/;
 
 export interface GoldenCase {
   readonly suite: string;
@@ -96,8 +99,21 @@ export async function produce(goldenCase: GoldenCase): Promise<Map<string, strin
   if (diagnostics.length > 0) {
     outputs.set("errors.txt", `${formatDiagnostics([...diagnostics].sort(compareDiagnostics), lookup)}`);
   }
-  if (loaded.module?.kind === "rllm" && !hasErrors(diagnostics))
+  if (loaded.module?.kind === "rllm" && !hasErrors(diagnostics)) {
     outputs.set("inspect.txt", formatAppSummary(summariseApp(loaded.module, path, lookup)));
+    const emitted = emitJsModule(loaded.module, {
+      source: path,
+      command: `rllmc compile ${path}`,
+      generator: `rllmc ${version()}`,
+      // As `rllmc compile` without --out-dir: each child's module beside its source.
+      childImports: new Map(
+        loaded.module.header.uses.map((use) => [use.name, `./${use.path.replace(/\.rllm$/, ".mjs")}`]),
+      ),
+      lineCol: (offset) => loaded.source!.lineCol(offset),
+    });
+    outputs.set("app.mjs", emitted.mjs);
+    outputs.set("app.d.mts", emitted.dts);
+  }
   if (loaded.module?.kind === "tsg") {
     for (const [name, text] of await compileTsg(path, goldenCase.dir)) outputs.set(name, text);
   }

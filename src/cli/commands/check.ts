@@ -32,7 +32,7 @@ export default function check(program: string, args: readonly string[]): Promise
     const files: { path: string; kind: string | null }[] = [];
     for (const path of expansion.files) {
       const loaded = await loadSource(path, kind);
-      if (loaded.source !== undefined) sources.push(loaded.source);
+      sources.push(...loaded.sources);
       files.push({ path, kind: loaded.kind ?? null });
       diagnostics.push(...loaded.diagnostics);
     }

@@ -1,4 +1,6 @@
 /**
+ * `compile <app.rllm>…`: apps → `app.mjs` + `app.d.ts` (compile-apps.ts).
+ *
  * `compile <tsg.md|dir|glob>…` (`runbook compile`, `rllmc compile`): TSGs → `runbook.yaml` +
  * `mapping.md`. One file: the runbook on stdout, or `--out` / `--mapping`. Many: `--out-dir`,
  * one folder per TSG (`<out-dir>/<path>/<name>/runbook.yaml` and `mapping.md`), a progress bar on
@@ -10,6 +12,7 @@
  * `--llm live` bypasses it; `--no-cache` turns it off.
  */
 import { extname, join, relative } from "node:path";
+import { quote } from "shell-quote";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { hasErrors, makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
@@ -46,8 +49,35 @@ export default function compile(program: string, args: readonly string[]): Promi
       "no-cache": { type: "boolean" },
       json: { type: "boolean" },
       quiet: { type: "boolean" },
+      "runtime-import": { type: "string" },
     });
-    if (positionals.length === 0) throw new UsageError("expected a TSG file, directory or glob");
+    if (positionals.length === 0) throw new UsageError("expected a TSG or .rllm file, directory or glob");
+    const apps = positionals.filter((p) => /\.rllm$/i.test(p));
+    if (apps.length > 0) {
+      if (apps.length !== positionals.length)
+        throw new UsageError("compile .rllm apps and TSGs in separate commands");
+      for (const flag of ["out", "mapping", "llm", "frozen", "provider", "model", "base-url", "cassette"])
+        if (values[flag as keyof typeof values] !== undefined)
+          throw new UsageError(`--${flag} is for TSGs; an .rllm app compiles to <name>.mjs + <name>.d.ts`);
+      const { compileApps } = await import("../compile-apps.js");
+      return compileApps(apps, {
+        outDir: values["out-dir"] as string | undefined,
+        runtimeImport: values["runtime-import"] as string | undefined,
+        json: values.json === true,
+        quiet: values.quiet === true,
+        // Only what decides the output: --json or --quiet must not change a file's bytes.
+        command: quote([
+          "rllmc",
+          "compile",
+          ...apps,
+          ...(values["out-dir"] === undefined ? [] : ["--out-dir", values["out-dir"] as string]),
+          ...(values["runtime-import"] === undefined
+            ? []
+            : ["--runtime-import", values["runtime-import"] as string]),
+        ]),
+      });
+    }
+    if (values["runtime-import"] !== undefined) throw new UsageError("--runtime-import is for .rllm apps");
     const mode = (values.llm ?? "off") as string;
     if (mode !== "off" && mode !== "cached" && mode !== "live")
       throw new UsageError(`--llm must be off, cached or live, not '${mode}'`);

@@ -23,7 +23,7 @@ export default function inspect(program: string, args: readonly string[]): Promi
     if (positionals.length !== 1) throw new UsageError("expected exactly one file");
     const path = positionals[0]!;
     const loaded = await loadSource(path, kind);
-    const lookup = sourceLookup(loaded.source === undefined ? [] : [loaded.source]);
+    const lookup = sourceLookup(loaded.sources);
     const module = loaded.module;
     const app =
       module?.kind === "rllm" && values.ir !== true ? summariseApp(module, path, lookup) : undefined;

@@ -6,10 +6,13 @@
  */
 import { createProvider, ignoredParams, type ProviderFlags, resolveConfig } from "../../runtime/config.js";
 import { asRllmError, RllmError, RunExit } from "../../runtime/errors.js";
-import { type Attempt, execute, type RunResult } from "../../runtime/execute.js";
+import type { AppDefinition } from "../../runtime/app.js";
+import { type AppRunReport, type RunnableApp, runApp } from "../../runtime/compose.js";
+import type { Attempt, RunResult } from "../../runtime/execute.js";
 import { type Provider, ProviderFailure } from "../../runtime/provider.js";
 import { Redactor } from "../../runtime/redact.js";
 import { cachedApp, type Warning } from "../app-cache.js";
+import type { LoadedApp } from "../rllm-app.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
 
@@ -25,6 +28,7 @@ export const RUN_OPTIONS = {
   verbose: { type: "boolean" },
   quiet: { type: "boolean" },
   "no-cache": { type: "boolean" },
+  "ollama-auto-pull": { type: "boolean" },
 } as const;
 
 export default function run(program: string, args: readonly string[]): Promise<number> {
@@ -53,13 +57,16 @@ export default function run(program: string, args: readonly string[]): Promise<n
       const env = values["no-cache"] === true ? { ...process.env, RLLMC_NO_CACHE: "1" } : process.env;
       const app = await cachedApp(positionals[0]!, env, () => build(positionals[0]!));
       if (values.quiet !== true) for (const w of app.warnings) out.err(`${verbose ? w.full : w.line}\n`);
-      const definition = app.prepared.definition;
+      const root = app.runnable;
+      const definition = root.prepared.definition;
       const readings =
         inputFile === undefined
           ? await parseInputText(input!, definition.inputSchema)
           : await readInputFile(inputFile, definition.inputSchema);
-      const value = chooseInput(readings, app.prepared.validateInput);
-      const config = resolveConfig(definition, flags, process.env);
+      const value = chooseInput(readings, root.prepared.validateInput);
+      let config = resolveConfig(definition, flags, process.env);
+      // A model named by --model or LLM_MODEL is every app's; otherwise each app runs its own.
+      const modelOverride = config.origins.model === "app" ? undefined : config.model;
       if (verbose)
         out.err(
           `app      ${definition.name}${definition.version ? ` ${definition.version}` : ""} (${definition.source}${app.fromCache ? ", from the run cache" : ""})\n` +
@@ -73,13 +80,50 @@ export default function run(program: string, args: readonly string[]): Promise<n
             `warning: provider '${config.provider}' ignores llm_params ${ignored.join(", ")} of ${definition.source}\n`,
           );
       }
+      const models = new Map<string, string>();
+      if (config.provider === "ollama") {
+        // docs/ollama.md: every model of the composition must be on the server; pulled only with
+        // --ollama-auto-pull. A model replaced by a recommended one is replaced in every app.
+        const ollama = await import("../../runtime/providers/ollama-models.js");
+        const quiet = values.quiet === true;
+        for (const app of appsOf(root)) {
+          const wanted = modelOverride ?? app.llm.model;
+          if (models.has(wanted)) continue;
+          const ready = await ollama.ensureOllamaModel({
+            host: config.baseUrl,
+            model: wanted,
+            recommended: app.recommendedModels ?? [],
+            explicit: modelOverride !== undefined,
+            autoPull: values["ollama-auto-pull"] === true || ollama.autoPullFromEnv(process.env),
+            ...(quiet
+              ? {}
+              : {
+                  onProgress: ollama.pullProgressPrinter({
+                    write: (t) => out.err(t),
+                    tty: process.stderr.isTTY,
+                  }),
+                }),
+          });
+          if (ready.notice !== undefined && !quiet) out.err(`${ready.notice}\n`);
+          models.set(wanted, ready.model);
+        }
+        config = { ...config, model: models.get(modelOverride ?? definition.llm.model) ?? config.model };
+      }
       provider = await createProvider(config, redactor);
-      const result = await execute(app.prepared, value, {
+      const stats = await import("../../runtime/stats/record-run.js");
+      const result = await runApp(root, value, {
         provider,
-        model: config.model,
+        ...(modelOverride === undefined ? {} : { model: config.model }),
+        ...(models.size > 0 ? { models } : {}),
         ...(maxRetries === undefined ? {} : { maxRetries }),
         redact: (text) => redactor.text(text),
         hooks: verbose ? { onAttempt: (attempt) => out.err(describeAttempt(attempt)) } : {},
+        onAppFinished: (report) => {
+          if (verbose && report.callers.length > 0) out.err(describeChild(report));
+          stats.recordAppRun(report, { name: config.provider }, process.env, (warning) => {
+            if (values.quiet !== true) out.err(`warning: ${warning}\n`);
+          });
+        },
       });
       if (verbose) out.err(describeResult(result));
       out.json(result.output);
@@ -111,22 +155,43 @@ class Output {
   }
 }
 
-/** Loads, checks and compiles the app: what the run cache saves a warm run from. */
+/** Loads, checks and compiles the app and its children: what the run cache saves a warm run from. */
 async function build(path: string) {
   const { loadApp } = await import("../rllm-app.js");
   const app = await loadApp(path);
   const { formatDiagnostic, sourceLookup } = await import("../../ir/print-diagnostics.js");
   const { buildArtifact, prepareApp } = await import("../../runtime/compile-app.js");
-  const lookup = sourceLookup(app.loaded.source === undefined ? [] : [app.loaded.source]);
+  const lookup = sourceLookup(app.loaded.sources);
   const warnings: Warning[] = app.warnings.map((d) => {
     const full = formatDiagnostic(d, lookup);
     return { line: full.split("\n", 1)[0]!, full };
   });
+  const runnable = (loaded: LoadedApp): RunnableApp => ({
+    prepared: prepareApp(loaded.definition),
+    blocks: loaded.blocks,
+    children: loaded.children.map((c) => ({ name: c.name, inputs: c.inputs, app: runnable(c.app) })),
+  });
   return {
-    prepared: prepareApp(app.definition),
-    artifact: () => buildArtifact(app.definition, { warnings }),
+    runnable: runnable(app),
+    artifact:
+      app.children.length > 0
+        ? undefined
+        : () => buildArtifact(app.definition, { warnings, blocks: app.blocks }),
     warnings,
   };
+}
+
+/** Every app of a composition, the root first. */
+function appsOf(app: RunnableApp): AppDefinition[] {
+  return [app.prepared.definition, ...app.children.flatMap((c) => appsOf(c.app))];
+}
+
+function describeChild(report: AppRunReport): string {
+  const via = [...report.callers, report.app.name].join(" → ");
+  const n = report.result?.attempts.length ?? 0;
+  return report.error === undefined
+    ? `child    ${via}: ok after ${n} attempt${n === 1 ? "" : "s"}, ${Math.round(report.durationMs)} ms\n`
+    : `child    ${via}: ${report.error.payload.error_type}\n`;
 }
 
 function describeAttempt(a: Attempt): string {

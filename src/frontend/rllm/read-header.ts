@@ -49,14 +49,15 @@ function readUses(document: YamlDocument, uses: JsonValue | undefined): UseDecla
     const span = locate(document, `/uses/${i}`).value;
     if (typeof entry === "string") {
       const name = basename(entry).replace(/\.rllm$/, "");
-      out.push({ kind: "use", span, name, path: entry, pathSpan: span, inputs: {} });
+      out.push({ kind: "use", span, name, path: entry, pathSpan: span, index: i, inputs: {}, mapped: false });
     } else if (isObject(entry) && typeof entry.name === "string" && typeof entry.path === "string") {
       const inputs: Record<string, string> = {};
       if (isObject(entry.inputs)) {
         for (const [k, v] of Object.entries(entry.inputs)) if (typeof v === "string") inputs[k] = v;
       }
       const pathSpan = locate(document, `/uses/${i}/path`).value;
-      out.push({ kind: "use", span, name: entry.name, path: entry.path, pathSpan, inputs });
+      const mapped = isObject(entry.inputs);
+      out.push({ kind: "use", span, name: entry.name, path: entry.path, pathSpan, index: i, inputs, mapped });
     }
   });
   return out;
