@@ -53,10 +53,12 @@ export const Diagnostics = {
     "RLC0008",
     "error",
     (a) =>
-      `compile turns TSGs into runbooks; compiling ${a.kind === "rllm" ? "an .rllm app" : "a task"} is not supported yet`,
+      a.kind === "rllm"
+        ? "an .rllm app cannot be compiled together with TSGs"
+        : "compile turns TSGs into runbooks and .rllm apps into modules; compiling a task is not supported yet",
     (a) =>
       a.kind === "rllm"
-        ? "run the app with 'rllmc run', or check it with 'rllmc check'"
+        ? "compile the apps in a command of their own: 'rllmc compile app.rllm'"
         : "check the task with 'rllmc check'",
   ),
 

@@ -162,10 +162,10 @@ describe("runbook compile", () => {
     expect(frozenLive.code).toBe(2);
   });
 
-  it("should report an .rllm app, a missing file and an empty glob as errors", () => {
-    const app = cli(["compile", "examples/summary.rllm"]);
-    expect(app.code).toBe(1);
-    expect(app.stderr).toContain("error RLC0008: compile turns TSGs into runbooks");
+  it("should report a task, a missing file and an empty glob as errors", () => {
+    const task = cli(["compile", "examples/generate-openapi.task.md"]);
+    expect(task.code).toBe(1);
+    expect(task.stderr).toContain("error RLC0008: compile turns TSGs into runbooks and .rllm apps into modules");
     const missing = cli(["compile", "nope.md"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("RLC0001");

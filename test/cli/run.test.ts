@@ -163,17 +163,43 @@ describe("rllmc run", () => {
     expect(run.json().recovery_hint).toContain("did you mean 'temperature'?");
   });
 
-  it("should refuse to run an app with uses, rather than run it without its children", () => {
+  it("should run a composition from its bundled cassette: the children, then the parent", () => {
     const run = rllmc([
       "run",
       "examples/compose_summary_keywords.rllm",
       "--provider",
-      "null",
-      "--input",
-      "x",
+      "replay",
+      "--input-file",
+      "examples/compose_summary_keywords.input.json",
+      "--verbose",
     ]);
-    expect(run.code).toBe(1);
-    expect(run.json()).toMatchObject({ error_type: "UnsupportedFeatureError", details: { feature: "uses" } });
+    expect(run.code).toBe(0);
+    expect(run.json()).toMatchObject({
+      title: "Why runbooks matter in the container era",
+      keywords: ["container orchestration", "runbooks", "deployments"],
+    });
+    expect(run.stderr).toMatch(/child {4}compose_summary_keywords → summary: ok after 1 attempt/);
+    expect(run.stderr).toMatch(/child {4}compose_summary_keywords → extract_keywords: ok after 1 attempt/);
+  });
+
+  it("should fail a composition with the child's error and the chain of apps", () => {
+    // A cassette with no answer for the first child: it fails, and the parent never calls.
+    const run = rllmc([
+      "run",
+      "examples/compose_summary_keywords.rllm",
+      "--provider",
+      "replay",
+      "--cassette",
+      "examples/extract_keywords.cassette.json",
+      "--input",
+      "Cats purr.",
+    ]);
+    expect(run.code).toBe(6);
+    expect(run.json()).toMatchObject({
+      error_type: "ProviderError",
+      details: { app_chain: ["compose_summary_keywords", "summary"] },
+    });
+    expect(run.json().message).toMatch(/^in compose_summary_keywords → summary: /);
   });
 
   it("should never print a secret", () => {

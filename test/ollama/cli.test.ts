@@ -153,8 +153,7 @@ describe("rllmc run on Ollama", () => {
     expect(paths(s)).toEqual(["GET /api/tags"]);
   });
 
-  // Needs AppDefinition to carry the app's recommended_models (summary.rllm recommends qwen2.5:7b).
-  it.skip("should run on a recommended model the server has, with a notice, when the app's own is missing", async () => {
+  it("should run on a recommended model the server has, with a notice, when the app's own is missing", async () => {
     const s = await serve({ models: ["qwen2.5:7b"] });
     const run = await rllmc(summary(s.url));
     expect(run.code).toBe(0);

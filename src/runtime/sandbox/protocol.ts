@@ -49,4 +49,14 @@ export interface RunFailure {
 }
 
 export type RunReply = RunSuccess | RunFailure;
-export type WorkerMessage = StartedMessage | RunReply;
+/**
+ * Sent by the worker while the block still runs, when it has already breached a limit the block
+ * could hide (e.g. by catching MemoryError): the host ends the worker at once and fails the block.
+ */
+export interface AbortMessage {
+  readonly id: number;
+  readonly abort: FailureReason;
+  readonly error: string;
+}
+
+export type WorkerMessage = StartedMessage | AbortMessage | RunReply;

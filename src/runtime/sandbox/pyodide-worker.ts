@@ -32,11 +32,11 @@ const harness = (workerData as { harness: string }).harness;
 
 /** The wasm heap's size once Pyodide and the harness are loaded; a block may grow it by its limit. */
 let baselineBytes = 0;
-/** The heap size the running block may not grow past, or undefined between blocks. */
-let heapCap: number | undefined;
-let heapCapHit = false;
 /** The wasm instance's memory (WebAssembly types are not in this project's libs). */
 let memory: { readonly buffer: ArrayBuffer } | undefined;
+
+/** The block running now: the heap size it may not grow past, and whether it tried to. */
+let running: { readonly request: RunRequest; readonly heapCap: number; breached: boolean } | undefined;
 
 /** wasi errno EACCES, as Emscripten numbers it. */
 const EACCES = 2;
@@ -51,8 +51,8 @@ port.on("message", (request: RunRequest) => {
       port.postMessage({
         id: request.id,
         ok: false,
-        reason: heapCapHit ? "memory" : "error",
-        error: heapCapHit ? memoryText(request.memoryBytes) : `Python sandbox failed: ${describe(error)}`,
+        reason: "error",
+        error: `the Python sandbox failed: ${describe(error)}`,
         fatal: true,
       }),
   );
@@ -61,16 +61,18 @@ port.on("message", (request: RunRequest) => {
 async function handle(request: RunRequest): Promise<RunReply> {
   const run = await ready;
   port?.postMessage({ id: request.id, started: true });
-  heapCapHit = false;
-  heapCap = baselineBytes + request.memoryBytes;
+  const current = { request, heapCap: baselineBytes + request.memoryBytes, breached: false };
+  running = current;
   let text: string;
   try {
     text = String(run(JSON.stringify(request)));
+  } catch (error) {
+    if (current.breached) return memoryFailure(request);
+    throw error;
   } finally {
-    heapCap = undefined;
+    running = undefined;
   }
-  if (heapCapHit)
-    return { id: request.id, ok: false, reason: "memory", error: memoryText(request.memoryBytes), fatal: true };
+  if (current.breached) return memoryFailure(request);
   const envelope = JSON.parse(text) as {
     ok: boolean;
     json?: string;
@@ -79,15 +81,19 @@ async function handle(request: RunRequest): Promise<RunReply> {
     line?: number | null;
   };
   if (envelope.ok) return { id: request.id, ok: true, outputsJson: envelope.json ?? "{}" };
-  const reason = envelope.reason ?? "error";
+  if (envelope.reason === "memory") return memoryFailure(request);
   return {
     id: request.id,
     ok: false,
-    reason,
-    error: reason === "memory" ? memoryText(request.memoryBytes) : (envelope.error ?? "unknown error"),
+    reason: envelope.reason ?? "error",
+    error: envelope.error ?? "unknown error",
     ...(typeof envelope.line === "number" ? { line: envelope.line } : {}),
-    ...(reason === "memory" ? { fatal: true } : {}),
   };
+}
+
+/** A MemoryError may leave the interpreter short of memory for good: the host ends this worker. */
+function memoryFailure(request: RunRequest): RunReply {
+  return { id: request.id, ok: false, reason: "memory", error: memoryText(request.memoryBytes), fatal: true };
 }
 
 function memoryText(limit: number): string {
@@ -158,8 +164,14 @@ function restrictImports(imports: Record<string, Record<string, unknown>>) {
     const grow = table.emscripten_resize_heap as ((bytes: number) => number) | undefined;
     if (grow)
       table.emscripten_resize_heap = (requested: number) => {
-        if (heapCap !== undefined && requested >>> 0 > heapCap) {
-          heapCapHit = true;
+        if (running !== undefined && requested >>> 0 > running.heapCap) {
+          // Python gets a MemoryError; the host, told now, ends the worker even if the block
+          // catches it and goes on.
+          if (!running.breached) {
+            running.breached = true;
+            const { id, memoryBytes } = running.request;
+            port?.postMessage({ id, abort: "memory", error: memoryText(memoryBytes) });
+          }
           return 0;
         }
         return grow(requested);
@@ -175,6 +187,10 @@ function lockDown(py: PyodideAPI): void {
   py.setStderr({ write: (bytes: Uint8Array) => bytes.length });
   py.unregisterJsModule("js");
   py.unregisterJsModule("pyodide_js");
+  py.runPython(
+    "import sys\nfor name in [n for n in sys.modules if n.partition('.')[0] in ('js', 'pyodide_js')]:\n    del sys.modules[name]",
+    { globals: py.globals.get("dict")() },
+  );
   const filesystems = (py.FS as unknown as { filesystems: Record<string, unknown> }).filesystems;
   for (const name of Object.keys(filesystems)) if (name !== "MEMFS") delete filesystems[name];
   const api = py as unknown as Record<string, unknown>;

@@ -106,6 +106,11 @@ export class SandboxWorker {
           timer = setTimeout(() => fail("timeout", timeoutText(request.timeoutMs)), request.timeoutMs + graceMs);
           return;
         }
+        if ("abort" in message) {
+          if (REASONS.has(message.abort) && typeof message.error === "string")
+            fail(message.abort as FailureReason, message.error);
+          return;
+        }
         const reply = checkReply(message);
         finish(reply ?? { id, ok: false, reason: "error", error: `${name} sent a malformed reply` }, !reply);
       };
