@@ -1,6 +1,15 @@
 #!/usr/bin/env node
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -12,15 +21,20 @@ import { performance } from "node:perf_hooks";
 //   4. `.rllm` runtime overhead per call, in process, with the replay provider (no model time).
 //   5. `rllmc run examples/summary.rllm --provider replay`, warm run cache and cold, ÷ `node -e 0`.
 //   6. On the tiny local model: the share of a run's wall time spent outside the model.
+//   9. `rllmc compile` of apps: every example and golden app cold in one process (per app); the
+//      import time of a generated module; a compiled module's call against execute() (section 4)
+//      with the replay provider; the cost of recording a run's stats.
 //   7. `runbook compile` over the whole corpus (no LLM): in process ÷ bare remark-parse; a rebuild
 //      of the unchanged corpus from the result cache as a share of the cold build, in process
 //      and through the CLI.
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import remarkParse from "remark-parse";
 import { unified } from "unified";
+import { emitJsModule } from "../dist/src/backend/js-module.js";
 import { printMappingMd } from "../dist/src/backend/mapping-md.js";
 import { printRunbookYaml } from "../dist/src/backend/runbook-yaml.js";
 import { compileFile } from "../dist/src/cli/compile-runbooks.js";
+import { loadSource } from "../dist/src/cli/load-source.js";
 import { loadApp } from "../dist/src/cli/rllm-app.js";
 import { readSource, sourceFromText } from "../dist/src/frontend/read-source.js";
 import { parseTsg } from "../dist/src/frontend/tsg/parse-tsg.js";
@@ -29,6 +43,7 @@ import { prepareApp } from "../dist/src/runtime/compile-app.js";
 import { execute } from "../dist/src/runtime/execute.js";
 import { createReplayProvider } from "../dist/src/runtime/providers/cassette.js";
 import { createLocalProvider } from "../dist/src/runtime/providers/local.js";
+import { recordRun } from "../dist/src/runtime/stats/record-run.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CORPUS = join(ROOT, "..", "shared", "corpus", "tsg");
@@ -329,6 +344,97 @@ rmSync(runRoot, { recursive: true, force: true });
 const stepMedianMs = median(stepGaps);
 const stepP90Ms = [...stepGaps].sort((a, b) => a - b)[Math.floor(stepGaps.length * 0.9)];
 
+// 9. Compiled modules ----------------------------------------------------------------------------
+const appPaths = [
+  ...readdirSync(join(ROOT, "examples"))
+    .filter((f) => f.endsWith(".rllm"))
+    .map((f) => `examples/${f}`),
+  ...readdirSync(join(ROOT, "goldens/rllm")).map((d) => `goldens/rllm/${d}/input.rllm`),
+];
+const emitTimes = [];
+let emitted = 0;
+const emitStart = performance.now();
+for (const path of appPaths) {
+  const start = performance.now();
+  const loaded = await loadSource(path, "rllm");
+  if (loaded.module?.kind !== "rllm" || loaded.diagnostics.some((d) => d.severity === "error")) continue;
+  emitJsModule(loaded.module, {
+    source: path,
+    command: `rllmc compile ${path}`,
+    generator: "rllmc bench",
+    childImports: new Map(loaded.module.header.uses.map((u) => [u.name, `./${u.name}.mjs`])),
+    lineCol: (offset) => loaded.source.lineCol(offset),
+  });
+  emitTimes.push(performance.now() - start);
+  emitted++;
+}
+const emitTotalMs = performance.now() - emitStart;
+
+const project = mkdtempSync(join(tmpdir(), "rllmc-bench-module-"));
+mkdirSync(join(project, "node_modules"));
+symlinkSync(ROOT, join(project, "node_modules", "rllmc"), "dir");
+spawnSync(node, [cli, "compile", "examples/summary.rllm", "--out-dir", join(project, "gen"), "--quiet"], {
+  cwd: ROOT,
+});
+writeFileSync(join(project, "import.mjs"), 'await import("./gen/summary.mjs");\n');
+writeFileSync(join(project, "empty.mjs"), "\n");
+const importWall = (file) => {
+  const times = [];
+  for (let i = 0; i < SPAWNS; i++) {
+    const start = performance.now();
+    spawnSync(node, [join(project, file)], { cwd: project, stdio: "ignore" });
+    times.push(performance.now() - start);
+  }
+  return median(times);
+};
+const importMs = importWall("import.mjs") - importWall("empty.mjs");
+
+const compiled = await import(pathToFileURL(join(project, "gen/summary.mjs")).href);
+for (let i = 0; i < 50; i++) await compiled.summary(summaryInput, { provider: replay, stats: false });
+const compiledTimes = [];
+for (let i = 0; i < CALLS; i++) {
+  const start = performance.now();
+  await compiled.summary(summaryInput, { provider: replay, stats: false });
+  compiledTimes.push(performance.now() - start);
+}
+const compiledPerRunMs = median(compiledTimes);
+
+const statsHome = mkdtempSync(join(tmpdir(), "rllmc-bench-stats-"));
+const statsEnv = { RLLMC_HOME: statsHome };
+const record = {
+  app: "bench",
+  appVersion: "1.0.0",
+  appSource: "bench.rllm",
+  provider: "replay",
+  model: "m",
+  ok: true,
+  errorType: null,
+  inputValid: true,
+  outputValid: true,
+  latencyMs: 12.5,
+  modelMs: 10,
+  childrenMs: 0,
+  promptTokens: 300,
+  completionTokens: 90,
+  estimatedPromptTokens: 320,
+  attempts: 1,
+  retriesUsed: 0,
+  startedAt: new Date(0).toISOString(),
+  parentApp: null,
+};
+recordRun(record, statsEnv); // opens and creates the file
+const statsTimes = [];
+for (let i = 0; i < CALLS; i++) statsTimes.push(timeOnce(() => recordRun(record, statsEnv)));
+const statsWriteMs = median(statsTimes);
+const withStatsTimes = [];
+const statsRunEnv = { ...process.env, RLLMC_HOME: statsHome };
+for (let i = 0; i < CALLS; i++) {
+  const start = performance.now();
+  await compiled.summary(summaryInput, { provider: replay, env: statsRunEnv });
+  withStatsTimes.push(performance.now() - start);
+}
+const withStatsPerRunMs = median(withStatsTimes);
+
 const rows = [
   ["corpus", `${files.length} files, ${(bytes / 1e6).toFixed(2)} MB`, ""],
   ["bare remark-parse", `${bareMs.toFixed(1)} ms`, `${(bytes / 1e6 / (bareMs / 1000)).toFixed(2)} MB/s`],
@@ -400,6 +506,32 @@ const rows = [
     "  of which the replay engine's answer",
     `${replayPerCallMs.toFixed(3)} ms`,
     `${((replayPerCallMs / stepMedianMs) * 100).toFixed(1)} % of a step`,
+  ],
+  [
+    `rllmc compile: ${emitted} example and golden apps, one process`,
+    `${emitTotalMs.toFixed(1)} ms`,
+    `${(emitTotalMs / emitted).toFixed(1)} ms an app; first ${emitTimes[0].toFixed(1)} ms, then median ${median(emitTimes.slice(1)).toFixed(1)} ms`,
+  ],
+  [
+    "import of a generated module (summary.mjs)",
+    `${importMs.toFixed(1)} ms`,
+    "spawn with the import − spawn without",
+  ],
+  [
+    "compiled module call, replay (2 calls a run)",
+    `${(compiledPerRunMs / 2).toFixed(3)} ms`,
+    `execute() ${(perRunMs / 2).toFixed(3)} ms; goal ≤ 0.5 ms (median)`,
+  ],
+  [
+    "  ÷ rllmc run --provider replay, warm cache",
+    `${((compiledPerRunMs / runWarmMs) * 100).toFixed(2)} %`,
+    "of one `rllmc run`",
+  ],
+  ["stats: one run recorded (SQLite, WAL)", `${statsWriteMs.toFixed(3)} ms`, "median, store open"],
+  [
+    "  compiled call with stats on, per run",
+    `${withStatsPerRunMs.toFixed(3)} ms`,
+    `+${(withStatsPerRunMs - compiledPerRunMs).toFixed(3)} ms over stats off`,
   ],
 ];
 console.log(`rllmc bench — node ${process.version}, medians of ${ROUNDS} rounds / ${SPAWNS} spawns\n`);

@@ -20,11 +20,13 @@ const EXAMPLES = [
   {
     app: "examples/summary.rllm",
     input: "examples/summary.input.json",
-    answers: { summary: [
-      // Off-schema: key_points is a string, not an array. The recovery prompt asks again.
-      '{"title": "Why runbooks matter in the container era", "summary": "Container orchestration became the default in under a decade because it made deployments repeatable, shared capacity and restarted failed processes. The price is operational complexity, which makes clear runbooks more important than ever.", "key_points": "repeatable deployments; shared capacity; automatic restarts"}',
-      '```json\n{"title": "Why runbooks matter in the container era", "summary": "Container orchestration became the default in under a decade because it made deployments repeatable, shared capacity and restarted failed processes. The price is operational complexity, which makes clear runbooks more important than ever.", "key_points": ["Deployments became repeatable.", "Capacity is shared between many small services.", "Failed processes restart without a human.", "Clusters are complex to operate, so runbooks matter more."]}\n```',
-    ] },
+    answers: {
+      summary: [
+        // Off-schema: key_points is a string, not an array. The recovery prompt asks again.
+        '{"title": "Why runbooks matter in the container era", "summary": "Container orchestration became the default in under a decade because it made deployments repeatable, shared capacity and restarted failed processes. The price is operational complexity, which makes clear runbooks more important than ever.", "key_points": "repeatable deployments; shared capacity; automatic restarts"}',
+        '```json\n{"title": "Why runbooks matter in the container era", "summary": "Container orchestration became the default in under a decade because it made deployments repeatable, shared capacity and restarted failed processes. The price is operational complexity, which makes clear runbooks more important than ever.", "key_points": ["Deployments became repeatable.", "Capacity is shared between many small services.", "Failed processes restart without a human.", "Clusters are complex to operate, so runbooks matter more."]}\n```',
+      ],
+    },
   },
   {
     app: "examples/extract_keywords.rllm",
@@ -43,14 +45,15 @@ const EXAMPLES = [
       summary: [
         '{"title": "Why runbooks matter in the container era", "summary": "Container orchestration made deployments repeatable and restarts automatic, at the price of operational complexity that clear runbooks must answer.", "key_points": ["Deployments became repeatable.", "Failed processes restart without a human.", "Runbooks matter more than ever."]}',
       ],
-      extract_keywords: ['{"keywords": ["container orchestration", "runbooks", "deployments", "restarts", "complexity"]}'],
+      extract_keywords: [
+        '{"keywords": ["container orchestration", "runbooks", "deployments", "restarts", "complexity"]}',
+      ],
       compose_summary_keywords: [
         '{"title": "Why runbooks matter in the container era", "summary": "Container orchestration made deployments repeatable and restarts automatic, at the price of operational complexity that clear runbooks must answer.", "keywords": ["container orchestration", "runbooks", "deployments"]}',
       ],
     },
   },
 ];
-
 
 for (const example of EXAMPLES) {
   const loaded = await loadApp(example.app);

@@ -158,7 +158,11 @@ export function emitJsModule(module: RllmModule, options: JsModuleOptions): JsMo
     ...(module.recovery === undefined ? {} : { recovery: module.recovery.source }),
     inputSchema: header.inputSchema,
     outputSchema: header.outputSchema,
-    llm: { provider: header.llm.provider, model: header.llm.model, ...(header.llm.baseUrl ? { baseUrl: header.llm.baseUrl } : {}) },
+    llm: {
+      provider: header.llm.provider,
+      model: header.llm.model,
+      ...(header.llm.baseUrl ? { baseUrl: header.llm.baseUrl } : {}),
+    },
     llmParams: header.llmParams ?? {},
     maxContextWindow: header.maxContextWindow ?? null,
   };
@@ -171,14 +175,20 @@ export function emitJsModule(module: RllmModule, options: JsModuleOptions): JsMo
     tags: header.tags ?? [],
     recommended_models: header.recommendedModels ?? [],
     max_context_window: header.maxContextWindow ?? null,
-    llm: { provider: header.llm.provider, model: header.llm.model, ...(header.llm.baseUrl ? { base_url: header.llm.baseUrl } : {}) },
+    llm: {
+      provider: header.llm.provider,
+      model: header.llm.model,
+      ...(header.llm.baseUrl ? { base_url: header.llm.baseUrl } : {}),
+    },
     llm_params: header.llmParams ?? {},
     input_schema: header.inputSchema,
     output_schema: header.outputSchema,
     uses: header.uses.map((u) => u.name),
     metadata: header.metadata ?? {},
   };
-  mjs.addStatements("// The input and output validators: ajv standalone code for input_schema and output_schema.");
+  mjs.addStatements(
+    "// The input and output validators: ajv standalone code for input_schema and output_schema.",
+  );
   mjs.addStatements(validators(header.inputSchema, header.outputSchema));
   const constant = (name: string, initializer: string, docs?: string) =>
     mjs.addVariableStatement({
@@ -190,7 +200,9 @@ export function emitJsModule(module: RllmModule, options: JsModuleOptions): JsMo
   constant(
     "recovery",
     precompile(module.recovery?.source ?? DEFAULT_RECOVERY),
-    module.recovery === undefined ? "The default recovery prompt, precompiled." : "The recovery prompt, precompiled.",
+    module.recovery === undefined
+      ? "The default recovery prompt, precompiled."
+      : "The recovery prompt, precompiled.",
   );
   constant("definition", json(definition));
   const blocks = module.codeBlocks.map((block) => {
@@ -206,7 +218,11 @@ export function emitJsModule(module: RllmModule, options: JsModuleOptions): JsMo
       codeLine: options.lineCol(block.codeSpan.start).line,
     };
   });
-  constant("blocks", json(blocks), blocks.length === 0 ? undefined : "The pre/post code blocks; they run sandboxed.");
+  constant(
+    "blocks",
+    json(blocks),
+    blocks.length === 0 ? undefined : "The pre/post code blocks; they run sandboxed.",
+  );
   mjs.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
@@ -263,7 +279,13 @@ function addContract(
     });
     const declaration = file.getInterfaceOrThrow(name);
     declaration.addMembers(members.map(printType));
-  } else file.addTypeAlias({ isExported: true, name, docs: [description], type: printType(types.type(schema, 0)) });
+  } else
+    file.addTypeAlias({
+      isExported: true,
+      name,
+      docs: [description],
+      type: printType(types.type(schema, 0)),
+    });
   for (const named of types.named)
     file.addTypeAlias({
       isExported: true,
@@ -293,13 +315,17 @@ function validators(input: JsonObject, output: JsonObject): string {
   compiler.addSchema(output as Record<string, unknown>, "output");
   const code = standalone.default(compiler, { validateInput: "input", validateOutput: "output" });
   // ajv writes it on one line; printed again by TypeScript, it reads (and diffs) as code.
-  const printed = printer.printFile(ts.createSourceFile("validators.js", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS));
+  const printed = printer.printFile(
+    ts.createSourceFile("validators.js", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS),
+  );
   return printed
     .replace(/^"use strict";\n?/, "")
     .replace(/export const (validate(?:Input|Output)) = /g, "const $1 = ")
     .replace(/require\("ajv\/dist\/runtime\/([A-Za-z0-9_]+)"\)/g, (_match, helper: string) => {
       if (!(AJV_RUNTIME_HELPERS as readonly string[]).includes(helper))
-        throw new Error(`ajv's standalone code needs runtime helper '${helper}', which rllmc/runtime does not provide`);
+        throw new Error(
+          `ajv's standalone code needs runtime helper '${helper}', which rllmc/runtime does not provide`,
+        );
       return `ajvRuntime.${helper}`;
     });
 }

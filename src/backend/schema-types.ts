@@ -61,7 +61,7 @@ export class SchemaTypes {
   readonly named: NamedType[] = [];
 
   constructor(
-    private readonly root: JsonObject,
+    root: JsonObject,
     private readonly prefix: string,
     private readonly reserved: Set<string>,
   ) {
@@ -130,8 +130,7 @@ export class SchemaTypes {
       members.push(withDocs(signature, docsOf(property)));
     }
     const additional = schema.additionalProperties;
-    if (additional === true)
-      members.push(indexSignature(keyword(ts.SyntaxKind.UnknownKeyword)));
+    if (additional === true) members.push(indexSignature(keyword(ts.SyntaxKind.UnknownKeyword)));
     else if (isObject(additional) && members.length > 0)
       members.push(indexSignature(keyword(ts.SyntaxKind.UnknownKeyword)));
     else if (isObject(additional)) members.push(indexSignature(this.type(additional, depth + 1)));
@@ -143,7 +142,8 @@ export class SchemaTypes {
     if (types.length === 0) {
       if (isObject(schema.properties) || schema.additionalProperties !== undefined)
         return this.objectType(schema, depth);
-      if (schema.items !== undefined || schema.prefixItems !== undefined) return this.arrayType(schema, depth);
+      if (schema.items !== undefined || schema.prefixItems !== undefined)
+        return this.arrayType(schema, depth);
       return keyword(ts.SyntaxKind.UnknownKeyword);
     }
     return union(
@@ -184,7 +184,9 @@ export class SchemaTypes {
     if (prefix.length > 0) {
       const elements: ts.TypeNode[] = prefix.map((item) => this.type(item, depth + 1));
       if (schema.items !== false)
-        elements.push(f.createRestTypeNode(f.createArrayTypeNode(parenthesised(this.type(schema.items, depth + 1)))));
+        elements.push(
+          f.createRestTypeNode(f.createArrayTypeNode(parenthesised(this.type(schema.items, depth + 1)))),
+        );
       return ts.setEmitFlags(f.createTupleTypeNode(elements), ts.EmitFlags.SingleLine);
     }
     return f.createArrayTypeNode(parenthesised(this.type(schema.items, depth + 1)));
@@ -203,12 +205,18 @@ export class SchemaTypes {
 export function docsOf(schema: JsonValue | undefined): string[] {
   if (!isObject(schema)) return [];
   const lines: string[] = [];
-  const text = typeof schema.description === "string" ? schema.description : typeof schema.title === "string" ? schema.title : "";
+  const text =
+    typeof schema.description === "string"
+      ? schema.description
+      : typeof schema.title === "string"
+        ? schema.title
+        : "";
   if (text.trim() !== "") lines.push(...text.trim().split(/\r\n|\r|\n/));
   if ("default" in schema) lines.push(`@default ${JSON.stringify(schema.default)}`);
   for (const key of DOC_KEYWORDS) {
     const value = schema[key];
-    if (value !== undefined) lines.push(`@${key} ${typeof value === "string" ? value : JSON.stringify(value)}`);
+    if (value !== undefined)
+      lines.push(`@${key} ${typeof value === "string" ? value : JSON.stringify(value)}`);
   }
   return lines.map(safeInComment);
 }
@@ -236,14 +244,23 @@ export function pascalCase(name: string): string {
 
 function withDocs<T extends ts.Node>(node: T, docs: readonly string[]): T {
   if (docs.length === 0) return node;
-  const body = docs.length === 1 ? `* ${docs[0]} ` : `*\n${docs.map((l) => ` * ${l}`.trimEnd()).join("\n")}\n `;
+  const body =
+    docs.length === 1 ? `* ${docs[0]} ` : `*\n${docs.map((l) => ` * ${l}`.trimEnd()).join("\n")}\n `;
   return ts.addSyntheticLeadingComment(node, ts.SyntaxKind.MultiLineCommentTrivia, body, true);
 }
 
 function indexSignature(type: ts.TypeNode): ts.IndexSignatureDeclaration {
   return f.createIndexSignature(
     undefined,
-    [f.createParameterDeclaration(undefined, undefined, "key", undefined, keyword(ts.SyntaxKind.StringKeyword))],
+    [
+      f.createParameterDeclaration(
+        undefined,
+        undefined,
+        "key",
+        undefined,
+        keyword(ts.SyntaxKind.StringKeyword),
+      ),
+    ],
     type,
   );
 }

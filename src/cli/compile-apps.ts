@@ -44,7 +44,8 @@ export async function compileApps(paths: readonly string[], options: CompileApps
     const loaded = await loadSource(path, "rllm");
     for (const source of loaded.sources) sources.add(source);
     diagnostics.push(...loaded.diagnostics);
-    if (loaded.module?.kind !== "rllm" || loaded.source === undefined || hasErrors(loaded.diagnostics)) return;
+    if (loaded.module?.kind !== "rllm" || loaded.source === undefined || hasErrors(loaded.diagnostics))
+      return;
     apps.set(key, { path, module: loaded.module, source: loaded.source });
     for (const use of loaded.module.header.uses) await visit(childPath(loaded.module, use));
   };

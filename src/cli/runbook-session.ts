@@ -12,10 +12,8 @@ import { DEFAULT_DENY_ENV_VARS, isDeniedEnvVar } from "../../grammar/runbook/gov
 import type { Runbook } from "../../grammar/runbook/types.js";
 import { readSource } from "../frontend/read-source.js";
 import { parseScenario } from "../frontend/replay/parse-scenario.js";
-import { parseRunbook, yamlLocator } from "../frontend/runbook/parse-runbook.js";
 import type { Diagnostic } from "../ir/diagnostic.js";
 import { sourceLookup } from "../ir/print-diagnostics.js";
-import { checkRunbook } from "../passes/runbook/check-runbook.js";
 import { type EngineOptions, type EvidenceInput, RunbookEngine } from "../runtime/runbook/engine.js";
 import { RunbookRuntimeError, RunCodes, runError } from "../runtime/runbook/errors.js";
 import type { CommandRunner } from "../runtime/runbook/providers.js";

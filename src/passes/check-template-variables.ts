@@ -47,7 +47,12 @@ export const checkTemplateVariables: Pass<RllmModule> = {
     for (const use of module.header.uses) {
       if (use.mapped) {
         for (const expression of Object.values(use.inputs))
-          used.add(expression.replace(/^this\./, "").split(/[.[]/)[0]!.trim());
+          used.add(
+            expression
+              .replace(/^this\./, "")
+              .split(/[.[]/)[0]!
+              .trim(),
+          );
         continue;
       }
       // Without a mapping, the child gets every input of the same name.

@@ -23,9 +23,9 @@ import type { Span } from "../ir/span.js";
 import { escapePointer, locate } from "../ir/yaml-locations.js";
 import { displayPath, firstUndeclared } from "./check-template-variables.js";
 import type { Pass } from "./pass.js";
+import { childPath } from "./resolve-uses.js";
 import { incompatibility, schemaAtPath } from "./schema-compat.js";
 import { arrayAt, isObject, objectAt, resolveRef } from "./schema-walk.js";
-import { childPath } from "./resolve-uses.js";
 
 const EXPRESSION = /^(?:this\.)?[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
@@ -51,20 +51,33 @@ export const checkUsesContracts: Pass<RllmModule> = {
       if (block.phase === "pre")
         for (const output of block.outputs)
           if (!scope.has(output.name))
-            scope.set(output.name, { root: {}, schema: undefined, origin: `an output of pre block '${block.name}'` });
+            scope.set(output.name, {
+              root: {},
+              schema: undefined,
+              origin: `an output of pre block '${block.name}'`,
+            });
 
     const childOutputs = new Map<string, JsonObject>();
     for (const use of module.header.uses) {
       const clash = scope.has(use.name) ? scope.get(use.name)!.origin : undefined;
       if (clash !== undefined)
-        report(makeDiagnostic(Diagnostics.UsesNameClash, nameSpan(document, use), { name: use.name, other: clash }));
+        report(
+          makeDiagnostic(Diagnostics.UsesNameClash, nameSpan(document, use), {
+            name: use.name,
+            other: clash,
+          }),
+        );
       const child = context.loadRllm(childPath(module, use)).module;
       const childInput = child?.header.inputSchema;
       const childOutput = child?.header.outputSchema;
       if (child === undefined || childInput === undefined || childOutput === undefined) continue;
-      checkMapping(module, document, use, child, childInput, scope, report);
+      checkMapping(document, use, child, childInput, scope, report);
       if (!clash) {
-        scope.set(use.name, { root: childOutput, schema: childOutput, origin: `the output of child '${use.name}'` });
+        scope.set(use.name, {
+          root: childOutput,
+          schema: childOutput,
+          origin: `the output of child '${use.name}'`,
+        });
         childOutputs.set(use.name, childOutput);
       }
     }
@@ -74,7 +87,6 @@ export const checkUsesContracts: Pass<RllmModule> = {
 };
 
 function checkMapping(
-  parent: RllmModule,
   document: YamlDocument,
   use: UseDeclaration,
   child: RllmModule,

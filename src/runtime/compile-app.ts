@@ -17,10 +17,8 @@ import {
   wrapValidator,
 } from "./app.js";
 
-
 const handlebars = Handlebars.create();
 registerHelpers(handlebars);
-
 
 export function compileTemplate(source: string): RenderTemplate {
   const template = handlebars.compile(source, TEMPLATE_OPTIONS);

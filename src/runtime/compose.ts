@@ -140,7 +140,10 @@ export async function runApp(
 }
 
 /** The child's input: each mapped path read from the parent's variables; absent values are left out. */
-export function mapInput(child: ChildCall, variables: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function mapInput(
+  child: ChildCall,
+  variables: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   if (child.inputs === undefined) {
     const properties = child.app.prepared.definition.inputSchema.properties;
@@ -173,8 +176,16 @@ async function runBlock(
   const values: Record<string, unknown> = {};
   for (const name of block.inputs) if (variables[name] !== undefined) values[name] = variables[name];
   // The sandboxes (QuickJS, Pyodide) load only when an app has a block to run.
-  const { runCodeBlock } = await import("./sandbox/index.js");
+  sandbox ??= import("./sandbox/index.js");
+  const { runCodeBlock } = await sandbox;
   return runCodeBlock(block, values, options.sandbox);
+}
+
+let sandbox: Promise<typeof import("./sandbox/index.js")> | undefined;
+
+/** Ends the sandboxes' worker if a block ever ran, so the process can exit at once. */
+export async function closeSandboxes(): Promise<void> {
+  if (sandbox !== undefined) await (await sandbox).closeSandboxes();
 }
 
 function offContract(

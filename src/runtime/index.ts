@@ -11,6 +11,7 @@ import type { AJV_RUNTIME_HELPERS } from "../../grammar/rllm/compile-options.js"
 
 export type { AppDefinition, JsonSchema, SchemaViolation } from "./app.js";
 export type { AppRunReport, ComposedResult } from "./compose.js";
+export { closeSandboxes } from "./compose.js";
 export { type ErrorPayload, type ErrorType, RllmError } from "./errors.js";
 export type { Attempt, RunResult } from "./execute.js";
 export {
@@ -22,12 +23,6 @@ export {
 } from "./module.js";
 export type { Completion, CompletionRequest, Message, Provider, Usage } from "./provider.js";
 export type { SandboxLimits } from "./sandbox/index.js";
-
-/** Ends the code-block sandboxes' worker, if one was started, so the process can exit at once. */
-export async function closeSandboxes(): Promise<void> {
-  const { closeSandboxes: close } = await import("./sandbox/index.js");
-  await close();
-}
 
 /**
  * The helpers ajv's standalone validators `require()`; a compiled module reads them from here

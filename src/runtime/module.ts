@@ -147,7 +147,13 @@ async function providerFor(
       },
       env,
     );
-    const key = JSON.stringify([config.provider, config.model, config.baseUrl, config.cassette, config.apiKey]);
+    const key = JSON.stringify([
+      config.provider,
+      config.model,
+      config.baseUrl,
+      config.cassette,
+      config.apiKey,
+    ]);
     let provider = providers.get(key);
     if (provider === undefined) {
       provider = createProvider(config, redactor);

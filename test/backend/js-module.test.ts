@@ -4,7 +4,15 @@
  * it installed, so the modules' `import … from "rllmc/runtime"` resolves as it would there.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,7 +32,11 @@ let project: string;
 let gen: string;
 
 function rllmc(args: readonly string[], cwd = ROOT) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env } });
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env },
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -59,7 +71,9 @@ function typeCheck(source: string): string[] {
     .getPreEmitDiagnostics(program)
     .filter((d) => d.file === undefined || !d.file.fileName.includes("/node_modules/@types/"))
     .map((d) => {
-      const where = d.file ? `${d.file.fileName.replace(`${project}/`, "")}:${d.file.getLineAndCharacterOfPosition(d.start!).line + 1}` : "";
+      const where = d.file
+        ? `${d.file.fileName.replace(`${project}/`, "")}:${d.file.getLineAndCharacterOfPosition(d.start!).line + 1}`
+        : "";
       return `${where} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
     });
 }
@@ -235,17 +249,24 @@ console.log(JSON.stringify({ output, calls: requests.map((r) => [r.model, r.mess
         ["llama3.2:3b", "Merge"],
       ],
     });
-    const stats = spawnSync(process.execPath, [BIN, "stats", "examples/compose_summary_keywords.rllm", "--json"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, RLLMC_HOME: home },
-    });
+    const stats = spawnSync(
+      process.execPath,
+      [BIN, "stats", "examples/compose_summary_keywords.rllm", "--json"],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, RLLMC_HOME: home },
+      },
+    );
     expect(stats.status).toBe(0);
     expect(JSON.stringify(JSON.parse(stats.stdout))).toContain('"runs":1');
   });
 
   it("should throw an RllmError with the chain of apps when a child fails", () => {
-    writeFileSync(join(project, "scripted.mjs"), SCRIPTED.replace(`'{"keywords": ["cat", "purr"]}'`, `'{"keywords": 7}'`));
+    writeFileSync(
+      join(project, "scripted.mjs"),
+      SCRIPTED.replace(`'{"keywords": ["cat", "purr"]}'`, `'{"keywords": 7}'`),
+    );
     const result = node(
       `import { composeSummaryKeywords } from "./gen/examples/compose_summary_keywords.mjs";
 import { RllmError } from "rllmc/runtime";

@@ -165,7 +165,9 @@ describe("runbook compile", () => {
   it("should report a task, a missing file and an empty glob as errors", () => {
     const task = cli(["compile", "examples/generate-openapi.task.md"]);
     expect(task.code).toBe(1);
-    expect(task.stderr).toContain("error RLC0008: compile turns TSGs into runbooks and .rllm apps into modules");
+    expect(task.stderr).toContain(
+      "error RLC0008: compile turns TSGs into runbooks and .rllm apps into modules",
+    );
     const missing = cli(["compile", "nope.md"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("RLC0001");

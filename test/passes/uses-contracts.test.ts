@@ -7,7 +7,10 @@ import type { LoadedModule } from "../../src/passes/pass.js";
 import { runChecks } from "../../src/passes/pipeline.js";
 import { incompatibility, typesOf } from "../../src/passes/schema-compat.js";
 
-function rllm(fields: { name?: string; input: string; output?: string; uses?: string }, body: string): string {
+function rllm(
+  fields: { name?: string; input: string; output?: string; uses?: string },
+  body: string,
+): string {
   return [
     "---",
     `name: ${fields.name ?? "parent"}`,
@@ -31,7 +34,8 @@ const CHILD = rllm(
     name: "kid",
     input:
       "{ type: object, required: [text, count], additionalProperties: false, properties: { text: { type: string }, count: { type: integer }, tags: { type: array, items: { type: string } }, style: { type: string, default: plain } } }",
-    output: "{ type: object, required: [keywords], properties: { keywords: { type: array, items: { type: string } }, score: { type: number } } }",
+    output:
+      "{ type: object, required: [keywords], properties: { keywords: { type: array, items: { type: string } }, score: { type: number } } }",
   },
   "{{text}} {{count}} {{tags}} {{style}}",
 );
@@ -140,7 +144,8 @@ describe("uses contracts", () => {
   });
 
   it("should map same-named variables when there is no mapping", () => {
-    const input = "{ type: object, required: [text, count], properties: { text: { type: string }, count: { type: string } } }";
+    const input =
+      "{ type: object, required: [text, count], properties: { text: { type: string }, count: { type: string } } }";
     const diagnostics = check(rllm({ input, uses: "[kid.rllm]" }, "{{json kid.keywords}}"));
     expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
       ["RLM2114", "child 'kid' input 'count' expects integer, but gets string (from 'count')"],
@@ -149,7 +154,11 @@ describe("uses contracts", () => {
 
   it("should let a later child read an earlier child's output", () => {
     const second = rllm(
-      { name: "second", input: "{ type: object, required: [words], properties: { words: { type: array, items: { type: string } } } }" },
+      {
+        name: "second",
+        input:
+          "{ type: object, required: [words], properties: { words: { type: array, items: { type: string } } } }",
+      },
       "{{words}}",
     );
     const uses =
@@ -165,7 +174,10 @@ describe("uses contracts", () => {
       "kid.rllm": CHILD,
       "second.rllm": second,
     });
-    expect(d).toMatchObject({ code: "RLM2114", message: "child 'two' input 'words' expects array, but gets number (from 'kw.score')" });
+    expect(d).toMatchObject({
+      code: "RLM2114",
+      message: "child 'two' input 'words' expects array, but gets number (from 'kw.score')",
+    });
   });
 
   it("should report a template read of an undeclared child output", () => {
@@ -180,7 +192,9 @@ describe("uses contracts", () => {
 
   it("should report a child named like an input", () => {
     const uses = "[{ name: maybe, path: kid.rllm, inputs: { text: doc.body, count: n } }]";
-    const codes = check(rllm({ input: PARENT_INPUT, uses }, "{{words}} {{maybe}} {{nums}}")).map((d) => d.code);
+    const codes = check(rllm({ input: PARENT_INPUT, uses }, "{{words}} {{maybe}} {{nums}}")).map(
+      (d) => d.code,
+    );
     expect(codes).toEqual(["RLM2119"]);
   });
 });
@@ -202,19 +216,28 @@ describe("schema compatibility", () => {
     expect(incompatibility(s({}), s({ type: "number" }), s({}), s({ type: "integer" }))?.detail).toBe(
       "expects integer, but gets number",
     );
-    expect(incompatibility(s({}), s({ type: ["string", "null"] }), s({}), s({ type: "string" }))?.detail).toBe(
-      "expects string, but gets null | string",
-    );
+    expect(
+      incompatibility(s({}), s({ type: ["string", "null"] }), s({}), s({ type: "string" }))?.detail,
+    ).toBe("expects string, but gets null | string");
   });
 
   it("should check required properties of objects and follow $ref", () => {
-    const target = s({ type: "object", required: ["a"], properties: { a: { $ref: "#/$defs/n" } }, $defs: { n: { type: "number" } } });
-    expect(incompatibility(s({}), s({ type: "object", properties: { a: { type: "number" } } }), target, target)?.detail).toBe(
-      "is required, but the value may lack it",
-    );
+    const target = s({
+      type: "object",
+      required: ["a"],
+      properties: { a: { $ref: "#/$defs/n" } },
+      $defs: { n: { type: "number" } },
+    });
+    expect(
+      incompatibility(s({}), s({ type: "object", properties: { a: { type: "number" } } }), target, target)
+        ?.detail,
+    ).toBe("is required, but the value may lack it");
     const good = s({ type: "object", required: ["a"], properties: { a: { type: "integer" } } });
     expect(incompatibility(good, good, target, target)).toBeUndefined();
     const bad = s({ type: "object", required: ["a"], properties: { a: { type: "string" } } });
-    expect(incompatibility(bad, bad, target, target)).toEqual({ at: "a", detail: "expects number, but gets string" });
+    expect(incompatibility(bad, bad, target, target)).toEqual({
+      at: "a",
+      detail: "expects number, but gets string",
+    });
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { AppDefinition } from "../../src/runtime/app.js";
 import { prepareApp } from "../../src/runtime/compile-app.js";
-import { type AppRunReport, mapInput, type RunnableApp, readPath, runApp } from "../../src/runtime/compose.js";
+import {
+  type AppRunReport,
+  mapInput,
+  type RunnableApp,
+  readPath,
+  runApp,
+} from "../../src/runtime/compose.js";
 import { type ErrorPayload, RllmError } from "../../src/runtime/errors.js";
 import type { CompletionRequest } from "../../src/runtime/provider.js";
 import { scriptedProvider } from "../support/scripted-provider.js";
@@ -115,7 +121,11 @@ describe("composition", () => {
     await runApp(composed, { doc: { body: "x" } }, { provider, model: "big" });
     expect(provider.requests.map((r) => r.model)).toEqual(["big", "big", "big"]);
     const mapped = scriptedProvider([respond]);
-    await runApp(composed, { doc: { body: "x" } }, { provider: mapped, models: new Map([["small", "tiny"]]) });
+    await runApp(
+      composed,
+      { doc: { body: "x" } },
+      { provider: mapped, models: new Map([["small", "tiny"]]) },
+    );
     expect(mapped.requests.map((r) => r.model)).toEqual(["tiny", "m", "m"]);
   });
 
@@ -124,10 +134,16 @@ describe("composition", () => {
     const provider = scriptedProvider([respond]);
     const reports: AppRunReport[] = [];
     const payload = await failure(
-      runApp(composed, { doc: { body: "x" } }, { provider, maxRetries: 0, onAppFinished: (r) => reports.push(r) }),
+      runApp(
+        composed,
+        { doc: { body: "x" } },
+        { provider, maxRetries: 0, onAppFinished: (r) => reports.push(r) },
+      ),
     );
     expect(payload.error_type).toBe("OutputSchemaError");
-    expect(payload.message).toMatch(/^in compose → summary: the answer of 'summary' does not match output_schema/);
+    expect(payload.message).toMatch(
+      /^in compose → summary: the answer of 'summary' does not match output_schema/,
+    );
     expect(payload.details.app_chain).toEqual(["compose", "summary"]);
     expect(payload.expected_schema).toEqual(summary.outputSchema);
     expect(provider.requests).toHaveLength(1);
@@ -151,7 +167,9 @@ describe("composition", () => {
       children: [{ name: "inner", inputs: undefined, app: leaf(summary) }],
     };
     const top: RunnableApp = {
-      prepared: prepareApp(definition("top", "TOP {{mid}}", { properties: { text: { type: "string" } } }, {})),
+      prepared: prepareApp(
+        definition("top", "TOP {{mid}}", { properties: { text: { type: "string" } } }, {}),
+      ),
       blocks: [],
       children: [{ name: "mid", inputs: undefined, app: middle }],
     };

@@ -49,9 +49,7 @@ describe("js blocks", () => {
   it("should fail with reason output when an output is not set", async () => {
     const result = await failure(block("js", "let unrelated = 1;", [], ["summary"]));
     expect(result.details).toMatchObject({ reason: "output", error: "output 'summary' was not set" });
-    expect(result.message).toBe(
-      "pre js block 'b' (app.rllm:10:1) failed: output 'summary' was not set",
-    );
+    expect(result.message).toBe("pre js block 'b' (app.rllm:10:1) failed: output 'summary' was not set");
   });
 
   it.each([
@@ -98,7 +96,10 @@ describe("js blocks", () => {
 
   it("should refuse a variable name that is a reserved word", async () => {
     const result = await failure(block("js", "", ["class"], []), { class: 1 });
-    expect(result.details).toMatchObject({ reason: "error", error: "variable 'class' is a reserved word in JavaScript" });
+    expect(result.details).toMatchObject({
+      reason: "error",
+      error: "variable 'class' is a reserved word in JavaScript",
+    });
   });
 
   it("should fail when a declared input has no value", async () => {

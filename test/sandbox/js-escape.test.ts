@@ -19,7 +19,10 @@ async function stillWorks(): Promise<void> {
 describe("js escape attempts", { timeout: 60_000 }, () => {
   it.each([
     ["an infinite loop", "while (true) {}"],
-    ["an infinite loop that catches everything", "for (;;) { try { while (true) {} } catch (e) {} finally { continue; } }"],
+    [
+      "an infinite loop that catches everything",
+      "for (;;) { try { while (true) {} } catch (e) {} finally { continue; } }",
+    ],
     ["a busy recursion in a loop", "function f(n) { return n ? f(n - 1) : 0; }\nwhile (true) f(100);"],
   ])("should stop %s with reason timeout", async (_, code) => {
     const result = await failure(block("js", code), {}, limits);
@@ -51,7 +54,10 @@ describe("js escape attempts", { timeout: 60_000 }, () => {
 
   it("should stop unbounded recursion with a stack overflow error", async () => {
     const result = await failure(block("js", "function r() { return r(); }\nr();"), {}, limits);
-    expect(result.details).toMatchObject({ reason: "error", error: "InternalError: stack overflow (line 11)" });
+    expect(result.details).toMatchObject({
+      reason: "error",
+      error: "InternalError: stack overflow (line 11)",
+    });
     await stillWorks();
   });
 
@@ -75,7 +81,10 @@ describe("js escape attempts", { timeout: 60_000 }, () => {
   it("should not load a module with a dynamic import (there is no module loader nor event loop)", async () => {
     const code = "x = import('fs');\nimport('fs').then((fs) => { y = Object.keys(fs); });";
     const result = await failure(block("js", code, [], ["x"]));
-    expect(result.details).toMatchObject({ reason: "output", error: "output x is a Promise, not a JSON value" });
+    expect(result.details).toMatchObject({
+      reason: "output",
+      error: "output x is a Promise, not a JSON value",
+    });
   });
 
   it("should expose no host or QuickJS library object to the block", async () => {
@@ -86,14 +95,16 @@ describe("js escape attempts", { timeout: 60_000 }, () => {
 
   it("should keep prototype pollution inside the sandbox", async () => {
     const code =
-      "Object.prototype.polluted = 1;\nArray.prototype.polluted = 1;\nx = JSON.parse('{\"__proto__\": {\"polluted\": 2}}');";
+      'Object.prototype.polluted = 1;\nArray.prototype.polluted = 1;\nx = JSON.parse(\'{"__proto__": {"polluted": 2}}\');';
     const outputs = await runCodeBlock(block("js", code, [], ["x"]), {});
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(([] as unknown as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(outputs.x)).toBe(Object.prototype);
     expect((outputs as Record<string, unknown>).polluted).toBeUndefined();
     // Each block gets a fresh context: the next one does not see the pollution either.
-    expect(await runCodeBlock(block("js", "x = ({}).polluted === undefined;", [], ["x"]), {})).toEqual({ x: true });
+    expect(await runCodeBlock(block("js", "x = ({}).polluted === undefined;", [], ["x"]), {})).toEqual({
+      x: true,
+    });
   });
 
   it("should refuse outputs bigger than the limit", async () => {
@@ -108,7 +119,9 @@ describe("js escape attempts", { timeout: 60_000 }, () => {
   });
 
   it("should run blocks queued at once, one after the other", async () => {
-    const runs = Array.from({ length: 8 }, (_, i) => runCodeBlock(block("js", "y = x * 2;", ["x"], ["y"]), { x: i }));
+    const runs = Array.from({ length: 8 }, (_, i) =>
+      runCodeBlock(block("js", "y = x * 2;", ["x"], ["y"]), { x: i }),
+    );
     expect(await Promise.all(runs)).toEqual(Array.from({ length: 8 }, (_, i) => ({ y: i * 2 })));
   });
 });

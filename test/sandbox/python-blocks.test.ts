@@ -18,7 +18,11 @@ describe("python blocks", { timeout: 60_000 }, () => {
       ["text", "offset"],
       ["count", "root", "nothing"],
     );
-    expect(await runCodeBlock(spec, { text: "a b c", offset: 10 })).toEqual({ count: 13, root: 4, nothing: null });
+    expect(await runCodeBlock(spec, { text: "a b c", offset: 10 })).toEqual({
+      count: 13,
+      root: 4,
+      nothing: null,
+    });
   });
 
   it("should pass nested objects, arrays and unicode both ways", async () => {
@@ -39,7 +43,10 @@ describe("python blocks", { timeout: 60_000 }, () => {
   it("should start each block with fresh globals", async () => {
     await runCodeBlock(block("python", "leftover = 1\nx = 1", [], ["x"]), {});
     const result = await failure(block("python", "x = leftover", [], ["x"]));
-    expect(result.details).toMatchObject({ reason: "error", error: "NameError: name 'leftover' is not defined (line 11)" });
+    expect(result.details).toMatchObject({
+      reason: "error",
+      error: "NameError: name 'leftover' is not defined (line 11)",
+    });
   });
 
   it("should drop what the block prints", async () => {
@@ -53,9 +60,21 @@ describe("python blocks", { timeout: 60_000 }, () => {
   });
 
   it.each([
-    ["a function", "x = lambda: 1", "output 'x' is not JSON: TypeError: Object of type function is not JSON serializable"],
-    ["a set", "x = {'a': {1}}", "output 'x' is not JSON: TypeError: Object of type set is not JSON serializable"],
-    ["NaN", "x = [float('nan')]", "output 'x' is not JSON: ValueError: Out of range float values are not JSON compliant: nan"],
+    [
+      "a function",
+      "x = lambda: 1",
+      "output 'x' is not JSON: TypeError: Object of type function is not JSON serializable",
+    ],
+    [
+      "a set",
+      "x = {'a': {1}}",
+      "output 'x' is not JSON: TypeError: Object of type set is not JSON serializable",
+    ],
+    [
+      "NaN",
+      "x = [float('nan')]",
+      "output 'x' is not JSON: ValueError: Out of range float values are not JSON compliant: nan",
+    ],
     ["a cycle", "x = []\nx.append(x)", "output 'x' is not JSON: ValueError: Circular reference detected"],
   ])("should fail with reason output when an output holds %s", async (_, code, error) => {
     const result = await failure(block("python", code, [], ["x"]));

@@ -43,7 +43,9 @@ describe("python escape attempts", { timeout: 60_000 }, () => {
       reason: "error",
       error: "FileNotFoundError: [Errno 44] No such file or directory: '/work/main/package.json' (line 11)",
     });
-    const listed = await failure(block("python", `import os\nx = os.listdir(${JSON.stringify(process.cwd())})`, [], ["x"]));
+    const listed = await failure(
+      block("python", `import os\nx = os.listdir(${JSON.stringify(process.cwd())})`, [], ["x"]),
+    );
     expect(listed.details).toMatchObject({ reason: "error" });
     expect(String(listed.details.error)).toMatch(/^FileNotFoundError/);
   });
@@ -61,15 +63,28 @@ describe("python escape attempts", { timeout: 60_000 }, () => {
       const { env } = await runCodeBlock(block("python", code, [], ["env"]), {});
       expect(JSON.stringify(env)).not.toContain("s3cret");
       expect(Object.values(env as object)).not.toContain(process.env.PATH);
+      expect(JSON.stringify(env)).not.toContain(process.cwd());
     } finally {
       delete process.env.RLLM_SANDBOX_TEST_SECRET;
     }
   });
 
   it.each([
-    ["import js", "import js\nx = str(js.process)", "ImportError: module 'js' is not available in the rllm sandbox (line 11)"],
-    ["import pyodide_js", "import pyodide_js", "ImportError: module 'pyodide_js' is not available in the rllm sandbox (line 11)"],
-    ["from pyodide.ffi import to_js", "from pyodide.ffi import to_js", "ImportError: module 'pyodide.ffi' is not available"],
+    [
+      "import js",
+      "import js\nx = str(js.process)",
+      "ImportError: module 'js' is not available in the rllm sandbox (line 11)",
+    ],
+    [
+      "import pyodide_js",
+      "import pyodide_js",
+      "ImportError: module 'pyodide_js' is not available in the rllm sandbox (line 11)",
+    ],
+    [
+      "from pyodide.ffi import to_js",
+      "from pyodide.ffi import to_js",
+      "ImportError: module 'pyodide.ffi' is not available",
+    ],
     ["import subprocess", "import subprocess", "ImportError: module 'subprocess' is not available"],
     ["import socket", "import socket", "ImportError: module 'socket' is not available"],
     ["import ctypes", "import ctypes", "ImportError: module 'ctypes' is not available"],
@@ -108,12 +123,20 @@ describe("python escape attempts", { timeout: 60_000 }, () => {
   it("should reach no network, even through the standard library", async () => {
     connections = 0;
     const urllib = await failure(
-      block("python", `import urllib.request\nx = urllib.request.urlopen('http://127.0.0.1:${port}/').read()`, [], ["x"]),
+      block(
+        "python",
+        `import urllib.request\nx = urllib.request.urlopen('http://127.0.0.1:${port}/').read()`,
+        [],
+        ["x"],
+      ),
     );
     expect(urllib.details).toMatchObject({ reason: "error" });
     expect(String(urllib.details.error)).toMatch(/^URLError: <urlopen error \[Errno 2\]/);
     const http = await failure(
-      block("python", `import http.client\nc = http.client.HTTPConnection('127.0.0.1', ${port})\nc.request('GET', '/')`),
+      block(
+        "python",
+        `import http.client\nc = http.client.HTTPConnection('127.0.0.1', ${port})\nc.request('GET', '/')`,
+      ),
     );
     expect(String(http.details.error)).toMatch(/^PermissionError/);
     // Give a connection that was opened anyway time to arrive.
@@ -140,7 +163,10 @@ describe("python escape attempts", { timeout: 60_000 }, () => {
 
   it.each([
     ["an infinite loop", "while True:\n    pass"],
-    ["an infinite loop that catches everything", "while True:\n    try:\n        while True: pass\n    except BaseException:\n        pass"],
+    [
+      "an infinite loop that catches everything",
+      "while True:\n    try:\n        while True: pass\n    except BaseException:\n        pass",
+    ],
   ])("should stop %s with reason timeout by ending the worker", async (_, code) => {
     const result = await failure(block("python", code), {}, { timeoutMs: 500 });
     expect(result.details).toMatchObject({ reason: "timeout", error: "timed out after 500 ms" });
@@ -151,10 +177,20 @@ describe("python escape attempts", { timeout: 60_000 }, () => {
   it.each([
     ["string doubling", "x = 'a'\nwhile True:\n    x = x + x"],
     ["list doubling", "x = [0]\nwhile True:\n    x = x + x"],
-    ["a memory bomb that catches MemoryError", "keep = []\nwhile True:\n    try:\n        keep.append(bytearray(1 << 20))\n    except MemoryError:\n        pass"],
+    [
+      "a memory bomb that catches MemoryError",
+      "keep = []\nwhile True:\n    try:\n        keep.append(bytearray(1 << 20))\n    except MemoryError:\n        pass",
+    ],
   ])("should stop %s with reason memory", async (_, code) => {
-    const result = await failure(block("python", code), {}, { timeoutMs: 30_000, memoryBytes: 32 * 1024 * 1024 });
-    expect(result.details).toMatchObject({ reason: "memory", error: "MemoryError: exceeded the memory limit of 33554432 bytes" });
+    const result = await failure(
+      block("python", code),
+      {},
+      { timeoutMs: 30_000, memoryBytes: 32 * 1024 * 1024 },
+    );
+    expect(result.details).toMatchObject({
+      reason: "memory",
+      error: "MemoryError: exceeded the memory limit of 33554432 bytes",
+    });
     await stillWorks();
   });
 });

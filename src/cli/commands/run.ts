@@ -4,17 +4,18 @@
  * (docs/errors.md). `--verbose` adds a human-readable account of the run on stderr. Every byte
  * written goes through the secret redactor.
  */
+
+import type { AppDefinition } from "../../runtime/app.js";
+import { type AppRunReport, closeSandboxes, type RunnableApp, runApp } from "../../runtime/compose.js";
 import { createProvider, ignoredParams, type ProviderFlags, resolveConfig } from "../../runtime/config.js";
 import { asRllmError, RllmError, RunExit } from "../../runtime/errors.js";
-import type { AppDefinition } from "../../runtime/app.js";
-import { type AppRunReport, type RunnableApp, runApp } from "../../runtime/compose.js";
 import type { Attempt, RunResult } from "../../runtime/execute.js";
 import { type Provider, ProviderFailure } from "../../runtime/provider.js";
 import { Redactor } from "../../runtime/redact.js";
 import { cachedApp, type Warning } from "../app-cache.js";
-import type { LoadedApp } from "../rllm-app.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
+import type { LoadedApp } from "../rllm-app.js";
 
 export const RUN_OPTIONS = {
   input: { type: "string" },
@@ -138,6 +139,7 @@ export default function run(program: string, args: readonly string[]): Promise<n
       return failure.exitCode;
     } finally {
       await provider?.close?.();
+      await closeSandboxes();
     }
   });
 }

@@ -26,7 +26,6 @@ import {
   parseTemplate,
   referencedFields,
   type Template,
-  type TemplateErrorCode,
 } from "../../../grammar/template/index.js";
 import { type Diagnostic, makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics, TemplateDiagnostics } from "../../ir/diagnostic-catalogue.js";

@@ -84,20 +84,31 @@ export async function runCodeBlock(
   };
 
   const badName = [...block.inputs, ...block.outputs]
-    .map((name) => (block.language === "js" ? invalidJsName(name) : invalidPythonName(name)))
+    .map((name) =>
+      // Would set a prototype instead of a property on the host's objects.
+      name === "__proto__"
+        ? "'__proto__' is reserved"
+        : block.language === "js"
+          ? invalidJsName(name)
+          : invalidPythonName(name),
+    )
     .find((why) => why !== undefined);
   if (badName) fail("error", `variable ${badName}`);
 
   const inputs: Record<string, unknown> = {};
   for (const name of block.inputs) {
-    if (!Object.hasOwn(values, name) || values[name] === undefined) fail("error", `input '${name}' has no value`);
+    if (!Object.hasOwn(values, name) || values[name] === undefined)
+      fail("error", `input '${name}' has no value`);
     inputs[name] = values[name];
   }
   let inputsJson: string;
   try {
     inputsJson = JSON.stringify(inputs);
   } catch (error) {
-    return fail("error", `the inputs are not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    return fail(
+      "error",
+      `the inputs are not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 
   const source =
@@ -137,8 +148,10 @@ function checkOutputs(
   }
   const result: Record<string, unknown> = {};
   for (const name of block.outputs) {
-    const value = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>)[name] : undefined;
-    if (value === undefined || !Object.hasOwn(parsed as object, name)) fail("output", `output '${name}' was not set`);
+    const value =
+      typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>)[name] : undefined;
+    if (value === undefined || !Object.hasOwn(parsed as object, name))
+      fail("output", `output '${name}' was not set`);
     result[name] = value;
   }
   return result;
@@ -185,4 +198,3 @@ function invalidPythonName(name: string): string | undefined {
 function definedOnly(limits: SandboxLimits): SandboxLimits {
   return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
 }
-

@@ -63,7 +63,12 @@ const CHECK_JSON = `function __rllm$notJson(value, path, parents) {
   return undefined;
 }`;
 
-export function jsProgram(code: string, inputs: readonly string[], outputs: readonly string[], maxOutputBytes: number): string {
+export function jsProgram(
+  code: string,
+  inputs: readonly string[],
+  outputs: readonly string[],
+  maxOutputBytes: number,
+): string {
   const declared = [...inputs, ...outputs.filter((name) => !inputs.includes(name))];
   const declarations = declared
     .map((name) => (inputs.includes(name) ? `${name} = __rllm$in[${JSON.stringify(name)}]` : name))

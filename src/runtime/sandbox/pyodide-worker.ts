@@ -109,7 +109,8 @@ async function start(): Promise<(requestJson: string) => unknown> {
   const py = await loadPyodide({
     indexURL,
     jsglobals: Object.create(null) as object,
-    env: { HOME: "/home/pyodide" },
+    // Replaces Emscripten's defaults too: `_` would otherwise hold this file's path on the host.
+    env: { HOME: "/home/pyodide", _: "/usr/bin/python" },
     args: [],
     stdin: () => null,
     stdout: () => {},
@@ -156,11 +157,22 @@ function restrictImports(imports: Record<string, Record<string, unknown>>) {
     emscripten_websocket_new: refuse(-1),
     emscripten_create_worker: refuse(0),
   };
-  for (const call of ["socket", "connect", "bind", "listen", "accept4", "sendto", "recvfrom", "sendmsg", "recvmsg"])
+  for (const call of [
+    "socket",
+    "connect",
+    "bind",
+    "listen",
+    "accept4",
+    "sendto",
+    "recvfrom",
+    "sendmsg",
+    "recvmsg",
+  ])
     replacements[`__syscall_${call}`] = refuse(-EACCES);
   for (const table of [imports.env, imports.wasi_snapshot_preview1]) {
     if (!table) continue;
-    for (const [name, replacement] of Object.entries(replacements)) if (name in table) table[name] = replacement;
+    for (const [name, replacement] of Object.entries(replacements))
+      if (name in table) table[name] = replacement;
     const grow = table.emscripten_resize_heap as ((bytes: number) => number) | undefined;
     if (grow)
       table.emscripten_resize_heap = (requested: number) => {
@@ -194,7 +206,13 @@ function lockDown(py: PyodideAPI): void {
   const filesystems = (py.FS as unknown as { filesystems: Record<string, unknown> }).filesystems;
   for (const name of Object.keys(filesystems)) if (name !== "MEMFS") delete filesystems[name];
   const api = py as unknown as Record<string, unknown>;
-  for (const name of ["mountNodeFS", "mountNativeFS", "loadPackage", "loadPackagesFromImports", "registerJsModule"])
+  for (const name of [
+    "mountNodeFS",
+    "mountNativeFS",
+    "loadPackage",
+    "loadPackagesFromImports",
+    "registerJsModule",
+  ])
     api[name] = refused;
 
   const global = globalThis as Record<string, unknown>;
@@ -210,7 +228,7 @@ function lockDown(py: PyodideAPI): void {
     "eval",
   ])
     delete global[name];
-  for (const fn of [function () {}, async () => {}, function* () {}, async function* () {}])
+  for (const fn of [() => {}, async () => {}, function* () {}, async function* () {}])
     Object.defineProperty(Object.getPrototypeOf(fn), "constructor", { value: refused, writable: false });
   registerHooks({
     resolve: () => {

@@ -11,7 +11,7 @@
  * handed. The boundary is the worker itself (pyodide-worker.ts): what a block could reach
  * through any bridge has been removed or disabled there.
  */
-export const PYTHON_HARNESS = String.raw`
+export const PYTHON_HARNESS = `
 import builtins as _builtins
 import json as _json
 

@@ -64,13 +64,25 @@ async function handle(request: RunRequest): Promise<RunReply> {
   } catch (error) {
     // An exception of the WebAssembly machine itself (e.g. the thread's stack): the QuickJS
     // module may be inconsistent now, so this worker must not be reused.
-    return { id: request.id, ok: false, reason: "error", error: `InternalError: ${describe(error)}`, fatal: true };
+    return {
+      id: request.id,
+      ok: false,
+      reason: "error",
+      error: `InternalError: ${describe(error)}`,
+      fatal: true,
+    };
   }
   try {
     context.dispose();
     runtime.dispose();
   } catch (error) {
-    return { id: request.id, ok: false, reason: "error", error: `InternalError: ${describe(error)}`, fatal: true };
+    return {
+      id: request.id,
+      ok: false,
+      reason: "error",
+      error: `InternalError: ${describe(error)}`,
+      fatal: true,
+    };
   }
   return reply;
 }
@@ -88,12 +100,20 @@ function fromThrown(id: number, thrown: unknown): RunReply {
   // even an object is QuickJS failing to allocate the error of its memory limit.
   if (thrown === null || thrown === undefined)
     return { id, ok: false, reason: "memory", error: "InternalError: out of memory" };
-  const error = (typeof thrown === "object" && thrown !== null ? thrown : { message: String(thrown) }) as Described;
+  const error = (
+    typeof thrown === "object" && thrown !== null ? thrown : { message: String(thrown) }
+  ) as Described;
   const name = typeof error.name === "string" ? error.name : "Error";
   const message = typeof error.message === "string" ? error.message : String(thrown);
   const stack = typeof error.stack === "string" ? error.stack : "";
   const line = typeof error.lineNumber === "number" ? error.lineNumber : stackLine(stack);
-  return { id, ok: false, reason: reasonOf(message), error: `${name}: ${message}`, ...(line ? { line } : {}) };
+  return {
+    id,
+    ok: false,
+    reason: reasonOf(message),
+    error: `${name}: ${message}`,
+    ...(line ? { line } : {}),
+  };
 }
 
 /** The result the program's epilogue produced (js-source.ts). */
@@ -104,7 +124,8 @@ function fromEnvelope(id: number, envelope: unknown): RunReply {
   } catch {
     return { id, ok: false, reason: "error", error: "the block did not finish normally" };
   }
-  if (parsed.ok === true && typeof parsed.json === "string") return { id, ok: true, outputsJson: parsed.json };
+  if (parsed.ok === true && typeof parsed.json === "string")
+    return { id, ok: true, outputsJson: parsed.json };
   const message = typeof parsed.message === "string" ? parsed.message : "unknown error";
   if (parsed.kind === "output") return { id, ok: false, reason: "output", error: message };
   const name = typeof parsed.name === "string" && parsed.name !== "" ? `${parsed.name}: ` : "";

@@ -37,7 +37,16 @@ export class SandboxWorker {
 
   /** Runs one block after the ones already queued. Never rejects. */
   run(request: Omit<RunRequest, "id">): Promise<RunReply> {
-    const job = this.#queue.then(() => this.#runNow(request));
+    const job = this.#queue
+      .then(() => this.#runNow(request))
+      .catch(
+        (error: unknown): RunReply => ({
+          id: 0,
+          ok: false,
+          reason: "error",
+          error: `${this.#options.name} could not start: ${error instanceof Error ? error.message : String(error)}`,
+        }),
+      );
     this.#queue = job;
     return job;
   }
@@ -57,13 +66,12 @@ export class SandboxWorker {
       env: {},
       argv: [],
       execArgv: [],
-      // The worker's own stdout/stderr are drained and dropped, never mixed into the host's.
+      // The worker's own stdout/stderr are never mixed into the host's. They are not read either
+      // (a flowing stream would keep the process alive); the sandboxes write nothing to them.
       stdout: true,
       stderr: true,
       resourceLimits: this.#options.resourceLimits,
     });
-    worker.stdout.resume();
-    worker.stderr.resume();
     worker.unref();
     // Failures during a run are handled by that run's listeners; these keep an idle worker's
     // failure from becoming an uncaught error of the host.
@@ -103,7 +111,10 @@ export class SandboxWorker {
         if (message.id !== id) return;
         if ("started" in message) {
           clearTimeout(timer);
-          timer = setTimeout(() => fail("timeout", timeoutText(request.timeoutMs)), request.timeoutMs + graceMs);
+          timer = setTimeout(
+            () => fail("timeout", timeoutText(request.timeoutMs)),
+            request.timeoutMs + graceMs,
+          );
           return;
         }
         if ("abort" in message) {
@@ -119,7 +130,8 @@ export class SandboxWorker {
           fail("memory", `${name} ran out of JavaScript heap`);
         else fail("error", `${name} crashed: ${error.message}`);
       };
-      const onExit = (code: number): void => fail("error", `${name} stopped unexpectedly (exit code ${code})`);
+      const onExit = (code: number): void =>
+        fail("error", `${name} stopped unexpectedly (exit code ${code})`);
       worker.on("message", onMessage);
       worker.on("error", onError);
       worker.on("exit", onExit);
@@ -141,8 +153,10 @@ function checkReply(message: Record<string, unknown>): RunReply | undefined {
   const id = message.id as number;
   if (message.ok === true && typeof message.outputsJson === "string")
     return { id, ok: true, outputsJson: message.outputsJson };
-  if (message.ok !== false || !REASONS.has(message.reason) || typeof message.error !== "string") return undefined;
-  const line = Number.isInteger(message.line) && (message.line as number) > 0 ? (message.line as number) : undefined;
+  if (message.ok !== false || !REASONS.has(message.reason) || typeof message.error !== "string")
+    return undefined;
+  const line =
+    Number.isInteger(message.line) && (message.line as number) > 0 ? (message.line as number) : undefined;
   return {
     id,
     ok: false,
