@@ -173,8 +173,9 @@ async function runBlock(
   variables: Readonly<Record<string, unknown>>,
   options: ComposeOptions,
 ): Promise<Record<string, unknown>> {
+  // An optional input the caller left out reaches the block as null (None in Python).
   const values: Record<string, unknown> = {};
-  for (const name of block.inputs) if (variables[name] !== undefined) values[name] = variables[name];
+  for (const name of block.inputs) values[name] = variables[name] ?? null;
   // The sandboxes (QuickJS, Pyodide) load only when an app has a block to run.
   sandbox ??= import("./sandbox/index.js");
   const { runCodeBlock } = await sandbox;

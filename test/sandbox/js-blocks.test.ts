@@ -100,6 +100,8 @@ describe("js blocks", () => {
       reason: "error",
       error: "variable 'class' is a reserved word in JavaScript",
     });
+    const proto = await failure(block("js", "", [], ["__proto__"]));
+    expect(proto.details).toMatchObject({ reason: "error", error: "variable '__proto__' is reserved" });
   });
 
   it("should fail when a declared input has no value", async () => {
