@@ -25,6 +25,7 @@ import {
   TEMPLATE_OPTIONS,
 } from "../../grammar/rllm/compile-options.js";
 import type { JsonObject, RllmModule } from "../ir/nodes.js";
+import { appDefinition } from "./app-definition.js";
 import { docsOf, pascalCase, printType, SchemaTypes, safeInComment } from "./schema-types.js";
 
 export interface JsModuleOptions {
@@ -75,16 +76,11 @@ const RESERVED_WORDS = new Set(
 
 export function emitJsModule(module: RllmModule, options: JsModuleOptions): JsModule {
   const header = module.header;
-  if (
-    header.name === undefined ||
-    header.inputSchema === undefined ||
-    header.outputSchema === undefined ||
-    header.llm === undefined
-  )
-    throw new Error("emitJsModule needs a checked app (name, schemas and llm are missing)");
+  const definition = appDefinition(module, options.source);
+  const llm = definition.llm;
   const runtime = options.runtimeImport ?? "rllmc/runtime";
-  const base = pascalCase(header.name) || "App";
-  const functionName = identifierFor(header.name);
+  const base = pascalCase(definition.name) || "App";
+  const functionName = identifierFor(definition.name);
   const inputType = `${base}Input`;
   const outputType = `${base}Output`;
   const headerLines = [
@@ -110,8 +106,8 @@ export function emitJsModule(module: RllmModule, options: JsModuleOptions): JsMo
     namedImports: ["AppMetadata", "CompiledApp", "RunAppOptions"],
   });
   const reserved = new Set([inputType, outputType, functionName, ...MODULE_NAMES]);
-  addContract(dts, header.inputSchema, inputType, `The input of '${header.name}'.`, reserved);
-  addContract(dts, header.outputSchema, outputType, `The output of '${header.name}'.`, reserved);
+  addContract(dts, definition.inputSchema, inputType, `The input of '${definition.name}'.`, reserved);
+  addContract(dts, definition.outputSchema, outputType, `The output of '${definition.name}'.`, reserved);
   dts.addVariableStatement({
     isExported: true,
     hasDeclareKeyword: true,
@@ -150,46 +146,26 @@ export function emitJsModule(module: RllmModule, options: JsModuleOptions): JsMo
     childNames.set(use.name, local);
     mjs.addImportDeclaration({ moduleSpecifier: path, namedImports: [{ name: "app", alias: local }] });
   }
-  const definition = {
-    name: header.name,
-    ...(header.version === undefined ? {} : { version: header.version }),
-    source: options.source,
-    prompt: module.prompt.source,
-    ...(module.recovery === undefined ? {} : { recovery: module.recovery.source }),
-    inputSchema: header.inputSchema,
-    outputSchema: header.outputSchema,
-    llm: {
-      provider: header.llm.provider,
-      model: header.llm.model,
-      ...(header.llm.baseUrl ? { baseUrl: header.llm.baseUrl } : {}),
-    },
-    llmParams: header.llmParams ?? {},
-    maxContextWindow: header.maxContextWindow ?? null,
-  };
   const metadata = {
-    name: header.name,
+    name: definition.name,
     description: header.description ?? "",
     version: header.version ?? "",
     author: header.author ?? "",
     source: options.source,
     tags: header.tags ?? [],
     recommended_models: header.recommendedModels ?? [],
-    max_context_window: header.maxContextWindow ?? null,
-    llm: {
-      provider: header.llm.provider,
-      model: header.llm.model,
-      ...(header.llm.baseUrl ? { base_url: header.llm.baseUrl } : {}),
-    },
-    llm_params: header.llmParams ?? {},
-    input_schema: header.inputSchema,
-    output_schema: header.outputSchema,
+    max_context_window: definition.maxContextWindow,
+    llm: { provider: llm.provider, model: llm.model, ...(llm.baseUrl ? { base_url: llm.baseUrl } : {}) },
+    llm_params: definition.llmParams,
+    input_schema: definition.inputSchema,
+    output_schema: definition.outputSchema,
     uses: header.uses.map((u) => u.name),
     metadata: header.metadata ?? {},
   };
   mjs.addStatements(
     "// The input and output validators: ajv standalone code for input_schema and output_schema.",
   );
-  mjs.addStatements(validators(header.inputSchema, header.outputSchema));
+  mjs.addStatements(validators(definition.inputSchema, definition.outputSchema));
   const constant = (name: string, initializer: string, docs?: string) =>
     mjs.addVariableStatement({
       declarationKind: VariableDeclarationKind.Const,

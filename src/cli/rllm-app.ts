@@ -3,6 +3,8 @@
  * file, turn its errors into the runtime's structured errors, and its IR into the plain
  * {@link AppDefinition} the runtime executes.
  */
+
+import { appDefinition } from "../backend/app-definition.js";
 import type { Diagnostic } from "../ir/diagnostic.js";
 import { compareDiagnostics } from "../ir/diagnostic.js";
 import type { CodeBlock, RllmModule } from "../ir/nodes.js";
@@ -13,7 +15,7 @@ import {
   toJsonDiagnostic,
 } from "../ir/print-diagnostics.js";
 import { childPath } from "../passes/resolve-uses.js";
-import type { AppDefinition, JsonSchema } from "../runtime/app.js";
+import type { AppDefinition } from "../runtime/app.js";
 import { type ErrorType, RllmError } from "../runtime/errors.js";
 import type { CodeBlockSpec } from "../runtime/sandbox/index.js";
 import { type LoadedSource, loadSource } from "./load-source.js";
@@ -98,36 +100,13 @@ function blockSpec(block: CodeBlock, path: string, lookup: SourceLookup): CodeBl
 export function errorTypeOf(diagnostic: Diagnostic): ErrorType {
   const code = diagnostic.code;
   if (code === "RLM2101" || code === "RLM2102") return "LLMParamValidationError";
-  if (code === "RLM2108" || code === "RLM2109" || code === "RLM2110") return "DependencyResolutionError";
+  // RLM2108–RLM2110: a child cannot be used; RLM2113–RLM2120: a `uses` mapping breaks its contract.
+  if (/^RLM21(0[89]|1[0-9]|20)$/.test(code) && code !== "RLM2111" && code !== "RLM2112")
+    return "DependencyResolutionError";
   if (code.startsWith("SCH") || code === "RLM2104" || code === "RLM2105") return "MetadataValidationError";
   return "ParseError";
 }
 
 export function toAppDefinition(module: RllmModule, path: string): AppDefinition {
-  const h = module.header;
-  // The checks guarantee these; a module that got here without them is a compiler bug.
-  if (
-    h.name === undefined ||
-    h.inputSchema === undefined ||
-    h.outputSchema === undefined ||
-    h.llm === undefined
-  )
-    throw new Error("a checked .rllm module lacks name, schemas or llm");
-  return {
-    name: h.name,
-    ...(h.version === undefined ? {} : { version: h.version }),
-    source: path,
-    prompt: module.prompt.source,
-    ...(module.recovery === undefined ? {} : { recovery: module.recovery.source }),
-    inputSchema: h.inputSchema as JsonSchema,
-    outputSchema: h.outputSchema as JsonSchema,
-    llm: {
-      provider: h.llm.provider,
-      model: h.llm.model,
-      ...(h.llm.baseUrl ? { baseUrl: h.llm.baseUrl } : {}),
-    },
-    llmParams: (h.llmParams ?? {}) as AppDefinition["llmParams"],
-    maxContextWindow: h.maxContextWindow ?? Number.POSITIVE_INFINITY,
-    ...(h.recommendedModels === undefined ? {} : { recommendedModels: h.recommendedModels }),
-  };
+  return appDefinition(module, path) as AppDefinition;
 }

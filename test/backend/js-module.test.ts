@@ -5,6 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -260,6 +261,24 @@ console.log(JSON.stringify({ output, calls: requests.map((r) => [r.model, r.mess
     );
     expect(stats.status).toBe(0);
     expect(JSON.stringify(JSON.parse(stats.stdout))).toContain('"runs":1');
+  });
+
+  it("should make a provider from its name, replaying the cassette beside the module by default", () => {
+    copyFileSync(join(ROOT, "examples/summary.cassette.json"), join(gen, "examples/summary.cassette.json"));
+    const result = node(
+      `import summary from "./gen/examples/summary.mjs";
+import { readFileSync } from "node:fs";
+const input = JSON.parse(readFileSync(${JSON.stringify(join(ROOT, "examples/summary.input.json"))}, "utf8"));
+let attempts = 0;
+const output = await summary(input, { provider: "replay", stats: false, onResult: (r) => { attempts = r.attempts.length; } });
+console.log(JSON.stringify({ title: output.title, attempts }));`,
+    );
+    expect(result.stderr).toBe("");
+    // The recorded first answer is off-schema: the module recovers as rllmc run does.
+    expect(JSON.parse(result.stdout)).toEqual({
+      title: "Why runbooks matter in the container era",
+      attempts: 2,
+    });
   });
 
   it("should throw an RllmError with the chain of apps when a child fails", () => {

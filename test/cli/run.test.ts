@@ -202,6 +202,43 @@ describe("rllmc run", () => {
     expect(run.json().message).toMatch(/^in compose_summary_keywords → summary: /);
   });
 
+  it("should run an app's js pre block and python post block, and exit on its own", () => {
+    // The null provider answers {"headline": ""}; the post block counts its words.
+    const run = rllmc([
+      "run",
+      "goldens/rllm/code-blocks/input.rllm",
+      "--provider",
+      "null",
+      "--input",
+      "  a   b  ",
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.json()).toEqual({ headline: "", words: 0 });
+  });
+
+  it("should refuse an app whose uses mapping breaks a child's contract, as a dependency error", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rllmc-uses-"));
+    const app = (name: string, input: string, extra: string, body: string) =>
+      `---\nname: ${name}\ndescription: d\nversion: 1.0.0\nauthor: a\nmax_context_window: 4096\ninput_schema: ${input}\noutput_schema: { type: object }\nllm: { provider: ollama, model: m }\nllm_params: {}\n${extra}---\n${body}\n`;
+    writeFileSync(
+      join(dir, "kid.rllm"),
+      app("kid", "{ type: object, required: [n], properties: { n: { type: integer } } }", "", "{{n}}"),
+    );
+    writeFileSync(
+      join(dir, "parent.rllm"),
+      app(
+        "parent",
+        "{ type: object, required: [text], properties: { text: { type: string } } }",
+        "uses:\n  - name: kid\n    path: kid.rllm\n    inputs: { n: text }\n",
+        "{{text}} {{json kid}}",
+      ),
+    );
+    const run = rllmc(["run", join(dir, "parent.rllm"), "--provider", "null", "--input", "x"]);
+    expect(run.code).toBe(1);
+    expect(run.json()).toMatchObject({ error_code: "RUN1004", error_type: "DependencyResolutionError" });
+    expect(run.json().message).toContain("RLM2114: child 'kid' input 'n' expects integer, but gets string");
+  });
+
   it("should never print a secret", () => {
     const secret = "sk-proj-0123456789abcdefSECRET";
     const run = rllmc(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { errorTypeOf } from "../../src/cli/rllm-app.js";
 import { sourceFromText } from "../../src/frontend/read-source.js";
 import { parseRllm } from "../../src/frontend/rllm/parse-rllm.js";
 import type { Diagnostic } from "../../src/ir/diagnostic.js";
@@ -239,5 +240,25 @@ describe("schema compatibility", () => {
       at: "a",
       detail: "expects number, but gets string",
     });
+  });
+});
+
+describe("run errors of broken uses contracts", () => {
+  it.each([
+    ["RLM2108", "DependencyResolutionError"],
+    ["RLM2113", "DependencyResolutionError"],
+    ["RLM2114", "DependencyResolutionError"],
+    ["RLM2120", "DependencyResolutionError"],
+    ["RLM2111", "ParseError"],
+    ["RLM2105", "MetadataValidationError"],
+  ])("should report %s as %s", (code, type) => {
+    const diagnostic = {
+      code,
+      severity: "error",
+      message: "",
+      span: { file: "a", start: 0, end: 0 },
+      related: [],
+    } as const;
+    expect(errorTypeOf(diagnostic)).toBe(type);
   });
 });

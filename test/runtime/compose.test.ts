@@ -198,4 +198,60 @@ describe("composition", () => {
     expect(mapInput(child, { text: "t", other: 1, max: undefined })).toEqual({ text: "t" });
     expect(mapInput({ ...child, inputs: { text: "x.y" } }, { x: { y: "deep" } })).toEqual({ text: "deep" });
   });
+
+  it("should run pre blocks before the prompt and post blocks after, validating the output again", async () => {
+    const app: RunnableApp = {
+      prepared: prepareApp(
+        definition(
+          "blocks",
+          "TITLE {{text}} ({{length}}) {{#if note}}{{note}}{{/if}}",
+          { required: ["text"], properties: { text: { type: "string" }, note: { type: "string" } } },
+          { required: ["title"], properties: { title: { type: "string" }, words: { type: "integer" } } },
+        ),
+      ),
+      blocks: [
+        {
+          phase: "pre",
+          language: "js",
+          name: "clean",
+          code: "text = text.trim(); length = text.length; note = note === null ? 'none' : note;",
+          inputs: ["text", "note"],
+          outputs: ["text", "length", "note"],
+          location: "blocks.rllm:20:1",
+          codeLine: 21,
+        },
+        {
+          phase: "post",
+          language: "js",
+          name: "count",
+          code: "words = title.split(' ').length + text.length;",
+          inputs: ["title", "text"],
+          outputs: ["words"],
+          location: "blocks.rllm:24:1",
+          codeLine: 25,
+        },
+      ],
+      children: [],
+    };
+    const provider = scriptedProvider(['{"title": "Two words"}']);
+    const result = await runApp(app, { text: "  abc  " }, { provider });
+    // The pre block's outputs reach the prompt; an absent optional input reached it as null.
+    expect(provider.requests[0]!.messages[0]!.content).toBe("TITLE abc (3) none");
+    // The post block sees the output's fields and the variables (text after the pre block).
+    expect(result.output).toEqual({ title: "Two words", words: 5 });
+
+    const offContract: RunnableApp = {
+      ...app,
+      blocks: [{ ...app.blocks[1]!, code: "words = 'many';" }],
+    };
+    const payload = await failure(
+      runApp(offContract, { text: "x" }, { provider: scriptedProvider(['{"title": "T"}']) }),
+    );
+    expect(payload).toMatchObject({
+      error_code: "RUN5001",
+      error_type: "CodeBlockExecutionError",
+      details: { block: "post js count", location: "blocks.rllm:24:1", reason: "output" },
+    });
+    expect(payload.message).toContain("/words must be integer");
+  });
 });

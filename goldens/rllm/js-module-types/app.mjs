@@ -1082,7 +1082,11 @@ const definition = {
         "temperature": 0,
         "max_tokens": 400
     },
-    "maxContextWindow": 16384
+    "maxContextWindow": 16384,
+    "recommendedModels": [
+        "gpt-4o-mini",
+        "gpt-4o"
+    ]
 };
 const blocks = [];
 export const metadata = {

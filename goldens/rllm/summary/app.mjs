@@ -333,7 +333,11 @@ const definition = {
         "max_tokens": 512,
         "seed": 7
     },
-    "maxContextWindow": 8192
+    "maxContextWindow": 8192,
+    "recommendedModels": [
+        "llama3.2:3b",
+        "qwen2.5:7b"
+    ]
 };
 const blocks = [];
 export const metadata = {
