@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     pool: "forks",
     setupFiles: ["test/setup/fast-check.ts", "test/setup/isolate-home.ts"],
+    // Fails the run when a test wrote where rllmc keeps the user's data (stats, caches).
+    globalSetup: ["test/setup/real-home-guard.ts"],
   },
 });

@@ -4,7 +4,7 @@
  * (or RLLMC_OLLAMA_AUTO_PULL=1) pulls it, with progress on stderr, then runs.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,8 +45,10 @@ function rllmc(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string; json: () => Printed }> {
+  // Settings that would change the run go; RLLMC_HOME (and HOME, XDG_*) stay: the test setup
+  // points them at temporary folders, and the bin must not record its runs in the user's stats.
   const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(LLM_|OLLAMA_HOST|RLLMC_)/.test(k)),
+    Object.entries(process.env).filter(([k]) => k === "RLLMC_HOME" || !/^(LLM_|OLLAMA_HOST|RLLMC_)/.test(k)),
   );
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -124,6 +126,9 @@ describe("rllmc run on Ollama", () => {
       "ollama: pulled llama3.2:3b",
       "",
     ]);
+    // The run is recorded in this test worker's RLLMC_HOME (test/setup/isolate-home.ts), never in
+    // the user's own stats.
+    expect(existsSync(join(process.env.RLLMC_HOME!, "stats.sqlite"))).toBe(true);
   });
 
   it("should pull when RLLMC_OLLAMA_AUTO_PULL=1, and print nothing with --quiet", async () => {

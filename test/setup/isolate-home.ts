@@ -1,10 +1,31 @@
 /**
- * Tests never write to the developer's own data directory: every run a test makes (in process or
- * through a spawned bin, which inherits this environment) records its stats under a temporary
- * RLLMC_HOME of this test worker. Tests that look at stats set their own RLLMC_HOME.
+ * Tests never write to the developer's own folders. In every test worker (and so in every bin a
+ * test spawns, which inherits this environment) the home folder, the XDG base folders and
+ * RLLMC_HOME point into one temporary folder of this worker: stats, the run cache, Ollama or
+ * node-llama-cpp files — whatever a test or a dependency writes under "home" lands there. A test
+ * that cleans its child's environment keeps these variables; tests that look at stats set their
+ * own RLLMC_HOME. `real-home-guard.ts` (a vitest globalSetup) fails the run if anything rllmc
+ * writes under the real home changed all the same.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-process.env.RLLMC_HOME = mkdtempSync(join(tmpdir(), "rllmc-test-home-"));
+const root = mkdtempSync(join(tmpdir(), "rllmc-test-home-"));
+const home = join(root, "home");
+const folders = {
+  HOME: home,
+  XDG_DATA_HOME: join(home, ".local", "share"),
+  XDG_CACHE_HOME: join(home, ".cache"),
+  XDG_CONFIG_HOME: join(home, ".config"),
+  XDG_STATE_HOME: join(home, ".local", "state"),
+  RLLMC_HOME: join(root, "rllmc-home"),
+};
+for (const [name, folder] of Object.entries(folders)) {
+  mkdirSync(folder, { recursive: true });
+  process.env[name] = folder;
+}
+// Windows' equivalents, for a test run there.
+process.env.USERPROFILE = home;
+process.env.LOCALAPPDATA = join(home, "AppData", "Local");
+process.env.APPDATA = join(home, "AppData", "Roaming");
