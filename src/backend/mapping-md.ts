@@ -2,7 +2,8 @@
  * The `mapping.md` backend: the review report of a compiled runbook, readable in a minute.
  * Order: a summary line with the coverage figure; the step table (step → TSG section and lines,
  * type, why manual or approval); the extracted commands; the variables inferred from
- * placeholders; the TODOs and uncertainties as a checklist. Byte-stable: no dates, no absolute
+ * placeholders; the blocks and lines read as data rather than commands, and why; the TODOs and
+ * uncertainties as a checklist. Byte-stable: no dates, no absolute
  * paths, everything in step or line order.
  */
 import { allSteps, type Step } from "../../grammar/runbook/types.js";
@@ -98,6 +99,25 @@ export function printMappingMd(plan: RunbookPlan): string {
     out.push("");
   }
 
+  if (plan.data.length > 0) {
+    out.push(
+      "## Read as data",
+      "",
+      "Code blocks, or lines of them, that could have held commands but hold data: never run, never an allowed command.",
+      "",
+    );
+    for (const note of plan.data) {
+      const where = note.endLine > note.line ? `lines ${note.line}–${note.endLine}` : `line ${note.line}`;
+      const what = note.wholeBlock
+        ? `the ${blockName(note.lang)} block`
+        : `in a ${blockName(note.lang)} block`;
+      const went =
+        note.sampleOf === undefined ? "shown, not run" : `shown as sample output of \`${note.sampleOf}\``;
+      out.push(`- ${where} (${what}): ${note.reason}; ${went}.`);
+    }
+    out.push("");
+  }
+
   out.push("## TODOs and uncertainties", "");
   if (plan.uncertainties.length === 0) out.push("None.");
   for (const u of plan.uncertainties) out.push(`- [ ] line ${u.line}: ${u.text}`);
@@ -142,6 +162,10 @@ function originText(origin: StepNote["origin"]): string {
     case "section":
       return "a section";
   }
+}
+
+function blockName(lang: string): string {
+  return lang === "" ? "plain" : `\`${lang}\``;
 }
 
 function plural(n: number, word: string): string {

@@ -445,6 +445,19 @@ export const Diagnostics = {
     "error",
     (a) => `the runbook does not match runbook/v0 at '${a.pointer}': ${a.detail}`,
   ),
+  RunbookNotAProgram: d<{ id: string; program: string; problem: string }>(
+    "RBK6014",
+    "error",
+    (a) => `step '${a.id}': argv[0] '${a.program}' is not a program name: it ${a.problem}`,
+    () =>
+      "a cli step runs a program; data (YAML, JSON, logs, queries, output) belongs in sample_output or a manual step's instructions",
+  ),
+  RunbookAllowedNotAProgram: d<{ entry: string; problem: string }>(
+    "RBK6015",
+    "error",
+    (a) => `governance.allowed_commands lists '${a.entry}', which is not a program name: it ${a.problem}`,
+    () => "list programs by name (kubectl) or path (./bin/tool)",
+  ),
   RunbookNoSteps: d(
     "RBK6101",
     "warning",

@@ -288,6 +288,11 @@ export interface TsgCodeBlock {
   readonly meta: string;
   readonly fenced: boolean;
   readonly role: CodeBlockRole;
+  /**
+   * Why a block that is labelled with a shell language, or unlabelled, was read as data rather
+   * than commands (`it parses as a YAML mapping`); absent otherwise. Such a block is `literal`.
+   */
+  readonly dataReason?: string;
   readonly text: string;
   /** The span of the text between the fences. */
   readonly textSpan: Span;
@@ -312,6 +317,12 @@ export interface CommandLine {
   readonly text: string;
   /** The prompt that was removed (`$`, `#`, `>`, `PS>`, `user@host:~$`…), if any. */
   readonly prompt?: string;
+  /**
+   * What kind of prompt it was, when there was one: `shell` (`$`), `root` (`#`), `repl` (a
+   * prompt of an interactive program such as `db=#` or `gpg/card>`, or a bare `>` before text
+   * that is no shell command: `> CONFIG SET …`) or `gt` (a bare `>` before a shell command).
+   */
+  readonly promptKind?: PromptKind;
   /** Where the command was found. */
   readonly origin: "code-block" | "run-line" | "inline-code";
   readonly placeholders: readonly Placeholder[];
@@ -321,11 +332,19 @@ export interface CommandLine {
   readonly heredocs: readonly string[];
 }
 
-/** Sample output shown after a prompt line: never executed. */
+/** The kinds of prompt a code-block line can start with (`frontend/tsg/prompts.ts`). */
+export type PromptKind = "shell" | "root" | "repl" | "gt";
+
+/** Sample output shown after a prompt line, or data shown in a block: never executed. */
 export interface OutputLine {
   readonly kind: "output";
   readonly span: Span;
   readonly text: string;
+  /**
+   * Why a line that would otherwise have started a command was read as data (`its first word
+   * \`spec:\` ends with ':'`); absent for ordinary output.
+   */
+  readonly dataReason?: string;
 }
 
 export interface ShellComment {

@@ -370,7 +370,14 @@ it.each([
 });
 
 it("should read a capitalised first line as a command when the block has no prompt", () => {
-  expect(block("SELECT 1;").shape).toEqual([["command", "SELECT 1;"]]);
+  expect(block("Rscript check.R").shape).toEqual([["command", "Rscript check.R"]]);
+});
+
+it("should read an SQL line as data when it follows a command in a block with no prompt", () => {
+  expect(block("gitlab-psql\nSELECT 1;").shape).toEqual([
+    ["command", "gitlab-psql"],
+    ["output", "SELECT 1;"],
+  ]);
 });
 
 describe("continuations", () => {

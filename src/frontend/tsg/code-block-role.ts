@@ -8,9 +8,12 @@
  *   a root `# ` before a command, …; REPL prompts such as `db=#` do not count), or when its
  *   first significant line — skipping blank lines, `#` lines and bare `NAME=value`
  *   assignments — looks like a command (`looksLikeCommand` in `known-commands.ts`), or when
- *   it holds nothing but such assignments (`POOL=<name of pool>`); otherwise it is `literal`.
+ *   it holds nothing but such assignments (`POOL=<name of pool>`); otherwise it is `literal`;
+ * - a `shell` block with no prompt at all is read as data (`literal`, with the reason) when
+ *   `dataBlockReason` finds it is one: YAML, JSON, SQL, log lines, queries, command output.
  */
 import type { CodeBlockRole } from "../../ir/nodes.js";
+import { dataBlockReason } from "./data-text.js";
 import { isAssignmentOnly, looksLikeCommand } from "./known-commands.js";
 import type { BlockFacts } from "./line-facts.js";
 
@@ -35,12 +38,21 @@ export const SHELL_LANGUAGES: ReadonlySet<string> = new Set([
   ...POWERSHELL_LANGUAGES,
 ]);
 
-/** The role of a block labelled `lang` (lower-cased, "" for none), given its lines' facts. */
-export function codeBlockRole(
-  lang: string,
-  lines: readonly string[],
-  facts: () => BlockFacts,
-): CodeBlockRole {
+export interface BlockReading {
+  readonly role: CodeBlockRole;
+  /** Why a block that could have held commands was read as data. */
+  readonly dataReason?: string;
+}
+
+/** How a block labelled `lang` (lower-cased, "" for none) is read, given its lines' facts. */
+export function readCodeBlock(lang: string, lines: readonly string[], facts: () => BlockFacts): BlockReading {
+  const role = codeBlockRole(lang, lines, facts);
+  if (role !== "shell" || facts().prompted) return { role };
+  const dataReason = dataBlockReason(lines);
+  return dataReason === undefined ? { role } : { role: "literal", dataReason };
+}
+
+function codeBlockRole(lang: string, lines: readonly string[], facts: () => BlockFacts): CodeBlockRole {
   if (lang !== "") return SHELL_LANGUAGES.has(lang) ? "shell" : "literal";
   if (facts().shellPrompted) return "shell";
   let assignments = false;

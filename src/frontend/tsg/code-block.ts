@@ -8,7 +8,7 @@ import type { Code } from "mdast";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import type { ShellLine, TsgCodeBlock } from "../../ir/nodes.js";
-import { codeBlockRole } from "./code-block-role.js";
+import { readCodeBlock } from "./code-block-role.js";
 import { analyseLines, type BlockFacts } from "./line-facts.js";
 import { alignText, type SourceLine, sourceOffsetIn } from "./mapped-text.js";
 import type { MarkdownContext } from "./markdown-context.js";
@@ -40,7 +40,7 @@ export function buildCodeBlock(node: Code, ctx: MarkdownContext): TsgCodeBlock {
     facts ??= analyseLines(texts);
     return facts;
   };
-  const role = codeBlockRole(lang, texts, getFacts);
+  const { role, dataReason } = readCodeBlock(lang, texts, getFacts);
   const shellLines: ShellLine[] =
     role === "shell"
       ? splitShellLines({ file: ctx.file, lang, lines, facts: getFacts() }, ctx.diagnostics)
@@ -58,6 +58,7 @@ export function buildCodeBlock(node: Code, ctx: MarkdownContext): TsgCodeBlock {
     meta,
     fenced,
     role,
+    ...(dataReason === undefined ? {} : { dataReason }),
     text: node.value,
     textSpan: ctx.span(contentStart, contentEnd),
     lines: shellLines,

@@ -3,7 +3,7 @@
  * placeholders and Go templates (`placeholders.ts`) and turns their text offsets into source
  * spans.
  */
-import type { CommandLine, Placeholder } from "../../ir/nodes.js";
+import type { CommandLine, Placeholder, PromptKind } from "../../ir/nodes.js";
 import type { Span } from "../../ir/span.js";
 import type { MappedText } from "./mapped-text.js";
 import { type BodyRange, scanPlaceholders } from "./placeholders.js";
@@ -14,6 +14,7 @@ export interface CommandParts {
   readonly text: MappedText;
   readonly origin: CommandLine["origin"];
   readonly prompt?: string | undefined;
+  readonly promptKind?: PromptKind | undefined;
   readonly heredocs?: readonly string[];
   readonly bodies?: readonly BodyRange[];
 }
@@ -39,6 +40,7 @@ export function makeCommandLine(parts: CommandParts): CommandLine {
     span: parts.span,
     text: text.text,
     ...(parts.prompt === undefined ? {} : { prompt: parts.prompt }),
+    ...(parts.promptKind === undefined ? {} : { promptKind: parts.promptKind }),
     origin: parts.origin,
     placeholders,
     literalTemplates,

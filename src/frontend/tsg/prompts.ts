@@ -14,7 +14,9 @@
  * - `gt`: a bare `> `: a REPL prompt or a secondary prompt; read as one line.
  */
 
-export type PromptKind = "shell" | "root" | "repl" | "gt";
+import type { PromptKind } from "../../ir/nodes.js";
+
+export type { PromptKind };
 
 export interface PromptMatch {
   readonly kind: PromptKind;

@@ -13,13 +13,19 @@
  * - A line with a REPL prompt (`db=#`, `irb>`, `10.0.0.1:6379>`) or a bare `> ` is a one-line
  *   command: it runs inside an interactive program opened by an earlier command.
  * - A whole-line `#` comment is a comment (see `line-facts.ts` for `# ` root prompts).
- * - In a block with no prompt at all, every other line starts a command — except, after the
- *   block's first command, a line shaped like output (it starts with a capitalised word or a
- *   digit: `NAME  READY`, `WARNING: …`, `3 rows`) and that does not look like a command.
+ * - In a block with no prompt at all, a line starts a command only when it could be one
+ *   (`dataLineReason` in `data-text.ts`: its first word is a program name, and it does not
+ *   start like a log line or a query); a line that could not is data, with the reason kept.
+ *   After the block's first command, a line that could be one is still output when it does not
+ *   look like a known command (`looksLikeCommand`) and it is shaped like output (it starts with
+ *   a capitalised word or a digit: `NAME  READY`, `WARNING: …`, `3 rows`), is a table row
+ *   (three or more columns apart by runs of spaces), is a lone word, or follows output (the rows of a table
+ *   whose header was output: `kube-system  kube-dns-5c4  3m  44Mi`).
  * - In a block with prompts, a line without one is output — except, outside transcript
  *   languages (`console`, …), a line before the first prompt that looks like a command.
  * - `...` and `…` lines are output (an elision), and so are lines no command starts with
- *   (`| table |`, `+---+`, `-rw-r--r--`, `└─`, `=> result`), even in a block without prompts.
+ *   (`| table |`, `+---+`, `-rw-r--r--`, `└─`, `=> result`, `ls -l`'s `total 24K`), even in a
+ *   block without prompts.
  *
  * PowerShell blocks continue lines with a trailing backtick and have no heredocs.
  */
@@ -30,6 +36,7 @@ import type { ShellLine } from "../../ir/nodes.js";
 import type { Span } from "../../ir/span.js";
 import { POWERSHELL_LANGUAGES, SESSION_LANGUAGES } from "./code-block-role.js";
 import { makeCommandLine } from "./command-line.js";
+import { dataLineReason, TABLE_ROW } from "./data-text.js";
 import { looksLikeCommand } from "./known-commands.js";
 import type { BlockFacts } from "./line-facts.js";
 import { MappedTextBuilder, type SourceLine, sourceOffsetIn } from "./mapped-text.js";
@@ -44,9 +51,15 @@ const ELLIPSIS = /^\s*(?:\.\.\.|…|\[\.\.\.\]|<snip>)\s*$/;
  * Lines no command starts with: table rows and borders (`| a |`, `+---+`), `ls -l` modes
  * (`-rw-r--r--`), box drawing (`└─`), irb results (`=> x`).
  */
-const NOT_A_COMMAND = /^\s*(?:\||\+[-=]|[-dlcbps][r-][w-][xsStT-][r-][w-]|[\u2500-\u257f]|=>)/;
+const NOT_A_COMMAND = /^\s*(?:\||\+[-=]|[-dlcbps][r-][w-][xsStT-][r-][w-]|[\u2500-\u257f]|=>|total \d)/;
 /** The shape of a line of output: a capitalised word (`NAME`, `WARNING:`, `Error`) or a number. */
 const OUTPUT_SHAPE = /^\s*(?:[A-Z][A-Za-z0-9_-]*(?::|\s|$)|\d)/;
+/**
+ * A lone word with no argument (`options`): after a command, output unless it is a known
+ * command or one of the shell's own words that stand alone (`exit`, `logout`, `history`).
+ */
+const LONE_WORD =
+  /^\s*(?!(?:exit|logout|quit|history|clear|reset|jobs|fg|bg|w|who|last|sync|true|false|reboot|halt)\s*$)[A-Za-z][\w.-]*\s*$/;
 
 export interface ShellBlock {
   readonly file: string;
@@ -92,6 +105,8 @@ class Splitter {
     const prompted = this.#facts.prompted;
     let seenPrompt = false;
     let seenCommand = false;
+    /** The last line read (blank lines aside) was output. */
+    let afterOutput = false;
     let i = 0;
     while (i < lines.length) {
       const fact = facts[i]!;
@@ -120,21 +135,40 @@ class Splitter {
       if (fact.comment) {
         const start = firstNonBlank(line.text);
         out.push({ kind: "comment", span: this.#lineSpan(line, start), text: line.text.trim() });
+        afterOutput = false;
         i++;
         continue;
       }
-      const isCommand =
-        !ELLIPSIS.test(line.text) &&
-        !NOT_A_COMMAND.test(line.text) &&
-        (prompted
-          ? !seenPrompt && !this.#session && looksLikeCommand(line.text)
-          : !seenCommand || !OUTPUT_SHAPE.test(line.text) || looksLikeCommand(line.text));
+      let dataReason: string | undefined;
+      let isCommand = !ELLIPSIS.test(line.text) && !NOT_A_COMMAND.test(line.text);
+      if (isCommand && prompted) isCommand = !seenPrompt && !this.#session && looksLikeCommand(line.text);
+      else if (isCommand) {
+        const known = looksLikeCommand(line.text);
+        const outputShaped = OUTPUT_SHAPE.test(line.text);
+        // The reason is kept only for a line that reads as a command but for it (ordinary
+        // output stays ordinary output).
+        const reason = dataLineReason(line.text);
+        if (!seenCommand || known || !outputShaped) dataReason = reason;
+        isCommand =
+          reason === undefined &&
+          (!seenCommand ||
+            known ||
+            !(afterOutput || outputShaped || TABLE_ROW.test(line.text) || LONE_WORD.test(line.text)));
+      }
       if (!isCommand) {
-        out.push({ kind: "output", span: this.#lineSpan(line, 0), text: line.text.trimEnd() });
+        const text = line.text.trimEnd();
+        const span = this.#lineSpan(line, 0);
+        out.push(
+          dataReason === undefined
+            ? { kind: "output", span, text }
+            : { kind: "output", span, text, dataReason },
+        );
+        afterOutput = true;
         i++;
         continue;
       }
       seenCommand = true;
+      afterOutput = false;
       i = this.#command(i, firstNonBlank(line.text), undefined, out);
     }
     return out;
@@ -254,6 +288,7 @@ class Splitter {
       text: builder.build(),
       origin: "code-block",
       prompt: prompt?.prompt,
+      promptKind: prompt?.kind,
       heredocs,
       bodies,
     });
@@ -264,12 +299,15 @@ class Splitter {
     const builder = new MappedTextBuilder();
     builder.appendLine(line, prompt.textStart, trimmedEnd(line.text, prompt.textStart));
     const start = sourceOffsetIn(line, prompt.promptStart);
+    const text = builder.build();
     return makeCommandLine({
       file: this.#file,
       span: { file: this.#file, start, end: Math.max(start, lineContentEnd(line)) },
-      text: builder.build(),
+      text,
       origin: "code-block",
       prompt: prompt.prompt,
+      // A bare `>` before text that is no shell command is an interactive program's prompt.
+      promptKind: prompt.kind === "gt" && !looksLikeCommand(text.text) ? "repl" : prompt.kind,
     });
   }
 

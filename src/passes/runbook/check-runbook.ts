@@ -5,6 +5,8 @@
  * - policy: each `cli` program is in `allowed_commands` (when the list is given) and matches no
  *   `denied_commands` entry; every template parses, names a variable of `meta.vars` or a capture
  *   of an earlier step, and never a name matching `deny_env_vars`;
+ * - `argv[0]` and every `allowed_commands` entry is a program name or path
+ *   (`grammar/runbook/program-name.ts`): a YAML key, a log line or a query is never run;
  * - replay compatibility: `argv[0]` is a literal program name, no argv element is a shell
  *   operator, no replay matcher (`{{ .any }}`) outside a scenario;
  * - regular expressions (redact patterns, captures, `matches`) compile;
@@ -20,6 +22,7 @@ import {
   isDeniedEnvVar,
   matchesDeniedCommand,
 } from "../../../grammar/runbook/governance.js";
+import { programNameProblem } from "../../../grammar/runbook/program-name.js";
 import type { Runbook, Step } from "../../../grammar/runbook/types.js";
 import { parseTemplate, referencedFields } from "../../../grammar/template/index.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
@@ -58,6 +61,20 @@ export function checkRunbook(runbook: Runbook, locate: Locate): Diagnostic[] {
   const denyEnv = governance.deny_env_vars ?? [];
   const seen = new Map<string, string>();
 
+  for (const [i, entry] of (governance.allowed_commands ?? []).entries()) {
+    const problem = programNameProblem(entry);
+    if (problem !== undefined)
+      out.push(
+        makeDiagnostic(
+          Diagnostics.RunbookAllowedNotAProgram,
+          locate(`/meta/governance/allowed_commands/${i}`),
+          {
+            entry,
+            problem,
+          },
+        ),
+      );
+  }
   for (const [i, rule] of (governance.redact ?? []).entries())
     checkRegex(rule.pattern, `meta.governance.redact[${i}].pattern`, `/meta/governance/redact/${i}/pattern`);
 
@@ -92,10 +109,19 @@ export function checkRunbook(runbook: Runbook, locate: Locate): Diagnostic[] {
         case "cli": {
           const argv = step.with.argv;
           const program = argv[0] ?? "";
+          const problem = program.includes("{{") ? undefined : programNameProblem(program);
           if (program.includes("{{"))
             out.push(
               makeDiagnostic(Diagnostics.RunbookTemplatedProgram, locate(`${pointer}/with/argv/0`), {
                 id: step.id,
+              }),
+            );
+          else if (problem !== undefined)
+            out.push(
+              makeDiagnostic(Diagnostics.RunbookNotAProgram, locate(`${pointer}/with/argv/0`), {
+                id: step.id,
+                program,
+                problem,
               }),
             );
           else if (

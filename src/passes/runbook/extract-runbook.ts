@@ -10,6 +10,11 @@
  * - a command that changes state needs an approval, whatever its step type;
  * - sample output (output lines after a prompt, or an output block right after the commands)
  *   is attached to the step it illustrates, never executed;
+ * - data in a block that could have held commands (YAML, JSON, logs, queries: the frontend's
+ *   `dataReason`) is attached as sample output when it follows a command, else shown, never
+ *   run; `plan.data` says where each such block or run of lines went and why;
+ * - a command typed at an interactive program's prompt (`db=#`, `gpg/card>`, a bare `>` before
+ *   text that is no shell command) is a `manual` step: it runs inside that program;
  * - a section whose prose gives instructions but no command becomes a `manual` step, its list
  *   items a checklist;
  * - placeholders of `cli` steps become `meta.vars` entries with a TODO (a manual step shows
@@ -40,6 +45,7 @@ import {
 } from "../../../grammar/runbook/types.js";
 import type {
   CommandLine,
+  OutputLine,
   TsgBlock,
   TsgCodeBlock,
   TsgModule,
@@ -49,7 +55,7 @@ import type {
 import { assertNever } from "../../ir/nodes.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
-import type { RunbookPlan, StepNote, StepOrigin, Uncertainty, VarNote } from "./plan.js";
+import type { DataNote, RunbookPlan, StepNote, StepOrigin, Uncertainty, VarNote } from "./plan.js";
 import { linesOf, sourceOf } from "./provenance.js";
 import { type SplitCommand, splitCommand } from "./split-command.js";
 
@@ -97,6 +103,7 @@ class Extraction {
   readonly #notes: StepNote[] = [];
   readonly #vars = new Map<string, VarNote & { written: string[]; uses: number }>();
   readonly #uncertainties: Uncertainty[] = [];
+  readonly #data: DataNote[] = [];
   #commandLines = 0;
   #covered = 0;
   readonly #missing: number[] = [];
@@ -170,6 +177,7 @@ class Extraction {
         uses,
       })),
       uncertainties: [...this.#uncertainties].sort((a, b) => a.line - b.line),
+      data: this.#data,
       coverage: { commandLines: this.#commandLines, covered: this.#covered, missingLines: this.#missing },
       interpretation: { kind: "none" },
     };
@@ -210,7 +218,12 @@ class Extraction {
   blockSteps(blocks: readonly TsgBlock[], section: SectionInfo, owner: TsgSection | undefined): Step[] {
     const steps: Step[] = [];
     this.#session = undefined;
-    const state: WalkState = { lastCommandStep: undefined, lastShellBlock: false, leadIn: undefined };
+    const state: WalkState = {
+      lastCommandStep: undefined,
+      lastShellBlock: false,
+      leadIn: undefined,
+      leadInAfterCommands: false,
+    };
     this.walkBlocks(blocks, section, steps, state);
     const hasCommands = steps.length > 0;
     if (owner === undefined) return steps;
@@ -248,12 +261,16 @@ class Extraction {
             const title = titleOf(block.text);
             steps.push(this.commandStep(command, section, title, command.origin));
           }
+          // "The pool you get back looks like this:" between commands and the data they print.
+          state.leadInAfterCommands =
+            state.lastShellBlock && block.commands.length === 0 && /:\s*$/.test(block.text);
           state.lastShellBlock = block.commands.length > 0;
           state.lastCommandStep = block.commands.length > 0 ? steps.length - 1 : state.lastCommandStep;
           state.leadIn = block.commands.length > 0 ? undefined : block.text;
           break;
         }
         case "list":
+          state.leadInAfterCommands = false;
           for (const item of block.items) this.walkBlocks(item.blocks, section, steps, state);
           state.leadIn = undefined;
           break;
@@ -264,6 +281,7 @@ class Extraction {
         case "html":
         case "thematic-break":
           state.leadIn = undefined;
+          state.leadInAfterCommands = false;
           break;
         default:
           assertNever(block, "TSG block");
@@ -274,28 +292,41 @@ class Extraction {
   shellBlock(block: TsgCodeBlock, section: SectionInfo, steps: Step[], state: WalkState): void {
     let pendingComment: string | undefined;
     let last: number | undefined;
+    /** The last line read was a command or its output (not a comment): output continues it. */
+    let afterCommand = false;
     let sample: string[] = [];
     let sampleStart = 0;
+    let data: OutputLine[] = [];
     const flushSample = () => {
       if (last !== undefined && sample.length > 0)
         steps[last] = this.withSample(steps[last]!, sample, sampleStart);
       sample = [];
     };
+    const flushData = () => {
+      if (data.length > 0) this.noteDataRun(block, data, afterCommand ? steps[last!]?.id : undefined);
+      data = [];
+    };
     let first = true;
     for (const line of block.lines) {
       if (line.kind === "comment") {
         flushSample();
+        flushData();
+        afterCommand = false;
         pendingComment = line.text.replace(/^#+\s*/, "").trim() || undefined;
         continue;
       }
       if (line.kind === "output") {
-        if (last !== undefined) {
+        if (line.dataReason !== undefined) data.push(line);
+        else flushData();
+        if (last !== undefined && (afterCommand || line.dataReason === undefined)) {
           if (sample.length === 0) sampleStart = line.span.start;
           sample.push(line.text);
         }
         continue;
       }
       flushSample();
+      flushData();
+      afterCommand = true;
       this.#commandLines += 1;
       const title =
         pendingComment ?? (first && state.leadIn !== undefined ? titleOf(state.leadIn) : undefined);
@@ -306,7 +337,7 @@ class Extraction {
         session === undefined
           ? undefined
           : `it runs inside the session opened on line ${session.line} (${session.reason})`;
-      const step = this.commandStep(line, section, title, "code-block", insideSession);
+      const step = this.commandStep(line, section, title, "code-block", insideSession ?? atReplPrompt(line));
       steps.push(step);
       last = steps.length - 1;
       this.#covered += 1;
@@ -318,31 +349,76 @@ class Extraction {
         this.#session = { reason: facts.session, line: this.line(line.span.start) };
     }
     flushSample();
+    flushData();
     state.lastCommandStep = last ?? state.lastCommandStep;
     state.lastShellBlock = last !== undefined;
     state.leadIn = undefined;
+    state.leadInAfterCommands = false;
+  }
+
+  /** A run of a shell block's lines read as data: shown with the step `sampleOf`, or not run. */
+  noteDataRun(block: TsgCodeBlock, lines: readonly OutputLine[], sampleOf: string | undefined): void {
+    const line = this.line(lines[0]!.span.start);
+    const endLine = this.line(lines[lines.length - 1]!.span.start);
+    const reason = lines[0]!.dataReason!;
+    this.#data.push({
+      line,
+      endLine,
+      lang: block.lang,
+      wholeBlock: false,
+      reason,
+      ...(sampleOf === undefined ? {} : { sampleOf }),
+    });
+    if (sampleOf === undefined)
+      this.#uncertainties.push({
+        kind: "data",
+        line,
+        text: `${endLine > line ? `Lines ${line}–${endLine}` : `Line ${line}`} of a ${blockName(block)} block ${endLine > line ? "were" : "was"} read as data, not commands: ${reason}. Shown, not run.`,
+      });
   }
 
   literalBlock(block: TsgCodeBlock, steps: Step[], state: WalkState): void {
-    const outputLike = OUTPUT_LANGS.has(block.lang);
-    if (outputLike && state.lastShellBlock && state.lastCommandStep !== undefined) {
+    const outputLike = OUTPUT_LANGS.has(block.lang) || block.dataReason !== undefined;
+    let sampleOf: string | undefined;
+    const follows = state.lastShellBlock || (block.dataReason !== undefined && state.leadInAfterCommands);
+    if (outputLike && follows && state.lastCommandStep !== undefined) {
       const index = state.lastCommandStep;
       const step = steps[index];
       if (step !== undefined && step.type !== "group" && step.sample_output === undefined) {
         steps[index] = this.withSample(step, block.text.replace(/\n$/, "").split("\n"), block.textSpan.start);
-        state.lastShellBlock = false;
-        return;
+        sampleOf = step.id;
       }
     }
-    if (!outputLike || block.text.trim().length > 0) {
+    if (block.dataReason !== undefined)
+      this.#data.push({
+        line: this.line(block.textSpan.start),
+        endLine: this.line(Math.max(block.textSpan.start, block.textSpan.end - 1)),
+        lang: block.lang,
+        wholeBlock: true,
+        reason: block.dataReason,
+        ...(sampleOf === undefined ? {} : { sampleOf }),
+      });
+    if (sampleOf !== undefined) {
+      state.lastShellBlock = false;
+      state.leadInAfterCommands = false;
+      return;
+    }
+    if (block.dataReason !== undefined)
+      this.#uncertainties.push({
+        kind: "data",
+        line: this.line(block.span.start),
+        text: `A ${blockName(block)} block was read as data, not commands: ${block.dataReason}. It is shown but not run; if it is meant to be applied, that is a manual step.`,
+      });
+    else if (!outputLike || block.text.trim().length > 0) {
       this.#uncertainties.push({
         kind: "literal-block",
         line: this.line(block.span.start),
-        text: `A ${block.lang === "" ? "plain" : `\`${block.lang}\``} code block is shown but not run; if it is meant to be applied, that is a manual step.`,
+        text: `A ${blockName(block)} code block is shown but not run; if it is meant to be applied, that is a manual step.`,
       });
     }
     state.lastShellBlock = false;
     state.leadIn = undefined;
+    state.leadInAfterCommands = false;
   }
 
   #lastSplit: SplitCommand | undefined;
@@ -520,6 +596,8 @@ interface WalkState {
   lastShellBlock: boolean;
   /** The text of a paragraph just before, to title the next block's first command. */
   leadIn: string | undefined;
+  /** A paragraph ending in `:` stands between the last commands and what comes next. */
+  leadInAfterCommands: boolean;
 }
 
 interface Prose {
@@ -621,6 +699,21 @@ function* walkSections(sections: readonly TsgSection[]): Generator<TsgSection> {
     yield section;
     yield* walkSections(section.children);
   }
+}
+
+/** "plain" for an unlabelled block, else its language in backquotes. */
+function blockName(block: TsgCodeBlock): string {
+  return block.lang === "" ? "plain" : `\`${block.lang}\``;
+}
+
+/**
+ * Why a command must be typed by hand because it is typed at an interactive program's prompt
+ * (`db=#`, `gpg/card>`, or a bare `>` before text that is no shell command); undefined otherwise.
+ */
+function atReplPrompt(line: CommandLine): string | undefined {
+  if (line.promptKind === "repl")
+    return `it is typed at the \`${line.prompt}\` prompt of an interactive program, not run by a shell`;
+  return undefined;
 }
 
 /** `kubectl -n {{ .NS }} get pod {{ .POD }}` → `kubectl_get_pod`. */

@@ -295,7 +295,12 @@ function checkAnswer(
         text: `\`${n.id}\` needs an approval: ${n.approvalReason}.`,
       })),
     ...draft.uncertainties.filter(
-      (u) => u.kind === "literal-block" || u.kind === "prose" || u.kind === "template" || u.kind === "secret",
+      (u) =>
+        u.kind === "literal-block" ||
+        u.kind === "data" ||
+        u.kind === "prose" ||
+        u.kind === "template" ||
+        u.kind === "secret",
     ),
     {
       kind: "llm" as const,

@@ -16,6 +16,8 @@ export interface RunbookPlan {
   readonly steps: readonly StepNote[];
   readonly vars: readonly VarNote[];
   readonly uncertainties: readonly Uncertainty[];
+  /** Code blocks, or runs of their lines, that could have held commands but were read as data. */
+  readonly data: readonly DataNote[];
   readonly coverage: Coverage;
   /** How the runbook was made: the deterministic extraction alone, or refined by a model. */
   readonly interpretation: Interpretation;
@@ -54,11 +56,28 @@ export interface VarNote {
   readonly uses: number;
 }
 
+/**
+ * Lines of a shell-labelled or unlabelled code block read as data (YAML, JSON, logs, queries,
+ * output) rather than commands: where, why, and where the text went.
+ */
+export interface DataNote {
+  readonly line: number;
+  readonly endLine: number;
+  /** The block's language ("" for none). */
+  readonly lang: string;
+  /** The whole block (true) or a run of its lines. */
+  readonly wholeBlock: boolean;
+  readonly reason: string;
+  /** The step it is shown with as sample output; absent when it is shown but not run. */
+  readonly sampleOf?: string;
+}
+
 export type UncertaintyKind =
   | "variable"
   | "manual"
   | "approval"
   | "literal-block"
+  | "data"
   | "prose"
   | "template"
   | "secret"
