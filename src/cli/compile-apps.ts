@@ -16,14 +16,18 @@ import { childPath } from "../passes/resolve-uses.js";
 import { commonDirectory, writeAtomic } from "./compile-runbooks.js";
 import { ExitCode } from "./exit-codes.js";
 import { loadSource } from "./load-source.js";
-import { countBySeverity, jsonDiagnostics, plural, printDiagnosticsText } from "./report.js";
+import { type OutputFormat, tooManyWarnings, writeSarif } from "./output-format.js";
+import { countBySeverity, countText, jsonDiagnostics, plural, printDiagnosticsText } from "./report.js";
 import { version } from "./run.js";
 
 export interface CompileAppsOptions {
   readonly outDir: string | undefined;
   readonly runtimeImport: string | undefined;
-  readonly json: boolean;
+  readonly format: OutputFormat;
   readonly quiet: boolean;
+  /** `--max-warnings`: more warnings fail the command (files are still written). */
+  readonly maxWarnings: number | undefined;
+  readonly program: string;
   /** The command as typed, for the generated files' header. */
   readonly command: string;
 }
@@ -91,7 +95,8 @@ export async function compileApps(paths: readonly string[], options: CompileApps
   }
 
   const shown = options.quiet ? unique.filter((d) => d.severity === "error") : unique;
-  if (options.json) {
+  if (options.format === "sarif") await writeSarif(shown, lookup);
+  else if (options.format === "json") {
     const report = {
       apps: written.map((w) => ({
         source: w.app.path,
@@ -113,12 +118,13 @@ export async function compileApps(paths: readonly string[], options: CompileApps
         process.stderr.write(`${w.app.path} → ${w.mjs}, ${w.dts} (export ${w.emitted.functionName})\n`);
       process.stderr.write(
         counts.errors > 0
-          ? `Compiled no app: ${plural(counts.errors, "error")}, ${plural(counts.warnings, "warning")}; nothing was written.\n`
-          : `Compiled ${plural(written.length, "app")}: ${plural(counts.warnings, "warning")}.\n`,
+          ? `Compiled no app: ${countText(counts.errors, "error")}, ${countText(counts.warnings, "warning")}; nothing was written.\n`
+          : `Compiled ${plural(written.length, "app")}: ${countText(counts.warnings, "warning")}.\n`,
       );
     }
   }
-  return counts.errors > 0 ? ExitCode.Errors : ExitCode.Ok;
+  const overLimit = tooManyWarnings(options.program, "compile", counts.warnings, options.maxWarnings);
+  return counts.errors > 0 || overLimit ? ExitCode.Errors : ExitCode.Ok;
 }
 
 /** A child reached from two parents is checked once, but say each diagnostic once in any case. */

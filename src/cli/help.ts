@@ -3,6 +3,8 @@ export interface CommandDoc {
   readonly name: string;
   readonly summary: string;
   readonly usage: string;
+  /** Lines printed after the summary. */
+  readonly details?: readonly string[];
   readonly options: readonly (readonly [string, string])[];
 }
 
@@ -10,24 +12,53 @@ const KIND_OPTION: readonly [string, string] = [
   "--kind <rllm|tsg|task>",
   "read every file as this kind instead of detecting it from extension and content",
 ];
-const JSON_OPTION: readonly [string, string] = ["--json", "print machine-readable JSON on stdout"];
+const FORMAT_OPTION: readonly [string, string] = [
+  "--format <text|json|sarif>",
+  "text diagnostics on stderr (default), or JSON or a SARIF 2.1.0 log (for code scanning) on stdout",
+];
+const MAX_WARNINGS_OPTION: readonly [string, string] = [
+  "--max-warnings <n>",
+  "fail (exit 1) when there are more than n warnings, as eslint does",
+];
 
 export const COMMANDS: readonly CommandDoc[] = [
   {
     name: "check",
-    summary: "parse and validate sources; print diagnostics",
-    usage: "check <file|dir|glob>... [--kind K] [--json] [--quiet]",
-    options: [KIND_OPTION, JSON_OPTION, ["--quiet", "print errors only, not warnings"]],
+    summary: "parse and validate sources (.rllm apps, TSGs, tasks); print diagnostics",
+    usage:
+      "check <file|dir|glob>... [--kind K] [--format text|json|sarif] [--json] [--max-warnings N] [--quiet]",
+    options: [
+      KIND_OPTION,
+      FORMAT_OPTION,
+      ["--json", "the same as --format json: {files, diagnostics, summary} on stdout"],
+      MAX_WARNINGS_OPTION,
+      ["--quiet", "print errors only, not warnings (warnings still count for --max-warnings)"],
+    ],
   },
   {
     name: "compile",
-    summary: "compile TSGs into governed runbooks: runbook.yaml + mapping.md",
+    summary:
+      "compile .rllm apps into typed ES modules (<name>.mjs + <name>.d.mts), or TSGs into governed runbooks (runbook.yaml + mapping.md)",
     usage:
-      "compile <tsg.md|dir|glob>... [--out F] [--mapping F] [--out-dir D] [--llm off|cached|live] [--frozen] [--provider P] [--model M] [--base-url URL] [--cassette F] [--cache-dir D] [--no-cache] [--json] [--quiet]",
+      "compile <app.rllm>... [--out-dir D] [--runtime-import SPEC] [--format F] [--max-warnings N] [--json] [--quiet]\n" +
+      "       compile <tsg.md|dir|glob>... [--out F] [--mapping F] [--out-dir D] [--llm off|cached|live] [--frozen] [--provider P] [--model M] [--base-url URL] [--cassette F] [--cache-dir D] [--no-cache] [--format F] [--max-warnings N] [--json] [--quiet]",
+    details: [
+      "An .rllm app, and every child its uses reach, becomes <name>.mjs and <name>.d.mts beside the",
+      "source or under --out-dir; nothing is written if any app has an error. A TSG becomes runbook.yaml",
+      "(on stdout, or --out) and mapping.md (--mapping); several TSGs need --out-dir. Apps and TSGs",
+      "compile in separate commands.",
+    ],
     options: [
-      ["--out, -o <file>", "write runbook.yaml here (one TSG; default: stdout)"],
-      ["--mapping <file>", "write mapping.md here (one TSG)"],
-      ["--out-dir <dir>", "write <dir>/<path>/<name>/runbook.yaml and mapping.md for each TSG"],
+      [
+        "--out-dir <dir>",
+        "apps: write the modules under <dir>, keeping their paths; TSGs: <dir>/<path>/<name>/runbook.yaml and mapping.md",
+      ],
+      [
+        "--runtime-import <spec>",
+        "apps: the module specifier the generated code imports the runtime from (default rllmc/runtime)",
+      ],
+      ["--out, -o <file>", "TSG: write runbook.yaml here (one TSG; default: stdout)"],
+      ["--mapping <file>", "TSG: write mapping.md here (one TSG)"],
       [
         "--llm <off|cached|live>",
         "the LLM interpretation pass: off (default), answers from the cache else the model, or always the model",
@@ -39,7 +70,12 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--cassette <file>", "with --provider replay: the cassette of recorded provider answers"],
       ["--cache-dir <dir>", "the content-hash cache of results and model answers (default .rllmc/cache)"],
       ["--no-cache", "compile every TSG afresh (model answers still come from the cache with --llm cached)"],
-      ["--json", "print per-file results, diagnostics and the summary as JSON on stdout"],
+      [
+        "--format <text|json|sarif>",
+        "text diagnostics on stderr (default), or JSON or a SARIF 2.1.0 log on stdout (a TSG then needs --out or --out-dir)",
+      ],
+      ["--json", "the same as --format json: per-file results, diagnostics and the summary"],
+      MAX_WARNINGS_OPTION,
       ["--quiet", "print errors only, and no summary"],
     ],
   },
@@ -124,12 +160,16 @@ export const COMMANDS: readonly CommandDoc[] = [
   },
   {
     name: "inspect",
-    summary: "describe an .rllm app (schemas, variables, token estimate), or print a source's IR as JSON",
+    summary:
+      "describe a source: an app's inputs, variables and token estimate; a TSG's sections, commands, steps and placeholders; a task's paths",
     usage: "inspect <file> [--kind K] [--json] [--ir]",
     options: [
       KIND_OPTION,
-      ["--json", "print {kind, app, module, diagnostics} as one JSON object on stdout"],
-      ["--ir", "print the IR as JSON, for .rllm apps too"],
+      [
+        "--json",
+        "print {kind, app|tsg|task, module, diagnostics} as one JSON object on stdout (the summary and the IR)",
+      ],
+      ["--ir", "print the IR as JSON instead of the summary"],
     ],
   },
   {
@@ -203,14 +243,22 @@ export function programHelp(program: string): string {
     "",
     `Usage: ${program} <command> [options]`,
     "",
+    "Sources:",
+    "  app.rllm  an LLM app: YAML frontmatter with typed input/output schemas + a Handlebars prompt;",
+    "            compiles to a typed ES module (.mjs + .d.mts), runs with run",
+    "  tsg.md    a prose troubleshooting guide; compiles to a governed runbook.yaml + mapping.md,",
+    "            which exec, debug and verify run and check",
+    "  task.md   a code-change task (a YAML block with prompt, context, outputs, guarantees); checked",
+    "",
     "Commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Options:",
     "  --help, -h     show help (also: <command> --help)",
     "  --version, -v  print the version",
+    "  --no-color     no colour, even on a terminal (also: NO_COLOR=1; FORCE_COLOR=1 forces it)",
     "",
-    "Exit codes: 0 ok, 1 errors in the input, 2 wrong command line, 3 internal error;",
+    "Exit codes: 0 ok, 1 errors in the input (or more warnings than --max-warnings), 2 wrong command line, 3 internal error;",
     "run and validate also: 4 input does not fit the app, 5 answer off-schema, 6 provider failed (docs/errors.md);",
     "exec and debug: 4 the run paused for evidence or an approval (continue with --resume).",
     "",
@@ -225,6 +273,7 @@ export function commandHelp(program: string, name: string): string {
     `Usage: ${program} ${command.usage}`,
     "",
     `${command.summary[0]!.toUpperCase()}${command.summary.slice(1)}.`,
+    ...(command.details === undefined ? [] : ["", ...command.details]),
     "",
     "Options:",
     ...command.options.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`),

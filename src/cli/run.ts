@@ -22,7 +22,8 @@ const LOADERS: Readonly<Record<string, () => Promise<{ default: CommandRunner }>
   verify: () => import("./commands/verify.js"),
 };
 
-export async function run(program: string, argv: readonly string[]): Promise<number> {
+export async function run(program: string, args: readonly string[]): Promise<number> {
+  const argv = await globalFlags(args);
   const [first, ...rest] = argv;
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     const topic = first === "help" ? rest[0] : undefined;
@@ -56,6 +57,19 @@ export async function run(program: string, argv: readonly string[]): Promise<num
   }
   const command = await loader();
   return command.default(program, rest);
+}
+
+/**
+ * Takes out the flags every command accepts: `--no-color` (before a `--`), which turns colour
+ * off (cli/color.ts). Loads the colour module only when the flag is there.
+ */
+async function globalFlags(args: readonly string[]): Promise<readonly string[]> {
+  const end = args.indexOf("--");
+  const own = end === -1 ? args : args.slice(0, end);
+  if (!own.includes("--no-color")) return args;
+  const { setNoColor } = await import("./color.js");
+  setNoColor(true);
+  return [...own.filter((a) => a !== "--no-color"), ...(end === -1 ? [] : args.slice(end))];
 }
 
 /** The package's version, from the nearest package.json above this module (src/ or dist/src/). */

@@ -24,6 +24,7 @@ import type { ApprovalRecord, CaptureRecord, EvidenceRecord, StepResult } from "
 import { renderArgv } from "../runtime/runbook/values.js";
 import { ExecExit, stepLine } from "./commands/exec.js";
 import { ExitCode } from "./exit-codes.js";
+import { followUp } from "./follow-up.js";
 import { parseOptions, UsageError } from "./options.js";
 import { evidenceInput } from "./runbook-session.js";
 
@@ -91,6 +92,9 @@ export interface DebuggerOptions {
   readonly runbook: Runbook;
   /** The engine continues an earlier run (`--resume`). */
   readonly resumed?: boolean;
+  /** How the debugger was invoked, for the commands it suggests: the program (default `runbook`) and `--run-dir`. */
+  readonly program?: string;
+  readonly runDir?: string;
 }
 
 interface Word {
@@ -296,8 +300,12 @@ export class Debugger {
       );
     this.say(
       `\nRun ${engine.runId} ${outcome.status}: ${count("passed")} passed, ${count("failed")} failed, ${count("skipped")} skipped.\n` +
-        `  trace: ${engine.store.dir}/trace.jsonl\n  verify: runbook verify ${engine.runId}\n`,
+        `  trace: ${engine.store.dir}/trace.jsonl\n  verify: ${this.followUp(["verify", engine.runId])}\n`,
     );
+  }
+
+  private followUp(words: readonly string[]): string {
+    return followUp(this.options.program ?? "runbook", words, this.options.runDir);
   }
 
   /** After `quit`: the exit code, and how to go on with a run that has not finished. */
@@ -308,7 +316,7 @@ export class Debugger {
     const where = at === undefined ? "" : ` at step ${at.index + 1}/${engine.plan.length} '${at.step.id}'`;
     this.say(
       `Run ${engine.runId} is ${engine.state.status === "paused" ? "paused" : "not finished"}${where}; it stays resumable:\n` +
-        `  runbook debug --resume ${engine.runId}\n  runbook exec --resume ${engine.runId}\n`,
+        `  ${this.followUp(["debug", "--resume", engine.runId])}\n  ${this.followUp(["exec", "--resume", engine.runId])}\n`,
     );
     return ExecExit.Paused;
   }

@@ -4,15 +4,20 @@
  *   app.rllm:3:21 - error SCH1103: 'max_context_window' must be an integer, found the string "lots"
  *
  *   3 max_context_window: "lots"
- *                         ~~~~~~
+ *                         ^~~~~
  *     hint: …
  *
- * Lines longer than 160 columns are cut around the span (`…` marks a cut).
+ * A caret marks where the span starts, tildes the rest of it. Lines longer than 160 columns are
+ * cut around the span (`…` marks a cut).
+ *
+ * Colour: the CLI passes a `DiagnosticStyle` when its stream is a terminal (cli/color.ts); the
+ * default, `PLAIN`, adds nothing, and only it is used for goldens and `--json`, so the plain
+ * text is byte-for-byte what the coloured text shows.
  *
  * JSON form (`--json`): the same Diagnostic objects, each with its line/column range added.
  * Golden `errors.txt` files use the text form, so what a user sees is what a reviewer sees.
  */
-import type { Diagnostic, RelatedInformation } from "./diagnostic.js";
+import type { Diagnostic, RelatedInformation, Severity } from "./diagnostic.js";
 import type { SourceFile } from "./source-file.js";
 import type { Span } from "./span.js";
 
@@ -27,25 +32,63 @@ export function sourceLookup(files: Iterable<SourceFile>): SourceLookup {
 
 const MAX_FRAME_LINES = 4;
 
-export function formatDiagnostic(diagnostic: Diagnostic, lookup: SourceLookup): string {
+/**
+ * How the parts of a printed diagnostic look. Each function wraps a piece of text (e.g. in ANSI
+ * colour codes) and must not change its visible characters.
+ */
+export interface DiagnosticStyle {
+  readonly severity: (severity: Severity, text: string) => string;
+  /** The code (`SCH1103`). */
+  readonly code: (text: string) => string;
+  /** `file:line:col`. */
+  readonly location: (text: string) => string;
+  /** A code frame's line numbers and `…`. */
+  readonly gutter: (text: string) => string;
+  /** The caret and tildes under a span. */
+  readonly marker: (severity: Severity | "related", text: string) => string;
+  /** The word `hint:`. */
+  readonly hint: (text: string) => string;
+}
+
+const same = (text: string) => text;
+
+/** No styling: goldens, `--json`, pipes and files. */
+export const PLAIN: DiagnosticStyle = {
+  severity: (_severity, text) => text,
+  code: same,
+  location: same,
+  gutter: same,
+  marker: (_severity, text) => text,
+  hint: same,
+};
+
+export function formatDiagnostic(
+  diagnostic: Diagnostic,
+  lookup: SourceLookup,
+  style: DiagnosticStyle = PLAIN,
+): string {
   const out: string[] = [];
   out.push(
-    `${formatLocation(diagnostic.span, lookup)} - ${diagnostic.severity} ${diagnostic.code}: ${diagnostic.message}`,
+    `${style.location(formatLocation(diagnostic.span, lookup))} - ${style.severity(diagnostic.severity, diagnostic.severity)} ${style.code(diagnostic.code)}: ${diagnostic.message}`,
   );
-  const frame = codeFrame(diagnostic.span, lookup);
+  const frame = codeFrame(diagnostic.span, lookup, "", style, diagnostic.severity);
   if (frame !== "") out.push("", frame);
-  if (diagnostic.hint !== undefined) out.push(`  hint: ${diagnostic.hint}`);
-  for (const related of diagnostic.related) out.push(formatRelated(related, lookup));
+  if (diagnostic.hint !== undefined) out.push(`  ${style.hint("hint:")} ${diagnostic.hint}`);
+  for (const related of diagnostic.related) out.push(formatRelated(related, lookup, style));
   return out.join("\n");
 }
 
-export function formatDiagnostics(diagnostics: readonly Diagnostic[], lookup: SourceLookup): string {
-  return diagnostics.map((d) => `${formatDiagnostic(d, lookup)}\n`).join("\n");
+export function formatDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  lookup: SourceLookup,
+  style: DiagnosticStyle = PLAIN,
+): string {
+  return diagnostics.map((d) => `${formatDiagnostic(d, lookup, style)}\n`).join("\n");
 }
 
-function formatRelated(related: RelatedInformation, lookup: SourceLookup): string {
-  const frame = codeFrame(related.span, lookup, "    ");
-  const head = `  ${formatLocation(related.span, lookup)} - ${related.message}`;
+function formatRelated(related: RelatedInformation, lookup: SourceLookup, style: DiagnosticStyle): string {
+  const frame = codeFrame(related.span, lookup, "    ", style, "related");
+  const head = `  ${style.location(formatLocation(related.span, lookup))} - ${related.message}`;
   return frame === "" ? head : `${head}\n${frame}`;
 }
 
@@ -56,8 +99,17 @@ export function formatLocation(span: Span, lookup: SourceLookup): string {
   return `${span.file}:${line}:${column}`;
 }
 
-/** Source lines covered by the span, each followed by a line of `~` under the covered text. */
-export function codeFrame(span: Span, lookup: SourceLookup, indent = ""): string {
+/**
+ * Source lines covered by the span, each followed by a marker line under the covered text: a
+ * caret where the span starts, tildes for the rest (`^~~~`).
+ */
+export function codeFrame(
+  span: Span,
+  lookup: SourceLookup,
+  indent = "",
+  style: DiagnosticStyle = PLAIN,
+  severity: Severity | "related" = "error",
+): string {
   const file = lookup(span.file);
   if (file === undefined || file.text.length === 0) return "";
   const start = file.lineCol(span.start);
@@ -76,7 +128,7 @@ export function codeFrame(span: Span, lookup: SourceLookup, indent = ""): string
   const out: string[] = [];
   for (const line of shown) {
     if (line === -1) {
-      out.push(`${indent}${"…".padStart(gutter)}`);
+      out.push(`${indent}${style.gutter("…".padStart(gutter))}`);
       continue;
     }
     const text = file.lineText(line);
@@ -86,8 +138,9 @@ export function codeFrame(span: Span, lookup: SourceLookup, indent = ""): string
     const shown = `${view.start > 0 ? "…" : ""}${text.slice(view.start, view.end)}${view.end < text.length ? "…" : ""}`;
     const lead = `${view.start > 0 ? " " : ""}${whitespaceLike(text.slice(view.start, from))}`;
     const width = Math.max(1, Math.min(to, view.end) - from);
-    out.push(`${indent}${String(line).padStart(gutter)} ${shown}`);
-    out.push(`${indent}${" ".repeat(gutter)} ${lead}${"~".repeat(width)}`);
+    const marker = line === start.line ? `^${"~".repeat(width - 1)}` : "~".repeat(width);
+    out.push(`${indent}${style.gutter(String(line).padStart(gutter))} ${shown}`);
+    out.push(`${indent}${" ".repeat(gutter)} ${lead}${style.marker(severity, marker)}`);
   }
   return out.join("\n");
 }
@@ -103,7 +156,7 @@ function visibleWindow(text: string, from: number, to: number): { start: number;
   return { start, end: Math.max(end, Math.min(text.length, from + 1)) };
 }
 
-/** Keeps tabs so the squiggle lines up under tab-indented text. */
+/** Keeps tabs so the marker lines up under tab-indented text. */
 function whitespaceLike(prefix: string): string {
   return prefix.replace(/[^\t]/g, " ");
 }

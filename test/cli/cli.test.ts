@@ -105,7 +105,7 @@ describe("rllmc CLI", () => {
       "goldens/rllm/bad-types/input.rllm:6:21 - error SCH1103: 'max_context_window' must be an integer, found the string \"eight thousand\"",
     );
     expect(result.stderr).toContain(
-      '6 max_context_window: "eight thousand"\n                      ~~~~~~~~~~~~~~~~',
+      '6 max_context_window: "eight thousand"\n                      ^~~~~~~~~~~~~~~',
     );
   });
 

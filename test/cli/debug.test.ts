@@ -361,7 +361,8 @@ describe("runbook debug", () => {
       expect(done.status).toBe(0);
 
       const left = run([ws.runbook, "--mode", "real", "--run-id", "cli-2"], "next\n");
-      expect(left.stdout).toContain("runbook debug --resume cli-2");
+      // The program as invoked (the bin is main.js, so rllmc).
+      expect(left.stdout).toContain("rllmc debug --resume cli-2");
       expect(left.status).toBe(4);
       const resumed = run(["--resume", "cli-2", "--run-dir", ws.dir], "print captures\n");
       expect(resumed.stdout).toContain("Resuming 'debug-demo' (real) as run cli-2");

@@ -41,7 +41,7 @@ describe("printer", () => {
         `app.rllm:3:21 - error SCH1103: 'max_context_window' must be an integer, found the string "lots"`,
         "",
         '3 max_context_window: "lots"',
-        "                      ~~~~~~",
+        "                      ^~~~~~",
         "  hint: write a number such as 8192",
       ].join("\n"),
     );
@@ -55,18 +55,25 @@ describe("printer", () => {
       { related: [{ message: "first used here", span: { file: "app.rllm", start: 4, end: 8 } }] },
     );
     expect(formatDiagnostic(d, lookup)).toContain(
-      "  app.rllm:2:1 - first used here\n    2 name: x\n      ~~~~",
+      "  app.rllm:2:1 - first used here\n    2 name: x\n      ^~~~",
     );
   });
 
-  it("should underline each line of a multi-line span and elide long ones", () => {
+  it("should underline each line of a multi-line span, the caret on its first, and elide long ones", () => {
     const big = new SourceFile("f", "a1\nb2\nc3\nd4\ne5\nf6\n");
     const frame = codeFrame({ file: "f", start: 0, end: 17 }, sourceLookup([big]));
-    expect(frame.split("\n")).toEqual(["1 a1", "  ~~", "2 b2", "  ~~", "3 c3", "  ~~", "…", "6 f6", "  ~~"]);
+    expect(frame.split("\n")).toEqual(["1 a1", "  ^~", "2 b2", "  ~~", "3 c3", "  ~~", "…", "6 f6", "  ~~"]);
   });
 
-  it("should show one squiggle for an empty span and none for an unknown file", () => {
-    expect(codeFrame({ file: "app.rllm", start: 4, end: 4 }, lookup)).toBe("2 name: x\n  ~");
+  it("should put the caret where a span starts inside a line", () => {
+    const file = new SourceFile("f", "key: value\n");
+    expect(codeFrame({ file: "f", start: 5, end: 10 }, sourceLookup([file]))).toBe(
+      "1 key: value\n       ^~~~~",
+    );
+  });
+
+  it("should show a lone caret for an empty span and no frame for an unknown file", () => {
+    expect(codeFrame({ file: "app.rllm", start: 4, end: 4 }, lookup)).toBe("2 name: x\n  ^");
     const d = makeDiagnostic(
       Diagnostics.FileNotFound,
       { file: "nope.rllm", start: 0, end: 0 },
@@ -79,7 +86,7 @@ describe("printer", () => {
 
   it("should keep tabs in the squiggle line so it aligns under tab-indented text", () => {
     const tabbed = new SourceFile("t", "\tkey: 1\n");
-    expect(codeFrame({ file: "t", start: 1, end: 4 }, sourceLookup([tabbed]))).toBe("1 \tkey: 1\n  \t~~~");
+    expect(codeFrame({ file: "t", start: 1, end: 4 }, sourceLookup([tabbed]))).toBe("1 \tkey: 1\n  \t^~~");
   });
 
   it("should add 1-based line/column ranges in the JSON form and keep every other field", () => {
@@ -141,7 +148,7 @@ describe("printer on long lines", () => {
     const [text, squiggle] = frame.split("\n");
     expect(text!.length).toBeLessThan(200);
     expect(text).toMatch(/^1 …a+BADb+…$/);
-    expect(text!.indexOf("BAD")).toBe(squiggle!.indexOf("~"));
-    expect(squiggle).toMatch(/~~~$/);
+    expect(text!.indexOf("BAD")).toBe(squiggle!.indexOf("^"));
+    expect(squiggle).toMatch(/\^~~$/);
   });
 });

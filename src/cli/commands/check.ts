@@ -1,6 +1,7 @@
 /**
  * `check <paths…>`: parse every source and validate its frontmatter or task block. Diagnostics
- * go to stderr (or, with --json, one JSON document to stdout). Exit 0 clean, 1 errors, 2 usage.
+ * go to stderr (or, with --json / --format json|sarif, one document to stdout). Exit 0 clean,
+ * 1 errors (or more warnings than --max-warnings), 2 usage.
  */
 
 import type { Diagnostic } from "../../ir/diagnostic.js";
@@ -12,7 +13,8 @@ import { ExitCode } from "../exit-codes.js";
 import { expandPaths } from "../expand-paths.js";
 import { loadSource } from "../load-source.js";
 import { parseKind, parseOptions, UsageError, withUsage } from "../options.js";
-import { countBySeverity, jsonDiagnostics, plural, printDiagnosticsText } from "../report.js";
+import { maxWarnings, OUTPUT_OPTIONS, outputFormat, tooManyWarnings, writeSarif } from "../output-format.js";
+import { countBySeverity, countText, jsonDiagnostics, plural, printDiagnosticsText } from "../report.js";
 
 export default function check(program: string, args: readonly string[]): Promise<number> {
   return withUsage(program, "check", async () => {
@@ -20,8 +22,11 @@ export default function check(program: string, args: readonly string[]): Promise
       json: { type: "boolean" },
       kind: { type: "string" },
       quiet: { type: "boolean" },
+      ...OUTPUT_OPTIONS,
     });
     const kind = parseKind(values.kind);
+    const format = outputFormat(values);
+    const limit = maxWarnings(values);
     if (positionals.length === 0) throw new UsageError("expected at least one file, directory or glob");
 
     const expansion = await expandPaths(positionals);
@@ -39,7 +44,8 @@ export default function check(program: string, args: readonly string[]): Promise
     const shown = values.quiet === true ? diagnostics.filter((d) => d.severity === "error") : diagnostics;
     const lookup = sourceLookup(sources);
     const counts = countBySeverity(diagnostics);
-    if (values.json === true) {
+    if (format === "sarif") await writeSarif(shown, lookup);
+    else if (format === "json") {
       const report = {
         files,
         diagnostics: jsonDiagnostics(shown, lookup),
@@ -49,9 +55,10 @@ export default function check(program: string, args: readonly string[]): Promise
     } else {
       printDiagnosticsText(shown, lookup);
       process.stderr.write(
-        `Checked ${plural(files.length, "file")}: ${plural(counts.errors, "error")}, ${plural(counts.warnings, "warning")}.\n`,
+        `Checked ${plural(files.length, "file")}: ${countText(counts.errors, "error")}, ${countText(counts.warnings, "warning")}.\n`,
       );
     }
-    return counts.errors > 0 ? ExitCode.Errors : ExitCode.Ok;
+    const overLimit = tooManyWarnings(program, "check", counts.warnings, limit);
+    return counts.errors > 0 || overLimit ? ExitCode.Errors : ExitCode.Ok;
   });
 }

@@ -1,5 +1,5 @@
 /**
- * `compile <app.rllm>…`: apps → `app.mjs` + `app.d.ts` (compile-apps.ts).
+ * `compile <app.rllm>…`: apps → `app.mjs` + `app.d.mts` (compile-apps.ts).
  *
  * `compile <tsg.md|dir|glob>…` (`runbook compile`, `rllmc compile`): TSGs → `runbook.yaml` +
  * `mapping.md`. One file: the runbook on stdout, or `--out` / `--mapping`. Many: `--out-dir`,
@@ -10,6 +10,9 @@
  * A content-hash cache (`<cache-dir>/runbook/`) keeps each file's outputs and diagnostics, keyed
  * by rllmc's build, the path, the bytes and the options: an unchanged TSG is not compiled again.
  * `--llm live` bypasses it; `--no-cache` turns it off.
+ *
+ * Diagnostics: text on stderr, or `--json` / `--format json|sarif` on stdout (output-format.ts);
+ * `--max-warnings N` fails the command when there are more warnings.
  */
 import { extname, join, relative } from "node:path";
 import { quote } from "shell-quote";
@@ -29,8 +32,9 @@ import {
 import { ExitCode } from "../exit-codes.js";
 import { expandPaths } from "../expand-paths.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
+import { maxWarnings, OUTPUT_OPTIONS, outputFormat, tooManyWarnings, writeSarif } from "../output-format.js";
 import { Progress } from "../progress.js";
-import { countBySeverity, jsonDiagnostics, plural, printDiagnosticsText } from "../report.js";
+import { countBySeverity, countText, jsonDiagnostics, plural, printDiagnosticsText } from "../report.js";
 import { createInterpreter, type LlmMode } from "../runbook-llm.js";
 
 export default function compile(program: string, args: readonly string[]): Promise<number> {
@@ -50,7 +54,10 @@ export default function compile(program: string, args: readonly string[]): Promi
       json: { type: "boolean" },
       quiet: { type: "boolean" },
       "runtime-import": { type: "string" },
+      ...OUTPUT_OPTIONS,
     });
+    const format = outputFormat(values);
+    const limit = maxWarnings(values);
     if (positionals.length === 0) throw new UsageError("expected a TSG or .rllm file, directory or glob");
     const apps = positionals.filter((p) => /\.rllm$/i.test(p));
     if (apps.length > 0) {
@@ -58,13 +65,15 @@ export default function compile(program: string, args: readonly string[]): Promi
         throw new UsageError("compile .rllm apps and TSGs in separate commands");
       for (const flag of ["out", "mapping", "llm", "frozen", "provider", "model", "base-url", "cassette"])
         if (values[flag as keyof typeof values] !== undefined)
-          throw new UsageError(`--${flag} is for TSGs; an .rllm app compiles to <name>.mjs + <name>.d.ts`);
+          throw new UsageError(`--${flag} is for TSGs; an .rllm app compiles to <name>.mjs + <name>.d.mts`);
       const { compileApps } = await import("../compile-apps.js");
       return compileApps(apps, {
         outDir: values["out-dir"] as string | undefined,
         runtimeImport: values["runtime-import"] as string | undefined,
-        json: values.json === true,
+        format,
         quiet: values.quiet === true,
+        maxWarnings: limit,
+        program,
         // Only what decides the output: --json or --quiet must not change a file's bytes.
         command: quote([
           "rllmc",
@@ -87,7 +96,12 @@ export default function compile(program: string, args: readonly string[]): Promi
     const mappingOut = values.mapping as string | undefined;
     if (outDir !== undefined && (out !== undefined || mappingOut !== undefined))
       throw new UsageError("give either --out-dir, or --out/--mapping, not both");
-    const json = values.json === true;
+    const json = format === "json";
+    const sarif = format === "sarif";
+    if (sarif && out === undefined && outDir === undefined)
+      throw new UsageError(
+        "--format sarif prints the SARIF log on stdout: give --out or --out-dir for the runbook",
+      );
     const quiet = values.quiet === true;
 
     const expansion = await expandPaths(positionals);
@@ -118,7 +132,7 @@ export default function compile(program: string, args: readonly string[]): Promi
     // The result cache is used with --llm off only: no model setting enters its key.
     const optionsKey = "llm=off";
     const base = commonDirectory(files);
-    const showProgress = process.stderr.isTTY === true && files.length > 1 && !json && !quiet;
+    const showProgress = process.stderr.isTTY === true && files.length > 1 && format === "text" && !quiet;
     const progress = new Progress(files.length, showProgress ? process.stderr : undefined);
     const results: FileResult[] = [];
     const sources: SourceFile[] = [];
@@ -153,7 +167,8 @@ export default function compile(program: string, args: readonly string[]): Promi
     const lookup = sourceLookup(sources);
     const counts = countBySeverity(all);
     const totals = summarise(results);
-    if (json) {
+    if (sarif) await writeSarif(shown, lookup);
+    else if (json) {
       const report = {
         files: results.map((r) => ({
           path: r.path,
@@ -186,7 +201,8 @@ export default function compile(program: string, args: readonly string[]): Promi
         process.stdout.write(only.yaml);
       if (!quiet) process.stderr.write(`${summaryLine(totals, counts)}\n`);
     }
-    return counts.errors > 0 ? ExitCode.Errors : ExitCode.Ok;
+    const overLimit = tooManyWarnings(program, "compile", counts.warnings, limit);
+    return counts.errors > 0 || overLimit ? ExitCode.Errors : ExitCode.Ok;
   });
 }
 
@@ -220,6 +236,6 @@ function summaryLine(t: Totals, counts: { errors: number; warnings: number }): s
   const cached = t.cached > 0 ? ` (${t.cached} unchanged, from the cache)` : "";
   return (
     `Compiled ${t.compiled} of ${plural(t.files, "file")}${cached}: ${plural(t.steps, "step")} (${share}% manual), ` +
-    `coverage ${coverage}% (${t.covered}/${t.commandLines} command lines), ${plural(counts.warnings, "warning")}, ${plural(counts.errors, "error")}.`
+    `coverage ${coverage}% (${t.covered}/${t.commandLines} command lines), ${countText(counts.warnings, "warning")}, ${countText(counts.errors, "error")}.`
   );
 }

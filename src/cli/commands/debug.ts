@@ -48,6 +48,8 @@ export default function debug(program: string, args: readonly string[]): Promise
       const session = new Debugger(opened.engine, process.stdin, process.stdout, {
         runbook: opened.loaded.runbook,
         resumed: values.resume !== undefined,
+        program,
+        ...(values["run-dir"] === undefined ? {} : { runDir: values["run-dir"] as string }),
       });
       return await session.run();
     } catch (error) {

@@ -9,6 +9,7 @@ import type { RunbookEngine, StepOutcome } from "../../runtime/runbook/engine.js
 import { RunbookRuntimeError } from "../../runtime/runbook/errors.js";
 import type { StepResult } from "../../runtime/runbook/state.js";
 import { ExitCode } from "../exit-codes.js";
+import { followUp } from "../follow-up.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
 import { TerminalAttendant } from "../runbook-attendant.js";
 import {
@@ -103,7 +104,17 @@ export default function exec(program: string, args: readonly string[]): Promise<
           `${engine.done ? "" : values.resume ? "Resuming" : "Running"} '${opened.loaded.runbook.meta.name}' (${engine.state.mode}) as run ${engine.runId}\n`,
         );
         const outcome = await engine.continue((result) => say(stepLine(result, engine.plan.length)));
-        return report(engine, outcome, json, say);
+        return report(engine, outcome, json, say, {
+          program,
+          runDir: values["run-dir"] as string | undefined,
+          // What a resumed run does not take from the run folder, so the resume keeps it.
+          keep: [
+            ...(allowed === undefined ? [] : ["--allowed-commands", allowed]),
+            ...(values["evidence-from"] === undefined
+              ? []
+              : ["--evidence-from", values["evidence-from"] as string]),
+          ],
+        });
       } finally {
         attendant?.close();
         await engine.close();
@@ -136,7 +147,14 @@ function report(
   outcome: StepOutcome,
   json: boolean,
   say: (text: string) => void,
+  /** How this command was invoked, for the commands it suggests next. */
+  invoked: {
+    readonly program: string;
+    readonly runDir: string | undefined;
+    readonly keep: readonly string[];
+  },
 ): number {
+  const { program, runDir, keep } = invoked;
   const where = engine.store.dir;
   if (outcome.kind === "paused") {
     const step = outcome.step.step;
@@ -155,7 +173,9 @@ function report(
       );
       if (step.type === "manual")
         say(`  ${step.title}\n${step.command ? `  command: ${step.command}\n` : ""}`);
-      say(`Continue with:\n  runbook exec --resume ${engine.runId} ${hints.join(" ")}\n`);
+      say(
+        `Continue with:\n  ${followUp(program, ["exec", "--resume", engine.runId, ...keep], runDir, hints)}\n`,
+      );
     }
     return ExecExit.Paused;
   }
@@ -172,7 +192,7 @@ function report(
         `✗ the replay scenario was not consumed: ${outcome.scenario.consumed_steps}/${outcome.scenario.total_steps} steps\n${outcome.scenario.unmet.map((u) => `    ${u}\n`).join("")}`,
       );
     say(
-      `Run ${engine.runId} ${outcome.status}: ${count("passed")} passed, ${count("failed")} failed, ${count("skipped")} skipped.\n  trace: ${where}/trace.jsonl\n  verify: runbook verify ${engine.runId}\n`,
+      `Run ${engine.runId} ${outcome.status}: ${count("passed")} passed, ${count("failed")} failed, ${count("skipped")} skipped.\n  trace: ${where}/trace.jsonl\n  verify: ${followUp(program, ["verify", engine.runId], runDir)}\n`,
     );
   }
   return outcome.status === "passed" ? ExitCode.Ok : ExitCode.Errors;

@@ -1,8 +1,11 @@
 /**
- * `inspect <file>`: for an `.rllm` app, a readable summary — schemas, inputs and where the prompt
- * reads them, template variables, token estimate (`--json`: the same as an object, with the IR
- * and the diagnostics); for a TSG or a task, and for any file with `--ir`, the IR as JSON.
- * Diagnostics go to stderr (or into the `--json` object). Exit 1 when the file has errors.
+ * `inspect <file>`: a readable summary of a source — for an `.rllm` app its schemas, inputs and
+ * where the prompt reads them, template variables, token estimate (inspect-rllm.ts); for a TSG
+ * its sections, the commands in each and the step each becomes, placeholders, literal blocks
+ * (inspect-tsg.ts); for a task its prompt placeholders, context, outputs and guarantees
+ * (inspect-task.ts). `--json`: the summary as an object with the IR and the diagnostics; `--ir`:
+ * the IR as JSON instead of the summary. Diagnostics go to stderr (or into the `--json`
+ * object). Exit 1 when the file has errors.
  */
 import { hasErrors } from "../../ir/diagnostic.js";
 import { sourceLookup } from "../../ir/print-diagnostics.js";
@@ -25,18 +28,36 @@ export default function inspect(program: string, args: readonly string[]): Promi
     const loaded = await loadSource(path, kind);
     const lookup = sourceLookup(loaded.sources);
     const module = loaded.module;
-    const app =
-      module?.kind === "rllm" && values.ir !== true ? summariseApp(module, path, lookup) : undefined;
+    const source = loaded.source;
+    const summary =
+      values.ir === true || module === undefined || source === undefined ? undefined : await summarise();
+    async function summarise(): Promise<{ key: string; value: unknown; text: string } | undefined> {
+      if (module?.kind === "rllm") {
+        const app = summariseApp(module, path, lookup);
+        return { key: "app", value: app, text: formatAppSummary(app) };
+      }
+      if (module?.kind === "tsg") {
+        const { formatTsgSummary, summariseTsg } = await import("../inspect-tsg.js");
+        const tsg = summariseTsg(module, source!);
+        return { key: "tsg", value: tsg, text: formatTsgSummary(tsg) };
+      }
+      if (module?.kind === "task") {
+        const { formatTaskSummary, summariseTask } = await import("../inspect-task.js");
+        const task = summariseTask(module, source!);
+        return { key: "task", value: task, text: formatTaskSummary(task) };
+      }
+      return undefined;
+    }
     if (values.json === true) {
       const out = {
         kind: loaded.kind ?? null,
-        ...(app === undefined ? {} : { app }),
+        ...(summary === undefined ? {} : { [summary.key]: summary.value }),
         module: module ?? null,
         diagnostics: jsonDiagnostics(loaded.diagnostics, lookup),
       };
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {
-      if (app !== undefined) process.stdout.write(formatAppSummary(app));
+      if (summary !== undefined) process.stdout.write(summary.text);
       else if (module !== undefined) process.stdout.write(`${JSON.stringify(module, null, 2)}\n`);
       printDiagnosticsText(loaded.diagnostics, lookup);
     }

@@ -259,7 +259,8 @@ export class RunbookEngine {
         runError(
           RunCodes.TraceTampered,
           `cannot resume run '${options.runId}': ${read.problems[0]?.message}`,
-          `check it with: runbook verify ${options.runId}`,
+          // The run's folder, which verify takes from any working directory.
+          `check it with: runbook verify ${/[^\w./-]/.test(existing.dir) ? `'${existing.dir.replaceAll("'", "'\\''")}'` : existing.dir}`,
         ),
       );
     const latest = existing.latestSnapshot();

@@ -14,7 +14,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { basename, extname, join, resolve } from "node:path";
+import { basename, extname, join, relative, resolve } from "node:path";
 import { RunbookRuntimeError, RunCodes, runError } from "./errors.js";
 import type { RunRedactor } from "./redaction.js";
 import type { AttachmentRecord, Binding, RunState } from "./state.js";
@@ -51,7 +51,7 @@ export class RunStore {
         runError(
           RunCodes.RunNotFound,
           `no run '${idOrDir}': neither a run folder nor an id under ${join(root, RUNS_DIR)}`,
-          "list the runs with: ls .runbook/runs",
+          `list the runs with: ls ${relative(process.cwd(), join(root, RUNS_DIR)) || "."}`,
         ),
       );
     return store;
