@@ -37,7 +37,8 @@ for (const { name, dir, input } of cases) {
   const path = join(dir, input);
   const { source } = readSource(path);
   const module = parseTsg(source).module;
-  const request = interpretRequest(extractRunbook(module, source), module, source);
+  // The passes see the TSG by its file name alone (cli/compile-runbooks.ts), wherever it is.
+  const request = interpretRequest(extractRunbook(module, source, { file: input }), module, source);
   const key = cacheKey(request, spec.provider ?? "", spec.model ?? "");
   const cache = join(dir, "llm-cache");
   rmSync(cache, { recursive: true, force: true });

@@ -17,6 +17,7 @@ import { commonDirectory, writeAtomic } from "./compile-runbooks.js";
 import { ExitCode } from "./exit-codes.js";
 import { loadSource } from "./load-source.js";
 import { type OutputFormat, tooManyWarnings, writeSarif } from "./output-format.js";
+import { appProvenance } from "./regenerate.js";
 import { countBySeverity, countText, jsonDiagnostics, plural, printDiagnosticsText } from "./report.js";
 import { version } from "./run.js";
 
@@ -28,8 +29,6 @@ export interface CompileAppsOptions {
   /** `--max-warnings`: more warnings fail the command (files are still written). */
   readonly maxWarnings: number | undefined;
   readonly program: string;
-  /** The command as typed, for the generated files' header. */
-  readonly command: string;
 }
 
 interface App {
@@ -77,9 +76,15 @@ export async function compileApps(paths: readonly string[], options: CompileApps
           return [use.name, `${specifier}.mjs`] as const;
         }),
       );
+      // The source and the command from the module's folder: the bytes do not depend on the cwd.
+      const { source, command } = appProvenance(app.path, `${out}.mjs`, {
+        roots: paths,
+        outDir: options.outDir,
+        runtimeImport: options.runtimeImport,
+      });
       const module = emitJsModule(app.module, {
-        source: app.path.split(sep).join("/"),
-        command: options.command,
+        source,
+        command,
         generator: `rllmc ${version()}`,
         childImports,
         lineCol: (offset) => app.source.lineCol(offset),

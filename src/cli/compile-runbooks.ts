@@ -5,12 +5,17 @@
  * `writeAtomic`).
  *
  * The result cache (`<cache-dir>/runbook/<sha256>.json`) keeps each file's outputs, diagnostics
- * and figures, keyed by rllmc's build, the options, the path as given and the file's text. A
- * result with a failed model call is not kept.
+ * and figures, keyed by rllmc's build, the options, the path as given, where the outputs go and
+ * the file's text. A result with a failed model call is not kept.
+ *
+ * The outputs name the TSG by its path from their folder, and say the command that remakes
+ * them (regenerate.ts). The passes see the TSG by its file name alone, so that what the model
+ * is asked — and the key of its cached answer — does not change with where the outputs go.
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import type { Runbook } from "../../grammar/runbook/types.js";
 import { detectKind, unknownKindDiagnostic } from "../frontend/detect-kind.js";
 import { readSource } from "../frontend/read-source.js";
 import type { Diagnostic } from "../ir/diagnostic.js";
@@ -21,6 +26,8 @@ import type { SourceFile } from "../ir/source-file.js";
 import type { Interpreter } from "../passes/runbook/interpret-runbook.js";
 import type { RunbookPlan } from "../passes/runbook/plan.js";
 import { buildFingerprint } from "./app-cache.js";
+import { type RunbookPlacement, runbookPlacement } from "./regenerate.js";
+import { version } from "./run.js";
 import type { LlmMode } from "./runbook-llm.js";
 
 export interface FileStats {
@@ -56,6 +63,7 @@ export async function compileFile(
   cacheDir: string | undefined,
   optionsKey: string,
   sources: SourceFile[],
+  placement: RunbookPlacement = runbookPlacement(path, {}, { mode }),
 ): Promise<FileResult> {
   const read = readSource(path);
   if (read.source === undefined)
@@ -90,7 +98,11 @@ export async function compileFile(
       : join(
           cacheDir,
           "runbook",
-          `${createHash("sha256").update(`${buildFingerprint()}\0${optionsKey}\0${path}\0`).update(source.text).digest("hex").slice(0, 40)}.json`,
+          `${createHash("sha256")
+            .update(`${buildFingerprint()}\0${optionsKey}\0${path}\0${JSON.stringify(placement)}\0`)
+            .update(source.text)
+            .digest("hex")
+            .slice(0, 40)}.json`,
         );
   if (cacheFile !== undefined) {
     try {
@@ -106,17 +118,29 @@ export async function compileFile(
   const { printRunbookYaml } = await import("../backend/runbook-yaml.js");
   const { printMappingMd } = await import("../backend/mapping-md.js");
   const parsed = parseTsg(source);
-  const compiled = await compileRunbook(
-    parsed.module as TsgModule,
-    source,
-    interpreter === undefined ? {} : { interpreter },
-  );
+  const stageFile = basename(path);
+  const compiled = await compileRunbook(parsed.module as TsgModule, source, {
+    file: stageFile,
+    ...(interpreter === undefined ? {} : { interpreter }),
+  });
   const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];
   const plan = compiled.plan;
   const record: CacheRecord = {
     yaml:
-      plan === undefined ? undefined : printRunbookYaml(plan.runbook, { command: remakeCommand(path, mode) }),
-    mapping: plan === undefined ? undefined : printMappingMd(plan),
+      plan === undefined
+        ? undefined
+        : printRunbookYaml(namingSource(plan.runbook, stageFile, placement.file), {
+            command: placement.command,
+            schema: runbookSchemaUrl(),
+          }),
+    mapping:
+      plan === undefined
+        ? undefined
+        : printMappingMd({
+            ...plan,
+            file: placement.mappingFile,
+            runbook: namingSource(plan.runbook, stageFile, placement.mappingFile),
+          }),
     diagnostics,
     stats: plan === undefined ? undefined : statsOf(plan),
   };
@@ -131,8 +155,25 @@ export async function compileFile(
   return { path, ...record, cached: false };
 }
 
-function remakeCommand(path: string, mode: LlmMode): string {
-  return `runbook compile ${path}${mode === "off" ? "" : ` --llm ${mode}`}`;
+/**
+ * Where editors find the runbook/v0 schema (`# yaml-language-server: $schema=…`): the schema
+ * this version of rllmc published, by URL, so the line is the same on every machine.
+ */
+export function runbookSchemaUrl(): string {
+  return `https://unpkg.com/rllmc@${version()}/grammar/schemas/runbook-v0.schema.json`;
+}
+
+/** The runbook with every `source.file` that names the TSG as `from` naming it as `to`. */
+function namingSource(runbook: Runbook, from: string, to: string): Runbook {
+  const rename = (value: unknown, key: string): unknown => {
+    if (Array.isArray(value)) return value.map((item) => rename(item, ""));
+    if (value === null || typeof value !== "object") return value;
+    const entries = Object.entries(value).map(([k, v]) => [k, rename(v, k)] as const);
+    const renamed = Object.fromEntries(entries) as Record<string, unknown>;
+    if (key === "source" && renamed.file === from) renamed.file = to;
+    return renamed;
+  };
+  return rename(runbook, "") as Runbook;
 }
 
 function statsOf(plan: RunbookPlan): FileStats {

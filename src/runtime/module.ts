@@ -57,8 +57,11 @@ export interface RunAppOptions {
   readonly sandbox?: SandboxLimits;
   /** Record the run in the stats database (default true; `RLLMC_STATS=off` turns it off everywhere). */
   readonly stats?: boolean;
-  /** Where settings and secrets are read from (default `process.env`). */
-  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Where settings and secrets are read from (default `process.env`). A plain record, not
+   * `NodeJS.ProcessEnv`: the published declarations must not need Node's types.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Called with the whole result: attempts, usage, children's results. */
   readonly onResult?: (result: ComposedResult) => void;
 }

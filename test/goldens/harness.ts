@@ -30,6 +30,7 @@ import { emitJsModule } from "../../src/backend/js-module.js";
 import { compileFile } from "../../src/cli/compile-runbooks.js";
 import { formatAppSummary, summariseApp } from "../../src/cli/inspect-rllm.js";
 import { loadSource } from "../../src/cli/load-source.js";
+import { appProvenance, runbookPlacement } from "../../src/cli/regenerate.js";
 import { loadApp } from "../../src/cli/rllm-app.js";
 import { version } from "../../src/cli/run.js";
 import { createInterpreter } from "../../src/cli/runbook-llm.js";
@@ -101,9 +102,13 @@ export async function produce(goldenCase: GoldenCase): Promise<Map<string, strin
   }
   if (loaded.module?.kind === "rllm" && !hasErrors(diagnostics)) {
     outputs.set("inspect.txt", formatAppSummary(summariseApp(loaded.module, path, lookup)));
+    // As `rllmc compile input.rllm` writes it beside its source: named from the case's folder.
     const emitted = emitJsModule(loaded.module, {
-      source: path,
-      command: `rllmc compile ${path}`,
+      ...appProvenance(path, join(goldenCase.dir, "app.mjs"), {
+        roots: [path],
+        outDir: undefined,
+        runtimeImport: undefined,
+      }),
       generator: `rllmc ${version()}`,
       // As `rllmc compile` without --out-dir: each child's module beside its source.
       childImports: new Map(
@@ -145,7 +150,19 @@ export async function compileTsg(path: string, dir: string): Promise<Map<string,
           env: {},
         });
   const sources: SourceFile[] = [];
-  const result = await compileFile(path, spec.llm ?? "off", interpreter, undefined, "", sources);
+  // As `runbook compile input.md --out runbook.yaml --mapping mapping.md …` run in the case's folder.
+  const placement = runbookPlacement(
+    path,
+    { runbook: join(dir, "runbook.yaml"), mapping: join(dir, "mapping.md") },
+    {
+      mode: spec.llm ?? "off",
+      frozen: spec.frozen === true,
+      provider: spec.provider,
+      model: spec.model,
+      cacheDir: spec.llm === undefined ? undefined : join(dir, "llm-cache"),
+    },
+  );
+  const result = await compileFile(path, spec.llm ?? "off", interpreter, undefined, "", sources, placement);
   const outputs = new Map<string, string>();
   if (result.yaml !== undefined && !hasErrors(result.diagnostics)) {
     outputs.set("runbook.yaml", result.yaml);

@@ -15,7 +15,6 @@
  * `--max-warnings N` fails the command when there are more warnings.
  */
 import { extname, join, relative } from "node:path";
-import { quote } from "shell-quote";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { hasErrors, makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
@@ -34,6 +33,7 @@ import { expandPaths } from "../expand-paths.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
 import { maxWarnings, OUTPUT_OPTIONS, outputFormat, tooManyWarnings, writeSarif } from "../output-format.js";
 import { Progress } from "../progress.js";
+import { type RunbookLlmSettings, runbookPlacement } from "../regenerate.js";
 import { countBySeverity, countText, jsonDiagnostics, plural, printDiagnosticsText } from "../report.js";
 import { createInterpreter, type LlmMode } from "../runbook-llm.js";
 
@@ -74,16 +74,6 @@ export default function compile(program: string, args: readonly string[]): Promi
         quiet: values.quiet === true,
         maxWarnings: limit,
         program,
-        // Only what decides the output: --json or --quiet must not change a file's bytes.
-        command: quote([
-          "rllmc",
-          "compile",
-          ...apps,
-          ...(values["out-dir"] === undefined ? [] : ["--out-dir", values["out-dir"] as string]),
-          ...(values["runtime-import"] === undefined
-            ? []
-            : ["--runtime-import", values["runtime-import"] as string]),
-        ]),
       });
     }
     if (values["runtime-import"] !== undefined) throw new UsageError("--runtime-import is for .rllm apps");
@@ -137,8 +127,27 @@ export default function compile(program: string, args: readonly string[]): Promi
     const results: FileResult[] = [];
     const sources: SourceFile[] = [];
 
+    // What decides the outputs' bytes, for their header (regenerate.ts).
+    const llm: RunbookLlmSettings = {
+      mode: mode as LlmMode,
+      frozen: values.frozen === true,
+      provider: flags.provider ?? (process.env.LLM_PROVIDER || undefined),
+      model: flags.model ?? (process.env.LLM_MODEL || undefined),
+      baseUrl: flags.baseUrl,
+      cassette: flags.cassette,
+      cacheDir,
+    };
+
     for (const path of files) {
       progress.tick(path);
+      const folder =
+        outDir === undefined
+          ? undefined
+          : join(outDir, relative(base, path).slice(0, -extname(path).length || undefined));
+      const outputs =
+        folder === undefined
+          ? { runbook: out, mapping: mappingOut }
+          : { runbook: join(folder, "runbook.yaml"), mapping: join(folder, "mapping.md") };
       const result = await compileFile(
         path,
         mode as LlmMode,
@@ -146,12 +155,11 @@ export default function compile(program: string, args: readonly string[]): Promi
         useCache ? cacheDir : undefined,
         optionsKey,
         sources,
+        runbookPlacement(path, outputs, llm),
       );
       results.push(result);
       if (result.yaml === undefined || hasErrors(result.diagnostics)) continue;
-      if (outDir !== undefined) {
-        const stem = relative(base, path).slice(0, -extname(path).length || undefined);
-        const folder = join(outDir, stem);
+      if (folder !== undefined) {
         result.outputs = { runbook: join(folder, "runbook.yaml"), mapping: join(folder, "mapping.md") };
         writeAtomic(result.outputs.runbook, result.yaml);
         writeAtomic(result.outputs.mapping, result.mapping!);
