@@ -13,7 +13,8 @@
  *   (the block's model servers are the test's local fakes).
  * - `<name>` in a command is filled from what an earlier command printed (`<run_id>`).
  */
-import type { Code, Html, Root, RootContent } from "mdast";
+import type { Code, Heading, Html, Root, RootContent } from "mdast";
+import { toString as textOf } from "mdast-util-to-string";
 import remarkParse from "remark-parse";
 import { unified } from "unified";
 
@@ -68,6 +69,22 @@ export function docBlocks(markdown: string): DocBlock[] {
     });
   }
   return out;
+}
+
+/**
+ * The "Quick start" section of a document (its heading to the next heading of the same level or
+ * higher), or undefined when it has none.
+ */
+export function quickStart(markdown: string): string | undefined {
+  const tree = unified().use(remarkParse).parse(markdown) as Root;
+  const children = tree.children;
+  const at = children.findIndex((n) => n.type === "heading" && /^quick start\b/i.test(textOf(n)));
+  if (at < 0) return undefined;
+  const depth = (children[at] as Heading).depth;
+  const end = children.findIndex((n, i) => i > at && n.type === "heading" && n.depth <= depth);
+  const from = children[at]!.position!.start.offset!;
+  const to = end < 0 ? markdown.length : children[end]!.position!.start.offset!;
+  return markdown.slice(from, to);
 }
 
 /** Document order, descending into lists and block quotes. */

@@ -30,112 +30,127 @@ import { parse as shellParse } from "shell-quote";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeOllama, startFakeOllama } from "../ollama/fake-ollama.js";
 import { type FakeLlmServer, openAiCompletion, startFakeLlmServer } from "../support/fake-llm-server.js";
-import { type DocBlock, docBlocks } from "./doc-commands.js";
+import { type DocBlock, docBlocks, quickStart } from "./doc-commands.js";
 
 const ROOT = resolve(fileURLToPath(new URL("../../", import.meta.url)));
-const README = readFileSync(join(ROOT, "README.md"), "utf8");
+/** README.md, and the quick-start sections of the docs. */
+const DOCUMENTS: readonly { readonly name: string; readonly markdown: string }[] = [
+  { name: "README.md", markdown: readFileSync(join(ROOT, "README.md"), "utf8") },
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .flatMap((f) => {
+      const section = quickStart(readFileSync(join(ROOT, "docs", f), "utf8"));
+      return section === undefined ? [] : [{ name: `docs/${f} (quick start)`, markdown: section }];
+    }),
+];
 const SUMMARY = { title: "Cats", summary: "Cats purr when content.", key_points: ["Cats purr."] };
 const KEYWORDS = { keywords: ["containers", "orchestration"] };
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-describe("README.md", () => {
-  const blocks = docBlocks(README);
-  let dir = "";
-  let ollama: FakeOllama;
-  let openai: FakeLlmServer;
-  const captured = new Map<string, string>();
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "rllmc-readme-"));
-    cpSync(join(ROOT, "examples"), join(dir, "examples"), { recursive: true });
-    cpSync(join(ROOT, "goldens"), join(dir, "goldens"), { recursive: true });
-    linkInstall(dir);
-    ollama = await startFakeOllama({ models: ["llama3.2:3b"], answer: JSON.stringify(SUMMARY) });
-    openai = await startFakeLlmServer({
-      otherwise: { status: 500, body: { error: { message: "the README test scripted no more answers" } } },
-    });
-    openai.enqueue(
-      { path: "/v1/chat/completions", body: openAiCompletion(JSON.stringify(KEYWORDS)) },
-      { path: "/v1/chat/completions", body: openAiCompletion(JSON.stringify(SUMMARY)) },
-    );
-  });
-
-  afterAll(async () => {
-    await ollama?.close();
-    await openai?.close();
-    if (dir !== "") rmSync(dir, { recursive: true, force: true });
-  });
-
-  it("should have runnable blocks, each command with the exit code it claims", () => {
-    expect(blocks.filter((b) => b.skip === undefined).flatMap((b) => b.commands).length).toBeGreaterThan(15);
-  });
-
-  for (const block of blocks) {
-    const name = `${block.kind} block at line ${block.line}${block.skip === undefined ? "" : ` (not run: ${block.skip})`}`;
-    it(`should run the ${name} as written`, async () => {
-      if (block.skip !== undefined) {
-        expect(block.skip.length).toBeGreaterThan(10); // a reason, not a bare skip
-        return;
-      }
-      if (block.kind === "ts") await runProgram(block);
-      else await runCommands(block);
-    }, 180_000);
-  }
-
-  async function runProgram(block: DocBlock): Promise<void> {
-    const file = join(dir, `readme-line-${block.line}.ts`);
-    writeFileSync(file, `${block.source}\nconsole.log(JSON.stringify({ title, keywords }));\n`);
-    const result = await run(process.execPath, [file], { cwd: dir, env: process.env, input: "" });
-    expect(result.stderr, `the ts block at line ${block.line} printed errors`).not.toMatch(/Error/);
-    expect(result.status).toBe(0);
-    const printed = JSON.parse(result.stdout.trim().split("\n").pop()!) as {
-      title: string;
-      keywords: string[];
-    };
-    expect(typeof printed.title).toBe("string");
-    expect(printed.keywords.length).toBeGreaterThan(0);
-  }
-
-  async function runCommands(block: DocBlock): Promise<void> {
-    let output = "";
-    for (const command of block.commands) {
-      const text = command.text.replace(/<([a-z_]+)>/g, (whole, key: string) => {
-        const value = captured.get(key);
-        if (value === undefined)
-          throw new Error(`line ${command.line}: nothing printed before fills ${whole}`);
-        return value;
-      });
-      const words = shellParse(text, (name) => `$${name}`);
-      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", OLLAMA_HOST: ollama.url };
-      let k = 0;
-      for (; k < words.length; k++) {
-        const word = words[k];
-        if (typeof word !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) break;
-        const at = word.indexOf("=");
-        env[word.slice(0, at)] = word.slice(at + 1);
-      }
-      const argv = words.slice(k).map((w) => {
-        if (typeof w !== "string") throw new Error(`line ${command.line}: '${text}' needs a shell`);
-        return block.fakeServers ? w.replace("http://127.0.0.1:8000", openai.url) : w;
-      });
-      if (block.fakeServers && /--provider (?:openai|anthropic)\b/.test(text))
-        env.LLM_BASE_URL = `${openai.url}/v1`;
-      const result = await run(argv[0]!, argv.slice(1), { cwd: dir, env, input: block.input ?? "" });
-      output = `${result.stdout}\n${result.stderr}`.replace(ANSI, "");
-      for (const m of output.matchAll(/\bas run (\d{8}T\d{6}Z-[0-9a-f]+)/g)) captured.set("run_id", m[1]!);
-      expect(
-        { line: command.line, command: text, exit: result.status },
-        `README line ${command.line} printed:\n${output}`,
-      ).toEqual({ line: command.line, command: text, exit: command.exitCode });
-    }
-    for (const claim of block.claims)
-      expect(output, `README claims the output of line ${block.line} holds this line`).toContain(
-        claim.trim(),
-      );
-  }
+it("should find quick starts in the docs", () => {
+  expect(DOCUMENTS.length).toBeGreaterThan(1);
 });
+
+for (const document of DOCUMENTS) describeDocument(document.name, document.markdown);
+
+function describeDocument(name: string, markdown: string): void {
+  describe(name, () => {
+    const blocks = docBlocks(markdown);
+    let dir = "";
+    let ollama: FakeOllama;
+    let openai: FakeLlmServer;
+    const captured = new Map<string, string>();
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), "rllmc-doc-"));
+      cpSync(join(ROOT, "examples"), join(dir, "examples"), { recursive: true });
+      cpSync(join(ROOT, "goldens"), join(dir, "goldens"), { recursive: true });
+      linkInstall(dir);
+      ollama = await startFakeOllama({ models: ["llama3.2:3b"], answer: JSON.stringify(SUMMARY) });
+      openai = await startFakeLlmServer({
+        otherwise: { status: 500, body: { error: { message: "the README test scripted no more answers" } } },
+      });
+      openai.enqueue(
+        { path: "/v1/chat/completions", body: openAiCompletion(JSON.stringify(KEYWORDS)) },
+        { path: "/v1/chat/completions", body: openAiCompletion(JSON.stringify(SUMMARY)) },
+      );
+    });
+
+    afterAll(async () => {
+      await ollama?.close();
+      await openai?.close();
+      if (dir !== "") rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("should have runnable blocks", () => {
+      expect(blocks.filter((b) => b.skip === undefined).length).toBeGreaterThan(0);
+    });
+
+    for (const block of blocks) {
+      const name = `${block.kind} block at line ${block.line}${block.skip === undefined ? "" : ` (not run: ${block.skip})`}`;
+      it(`should run the ${name} as written`, async () => {
+        if (block.skip !== undefined) {
+          expect(block.skip.length).toBeGreaterThan(10); // a reason, not a bare skip
+          return;
+        }
+        if (block.kind === "ts") await runProgram(block);
+        else await runCommands(block);
+      }, 180_000);
+    }
+
+    async function runProgram(block: DocBlock): Promise<void> {
+      const file = join(dir, `program-line-${block.line}.ts`);
+      writeFileSync(file, block.source);
+      const result = await run(process.execPath, [file], { cwd: dir, env: process.env, input: "" });
+      expect(result.stderr, `the ts block at line ${block.line} printed errors`).not.toMatch(/Error/);
+      expect(result.status).toBe(0);
+      expect(result.stdout.trim()).not.toBe("");
+      for (const claim of block.claims) expect(result.stdout).toContain(claim.trim());
+    }
+
+    async function runCommands(block: DocBlock): Promise<void> {
+      let output = "";
+      for (const command of block.commands) {
+        const text = command.text.replace(/<([a-z_]+)>/g, (whole, key: string) => {
+          const value = captured.get(key);
+          if (value === undefined)
+            throw new Error(`line ${command.line}: nothing printed before fills ${whole}`);
+          return value;
+        });
+        const words = shellParse(text, (name) => `$${name}`);
+        const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", OLLAMA_HOST: ollama.url };
+        let k = 0;
+        for (; k < words.length; k++) {
+          const word = words[k];
+          if (typeof word !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) break;
+          const at = word.indexOf("=");
+          env[word.slice(0, at)] = word.slice(at + 1);
+        }
+        const argv = words.slice(k).map((w) => {
+          if (typeof w !== "string") throw new Error(`line ${command.line}: '${text}' needs a shell`);
+          return block.fakeServers ? w.replace("http://127.0.0.1:8000", openai.url) : w;
+        });
+        if (block.fakeServers && /--provider (?:openai|anthropic)\b/.test(text))
+          env.LLM_BASE_URL = `${openai.url}/v1`;
+        const result = await run(argv[0]!, argv.slice(1), { cwd: dir, env, input: block.input ?? "" });
+        output = `${result.stdout}\n${result.stderr}`.replace(ANSI, "");
+        for (const m of output.matchAll(/\bas run (\d{8}T\d{6}Z-[0-9a-f]+)/g)) captured.set("run_id", m[1]!);
+        expect(
+          { line: command.line, command: text, exit: result.status },
+          `line ${command.line} printed:\n${output}`,
+        ).toEqual({ line: command.line, command: text, exit: command.exitCode });
+      }
+      for (const claim of block.claims)
+        expect(
+          output,
+          `the document claims the output of the block at line ${block.line} holds this line`,
+        ).toContain(claim.trim());
+    }
+  });
+}
 
 interface Ran {
   readonly status: number | null;
