@@ -183,6 +183,37 @@ describe("blocks read as data", () => {
     ]);
   });
 
+  it.each([
+    ["a placeholder for the program", "$EDITOR issuer.yaml", "the program to run is a placeholder"],
+    ["a leading redirection", "< files.txt xargs du -ch | tail -n1", "reads input from a file"],
+    ["an assignment of a command's output", 'OUT=$(curl -s "https://x/api")', "command substitution"],
+    ["an assignment with odd characters", "NAME=[user|group]%2f[project name]", ""],
+  ])("should keep a command with %s a command", (_what, line, reason) => {
+    const { steps, plan } = compile(fenced("bash", `kubectl get pods\n${line}`));
+    const last = steps.filter((s) => s.type !== "group").at(-1)!;
+    expect(last.type).toBe("manual");
+    if (last.type === "manual") expect(last.reason).toContain(reason);
+    expect(plan.data).toEqual([]);
+  });
+
+  it("should read what is typed into a console a command opened as its commands, not data", () => {
+    const { steps, plan } = compile(
+      fenced(
+        "",
+        "sudo gitlab-rails console\nproj = Project.find(1)\nproj.pending_delete = true\nproj.save\nexit\ndf -h",
+      ),
+    );
+    expect(steps.filter((s) => s.type !== "group").map((s) => s.type)).toEqual([
+      "manual",
+      "manual",
+      "manual",
+      "manual",
+      "manual",
+      "cli",
+    ]);
+    expect(plan.data).toEqual([]);
+  });
+
   it("should keep a command whose first line ends in a continuation when it sets variables first", () => {
     const { cli } = compile(
       fenced("bash", "PGHOST=/tmp/ PATH=/opt/bin:$PATH \\\n  /usr/bin/envdir /etc/env wal-e backup-list"),

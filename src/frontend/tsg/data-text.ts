@@ -49,6 +49,14 @@ const SQL_LINE =
  */
 export const TABLE_ROW = /^\s*[^\s-][^\s]*(?:(?: {2,}|\t+)[^\s-][^\s]*){2,}/;
 
+/** Redirections before the command: `< in.txt`, `2>/dev/null`. */
+const LEADING_REDIRECTS = /^(?:\d*(?:<|>{1,2})\s*\S+\s+)+/;
+/** `NAME=value`, `NAME=$(…)`, ``NAME=`…` `` at the start of a line. */
+const ASSIGNMENT_FIRST = /^[A-Za-z_]\w*=/;
+
+/** A word that is a placeholder: `$EDITOR`, `${TOOL}`, `<tool>`. */
+const PLACEHOLDER_WORD = /^(?:\$[A-Za-z_]\w*|\$\{[A-Za-z_]\w*\}|<[A-Za-z_][\w -]*>)$/;
+
 /** A YAML key that can be data: a plain identifier-like word, no spaces. */
 const YAML_KEY = /^[A-Za-z_$@][\w.$@/-]*$/;
 /** A first line that starts a YAML document: `key:`, `key: value`, `- item`, `---`. */
@@ -58,14 +66,20 @@ const MAX_YAML_PARSE = 200_000;
 
 /** Why the line `text` (no prompt) is data rather than a command; undefined when it may be one. */
 export function dataLineReason(text: string): string | undefined {
-  // A trailing `\` continues the command on the next line: judge what is on this one.
-  const trimmed = text.trim().replace(/(?:^|\s+)\\$/, "");
-  if (trimmed === "" || isAssignmentOnly(trimmed)) return undefined;
+  // A trailing `\` continues the command on the next line: judge what is on this one; a leading
+  // redirection (`< list.txt xargs …`) is the shell's, not the program.
+  const trimmed = text
+    .trim()
+    .replace(/(?:^|\s+)\\$/, "")
+    .replace(LEADING_REDIRECTS, "");
+  // A line that starts by setting a shell variable (`NAME=value …`, `NAME=$(…)`) is the shell's.
+  if (trimmed === "" || isAssignmentOnly(trimmed) || ASSIGNMENT_FIRST.test(trimmed)) return undefined;
   for (const [pattern, reason] of LOG_LINE) if (pattern.test(trimmed)) return reason;
   if (PROMQL.test(trimmed)) return "it reads as a PromQL query";
   if (SQL_LINE.test(`${trimmed} `) && !looksLikeCommand(trimmed)) return "it reads as SQL";
   const word = commandWord(trimmed)?.word;
-  if (word === undefined) return undefined;
+  // A placeholder for the program (`$EDITOR file`, `<tool> --check`) is a command to fill in.
+  if (word === undefined || PLACEHOLDER_WORD.test(word)) return undefined;
   const problem = programNameProblem(word);
   return problem === undefined ? undefined : `its first word \`${clip(word)}\` ${problem}`;
 }

@@ -20,7 +20,9 @@
  *   look like a known command (`looksLikeCommand`) and it is shaped like output (it starts with
  *   a capitalised word or a digit: `NAME  READY`, `WARNING: …`, `3 rows`), is a table row
  *   (three or more columns apart by runs of spaces), is a lone word, or follows output (the rows of a table
- *   whose header was output: `kube-system  kube-dns-5c4  3m  44Mi`).
+ *   whose header was output: `kube-system  kube-dns-5c4  3m  44Mi`). After a command that opens
+ *   an interactive session (`gitlab-rails console`, `psql`; the command ontology decides), lines
+ *   are what is typed into it, up to `exit`: they are read as commands unless shaped like output.
  * - In a block with prompts, a line without one is output — except, outside transcript
  *   languages (`console`, …), a line before the first prompt that looks like a command.
  * - `...` and `…` lines are output (an elision), and so are lines no command starts with
@@ -29,6 +31,8 @@
  *
  * PowerShell blocks continue lines with a trailing backtick and have no heredocs.
  */
+
+import { commandFacts } from "../../../grammar/runbook/commands.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
@@ -54,6 +58,14 @@ const ELLIPSIS = /^\s*(?:\.\.\.|…|\[\.\.\.\]|<snip>)\s*$/;
 const NOT_A_COMMAND = /^\s*(?:\||\+[-=]|[-dlcbps][r-][w-][xsStT-][r-][w-]|[\u2500-\u257f]|=>|total \d)/;
 /** The shape of a line of output: a capitalised word (`NAME`, `WARNING:`, `Error`) or a number. */
 const OUTPUT_SHAPE = /^\s*(?:[A-Z][A-Za-z0-9_-]*(?::|\s|$)|\d)/;
+/** A line that ends an interactive session. */
+const SESSION_END = /^\s*(?:exit|logout|quit|\\q)\s*$/;
+
+/** True when the command `text` opens an interactive session (the command ontology's verdict). */
+function opensSession(text: string): boolean {
+  return commandFacts(text.split(/\s+/).filter((w) => w !== "")).session !== undefined;
+}
+
 /**
  * A lone word with no argument (`options`): after a command, output unless it is a known
  * command or one of the shell's own words that stand alone (`exit`, `logout`, `history`).
@@ -107,6 +119,8 @@ class Splitter {
     let seenCommand = false;
     /** The last line read (blank lines aside) was output. */
     let afterOutput = false;
+    /** A command of this (prompt-less) block opened an interactive session that is still open. */
+    let inSession = false;
     let i = 0;
     while (i < lines.length) {
       const fact = facts[i]!;
@@ -142,7 +156,11 @@ class Splitter {
       let dataReason: string | undefined;
       let isCommand = !ELLIPSIS.test(line.text) && !NOT_A_COMMAND.test(line.text);
       if (isCommand && prompted) isCommand = !seenPrompt && !this.#session && looksLikeCommand(line.text);
-      else if (isCommand) {
+      else if (isCommand && inSession) {
+        // Typed into the program a command of this block opened (`gitlab-rails console`):
+        // the program's own language, read as before there was a data rule.
+        isCommand = !OUTPUT_SHAPE.test(line.text) || looksLikeCommand(line.text);
+      } else if (isCommand) {
         const known = looksLikeCommand(line.text);
         const outputShaped = OUTPUT_SHAPE.test(line.text);
         // The reason is kept only for a line that reads as a command but for it (ordinary
@@ -170,6 +188,9 @@ class Splitter {
       seenCommand = true;
       afterOutput = false;
       i = this.#command(i, firstNonBlank(line.text), undefined, out);
+      const text = (out[out.length - 1] as { text: string }).text;
+      if (SESSION_END.test(text)) inSession = false;
+      else if (!inSession && opensSession(text)) inSession = true;
     }
     return out;
   }
