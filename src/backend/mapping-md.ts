@@ -112,7 +112,9 @@ export function printMappingMd(plan: RunbookPlan): string {
         ? `the ${blockName(note.lang)} block`
         : `in a ${blockName(note.lang)} block`;
       const went =
-        note.sampleOf === undefined ? "shown, not run" : `shown as sample output of \`${note.sampleOf}\``;
+        note.sampleOf === undefined
+          ? "not in the runbook (listed here only)"
+          : `in the runbook as the sample output of \`${note.sampleOf}\``;
       out.push(`- ${where} (${what}): ${note.reason}; ${went}.`);
     }
     out.push("");

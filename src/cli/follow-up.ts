@@ -1,7 +1,8 @@
 /**
  * The commands `runbook exec` and `runbook debug` suggest next (`--resume`, `verify`), written so
- * that they work as printed: the program as it was invoked, the run, and `--run-dir` when the
- * run is not under the current folder.
+ * that they work as printed: the program as it was invoked (behind `npx` when it was started by
+ * `npx`/`npm exec`, since a project's own bins are not on the PATH), the run, and `--run-dir`
+ * when the run is not under the current folder.
  */
 import { quoteForDisplay } from "../runtime/runbook/dry-run.js";
 
@@ -14,8 +15,10 @@ export function followUp(
   words: readonly string[],
   runDir: string | undefined,
   extra: readonly string[] = [],
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): string {
   return [
+    ...(env.npm_command === "exec" ? ["npx"] : []),
     program,
     ...words.map(quoteForDisplay),
     ...(runDir === undefined ? [] : ["--run-dir", quoteForDisplay(runDir)]),

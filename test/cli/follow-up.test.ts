@@ -94,3 +94,18 @@ describe("follow-up commands", () => {
     );
   });
 });
+
+describe("followUp", () => {
+  it("should put npx before the program when npx started it, since a clone's bins are not on the PATH", async () => {
+    const { followUp } = await import("../../src/cli/follow-up.js");
+    expect(followUp("runbook", ["verify", "r1"], undefined, [], { npm_command: "exec" })).toBe(
+      "npx runbook verify r1",
+    );
+    expect(followUp("runbook", ["verify", "r1"], "/x y", [], { npm_command: "run-script" })).toBe(
+      "runbook verify r1 --run-dir '/x y'",
+    );
+    expect(followUp("rllmc", ["exec", "--resume", "r1"], undefined, ["--approve s --as <name>"], {})).toBe(
+      "rllmc exec --resume r1 --approve s --as <name>",
+    );
+  });
+});

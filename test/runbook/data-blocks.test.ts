@@ -167,7 +167,9 @@ describe("blocks read as data", () => {
         reason: expect.stringContaining("'{'"),
       }),
     ]);
-    expect(printMappingMd(plan)).toMatch(/lines 8–10 \(in a `sh` block\): .*shown, not run\./);
+    expect(printMappingMd(plan)).toMatch(
+      /lines 8–10 \(in a `sh` block\): .*not in the runbook \(listed here only\)\./,
+    );
   });
 
   it("should make a command typed at an interactive program's prompt manual", () => {

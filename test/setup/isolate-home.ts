@@ -29,3 +29,7 @@ for (const [name, folder] of Object.entries(folders)) {
 process.env.USERPROFILE = home;
 process.env.LOCALAPPDATA = join(home, "AppData", "Local");
 process.env.APPDATA = join(home, "AppData", "Roaming");
+
+// The CLI prints its follow-up commands behind `npx` when `npx` started it; the suite may be
+// started either way (`npm test`, `npx vitest`), so the bins it spawns see neither.
+delete process.env.npm_command;

@@ -373,7 +373,7 @@ class Extraction {
       this.#uncertainties.push({
         kind: "data",
         line,
-        text: `${endLine > line ? `Lines ${line}–${endLine}` : `Line ${line}`} of a ${blockName(block)} block ${endLine > line ? "were" : "was"} read as data, not commands: ${reason}. Shown, not run.`,
+        text: `${endLine > line ? `Lines ${line}–${endLine}` : `Line ${line}`} of a ${blockName(block)} block ${endLine > line ? "were" : "was"} read as data, not commands: ${reason}. They are not in the runbook (mapping.md lists them); if they are meant to be run, put a \`$ \` prompt before each command.`,
       });
   }
 
@@ -406,8 +406,8 @@ class Extraction {
     if (block.dataReason !== undefined)
       this.#uncertainties.push({
         kind: "data",
-        line: this.line(block.span.start),
-        text: `A ${blockName(block)} block was read as data, not commands: ${block.dataReason}. It is shown but not run; if it is meant to be applied, that is a manual step.`,
+        line: this.line(block.textSpan.start),
+        text: `A ${blockName(block)} block was read as data, not commands: ${block.dataReason}. It is not in the runbook (mapping.md lists it); if it is meant to be applied, that is a manual step.`,
       });
     else if (!outputLike || block.text.trim().length > 0) {
       this.#uncertainties.push({
