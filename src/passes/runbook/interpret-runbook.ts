@@ -309,10 +309,23 @@ function checkAnswer(
     },
   ].sort((a, b) => a.line - b.line);
 
+  // The model names the TSG as it saw it; every `source.file` is the compiler's, as for steps.
+  const rebasedVars =
+    proposed.meta.vars === undefined
+      ? undefined
+      : Object.fromEntries(
+          Object.entries(proposed.meta.vars).map(([name, spec]) => [
+            name,
+            typeof spec === "object" && spec.source !== undefined
+              ? { ...spec, source: { ...spec.source, file } }
+              : spec,
+          ]),
+        );
   const runbook: Runbook = {
     apiVersion: proposed.apiVersion,
     meta: {
       ...proposed.meta,
+      ...(rebasedVars === undefined ? {} : { vars: rebasedVars }),
       name: draft.runbook.meta.name,
       ...(draft.runbook.meta.source === undefined ? {} : { source: draft.runbook.meta.source }),
       governance: { ...governance, allowed_commands: [...allowed].sort() },
