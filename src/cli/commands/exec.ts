@@ -4,6 +4,7 @@
  * (or the runbook has errors, or the replay scenario was not consumed), 2 for a wrong command
  * line, 4 when the run paused for evidence or an approval (continue with --resume).
  */
+import type { ManualStep } from "../../../grammar/runbook/types.js";
 import { dryRun, formatDryRun, quoteForDisplay } from "../../runtime/runbook/dry-run.js";
 import type { RunbookEngine, StepOutcome } from "../../runtime/runbook/engine.js";
 import { RunbookRuntimeError } from "../../runtime/runbook/errors.js";
@@ -20,6 +21,9 @@ import {
   parseEvidenceArguments,
   parseVars,
 } from "../runbook-session.js";
+
+/** Lines of a manual step's instructions shown when a run pauses at it. */
+const MAX_INSTRUCTION_LINES = 12;
 
 export const ExecExit = { ...ExitCode, Paused: 4 } as const;
 
@@ -158,11 +162,16 @@ function report(
   const where = engine.store.dir;
   if (outcome.kind === "paused") {
     const step = outcome.step.step;
-    const hints = outcome.waitingFor.map((w) =>
-      w.startsWith("evidence ")
-        ? `--evidence ${w.slice("evidence ".length)}=…`
-        : `--approve ${step.id} --as <name>${step.approvals?.roles ? ` --role ${step.approvals.roles[0]}` : ""}`,
-    );
+    const evidence = step.type === "manual" ? (step.required_evidence ?? []) : [];
+    const hints = outcome.waitingFor.map((w) => {
+      if (!w.startsWith("evidence "))
+        return `--approve ${step.id} --as <name>${step.approvals?.roles ? ` --role ${step.approvals.roles[0]}` : ""}`;
+      const key = w.slice("evidence ".length);
+      const kind = evidence.find((e) => `${step.id}.${e.name}` === key)?.kind;
+      return kind === "attachment"
+        ? `--attach ${key}=<file>`
+        : `--evidence ${key}=${kind === "checklist" ? "all" : "…"}`;
+    });
     if (json)
       process.stdout.write(
         `${JSON.stringify({ run_id: engine.runId, status: "paused", step: step.id, waiting_for: outcome.waitingFor, run_dir: where }, null, 2)}\n`,
@@ -171,8 +180,7 @@ function report(
       say(
         `\nPaused at step ${outcome.step.index + 1} '${step.id}' (${step.type}): waiting for ${outcome.waitingFor.join(", ")}\n`,
       );
-      if (step.type === "manual")
-        say(`  ${step.title}\n${step.command ? `  command: ${step.command}\n` : ""}`);
+      if (step.type === "manual") say(describeManualStep(step));
       say(
         `Continue with:\n  ${followUp(program, ["exec", "--resume", engine.runId, ...keep], runDir, hints)}\n`,
       );
@@ -196,4 +204,32 @@ function report(
     );
   }
   return outcome.status === "passed" ? ExitCode.Ok : ExitCode.Errors;
+}
+
+/** What a person must do and attest at a paused manual step: its instructions and evidence. */
+export function describeManualStep(step: ManualStep): string {
+  const lines = [`  ${step.title}`];
+  if (step.command !== undefined) lines.push(`  command: ${step.command}`);
+  else {
+    // The checklist's items are listed below with their numbers: not twice.
+    const items = new Set((step.required_evidence ?? []).flatMap((e) => e.items ?? []));
+    const instructions = step.instructions
+      .trim()
+      .split("\n")
+      .filter((l) => l.trim() !== "" && !items.has(l.trim().replace(/^(?:[-*+]|\d+[.)])\s+/, "")));
+    const shown = instructions.slice(0, MAX_INSTRUCTION_LINES).map((l) => `    ${l}`);
+    if (instructions.length > MAX_INSTRUCTION_LINES)
+      shown.push(`    … (${instructions.length - MAX_INSTRUCTION_LINES} more lines in the runbook)`);
+    lines.push(...shown);
+  }
+  for (const e of step.required_evidence ?? []) {
+    const about = e.description === undefined ? "" : `: ${e.description}`;
+    if (e.kind === "checklist") {
+      lines.push(`  evidence '${e.name}' (checklist; give 'all' or the numbers of the items done)${about}`);
+      (e.items ?? []).forEach((item, i) => {
+        lines.push(`    ${i + 1}. ${item}`);
+      });
+    } else lines.push(`  evidence '${e.name}' (${e.kind})${about}`);
+  }
+  return `${lines.join("\n")}\n`;
 }
