@@ -106,7 +106,7 @@ export function dryRun(
 
 export function formatDryRun(plan: DryRunPlan): string {
   const lines = [
-    `Dry run of '${plan.runbook}': ${plan.summary.steps} steps (${plan.summary.cli} cli, ${plan.summary.manual} manual); nothing is executed.`,
+    `Dry run of '${plan.runbook}': ${plan.summary.steps} step${plan.summary.steps === 1 ? "" : "s"} (${plan.summary.cli} cli, ${plan.summary.manual} manual); nothing is executed.`,
   ];
   if (plan.unset.length > 0)
     lines.push(`Variables without a value: ${plan.unset.join(", ")} (pass --var NAME=VALUE)`);
