@@ -1,10 +1,10 @@
 import fc from "fast-check";
-import type { Blockquote, Emphasis, Paragraph, RootContent } from "mdast";
+import type { Blockquote, Emphasis, Paragraph, Root, RootContent } from "mdast";
 import { describe, expect, it } from "vitest";
 import { sourceFromText } from "../../src/frontend/read-source.js";
 import { buildBlock, buildBlocks } from "../../src/frontend/tsg/build-blocks.js";
 import { MarkdownContext } from "../../src/frontend/tsg/markdown-context.js";
-import { limitNesting, MAX_NESTING } from "../../src/frontend/tsg/nesting.js";
+import { limitNesting, MAX_NESTING, restoreOffsets } from "../../src/frontend/tsg/nesting.js";
 import { deepest, tsg } from "./helpers.js";
 
 const TOO_DEEP =
@@ -71,7 +71,8 @@ describe("deep nesting", () => {
     [
       "a list nested by indentation",
       Array.from({ length: 150 }, (_, i) => `${"  ".repeat(i)}- x${i}`).join("\n"),
-      Array.from({ length: 50 }, (_, i) => `x${i + 100}`).join("\n"),
+      // Item x99 is level 100; the lines below continue its paragraph, their markers plain text.
+      ["x99", ...Array.from({ length: 50 }, (_, i) => `- x${i + 100}`)].join("\n"),
     ],
     [
       // Line k+1 continues item k by indentation, opens a quote in it and a list in the quote.
@@ -138,7 +139,85 @@ describe("deep nesting", () => {
   });
 });
 
+describe("nesting that builds up over many lines", () => {
+  /** A list indented two columns more per line: `levels` items, each inside the one before. */
+  const steps = (levels: number, separator = "\n") =>
+    `# Deep\n\n${Array.from({ length: levels }, (_, i) => `${"  ".repeat(i)}- item ${i}`).join(separator)}\n`;
+
+  it("should read a list 800 levels deep in linear time, keeping 100 levels and the rest as the deepest paragraph", () => {
+    // remark-parse alone needed 15 s for this before limitNesting followed indentation.
+    const text = steps(800);
+    const result = timed(text);
+    expectTooDeep(result, "- item 100");
+    expect(result.ms).toBeLessThan(3000);
+    const { block } = deepest(result.module);
+    const rest = Array.from({ length: 700 }, (_, i) => `- item ${i + 100}`);
+    expect(block).toMatchObject({ kind: "paragraph", text: ["item 99", ...rest].join("\n") });
+    // Offsets are the input's again, though remark-parse read the deep lines without their indentation.
+    expect(result.slice(block!.span)).toBe(text.slice(text.indexOf("item 99\n"), text.lastIndexOf("\n")));
+    expect(result.module.sections.map((s) => s.title)).toEqual(["Deep"]);
+  });
+
+  it("should read a loose list (blank lines between items) 800 levels deep in linear time", () => {
+    const result = timed(steps(800, "\n\n"));
+    expectTooDeep(result, "- item 100");
+    expect(result.ms).toBeLessThan(6000);
+  });
+
+  it.each([
+    ["ordered items", (i: number) => `${"   ".repeat(i)}1. x${i}`],
+    ["tab-indented items", (i: number) => `${"\t".repeat(Math.floor(i / 2))}${i % 2 ? "  " : ""}- x${i}`],
+    ["items with a second line", (i: number) => `${"  ".repeat(i)}- x${i}\n${"  ".repeat(i + 1)}more ${i}`],
+    ["a list in 50 block quotes", (i: number) => `${"> ".repeat(50)}${"  ".repeat(i)}- x${i}`],
+  ])(
+    "should keep every span inside the text and nest 100 levels when given %s 600 levels deep",
+    (_what, line) => {
+      const text = `${Array.from({ length: 600 }, (_, i) => line(i)).join("\n")}\nafter\n`;
+      const result = timed(text);
+      expectTooDeep(result);
+      for (const d of result.diagnostics) expect(d.span.end).toBeLessThanOrEqual(text.length);
+      const block = deepest(result.module).block!;
+      expect(block.span.end).toBeLessThanOrEqual(text.length);
+      expect(result.slice(block.span).length).toBeGreaterThan(0);
+    },
+  );
+
+  it("should leave a guide alone that nests 100 levels by indentation", () => {
+    const text = Array.from({ length: 100 }, (_, i) => `${"  ".repeat(i)}- x${i}`).join("\n");
+    expect(limitNesting(text)).toEqual({ text, tooDeep: undefined });
+    const result = timed(text);
+    expect(result.codes).toEqual([]);
+    expect(deepest(result.module)).toMatchObject({ depth: 100, block: { kind: "paragraph", text: "x99" } });
+  });
+});
+
 describe("limitNesting", () => {
+  it("should leave out the prefix of a continuation line past the limit, and say where", () => {
+    const text = Array.from({ length: 103 }, (_, i) => `${"  ".repeat(i)}- x${i}`).join("\n");
+    const limited = limitNesting(text);
+    const lines = limited.text.split("\n");
+    // Line 101 opens level 101: its marker gets the prefix's last blank as its backslash.
+    expect(lines.slice(100)).toEqual(["\\- x100", "\\- x101", "\\- x102"]);
+    expect(limited.tooDeep).toEqual({ start: text.indexOf("- x100"), end: text.indexOf("- x100") + 6 });
+    const removed = limited.removed!;
+    expect(removed.total.at(-1)).toBe(text.length - limited.text.length);
+    const at = (offset: number) => ({ line: 1, column: 1, offset });
+    const tree: Root = {
+      type: "root",
+      children: [
+        {
+          type: "paragraph",
+          children: [],
+          position: { start: at(5), end: at(limited.text.indexOf("x101")) },
+        },
+      ],
+      position: { start: at(0), end: at(limited.text.length) },
+    };
+    restoreOffsets(tree, limited);
+    expect(tree.position).toEqual({ start: at(0), end: at(text.length) });
+    expect(tree.children[0]!.position).toEqual({ start: at(5), end: at(text.indexOf("x101")) });
+  });
+
   it("should return the text itself when no line nests too deeply", () => {
     const text = `${"> ".repeat(100)}x\n- - x\n`;
     const limited = limitNesting(text);

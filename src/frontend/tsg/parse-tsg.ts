@@ -14,8 +14,9 @@
  *
  * A prose TSG has no syntax errors: apart from YAML errors in its frontmatter, every diagnostic
  * is a warning. A guide nested more than `MAX_NESTING` levels deep (block quotes and list items)
- * is still read, with TSG3005, and what lies deeper is kept as plain text (`nesting.ts`): no
- * walk of the tree recurses deeper than that. `parseTsg` catches nothing: an exception is a bug
+ * is still read, with TSG3005, and what lies deeper is kept as plain text (`nesting.ts`, which
+ * also keeps remark-parse's time linear in such a document): no walk of the tree recurses
+ * deeper than that. `parseTsg` catches nothing: an exception is a bug
  * and reaches the caller (the CLI exits with code 3).
  */
 import { basename, extname } from "node:path";
@@ -27,7 +28,7 @@ import type { SourceFile } from "../../ir/source-file.js";
 import { parseYaml } from "../yaml/parse-yaml.js";
 import { buildSections } from "./build-sections.js";
 import { MarkdownContext } from "./markdown-context.js";
-import { limitNesting, MAX_NESTING } from "./nesting.js";
+import { limitNesting, MAX_NESTING, restoreOffsets } from "./nesting.js";
 import { parseMarkdown } from "./parse-markdown.js";
 
 export interface TsgParseResult {
@@ -38,9 +39,11 @@ export interface TsgParseResult {
 export function parseTsg(source: SourceFile): TsgParseResult {
   const { text } = source;
   const base = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  // The same text with any marker nested past the limit escaped: same length, same offsets.
+  // The same text with any marker nested past the limit escaped, and past it the prefixes of
+  // continuation lines left out; the tree gets the input's offsets back.
   const limited = limitNesting(text);
   const tree = parseMarkdown(limited.text);
+  restoreOffsets(tree, limited, base);
   const ctx = new MarkdownContext(source.path, text, source.lineStarts, base);
 
   let frontmatter: YamlDocument | undefined;
