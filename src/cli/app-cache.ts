@@ -11,13 +11,15 @@
  * have to cover every child's bytes too.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { SIZE_LIMITS } from "../frontend/size-limits.js";
 import { type AppArtifact, prepareArtifact } from "../runtime/artifact.js";
 import type { RunnableApp } from "../runtime/compose.js";
 import type { CodeBlockSpec } from "../runtime/sandbox/index.js";
+import { writeFileAtomic } from "../runtime/write-file.js";
 import { version } from "./run.js";
 
 export interface Warning {
@@ -54,6 +56,15 @@ export function cacheDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "rllmc", "apps");
 }
 
+function cacheable(path: string): boolean {
+  try {
+    const stat = statSync(path);
+    return stat.isFile() && stat.size <= SIZE_LIMITS.rllm;
+  } catch {
+    return false;
+  }
+}
+
 /** Loads a prepared app from the cache, or builds it with `build` and stores it. */
 export async function cachedApp(
   path: string,
@@ -66,7 +77,9 @@ export async function cachedApp(
   }>,
 ): Promise<CachedApp> {
   let file: string | undefined;
-  if (!(env.RLLMC_NO_CACHE === "1")) {
+  // Only a regular file of an app's size is worth a cache key: a FIFO would block the read, and
+  // a missing, huge or odd file is for the build to report (with its diagnostic).
+  if (!(env.RLLMC_NO_CACHE === "1") && cacheable(path)) {
     try {
       const key = createHash("sha256")
         .update(`${buildFingerprint()}\0${path}\0`)
@@ -86,10 +99,7 @@ export async function cachedApp(
   const built = await build();
   if (file !== undefined && built.artifact !== undefined) {
     try {
-      mkdirSync(cacheDir(env), { recursive: true });
-      const temp = `${file}.${process.pid}.tmp`;
-      writeFileSync(temp, built.artifact());
-      renameSync(temp, file);
+      writeFileAtomic(file, built.artifact());
     } catch {
       // A read-only or full disk only costs the next run its head start.
     }

@@ -6,7 +6,7 @@
  * of `./child.mjs` finds the child's module. If any app of the tree has an error, nothing is
  * written; otherwise files are written atomically, and only when their bytes change.
  */
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, relative, resolve, sep } from "node:path";
 import { emitJsModule, type JsModule } from "../backend/js-module.js";
 import { type Diagnostic, hasErrors } from "../ir/diagnostic.js";
 import type { RllmModule } from "../ir/nodes.js";
@@ -17,6 +17,7 @@ import { commonDirectory, writeAtomic } from "./compile-runbooks.js";
 import { ExitCode } from "./exit-codes.js";
 import { loadSource } from "./load-source.js";
 import { type OutputFormat, tooManyWarnings, writeSarif } from "./output-format.js";
+import { outputStem } from "./output-paths.js";
 import { appProvenance } from "./regenerate.js";
 import { countBySeverity, countText, jsonDiagnostics, plural, printDiagnosticsText } from "./report.js";
 import { version } from "./run.js";
@@ -61,10 +62,7 @@ export async function compileApps(paths: readonly string[], options: CompileApps
   if (counts.errors === 0) {
     const all = [...apps.values()];
     const base = commonDirectory(all.map((a) => a.path));
-    const outputOf = (app: App) => {
-      const stem = app.path.replace(/\.rllm$/i, "");
-      return options.outDir === undefined ? stem : join(options.outDir, relative(base, stem));
-    };
+    const outputOf = (app: App) => outputStem(app.path, /\.rllm$/i, { base, outDir: options.outDir });
     // Emit everything first: an app the backend cannot emit must not leave half a tree written.
     const emitted = all.map((app) => {
       const out = outputOf(app);

@@ -13,11 +13,12 @@
  * is asked — and the key of its cached answer — does not change with where the outputs go.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import type { Runbook } from "../../grammar/runbook/types.js";
 import { detectKind, unknownKindDiagnostic } from "../frontend/detect-kind.js";
 import { readSource } from "../frontend/read-source.js";
+import { sizeLimit } from "../frontend/size-limits.js";
 import type { Diagnostic } from "../ir/diagnostic.js";
 import { makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
@@ -25,6 +26,7 @@ import type { TsgModule } from "../ir/nodes.js";
 import type { SourceFile } from "../ir/source-file.js";
 import type { Interpreter } from "../passes/runbook/interpret-runbook.js";
 import type { RunbookPlan } from "../passes/runbook/plan.js";
+import { writeFileAtomic } from "../runtime/write-file.js";
 import { buildFingerprint } from "./app-cache.js";
 import { type RunbookPlacement, runbookPlacement } from "./regenerate.js";
 import { version } from "./run.js";
@@ -65,7 +67,7 @@ export async function compileFile(
   sources: SourceFile[],
   placement: RunbookPlacement = runbookPlacement(path, {}, { mode }),
 ): Promise<FileResult> {
-  const read = readSource(path);
+  const read = readSource(path, sizeLimit("tsg"));
   if (read.source === undefined)
     return {
       path,
@@ -208,20 +210,10 @@ export function commonDirectory(files: readonly string[]): string {
   return relative(process.cwd(), common.join(sep) || sep) || ".";
 }
 
-/** Writes `text` to `path` through a temp file and a rename; leaves an identical file alone. */
+/**
+ * Writes `text` to `path` through a temp file and a rename; leaves an identical file alone.
+ * Throws WritePathError (runtime/write-file.ts) for a path that cannot be written.
+ */
 export function writeAtomic(path: string, text: string): void {
-  try {
-    if (readFileSync(path, "utf8") === text) return;
-  } catch {
-    // Not there yet.
-  }
-  mkdirSync(dirname(path) || ".", { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temp, text);
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
+  writeFileAtomic(path, text, { unchanged: "keep" });
 }

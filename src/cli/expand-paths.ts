@@ -1,12 +1,13 @@
 /**
  * Turns the paths given on the command line into source files: a file as it is, a directory
  * searched recursively for `.rllm` and Markdown files (skipping dot-folders and node_modules
- * inside it), a glob expanded with tinyglobby as written (a dot-folder the pattern names is searched).
- * Results are sorted so output order is stable.
+ * inside it), a glob expanded with tinyglobby as written (a dot-folder the pattern names is searched;
+ * with `yaml`, `check`'s, it also keeps runbook and scenario `.yaml` files). Results are sorted so
+ * output order is stable.
  */
 import { statSync } from "node:fs";
 import { glob } from "tinyglobby";
-import { isSourcePath } from "../frontend/detect-kind.js";
+import { isSourcePath, isYamlPath } from "../frontend/detect-kind.js";
 
 export interface Expansion {
   readonly files: readonly string[];
@@ -17,7 +18,11 @@ export interface Expansion {
 const GLOB_CHARS = /[*?[\]{}]/;
 const IGNORE = ["**/node_modules/**", "**/.*/**"];
 
-export async function expandPaths(args: readonly string[]): Promise<Expansion> {
+export async function expandPaths(
+  args: readonly string[],
+  options: { readonly yaml?: boolean } = {},
+): Promise<Expansion> {
+  const wanted = (path: string) => isSourcePath(path) || (options.yaml === true && isYamlPath(path));
   const files: string[] = [];
   const unmatched: string[] = [];
   for (const arg of args) {
@@ -31,7 +36,7 @@ export async function expandPaths(args: readonly string[]): Promise<Expansion> {
       // As written: a dot-folder named in the pattern is searched; `*` does not enter dot-folders;
       // node_modules only when the pattern names it.
       const ignore = arg.includes("node_modules") ? [] : ["**/node_modules/**"];
-      found = (await glob(arg, { ignore })).filter(isSourcePath);
+      found = (await glob(arg, { ignore })).filter(wanted);
     } else {
       // A plain file: kept even if missing, so that reading it reports RLC0001.
       found = [arg];

@@ -24,11 +24,15 @@ const MAX_WARNINGS_OPTION: readonly [string, string] = [
 export const COMMANDS: readonly CommandDoc[] = [
   {
     name: "check",
-    summary: "parse and validate sources (.rllm apps, TSGs, tasks); print diagnostics",
+    summary:
+      "parse and validate sources (.rllm apps, TSGs, tasks) and runbook or scenario .yaml files; print diagnostics",
     usage:
       "check <file|dir|glob>... [--kind K] [--format text|json|sarif] [--json] [--max-warnings N] [--quiet]",
     options: [
-      KIND_OPTION,
+      [
+        "--kind <rllm|tsg|task|runbook|scenario>",
+        "read every file as this kind instead of detecting it from extension and content",
+      ],
       FORMAT_OPTION,
       ["--json", "the same as --format json: {files, diagnostics, summary} on stdout"],
       MAX_WARNINGS_OPTION,
@@ -215,11 +219,11 @@ export const COMMANDS: readonly CommandDoc[] = [
   {
     name: "validate",
     summary:
-      "check an .rllm app and, with --input, that an input fits it, without calling a model; or check a runbook.yaml",
+      "check an .rllm app and, with --input, that an input fits it, without calling a model; or check a runbook, a scenario, a TSG (does it compile) or a task",
     usage:
-      "validate <app.rllm> [--input <json|yaml|text> | --input-file <file|->] | validate <runbook.yaml> [--json]",
+      "validate <app.rllm> [--input <json|yaml|text> | --input-file <file|->] | validate <runbook.yaml|scenario.yaml|tsg.md|task.md> [--json]",
     options: [
-      ["--json", "for a runbook: print {valid, file, name, steps, diagnostics} as JSON on stdout"],
+      ["--json", "for any file but an app: print {valid, file, …, diagnostics} as JSON on stdout"],
       ["--input <json|yaml|text>", "also validate this input against input_schema and the context window"],
       ["--input-file <file|->", "the same, from a file or stdin"],
     ],

@@ -6,6 +6,7 @@
 import { parseSourceLazily } from "../frontend/load-parser.js";
 import type { ParseResult } from "../frontend/parse-source.js";
 import { readSource } from "../frontend/read-source.js";
+import { sizeLimit, sizeLimitForPath } from "../frontend/size-limits.js";
 import { hasErrors } from "../ir/diagnostic.js";
 import type { RllmModule, SourceKind } from "../ir/nodes.js";
 import type { SourceFile } from "../ir/source-file.js";
@@ -23,7 +24,7 @@ export interface LoadedSource extends ParseResult {
 const children = new Map<string, LoadedModule>();
 
 export async function loadSource(path: string, kind: SourceKind | undefined): Promise<LoadedSource> {
-  const read = readSource(path);
+  const read = readSource(path, kind === undefined ? sizeLimitForPath(path) : sizeLimit(kind));
   if (read.source === undefined)
     return { path, source: undefined, sources: [], kind, module: undefined, diagnostics: read.diagnostics };
   const parsed = await parseSourceLazily(read.source, kind);
@@ -34,7 +35,7 @@ export async function loadSource(path: string, kind: SourceKind | undefined): Pr
   const loadRllm = (child: string): LoadedModule => {
     let loaded = children.get(child);
     if (loaded === undefined) {
-      const childRead = readSource(child);
+      const childRead = readSource(child, sizeLimit("rllm"));
       if (childRead.source === undefined) {
         const failure =
           childRead.diagnostics[0]?.message.replace(/^cannot read '[^']*': /, "") ?? "it could not be read";

@@ -20,6 +20,17 @@ if (major < 22 || (major === 22 && minor < 12)) {
 const { enableCompileCache } = await import("node:module");
 enableCompileCache?.();
 
+// A reader that goes away (`rllmc run … | head -1`) is not an error of ours: stop writing and
+// exit quietly with the exit code decided so far, as a command stopped by SIGPIPE would. Output
+// that cannot be written for another reason (a full disk) is said once, without a stack trace.
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    if (stream === process.stdout)
+      process.stderr.write(`${program}: cannot write the output: ${error.code ?? error.message}\n`);
+    process.exit(1);
+  });
+
 const { run } = await import("./run.js");
 run(program, process.argv.slice(2)).then(
   (code) => {

@@ -3,6 +3,7 @@
  * into a one-line message and exit code 2 instead of an exception.
  */
 import { parseArgs } from "node:util";
+import type { Diagnostic } from "../ir/diagnostic.js";
 import { didYouMean } from "../ir/did-you-mean.js";
 import type { SourceKind } from "../ir/nodes.js";
 import { ExitCode } from "./exit-codes.js";
@@ -12,6 +13,13 @@ export type OptionSpec = Readonly<
 >;
 
 export class UsageError extends Error {}
+
+/** A usage error that is a coded diagnostic (a file of the wrong kind, RLC0011): printed as one. */
+export class DiagnosticUsageError extends UsageError {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
+}
 
 export interface ParsedOptions {
   readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
@@ -43,11 +51,30 @@ export function parseOptions(args: readonly string[], options: OptionSpec): Pars
 
 export function parseKind(value: unknown): SourceKind | undefined {
   if (value === undefined) return undefined;
-  if (value === "rllm" || value === "tsg" || value === "task") return value;
-  throw new UsageError(`--kind must be rllm, tsg or task, not '${String(value)}'`);
+  return oneOf("--kind", String(value), ["rllm", "tsg", "task"] as const);
 }
 
-/** Runs a command body, turning a UsageError into its message and exit code 2. */
+/** `--kind` of `check`, which also reads runbooks and cli-replay scenarios. */
+export function parseFileKind(value: unknown): SourceKind | "runbook" | "scenario" | undefined {
+  if (value === undefined) return undefined;
+  return oneOf("--kind", String(value), ["rllm", "tsg", "task", "runbook", "scenario"] as const);
+}
+
+/**
+ * An option (or environment variable) whose value must be one of `allowed`: the value, or a
+ * UsageError that lists them and says "did you mean" when the value is a likely typo.
+ */
+export function oneOf<T extends string>(what: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  const hint = didYouMean(value, allowed);
+  const list = allowed.length === 2 ? allowed.join(" or ") : `one of ${allowed.join(", ")}`;
+  throw new UsageError(`${what} must be ${list}, not '${value}'${hint ? `; ${hint}` : ""}`);
+}
+
+/**
+ * Runs a command body, turning a UsageError into its message and exit code 2, and an output path
+ * that cannot be written into its diagnostic (RLC0009, RLC0010) and exit code 2.
+ */
 export async function withUsage(
   program: string,
   command: string,
@@ -56,10 +83,30 @@ export async function withUsage(
   try {
     return await body();
   } catch (error) {
+    if (isOutputPathError(error)) {
+      // A path to write that cannot be written (or a source whose name leaves no output name):
+      // the command line's fault, said as a diagnostic (RLC0009, RLC0010).
+      const { outputPathDiagnostic } = await import("./output-paths.js");
+      const { formatDiagnostic, sourceLookup } = await import("../ir/print-diagnostics.js");
+      process.stderr.write(`${formatDiagnostic(outputPathDiagnostic(error)!, sourceLookup([]))}\n`);
+      return ExitCode.Usage;
+    }
     if (!(error instanceof UsageError)) throw error;
+    if (error instanceof DiagnosticUsageError) {
+      const { formatDiagnostic, sourceLookup } = await import("../ir/print-diagnostics.js");
+      process.stderr.write(`${formatDiagnostic(error.diagnostic, sourceLookup([]))}\n`);
+      return ExitCode.Usage;
+    }
     process.stderr.write(
       `${program} ${command}: ${error.message}\nRun '${program} ${command} --help' for usage.\n`,
     );
     return ExitCode.Usage;
   }
+}
+
+/** WritePathError (runtime/write-file.ts) or OutputNameError (output-paths.ts), told by name so
+ * that this module, which every command loads, loads neither. */
+function isOutputPathError(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name;
+  return error instanceof Error && (name === "WritePathError" || name === "OutputNameError");
 }

@@ -50,8 +50,16 @@ export async function readInputFile(path: string, schema: JsonSchema): Promise<u
     text = path === "-" ? readFileSync(0, "utf8") : readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new RllmError("InputSchemaError", {
-      message: `cannot read the input file '${path}': ${code === "ENOENT" ? "no such file" : (code ?? String(error))}`,
+    const reason =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a folder"
+          : code === "EACCES"
+            ? "permission denied"
+            : (code ?? String(error));
+    throw new RllmError("FileReadError", {
+      message: `cannot read the input file '${path}': ${reason}`,
       details: { file: path },
       recovery_hint:
         "Pass an existing JSON or YAML file with --input-file, or the input itself with --input.",
@@ -73,8 +81,13 @@ export async function readInputFile(path: string, schema: JsonSchema): Promise<u
     try {
       return [parseYaml(text)];
     } catch (error) {
+      // The YAML parser recurses: a value nested thousands of levels deep overflows its stack.
+      const detail =
+        error instanceof RangeError || /Maximum call stack size exceeded/.test((error as Error).message)
+          ? "it is nested too deeply to read"
+          : (error as Error).message.split("\n")[0];
       throw new RllmError("InputSchemaError", {
-        message: `the input file '${path}' is not valid YAML: ${(error as Error).message.split("\n")[0]}`,
+        message: `the input file '${path}' is not valid YAML: ${detail}`,
         details: { file: path },
       });
     }

@@ -46,7 +46,10 @@ export async function loadApp(path: string): Promise<LoadedApp> {
     const type = first === undefined ? "ParseError" : errorTypeOf(first);
     const where = first === undefined ? path : formatDiagnostic(first, lookup).split("\n", 1)[0]!;
     throw new RllmError(type, {
-      message: `cannot run the app: ${where}${errors.length > 1 ? ` (and ${errors.length - 1} more errors)` : ""}`,
+      message:
+        type === "FileReadError"
+          ? first!.message
+          : `cannot run the app: ${where}${errors.length > 1 ? ` (and ${errors.length - 1} more errors)` : ""}`,
       details: { file: path, diagnostics: errors.map((d) => toJsonDiagnostic(d, lookup)) },
       ...(first?.hint ? { recovery_hint: first.hint } : {}),
     });
@@ -99,6 +102,8 @@ function blockSpec(block: CodeBlock, path: string, lookup: SourceLookup): CodeBl
 /** Which runtime error a compile-time diagnostic is, by its code's family. */
 export function errorTypeOf(diagnostic: Diagnostic): ErrorType {
   const code = diagnostic.code;
+  // The app file named on the command line does not exist, or is a folder, a FIFO, unreadable.
+  if (code === "RLC0001" || code === "RLC0002") return "FileReadError";
   if (code === "RLM2101" || code === "RLM2102") return "LLMParamValidationError";
   // RLM2108–RLM2110: a child cannot be used; RLM2113–RLM2120: a `uses` mapping breaks its contract.
   if (/^RLM21(0[89]|1[0-9]|20)$/.test(code) && code !== "RLM2111" && code !== "RLM2112")

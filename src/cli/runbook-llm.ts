@@ -10,12 +10,13 @@
  * directory to make CI builds reproducible with `--llm cached --frozen`.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { InterpretAnswer, Interpreter, InterpretRequest } from "../passes/runbook/interpret-runbook.js";
 import type { ProviderFlags } from "../runtime/config.js";
 import type { SamplingParams } from "../runtime/provider.js";
 import { canonicalJson } from "../runtime/providers/cassette.js";
+import { writeFileAtomic } from "../runtime/write-file.js";
 
 export type LlmMode = "off" | "cached" | "live";
 
@@ -136,10 +137,7 @@ function readEntry(file: string, key: string): CacheEntry | undefined {
 }
 
 function writeEntry(file: string, entry: CacheEntry): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(entry, null, 2)}\n`);
-  renameSync(temp, file);
+  writeFileAtomic(file, `${JSON.stringify(entry, null, 2)}\n`);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -4,7 +4,7 @@
  * replay scenario, parsing `--var`, `--evidence`, `--attach`, and building the engine for the
  * mode: a real process runner, the in-process replay engine, or a cli-replay binary on PATH.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import type { Scenario } from "../../grammar/replay/types.js";
@@ -12,6 +12,7 @@ import { DEFAULT_DENY_ENV_VARS, isDeniedEnvVar } from "../../grammar/runbook/gov
 import type { Runbook } from "../../grammar/runbook/types.js";
 import { readSource } from "../frontend/read-source.js";
 import { parseScenario } from "../frontend/replay/parse-scenario.js";
+import { sizeLimit } from "../frontend/size-limits.js";
 import type { Diagnostic } from "../ir/diagnostic.js";
 import { sourceLookup } from "../ir/print-diagnostics.js";
 import { type EngineOptions, type EvidenceInput, RunbookEngine } from "../runtime/runbook/engine.js";
@@ -26,7 +27,9 @@ import {
 import type { EvidenceRecord, RunState } from "../runtime/runbook/state.js";
 import { newRunId, RunStore } from "../runtime/runbook/store.js";
 import { readTrace, sha256 } from "../runtime/runbook/trace.js";
-import { UsageError } from "./options.js";
+import { WritePathError } from "../runtime/write-file.js";
+import { wrongKindDiagnostic } from "./file-kinds.js";
+import { DiagnosticUsageError, UsageError } from "./options.js";
 import { countBySeverity, printDiagnosticsText } from "./report.js";
 import { checkRunbookFile } from "./validate-runbook.js";
 
@@ -43,8 +46,13 @@ export interface LoadedRunbook {
  */
 const ENFORCED_AT_RUN_TIME = new Set(["RBK6003", "RBK6004"]);
 
-/** Reads and checks a runbook; prints its diagnostics; undefined when it has errors. */
+/**
+ * Reads and checks a runbook; prints its diagnostics; undefined when it has errors. A file of
+ * another kind (a TSG, an app, a scenario) is a usage error (RLC0011) that says what to do.
+ */
 export function loadRunbook(path: string, quiet = false): LoadedRunbook | undefined {
+  const wrongKind = wrongKindDiagnostic(path, "runbook");
+  if (wrongKind !== undefined) throw new DiagnosticUsageError(wrongKind);
   const checked = checkRunbookFile(path);
   const diagnostics = checked.diagnostics.map((d) =>
     ENFORCED_AT_RUN_TIME.has(d.code) && d.severity === "error"
@@ -71,7 +79,9 @@ export interface LoadedScenario {
 }
 
 export function loadScenario(path: string): LoadedScenario | undefined {
-  const read = readSource(path);
+  const wrongKind = wrongKindDiagnostic(path, "scenario");
+  if (wrongKind !== undefined) throw new DiagnosticUsageError(wrongKind);
+  const read = readSource(path, sizeLimit("scenario"));
   const diagnostics: Diagnostic[] = [...read.diagnostics];
   let scenario: Scenario | undefined;
   if (read.source !== undefined) {
@@ -83,6 +93,20 @@ export function loadScenario(path: string): LoadedScenario | undefined {
   if (countBySeverity(diagnostics).errors > 0 || scenario === undefined || read.source === undefined)
     return undefined;
   return { scenario, path, sha256: sha256(read.source.text) };
+}
+
+/**
+ * `--run-dir` must be a folder (or not exist yet: the run makes it). A file there is the command
+ * line's mistake, said before anything runs (RLC0009 through withUsage).
+ */
+function checkRunRoot(root: string): void {
+  try {
+    if (!statSync(root).isDirectory())
+      throw new WritePathError(root, `'${root}' is a file, not a folder; --run-dir takes a folder`);
+  } catch (error) {
+    if (error instanceof WritePathError) throw error;
+    // Not there yet (the run makes it), or in a place the run's own write will report.
+  }
 }
 
 /** `--var k=v` (repeatable). */
@@ -198,6 +222,7 @@ export async function openSession(
   options: SessionOptions,
 ): Promise<{ engine: RunbookEngine; loaded: LoadedRunbook } | { exit: number }> {
   const env = { ...process.env } as Record<string, string | undefined>;
+  checkRunRoot(options.root);
   let saved: { state: RunState; store: RunStore } | undefined;
   if (options.resume !== undefined) {
     const store = RunStore.locate(options.root, options.resume);

@@ -8,6 +8,7 @@ import type { Runbook } from "../../grammar/runbook/types.js";
 import { allSteps } from "../../grammar/runbook/types.js";
 import { readSource } from "../frontend/read-source.js";
 import { parseRunbook, yamlLocator } from "../frontend/runbook/parse-runbook.js";
+import { sizeLimit } from "../frontend/size-limits.js";
 import type { Diagnostic } from "../ir/diagnostic.js";
 import { sourceLookup } from "../ir/print-diagnostics.js";
 import type { SourceFile } from "../ir/source-file.js";
@@ -21,7 +22,7 @@ export function checkRunbookFile(path: string): {
   runbook: Runbook | undefined;
   diagnostics: Diagnostic[];
 } {
-  const read = readSource(path);
+  const read = readSource(path, sizeLimit("runbook"));
   const diagnostics = [...read.diagnostics];
   let runbook: Runbook | undefined;
   if (read.source !== undefined) {

@@ -9,6 +9,7 @@ import type { Diagnostic } from "../ir/diagnostic.js";
 import { makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
 import { SourceFile } from "../ir/source-file.js";
+import type { SizeLimit } from "./size-limits.js";
 
 /** Largest source file accepted (64 MiB): far above any real one, well below memory trouble. */
 export const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
@@ -18,7 +19,11 @@ export interface ReadResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export function readSource(path: string): ReadResult {
+/**
+ * Reads `path` as a source file. `limit` is the size limit of the file's kind
+ * (size-limits.ts); without one, only `MAX_SOURCE_BYTES` applies.
+ */
+export function readSource(path: string, limit?: SizeLimit): ReadResult {
   const whole = { file: path, start: 0, end: 0 };
   let bytes: Buffer;
   try {
@@ -35,6 +40,15 @@ export function readSource(path: string): ReadResult {
     if (stat.size > MAX_SOURCE_BYTES) {
       return fail(
         makeDiagnostic(Diagnostics.FileTooLarge, whole, { size: stat.size, limit: MAX_SOURCE_BYTES }),
+      );
+    }
+    if (limit !== undefined && stat.size > limit.bytes) {
+      return fail(
+        makeDiagnostic(Diagnostics.FileTooLarge, whole, {
+          size: stat.size,
+          limit: limit.bytes,
+          what: limit.what,
+        }),
       );
     }
     bytes = readFileSync(path);

@@ -26,12 +26,16 @@ export const Diagnostics = {
     "RLC0004",
     "error",
     (a) => `cannot tell what kind of source '${a.extension || "(no extension)"}' is`,
-    () => "use a .rllm or .md file, or pass --kind rllm|tsg|task",
+    () => "use an .rllm, .md or .yaml file, or pass --kind rllm|tsg|task (check: also runbook|scenario)",
   ),
-  FileTooLarge: d<{ size: number; limit: number }>(
+  FileTooLarge: d<{ size: number; limit: number; what?: string }>(
     "RLC0005",
     "error",
-    (a) => `file is ${a.size} bytes, over the ${a.limit}-byte limit for one source file`,
+    (a) => `file is ${a.size} bytes, over the ${a.limit}-byte limit for ${a.what ?? "one source file"}`,
+    (a) =>
+      a.what === undefined
+        ? "split it into smaller files"
+        : "split it into smaller files; docs/errors.md#size-limits lists the limit of each kind",
   ),
   NoFilesMatched: d<{ pattern: string }>(
     "RLC0006",
@@ -60,6 +64,26 @@ export const Diagnostics = {
       a.kind === "rllm"
         ? "compile the apps in a command of their own: 'rllmc compile app.rllm'"
         : "check the task with 'rllmc check'",
+  ),
+  OutputNotWritable: d<{ path: string; reason: string }>(
+    "RLC0009",
+    "error",
+    (a) => `cannot write '${a.path}': ${a.reason}`,
+    () =>
+      "give an output path in a folder you can write to (a file for --out and --mapping, a folder for --out-dir and --run-dir)",
+  ),
+  OutputNameUnusable: d<{ path: string; name: string }>(
+    "RLC0010",
+    "error",
+    (a) =>
+      `cannot name the outputs of '${a.path}': its name without the extension is '${a.name}', which is not a usable file or folder name`,
+    () => "rename the file so that its name before the extension has a letter or digit in it",
+  ),
+  WrongFileKind: d<{ path: string; found: string; expected: string; next: string }>(
+    "RLC0011",
+    "error",
+    (a) => `'${a.path}' is ${a.found}, not ${a.expected}`,
+    (a) => a.next,
   ),
 
   // --- YML: YAML syntax -------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 import type { ErrorObject } from "ajv";
 import type Handlebars from "handlebars";
 import type { SamplingParams } from "./provider.js";
+import { MAX_VALUE_DEPTH, nestedDeeperThan } from "./value-depth.js";
 
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
@@ -100,11 +101,26 @@ export function sortViolations(list: SchemaViolation[]): SchemaViolation[] {
   );
 }
 
-/** A validator from an ajv validate function: on a copy (defaults are filled in), errors as violations. */
+/**
+ * A validator from an ajv validate function: on a copy (defaults are filled in), errors as
+ * violations. A value nested deeper than `MAX_VALUE_DEPTH` fails without being copied or walked.
+ */
 export function wrapValidator(
   validate: ((data: unknown) => boolean) & { errors?: readonly ErrorObject[] | null },
 ): Validate {
   return (value) => {
+    if (nestedDeeperThan(value, MAX_VALUE_DEPTH))
+      return {
+        value: undefined,
+        errors: [
+          {
+            pointer: "",
+            message: `is nested more than ${MAX_VALUE_DEPTH} levels deep (arrays and objects)`,
+            keyword: "maxDepth",
+            schemaPath: "#",
+          },
+        ],
+      };
     const copy = value === undefined ? undefined : structuredClone(value);
     const ok = validate(copy);
     return { value: copy, errors: ok ? [] : sortViolations(violations(validate.errors ?? [])) };

@@ -46,6 +46,8 @@ export interface AppRunReport {
   readonly error?: RllmError;
   /** Every call to the model this app made (for a failed run too). */
   readonly attempts: readonly Attempt[];
+  /** The model this app ran on (or was to run on, when it failed before calling it). */
+  readonly model: string;
   readonly startedAt: Date;
   readonly durationMs: number;
 }
@@ -81,12 +83,16 @@ export async function runApp(
   const preBlocks = app.blocks.filter((b) => b.phase === "pre");
   const postBlocks = app.blocks.filter((b) => b.phase === "post");
   let variables: Record<string, unknown> = {};
+  // A model given for the whole run (--model, LLM_MODEL) wins; else a replacement the host chose
+  // for this app's own model (a recommended model Ollama has); else the app's own.
+  const model = options.model ?? options.models?.get(definition.llm.model);
   const report = (outcome: { result?: RunResult; error?: RllmError }) =>
     options.onAppFinished?.({
       app: definition,
       callers,
       ...outcome,
       attempts,
+      model: model ?? definition.llm.model,
       startedAt,
       durationMs: performance.now() - started,
     });
@@ -113,7 +119,6 @@ export async function runApp(
   };
 
   try {
-    const model = options.model ?? options.models?.get(definition.llm.model);
     const result = await execute(app.prepared, input, {
       ...options,
       ...(model === undefined ? {} : { model }),

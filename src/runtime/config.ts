@@ -39,6 +39,8 @@ export interface ResolvedConfig {
   readonly model: string;
   readonly baseUrl: string | undefined;
   readonly apiKey: string | undefined;
+  /** The environment variable the API key came from, to name it when it is malformed. */
+  readonly apiKeyVariable?: string;
   readonly cassette: string | undefined;
   readonly record: string | undefined;
   /** Where each setting came from, for --verbose. */
@@ -89,14 +91,20 @@ export function resolveConfig(
     name === "local" && model.origin === "app" && model.value !== undefined
       ? resolve(appDir, model.value)
       : model.value;
+  const apiKeyVariable =
+    baseUrl.origin === "app"
+      ? undefined
+      : nonEmpty(env.LLM_API_KEY) !== undefined
+        ? "LLM_API_KEY"
+        : keyVariable !== undefined && nonEmpty(env[keyVariable]) !== undefined
+          ? keyVariable
+          : undefined;
   return {
     provider: name,
     model: modelValue ?? "",
     baseUrl: baseUrl.value === undefined ? undefined : normaliseHost(baseUrl.value),
-    apiKey:
-      baseUrl.origin === "app"
-        ? undefined
-        : (nonEmpty(env.LLM_API_KEY) ?? (keyVariable ? nonEmpty(env[keyVariable]) : undefined)),
+    apiKey: apiKeyVariable === undefined ? undefined : env[apiKeyVariable],
+    ...(apiKeyVariable === undefined ? {} : { apiKeyVariable }),
     cassette:
       flags.cassette ??
       (app.source === undefined ? undefined : resolve(appDir, `${basename(app.source)}.cassette.json`)),
@@ -127,6 +135,7 @@ async function adapter(config: ResolvedConfig): Promise<Provider> {
           "auth",
           "provider 'openai' needs an API key: set LLM_API_KEY or OPENAI_API_KEY",
         );
+      checkApiKey(config);
       const { createOpenAiProvider } = await import("./providers/openai.js");
       return createOpenAiProvider({
         flavour: config.provider,
@@ -140,6 +149,7 @@ async function adapter(config: ResolvedConfig): Promise<Provider> {
           "auth",
           "provider 'anthropic' needs an API key: set LLM_API_KEY or ANTHROPIC_API_KEY",
         );
+      checkApiKey(config);
       const { createAnthropicProvider } = await import("./providers/anthropic.js");
       return createAnthropicProvider({ apiKey: config.apiKey, baseUrl: config.baseUrl });
     }
@@ -161,6 +171,28 @@ async function adapter(config: ResolvedConfig): Promise<Provider> {
       const { createReplayProvider } = await import("./providers/cassette.js");
       return createReplayProvider(config.cassette);
     }
+  }
+}
+
+/**
+ * An API key is sent in an HTTP header, which holds printable ASCII only: a key pasted with
+ * typographic quotes, a non-breaking space or a line break would fail inside the HTTP client
+ * with "Cannot convert argument to a ByteString". Say which variable is malformed and where,
+ * never the key itself.
+ */
+function checkApiKey(config: ResolvedConfig): void {
+  const key = config.apiKey;
+  if (key === undefined) return;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.codePointAt(i)!;
+    if (c > 0x20 && c < 0x7f) continue;
+    const what =
+      c === 0x20 ? "a space" : c < 0x20 || c === 0x7f ? "a control character (a line break?)" : "not ASCII";
+    const code = `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
+    throw new ProviderFailure(
+      "auth",
+      `the API key in ${config.apiKeyVariable ?? "the environment"} is malformed: character ${i + 1} of ${key.length} is ${what} (${code}); an API key is printable ASCII only — paste it again without quotes, spaces or line breaks`,
+    );
   }
 }
 

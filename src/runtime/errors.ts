@@ -68,6 +68,11 @@ export const ERROR_CLASSES = {
     exit: RunExit.App,
     hint: "Run the app without the feature named in the message, or use a version of rllmc that supports it.",
   },
+  FileReadError: {
+    code: "RUN1006",
+    exit: RunExit.Usage,
+    hint: "Check the path on the command line: it must name an existing, readable file.",
+  },
   InputSchemaError: {
     code: "RUN2001",
     exit: RunExit.Input,

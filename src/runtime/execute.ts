@@ -26,6 +26,7 @@ import {
 import { RllmError } from "./errors.js";
 import { extractJson } from "./extract-json.js";
 import type { Message, Provider, SamplingParams, Usage } from "./provider.js";
+import { MAX_VALUE_DEPTH, nestedDeeperThan } from "./value-depth.js";
 
 export const DEFAULT_MAX_RETRIES = 2;
 
@@ -346,7 +347,9 @@ const PROVIDER_HINTS: Readonly<Record<string, string>> = {
 function withFound(errors: readonly SchemaViolation[], root: unknown, redact: Redact): SchemaViolation[] {
   return errors.map((error) => {
     const found = valueAtPointer(root, error.pointer);
-    return found === undefined ? error : { ...error, found: preview(redact(JSON.stringify(found))) };
+    if (found === undefined) return error;
+    if (nestedDeeperThan(found)) return { ...error, found: TOO_DEEP };
+    return { ...error, found: preview(redact(JSON.stringify(found))) };
   });
 }
 
@@ -358,11 +361,15 @@ function summarise(errors: readonly SchemaViolation[]): string {
   return `${where}${first.message}${more}`;
 }
 
+/** What a report shows of a value too deeply nested to print (value-depth.ts). */
+const TOO_DEEP = `(a value nested more than ${MAX_VALUE_DEPTH} levels deep; not shown)`;
+
 /** Most characters of a value echoed whole in a report; a larger one is shown as a preview. */
 const MAX_ECHOED_CHARS = 65_536;
 
 /** The value itself when small, else a preview of its JSON: a 30 MB input is not printed back. */
 function bounded(value: unknown, redact: Redact): unknown {
+  if (nestedDeeperThan(value)) return TOO_DEEP;
   const json = JSON.stringify(value) ?? "null";
   return json.length <= MAX_ECHOED_CHARS ? value : preview(redact(json));
 }

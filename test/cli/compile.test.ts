@@ -162,7 +162,7 @@ describe("runbook compile", () => {
     expect(both.code).toBe(2);
     const badMode = cli(["compile", EXAMPLE, "--llm", "sometimes"]);
     expect(badMode.code).toBe(2);
-    expect(badMode.stderr).toContain("--llm must be off, cached or live");
+    expect(badMode.stderr).toContain("--llm must be one of off, cached, live, not 'sometimes'");
     const frozenLive = cli(["compile", EXAMPLE, "--llm", "live", "--frozen"]);
     expect(frozenLive.code).toBe(2);
   });
@@ -326,10 +326,16 @@ describe("runbook compile --llm", () => {
     expect(failing.stderr).toContain("error RBK6206: the model could not be asked");
   });
 
-  it("should say which settings are missing when --llm live has no model", () => {
+  it("should say which settings are missing when --llm live has no model, as a usage error", () => {
     const run = cli(["compile", EXAMPLE, "--llm", "live", "--cache-dir", tempDir()]);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain("no model configured: give --provider and --model");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      "--llm live asks a model, so it needs --provider (or LLM_PROVIDER) and --model (or LLM_MODEL)",
+    );
+    expect(run.stderr).not.toContain("RBK6206");
+    const typo = cli(["compile", EXAMPLE, "--llm", "live", "--provider", "opnai", "--model", "m"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("did you mean 'openai'?");
   });
 });
 

@@ -139,10 +139,13 @@ describe("rllmc run", () => {
     ).toBe("");
   });
 
-  it("should exit 6 for an unknown provider or a missing key", () => {
+  it("should refuse an unknown provider as a usage error (exit 2, did you mean), and exit 6 for a missing key", () => {
     const unknown = rllmc(["run", "examples/summary.rllm", "--provider", "olama", "--input", "x"]);
-    expect(unknown.code).toBe(6);
-    expect(unknown.json().message).toContain("unknown provider 'olama' (from --provider)");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe("");
+    expect(unknown.stderr).toContain(
+      "--provider must be one of openai, anthropic, openai-compatible, ollama, local, null, replay, not 'olama'; did you mean 'ollama'?",
+    );
     const keyless = rllmc(["run", "examples/summary.rllm", "--provider", "openai", "--input", "x"]);
     expect(keyless.json()).toMatchObject({ error_type: "ProviderError", details: { failure: "auth" } });
   });

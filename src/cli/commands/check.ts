@@ -1,20 +1,26 @@
 /**
- * `check <paths…>`: parse every source and validate its frontmatter or task block. Diagnostics
+ * `check <paths…>`: parse every source and validate its frontmatter or task block; a runbook or
+ * cli-replay scenario `.yaml` gets every check `validate` runs on it. Diagnostics
  * go to stderr (or, with --json / --format json|sarif, one document to stdout). Exit 0 clean,
  * 1 errors (or more warnings than --max-warnings), 2 usage.
  */
 
+import { isYamlPath } from "../../frontend/detect-kind.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
+import type { SourceKind } from "../../ir/nodes.js";
 import { sourceLookup } from "../../ir/print-diagnostics.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import { ExitCode } from "../exit-codes.js";
 import { expandPaths } from "../expand-paths.js";
+import { kindOfFile } from "../file-kinds.js";
 import { loadSource } from "../load-source.js";
-import { parseKind, parseOptions, UsageError, withUsage } from "../options.js";
+import { parseFileKind, parseOptions, UsageError, withUsage } from "../options.js";
 import { maxWarnings, OUTPUT_OPTIONS, outputFormat, tooManyWarnings, writeSarif } from "../output-format.js";
 import { countBySeverity, countText, jsonDiagnostics, plural, printDiagnosticsText } from "../report.js";
+import { checkScenarioFile } from "../validate-file.js";
+import { checkRunbookFile } from "../validate-runbook.js";
 
 export default function check(program: string, args: readonly string[]): Promise<number> {
   return withUsage(program, "check", async () => {
@@ -24,19 +30,33 @@ export default function check(program: string, args: readonly string[]): Promise
       quiet: { type: "boolean" },
       ...OUTPUT_OPTIONS,
     });
-    const kind = parseKind(values.kind);
+    const kind = parseFileKind(values.kind);
     const format = outputFormat(values);
     const limit = maxWarnings(values);
     if (positionals.length === 0) throw new UsageError("expected at least one file, directory or glob");
 
-    const expansion = await expandPaths(positionals);
+    const expansion = await expandPaths(positionals, { yaml: true });
     const diagnostics: Diagnostic[] = expansion.unmatched.map((pattern) =>
       makeDiagnostic(Diagnostics.NoFilesMatched, { file: pattern, start: 0, end: 0 }, { pattern }),
     );
     const sources: SourceFile[] = [];
     const files: { path: string; kind: string | null }[] = [];
     for (const path of expansion.files) {
-      const loaded = await loadSource(path, kind);
+      const yamlKind =
+        kind === "runbook" || kind === "scenario"
+          ? kind
+          : kind === undefined && isYamlPath(path)
+            ? ((kindOfFile(path) as "runbook" | "scenario" | undefined) ?? "runbook")
+            : undefined;
+      if (yamlKind !== undefined) {
+        const checked = yamlKind === "runbook" ? checkRunbookFile(path) : checkScenarioFile(path);
+        if (checked.source !== undefined) sources.push(checked.source);
+        files.push({ path, kind: yamlKind });
+        diagnostics.push(...checked.diagnostics);
+        continue;
+      }
+      // Here --kind, if given, is a source kind: runbook and scenario were read above.
+      const loaded = await loadSource(path, kind as SourceKind | undefined);
       sources.push(...loaded.sources);
       files.push({ path, kind: loaded.kind ?? null });
       diagnostics.push(...loaded.diagnostics);

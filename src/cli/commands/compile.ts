@@ -14,7 +14,7 @@
  * Diagnostics: text on stderr, or `--json` / `--format json|sarif` on stdout (output-format.ts);
  * `--max-warnings N` fails the command when there are more warnings.
  */
-import { extname, join, relative } from "node:path";
+import { join } from "node:path";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { hasErrors, makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
@@ -30,8 +30,9 @@ import {
 } from "../compile-runbooks.js";
 import { ExitCode } from "../exit-codes.js";
 import { expandPaths } from "../expand-paths.js";
-import { parseOptions, UsageError, withUsage } from "../options.js";
+import { oneOf, parseOptions, UsageError, withUsage } from "../options.js";
 import { maxWarnings, OUTPUT_OPTIONS, outputFormat, tooManyWarnings, writeSarif } from "../output-format.js";
+import { outputStem } from "../output-paths.js";
 import { Progress } from "../progress.js";
 import { type RunbookLlmSettings, runbookPlacement } from "../regenerate.js";
 import { countBySeverity, countText, jsonDiagnostics, plural, printDiagnosticsText } from "../report.js";
@@ -77,10 +78,9 @@ export default function compile(program: string, args: readonly string[]): Promi
       });
     }
     if (values["runtime-import"] !== undefined) throw new UsageError("--runtime-import is for .rllm apps");
-    const mode = (values.llm ?? "off") as string;
-    if (mode !== "off" && mode !== "cached" && mode !== "live")
-      throw new UsageError(`--llm must be off, cached or live, not '${mode}'`);
+    const mode = oneOf("--llm", (values.llm ?? "off") as string, ["off", "cached", "live"] as const);
     if (values.frozen === true && mode !== "cached") throw new UsageError("--frozen goes with --llm cached");
+    await checkModelSettings(mode, values.provider as string | undefined, values.model as string | undefined);
     const outDir = values["out-dir"] as string | undefined;
     const out = values.out as string | undefined;
     const mappingOut = values.mapping as string | undefined;
@@ -140,10 +140,7 @@ export default function compile(program: string, args: readonly string[]): Promi
 
     for (const path of files) {
       progress.tick(path);
-      const folder =
-        outDir === undefined
-          ? undefined
-          : join(outDir, relative(base, path).slice(0, -extname(path).length || undefined));
+      const folder = outDir === undefined ? undefined : outputStem(path, /\.[^./\\]*$/, { base, outDir });
       const outputs =
         folder === undefined
           ? { runbook: out, mapping: mappingOut }
@@ -212,6 +209,31 @@ export default function compile(program: string, args: readonly string[]): Promi
     const overLimit = tooManyWarnings(program, "compile", counts.warnings, limit);
     return counts.errors > 0 || overLimit ? ExitCode.Errors : ExitCode.Ok;
   });
+}
+
+/**
+ * `--provider` (or LLM_PROVIDER) must name a provider, with "did you mean" for a typo; `--llm
+ * live` asks a model, so it needs one named. Both are the command line's mistakes (exit 2), said
+ * before any TSG is read.
+ */
+async function checkModelSettings(
+  mode: "off" | "cached" | "live",
+  provider: string | undefined,
+  model: string | undefined,
+): Promise<void> {
+  const { PROVIDERS } = await import("../../runtime/config.js");
+  if (provider !== undefined && provider !== "") oneOf("--provider", provider, PROVIDERS);
+  else if (mode !== "off" && process.env.LLM_PROVIDER)
+    oneOf("LLM_PROVIDER", process.env.LLM_PROVIDER, PROVIDERS);
+  if (mode !== "live") return;
+  const missing = [
+    ...(provider || process.env.LLM_PROVIDER ? [] : ["--provider (or LLM_PROVIDER)"]),
+    ...(model || process.env.LLM_MODEL ? [] : ["--model (or LLM_MODEL)"]),
+  ];
+  if (missing.length > 0)
+    throw new UsageError(
+      `--llm live asks a model, so it needs ${missing.join(" and ")}; or use --llm cached to take recorded answers, or --llm off`,
+    );
 }
 
 interface Totals {

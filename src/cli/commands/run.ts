@@ -7,13 +7,19 @@
 
 import type { AppDefinition } from "../../runtime/app.js";
 import { type AppRunReport, closeSandboxes, type RunnableApp, runApp } from "../../runtime/compose.js";
-import { createProvider, ignoredParams, type ProviderFlags, resolveConfig } from "../../runtime/config.js";
-import { asRllmError, RllmError, RunExit } from "../../runtime/errors.js";
+import {
+  createProvider,
+  ignoredParams,
+  PROVIDERS,
+  type ProviderFlags,
+  resolveConfig,
+} from "../../runtime/config.js";
+import { asRllmError, type ErrorPayload, RllmError, RunExit } from "../../runtime/errors.js";
 import type { Attempt, RunResult } from "../../runtime/execute.js";
 import { type Provider, ProviderFailure } from "../../runtime/provider.js";
 import { Redactor } from "../../runtime/redact.js";
 import { cachedApp, type Warning } from "../app-cache.js";
-import { parseOptions, UsageError, withUsage } from "../options.js";
+import { oneOf, parseOptions, UsageError, withUsage } from "../options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
 import type { LoadedApp } from "../rllm-app.js";
 
@@ -43,6 +49,7 @@ export default function run(program: string, args: readonly string[]): Promise<n
         "give the input with exactly one of --input <json|yaml|text> or --input-file <file|->",
       );
     const maxRetries = parseMaxRetries(values["max-retries"] as string | undefined);
+    checkProviderName(values.provider, process.env);
     const flags: ProviderFlags = {
       ...stringFlag("provider", values.provider),
       ...stringFlag("model", values.model),
@@ -136,12 +143,37 @@ export default function run(program: string, args: readonly string[]): Promise<n
         out.err(
           `error    ${failure.payload.error_type} ${failure.payload.error_code}: ${failure.message}\n         hint: ${failure.payload.recovery_hint}\n`,
         );
+      else if (summaryOnStderr({ quiet: values.quiet === true, stderrIsTty: process.stderr.isTTY === true }))
+        out.err(errorSummary(program, failure.payload));
       return failure.exitCode;
     } finally {
       await provider?.close?.();
       await closeSandboxes();
     }
   });
+}
+
+/**
+ * Whether a failed run also says what went wrong on stderr, in one line: when a person is
+ * watching (stderr is a terminal) and did not ask for quiet. The JSON on stdout is the same
+ * either way; `--verbose` prints its own, longer account instead.
+ */
+export function summaryOnStderr(options: {
+  readonly quiet: boolean;
+  readonly stderrIsTty: boolean;
+}): boolean {
+  return options.stderrIsTty && !options.quiet;
+}
+
+/** The one-line summary of a failed run (the JSON on stdout has the details and the hint). */
+export function errorSummary(program: string, payload: ErrorPayload): string {
+  return `${program} run: error ${payload.error_code} ${payload.error_type}: ${payload.message.split("\n", 1)[0]}\n`;
+}
+
+/** `--provider` (or LLM_PROVIDER) must name a provider: a typo is a usage error, with "did you mean". */
+function checkProviderName(flag: unknown, env: NodeJS.ProcessEnv): void {
+  if (typeof flag === "string" && flag !== "") oneOf("--provider", flag, PROVIDERS);
+  else if (flag === undefined && env.LLM_PROVIDER) oneOf("LLM_PROVIDER", env.LLM_PROVIDER, PROVIDERS);
 }
 
 /** Writes through the redactor: nothing printed can carry a secret. */

@@ -2,12 +2,17 @@
  * `validate <app.rllm> [--input …]`: the app's checks and, given an input, everything a run does
  * before calling the model — input validation, prompt rendering, the context-window check. No
  * provider is contacted. Prints `{"valid": true, …}` or the error payload (docs/errors.md).
- * `validate runbook.yaml` checks a runbook instead (../validate-runbook.ts).
+ * `validate runbook.yaml` checks a runbook instead (../validate-runbook.ts); a cli-replay scenario,
+ * a TSG (does it compile) and a task are validated by ../validate-file.ts. The kind is told by
+ * the file's name and content (frontend/detect-kind.ts), never by the name alone.
  */
+
+import { isYamlPath } from "../../frontend/detect-kind.js";
 import { prepareApp } from "../../runtime/compile-app.js";
 import { asRllmError, RunExit } from "../../runtime/errors.js";
 import { preflight } from "../../runtime/execute.js";
 import { Redactor } from "../../runtime/redact.js";
+import { KIND_NAMES, kindOfFile } from "../file-kinds.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
 import { loadApp } from "../rllm-app.js";
@@ -19,15 +24,29 @@ export default function validate(program: string, args: readonly string[]): Prom
       "input-file": { type: "string" },
       json: { type: "boolean" },
     });
-    if (positionals.length !== 1) throw new UsageError("expected exactly one .rllm or runbook .yaml file");
-    if (/\.ya?ml$/i.test(positionals[0]!)) {
+    if (positionals.length !== 1)
+      throw new UsageError(
+        "expected exactly one file: an .rllm app, a runbook or scenario .yaml, a TSG or a task",
+      );
+    const path = positionals[0]!;
+    // A file that cannot be read goes to the reader its name suggests, which reports why.
+    const kind =
+      kindOfFile(path) ??
+      (isYamlPath(path) ? "runbook" : /\.(md|markdown|mdown|mkd)$/i.test(path) ? "tsg" : "rllm");
+    if (kind !== "rllm") {
       if (values.input !== undefined || values["input-file"] !== undefined)
-        throw new UsageError("--input goes with an .rllm app, not a runbook");
-      const { validateRunbookFile } = await import("../validate-runbook.js");
-      return validateRunbookFile(positionals[0]!, values.json === true);
+        throw new UsageError(`--input goes with an .rllm app, not ${KIND_NAMES[kind]}`);
+      const json = values.json === true;
+      if (kind === "runbook") {
+        const { validateRunbookFile } = await import("../validate-runbook.js");
+        return validateRunbookFile(path, json);
+      }
+      const { validateScenarioFile, validateTaskFile, validateTsgFile } = await import("../validate-file.js");
+      if (kind === "scenario") return validateScenarioFile(path, json);
+      return kind === "tsg" ? validateTsgFile(path, json) : validateTaskFile(path, json);
     }
     if (values.json !== undefined)
-      throw new UsageError("--json goes with a runbook .yaml; an app's result is always JSON");
+      throw new UsageError("--json goes with the other kinds of file; an app's result is always JSON");
     const input = values.input as string | undefined;
     const inputFile = values["input-file"] as string | undefined;
     if (input !== undefined && inputFile !== undefined)
@@ -36,7 +55,7 @@ export default function validate(program: string, args: readonly string[]): Prom
     let report: unknown;
     let exit: number = RunExit.Ok;
     try {
-      const app = await loadApp(positionals[0]!);
+      const app = await loadApp(path);
       const { definition } = app;
       const summary: Record<string, unknown> = {
         valid: true,

@@ -6,11 +6,11 @@
  * provider and appends what it answers (redacted, written atomically).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import type { Completion, CompletionRequest, Provider } from "../provider.js";
 import { ProviderFailure } from "../provider.js";
 import type { Redactor } from "../redact.js";
+import { WritePathError, writeFileAtomic } from "../write-file.js";
 
 export const CASSETTE_VERSION = 1;
 
@@ -143,20 +143,13 @@ export function createRecordingProvider(inner: Provider, path: string, redactor:
       const kept = existing.filter((i) => i.request_hash !== interaction.request_hash);
       const text = `${JSON.stringify({ version: CASSETTE_VERSION, interactions: [...kept, interaction] }, null, 2)}\n`;
       try {
-        writeAtomically(path, text);
+        writeFileAtomic(path, text);
       } catch (error) {
-        const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+        const reason = error instanceof WritePathError ? error.reason : String(error);
         throw new ProviderFailure("unavailable", `cannot write cassette '${path}': ${reason}`);
       }
       return completion;
     },
     ...(inner.close ? { close: () => inner.close!() } : {}),
   };
-}
-
-function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
 }

@@ -7,7 +7,6 @@ import { randomBytes } from "node:crypto";
 import {
   copyFileSync,
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -15,6 +14,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { basename, extname, join, relative, resolve } from "node:path";
+import { makeDirectory } from "../write-file.js";
 import { RunbookRuntimeError, RunCodes, runError } from "./errors.js";
 import type { RunRedactor } from "./redaction.js";
 import type { AttachmentRecord, Binding, RunState } from "./state.js";
@@ -61,8 +61,9 @@ export class RunStore {
     return join(this.dir, "trace.jsonl");
   }
 
+  /** Makes the run's folder; throws WritePathError (../write-file.ts) when it cannot be made. */
   create(): void {
-    mkdirSync(join(this.dir, "snapshots"), { recursive: true });
+    makeDirectory(join(this.dir, "snapshots"));
   }
 
   /** Writes a run state's JSON text as the snapshot `name` (temp file + rename) and returns its binding. */
@@ -126,7 +127,7 @@ export class RunStore {
         ),
       );
     const digest = sha256(stored);
-    mkdirSync(join(this.dir, "attachments"), { recursive: true });
+    makeDirectory(join(this.dir, "attachments"));
     const name = `${digest.slice(0, 16)}${extname(source).slice(0, 12)}`;
     const path = join(this.dir, "attachments", name);
     if (stored === bytes) copyFileSync(source, path);

@@ -87,6 +87,11 @@ export interface FinishedRun {
   readonly attempts?: readonly Attempt[];
   /** When the run started; default: `durationMs` before now. */
   readonly startedAt?: Date;
+  /**
+   * The model the app ran on, as the runtime chose it (compose.ts): what a run that failed before
+   * any call is recorded under, rather than the app's declared model.
+   */
+  readonly model?: string;
 }
 
 /** The row of one finished run. */
@@ -102,7 +107,7 @@ export function runRecordOf(run: FinishedRun, used: UsedModel): RunRecord {
     appVersion: definition.version ?? null,
     appSource: definition.source ?? null,
     provider: used.name,
-    model: attempts[0]?.model ?? used.model ?? definition.llm.model,
+    model: attempts[0]?.model ?? run.model ?? used.model ?? definition.llm.model,
     ok,
     errorType: ok ? null : (errorType ?? "InternalError"),
     inputValid: errorType !== "InputSchemaError",

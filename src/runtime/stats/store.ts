@@ -12,10 +12,10 @@
  * - A database written by a newer rllmc (a higher `user_version`) is refused, never migrated down
  *   or written to.
  */
-import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { makeDirectory, WritePathError } from "../write-file.js";
 import { MIGRATIONS, type Migration } from "./migrations.js";
 
 /** One run of an app, as recorded. */
@@ -146,9 +146,10 @@ export class StatsStore {
     const migrations = options.migrations ?? MIGRATIONS;
     const latest = migrations.at(-1)?.version ?? 0;
     try {
-      mkdirSync(dirname(file), { recursive: true });
+      makeDirectory(dirname(file));
     } catch (error) {
-      throw new StatsError("io", `cannot create the folder of ${file}: ${(error as Error).message}`);
+      const reason = error instanceof WritePathError ? error.reason : (error as Error).message;
+      throw new StatsError("io", `cannot create the folder of ${file}: ${reason}`);
     }
     let db: DatabaseSync;
     try {
