@@ -27,6 +27,9 @@ import { performance } from "node:perf_hooks";
 //   7. `runbook compile` over the whole corpus (no LLM): in process ÷ bare remark-parse; a rebuild
 //      of the unchanged corpus from the result cache as a share of the cold build, in process
 //      and through the CLI.
+//  10. Shapes that used to go super-linear (issue 15): a list nested 400 and 800 levels deep
+//      (parseTsg), and a TSG of 2,500 and 5,000 sections that repeat one command (runbook compile
+//      to yaml + mapping); the ratio of the larger to the smaller is ~2 when the cost is linear.
 import { fileURLToPath, pathToFileURL } from "node:url";
 import remarkParse from "remark-parse";
 import { unified } from "unified";
@@ -435,6 +438,41 @@ for (let i = 0; i < CALLS; i++) {
 }
 const withStatsPerRunMs = median(withStatsTimes);
 
+// 10. Scaling on shapes that used to go super-linear -------------------------------------------
+const deepList = (levels) =>
+  Array.from({ length: levels }, (_, i) => `${"  ".repeat(i)}- item ${i}`).join("\n");
+const denseTsg = (sections) => {
+  let text = "# Dense\n\n";
+  for (let i = 0; i < sections; i++)
+    text += `## Section ${i}\n\nCheck the pods:\n\n\`\`\`sh\nkubectl get pods -n shop\nkubectl describe pod web-${i} -n shop\n\`\`\`\n\n`;
+  return text;
+};
+const parseDeep = (levels) => {
+  const source = sourceFromText("deep.md", deepList(levels));
+  return () => parseTsg(source);
+};
+const compileDense = (sections) => {
+  const source = sourceFromText("dense.md", denseTsg(sections));
+  return async () => {
+    const { plan } = await compileRunbook(parseTsg(source).module, source);
+    printRunbookYaml(plan.runbook, { command: "runbook compile dense.md" });
+    printMappingMd(plan);
+  };
+};
+const scaling = { deep400: [], deep800: [], dense2500: [], dense5000: [] };
+for (let round = 0; round < Math.min(ROUNDS, 5); round++) {
+  scaling.deep400.push(timeOnce(parseDeep(400)));
+  scaling.deep800.push(timeOnce(parseDeep(800)));
+  scaling.dense2500.push(await timeOnceAsync(compileDense(2500)));
+  scaling.dense5000.push(await timeOnceAsync(compileDense(5000)));
+}
+const [deep400Ms, deep800Ms, dense2500Ms, dense5000Ms] = [
+  scaling.deep400,
+  scaling.deep800,
+  scaling.dense2500,
+  scaling.dense5000,
+].map(median);
+
 const rows = [
   ["corpus", `${files.length} files, ${(bytes / 1e6).toFixed(2)} MB`, ""],
   ["bare remark-parse", `${bareMs.toFixed(1)} ms`, `${(bytes / 1e6 / (bareMs / 1000)).toFixed(2)} MB/s`],
@@ -527,6 +565,10 @@ const rows = [
     `${((compiledPerRunMs / runWarmMs) * 100).toFixed(2)} %`,
     "of one `rllmc run`",
   ],
+  ["TSG list nested 800 levels deep (parseTsg)", `${deep800Ms.toFixed(1)} ms`, ""],
+  ["  ÷ 400 levels", `${(deep800Ms / deep400Ms).toFixed(2)}×`, "~2× when linear (was 7.94×)"],
+  ["runbook compile, 5,000 sections of one command", `${dense5000Ms.toFixed(1)} ms`, "10,000 steps"],
+  ["  ÷ 2,500 sections", `${(dense5000Ms / dense2500Ms).toFixed(2)}×`, "~2× when linear (was 3.45×)"],
   ["stats: one run recorded (SQLite, WAL)", `${statsWriteMs.toFixed(3)} ms`, "median, store open"],
   [
     "  compiled call with stats on, per run",

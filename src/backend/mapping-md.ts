@@ -13,6 +13,8 @@ export function printMappingMd(plan: RunbookPlan): string {
   const { runbook, coverage } = plan;
   const steps = [...allSteps(runbook.steps)];
   const notes = new Map(plan.steps.map((n) => [n.id, n]));
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const depths = depthsOf(runbook.steps);
   const counts = { cli: 0, manual: 0, group: 0 };
   for (const step of steps) counts[step.type] += 1;
   const approvals = steps.filter((s) => s.type !== "group" && s.approvals !== undefined).length;
@@ -47,7 +49,7 @@ export function printMappingMd(plan: RunbookPlan): string {
     );
     for (const step of steps) {
       const note = notes.get(step.id);
-      const depth = depthOf(runbook.steps, step.id);
+      const depth = depths.get(step.id) ?? 0;
       const name = `${"&nbsp;&nbsp;".repeat(depth)}\`${step.id}\``;
       out.push(
         `| ${name} | ${step.type} | ${lines(note)} | ${cell(note?.sectionTitle ?? "")} | ${cell(why(step, note))} |`,
@@ -60,7 +62,7 @@ export function printMappingMd(plan: RunbookPlan): string {
   if (commandSteps.length > 0) {
     out.push("## Extracted commands", "");
     for (const note of [...commandSteps].sort((a, b) => a.line - b.line)) {
-      const step = steps.find((s) => s.id === note.id);
+      const step = byId.get(note.id);
       out.push(`- line ${note.line} → \`${note.id}\` (${note.type}, from ${originText(note.origin)})`);
       out.push(`  ${code(note.command!)}`);
       if (step?.type === "cli") out.push(`  argv: ${code(JSON.stringify(step.with.argv))}`);
@@ -140,15 +142,13 @@ function lines(note: StepNote | undefined): string {
   return note.endLine > note.line ? `${note.line}–${note.endLine}` : `${note.line}`;
 }
 
-function depthOf(steps: readonly Step[], id: string, depth = 0): number {
+/** Each step's depth of nesting in groups (0 at the top), in one walk. */
+function depthsOf(steps: readonly Step[], depth = 0, out = new Map<string, number>()): Map<string, number> {
   for (const step of steps) {
-    if (step.id === id) return depth;
-    if (step.type === "group") {
-      const found = depthOf(step.steps, id, depth + 1);
-      if (found >= 0) return found;
-    }
+    out.set(step.id, depth);
+    if (step.type === "group") depthsOf(step.steps, depth + 1, out);
   }
-  return -1;
+  return out;
 }
 
 function originText(origin: StepNote["origin"]): string {

@@ -100,6 +100,9 @@ interface SectionInfo {
 
 class Extraction {
   readonly #ids = new Set<string>();
+  readonly #nextSuffix = new Map<string, number>();
+  /** Index in `#notes` of each step's note. */
+  readonly #noteIndex = new Map<string, number>();
   readonly #notes: StepNote[] = [];
   readonly #vars = new Map<string, VarNote & { written: string[]; uses: number }>();
   readonly #uncertainties: Uncertainty[] = [];
@@ -547,7 +550,7 @@ class Extraction {
         ? [...lines.slice(0, MAX_SAMPLE_LINES), `… (${lines.length - MAX_SAMPLE_LINES} more lines)`]
         : lines;
     const text = shown.join("\n");
-    const index = this.#notes.findIndex((n) => n.id === step.id);
+    const index = this.#noteIndex.get(step.id) ?? -1;
     if (index >= 0) this.#notes[index] = { ...this.#notes[index]!, sampleLine: this.line(start) };
     return { ...step, sample_output: text };
   }
@@ -570,13 +573,18 @@ class Extraction {
       .slice(0, 48)
       .replace(/_$/, "");
     if (!/^[a-z]/.test(id)) id = id === "" ? fallback : `${fallback}_${id}`.slice(0, 48);
-    let candidate = id;
-    for (let n = 2; this.#ids.has(candidate); n++) candidate = `${id}_${n}`;
+    // The next suffix to try per base id: a TSG that repeats one command thousands of times
+    // must not scan `_2, _3, …` from the start each time.
+    let n = this.#nextSuffix.get(id) ?? 2;
+    let candidate = this.#ids.has(id) ? `${id}_${n}` : id;
+    while (this.#ids.has(candidate)) candidate = `${id}_${++n}`;
+    if (candidate !== id) this.#nextSuffix.set(id, n + 1);
     this.#ids.add(candidate);
     return candidate;
   }
 
   note(note: Omit<StepNote, "line" | "endLine">): void {
+    this.#noteIndex.set(note.id, this.#notes.length);
     this.#notes.push({ ...note, ...linesOf(note.span, this.source) });
   }
 
