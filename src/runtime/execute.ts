@@ -324,8 +324,23 @@ function providerError(
         ? {}
         : { body: typeof last.body === "string" ? preview(redact(last.body)) : last.body }),
     },
-    recovery_hint: PROVIDER_HINTS[last.kind],
+    recovery_hint: last.kind === "connection" ? connectionHint(call.provider) : PROVIDER_HINTS[last.kind],
   });
+}
+
+/** Where the provider's address comes from, so the hint names only what applies. */
+function connectionHint(provider: string): string {
+  switch (provider) {
+    case "ollama":
+      return "The Ollama server could not be reached: start it (`ollama serve`), or point --base-url or OLLAMA_HOST at the one you run.";
+    case "openai":
+    case "anthropic":
+      return `The ${provider} API could not be reached: check the network (and a proxy), or --base-url / LLM_BASE_URL if you use a gateway.`;
+    case "openai-compatible":
+      return "The server could not be reached: check --base-url / LLM_BASE_URL (e.g. http://127.0.0.1:8000/v1) and that the server runs.";
+    default:
+      return PROVIDER_HINTS.connection!;
+  }
 }
 
 const PROVIDER_HINTS: Readonly<Record<string, string>> = {

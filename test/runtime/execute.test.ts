@@ -254,6 +254,18 @@ describe("execute", () => {
     expect(provider.requests).toHaveLength(1);
   });
 
+  it.each([
+    ["ollama", "OLLAMA_HOST", "LLM_BASE_URL"],
+    ["openai-compatible", "LLM_BASE_URL", "OLLAMA_HOST"],
+    ["openai", "network", "OLLAMA_HOST"],
+  ])("should name what sets the %s server's address when it cannot be reached", async (name, says, not) => {
+    const refused = () => new ProviderFailure("connection", "cannot reach it: ECONNREFUSED");
+    const provider = scriptedProvider([refused(), refused(), refused(), refused()], name);
+    const payload = await failure(execute(prepareApp(APP), { name: "Ada" }, { provider, sleep: noSleep }));
+    expect(payload.recovery_hint).toContain(says);
+    expect(payload.recovery_hint).not.toContain(not);
+  });
+
   it("should give up on a call that never answers after the timeout", async () => {
     const provider = scriptedProvider([() => new Promise<string>(() => {})]);
     const started = performance.now();
