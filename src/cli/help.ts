@@ -263,7 +263,8 @@ export function programHelp(program: string): string {
     "  --no-color     no colour, even on a terminal (also: NO_COLOR=1; FORCE_COLOR=1 forces it)",
     "",
     "Exit codes: 0 ok, 1 errors in the input (or more warnings than --max-warnings), 2 wrong command line, 3 internal error;",
-    "run and validate also: 4 input does not fit the app, 5 answer off-schema, 6 provider failed (docs/errors.md);",
+    "run and validate also: 4 input does not fit the app, 5 answer off-schema, 6 provider failed, 7 a code block",
+    "failed (docs/errors.md);",
     "exec and debug: 4 the run paused for evidence or an approval (continue with --resume).",
     "",
   ].join("\n");
