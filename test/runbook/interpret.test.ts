@@ -161,3 +161,32 @@ describe("interpretRunbook", () => {
     expect(failed.diagnostics[0]!.message).toBe("the model could not be asked: HTTP 500");
   });
 });
+
+describe("provenance of repeated commands", () => {
+  it("should give each of two steps with the same argv its own TSG line when the TSG repeats a command", async () => {
+    const tsg = [
+      "# Pods",
+      "",
+      "## Diagnosis",
+      "",
+      "```sh",
+      "kubectl get pods -n shop",
+      "```",
+      "",
+      "## Validation",
+      "",
+      "```sh",
+      "kubectl get pods -n shop",
+      "```",
+      "",
+    ].join("\n");
+    const source = new SourceFile("tsg.md", tsg);
+    const module = parseTsg(source).module as TsgModule;
+    const draft = extractRunbook(module, source);
+    const result = await interpretRunbook(draft, module, source, answering(JSON.stringify(draft.runbook)));
+    expect(result.diagnostics.map((d) => d.code)).toEqual([]);
+    const lines = result.plan!.steps.filter((n) => n.type === "cli").map((n) => n.line);
+    expect(lines).toEqual([6, 12]);
+    expect(result.plan!.coverage).toMatchObject({ covered: 2, commandLines: 2, missingLines: [] });
+  });
+});

@@ -166,6 +166,11 @@ function checkAnswer(
   const allowed = new Set<string>();
   const file = draft.file;
   const sectionAt = sectionLocator(module);
+  /** The commands that start on the line a step of the answer names, if it names one. */
+  const namedLine = (named: Source | undefined) =>
+    named?.line === undefined
+      ? undefined
+      : (command: CommandLine) => source.lineCol(command.span.start).line === named.line;
   const draftVars = new Set(Object.keys(draft.runbook.meta.vars ?? {}));
 
   const rebuild = (steps: readonly Step[]): Step[] =>
@@ -180,7 +185,7 @@ function checkAnswer(
           return { ...step, steps: inner, source: sourceOf(span, source, file, sectionAt(span.start)?.id) };
         }
         case "cli": {
-          const match = index.matchArgv(step.with.argv);
+          const match = index.matchArgv(step.with.argv, used, namedLine(step.source));
           if (match === undefined) {
             reject(
               makeDiagnostic(Diagnostics.LlmInventedCommand, at, {
@@ -226,7 +231,7 @@ function checkAnswer(
             });
             return { ...step, source: sourceOf(span, source, file, sectionAt(span.start)?.id) };
           }
-          const match = index.matchText(step.command);
+          const match = index.matchText(step.command, used, namedLine(step.source));
           if (match === undefined) {
             reject(
               makeDiagnostic(Diagnostics.LlmInventedCommand, at, { id: step.id, command: step.command }),
@@ -359,12 +364,22 @@ interface CommandMatch {
 }
 
 /** Every command of the TSG, split as Stage A splits it, to trace a model's steps back to one. */
+/**
+ * The TSG's commands by argv and by text. One argv can stand on several lines (the same check
+ * before and after a fix): a step takes the first such command no earlier step took, preferring
+ * the line the model's step names, so each step keeps its own provenance.
+ */
 class CommandIndex {
   readonly codeBlockCommands: CommandLine[] = [];
-  readonly #byArgv = new Map<string, CommandMatch>();
-  readonly #byText = new Map<string, CommandMatch>();
+  readonly #byArgv = new Map<string, CommandMatch[]>();
+  readonly #byText = new Map<string, CommandMatch[]>();
 
   constructor(module: TsgModule, source: SourceFile) {
+    const push = (map: Map<string, CommandMatch[]>, key: string, match: CommandMatch) => {
+      const list = map.get(key);
+      if (list === undefined) map.set(key, [match]);
+      else if (!list.includes(match)) list.push(match);
+    };
     const add = (command: CommandLine, section: TsgSection | undefined) => {
       const split = splitCommand(command, source, (name) => isDeniedEnvVar(name, DEFAULT_DENY_ENV_VARS));
       const match: CommandMatch = {
@@ -374,10 +389,8 @@ class CommandIndex {
         sectionId: section?.id,
         words: split.argv ?? split.words,
       };
-      if (split.argv !== undefined && !this.#byArgv.has(argvKey(split.argv)))
-        this.#byArgv.set(argvKey(split.argv), match);
-      for (const text of [split.templated, command.text])
-        if (!this.#byText.has(textKey(text))) this.#byText.set(textKey(text), match);
+      if (split.argv !== undefined) push(this.#byArgv, argvKey(split.argv), match);
+      for (const text of [split.templated, command.text]) push(this.#byText, textKey(text), match);
     };
     const visitBlocks = (blocks: readonly TsgBlock[], section: TsgSection | undefined) => {
       for (const block of blocks) {
@@ -402,13 +415,26 @@ class CommandIndex {
     visitSections(module.sections);
   }
 
-  matchArgv(argv: readonly string[]): CommandMatch | undefined {
-    return this.#byArgv.get(argvKey(argv));
+  matchArgv(argv: readonly string[], used: ReadonlySet<CommandLine>, line?: Line): CommandMatch | undefined {
+    return pick(this.#byArgv.get(argvKey(argv)), used, line);
   }
 
-  matchText(text: string): CommandMatch | undefined {
-    return this.#byText.get(textKey(text));
+  matchText(text: string, used: ReadonlySet<CommandLine>, line?: Line): CommandMatch | undefined {
+    return pick(this.#byText.get(textKey(text)), used, line);
   }
+}
+
+/** Whether a command stands on the line a step of the answer names. */
+type Line = (command: CommandLine) => boolean;
+
+function pick(
+  matches: readonly CommandMatch[] | undefined,
+  used: ReadonlySet<CommandLine>,
+  named: Line | undefined,
+): CommandMatch | undefined {
+  if (matches === undefined) return undefined;
+  const free = matches.filter((m) => !used.has(m.command));
+  return (named === undefined ? undefined : free.find((m) => named(m.command))) ?? free[0] ?? matches[0];
 }
 
 /** Variable names do not matter for tracing (`{{ .pod }}` = `{{ .POD_NAME }}`); words do. */
