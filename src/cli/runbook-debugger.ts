@@ -555,9 +555,17 @@ export class Debugger {
     if (stepId === undefined) throw new UsageError("every step has run; there is nothing to approve");
     const roles = (values.role as string[] | undefined) ?? [];
     const as = values.as as string | undefined;
+    const before = { actor: this.engine.actor, roles: this.engine.roles };
     if (as !== undefined) this.engine.setActor(as, roles);
     else if (roles.length > 0) this.engine.setActor(this.engine.actor, roles);
-    const record = this.engine.approve(stepId);
+    let record: ApprovalRecord;
+    try {
+      record = this.engine.approve(stepId);
+    } catch (error) {
+      // A refused approval changes nobody: `--as` takes effect only with the approval it gave.
+      this.engine.setActor(before.actor, before.roles);
+      throw error;
+    }
     const planned = this.engine.plan.find((p) => p.step.id === stepId);
     this.say(
       `approved '${stepId}' as ${approver(record)}${planned === undefined ? "" : `; approvals: ${this.approvalLine(planned)}`}\n`,

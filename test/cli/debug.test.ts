@@ -118,6 +118,17 @@ function answer(out: string, command: string, nth = 0): string {
 }
 
 describe("runbook debug", () => {
+  it("should keep who you are when an approval given with --as is refused", async () => {
+    const { out, engine } = await debugSession(
+      ["approve --as bob confirm", "approve confirm", "quit"],
+      workspace(),
+    );
+    expect(answer(out, "approve --as bob confirm")).toContain("error RBX7016");
+    // Still alice (no role): refused as alice, not as bob.
+    expect(answer(out, "approve confirm")).toContain("alice has no role");
+    expect(engine.actor).toBe("alice");
+  });
+
   it("should describe the run and the current step, and show the step in the prompt", async () => {
     const { code, out } = await debugSession(["quit"], workspace());
     expect(out).toContain("Debugging 'debug-demo' (real) as run run-1\n  run folder: ");

@@ -383,6 +383,10 @@ export class RunbookEngine {
     return this.s.actor;
   }
 
+  get roles(): readonly string[] {
+    return this.s.roles;
+  }
+
   setActor(actor: string, roles: readonly string[]): void {
     this.s.actor = actor;
     this.s.roles = roles;
