@@ -127,7 +127,7 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--var <name=value>", "set a variable declared in meta.vars (repeatable)"],
       [
         "--evidence <step.name=value>",
-        "evidence for a manual step: text, or for a checklist 'all' / item numbers '1,3' (repeatable)",
+        "evidence for a manual step: text, or for a checklist 'all' / item numbers '1,3' / an item's text (repeatable)",
       ],
       ["--attach <step.name=file>", "a file as attachment evidence (repeatable)"],
       [

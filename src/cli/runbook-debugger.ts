@@ -66,7 +66,7 @@ export const DEBUGGER_COMMANDS: readonly CommandDoc[] = [
   {
     name: "evidence",
     usage: [
-      "evidence set [<step>.]<name> <text | all | 1,3>",
+      "evidence set [<step>.]<name> <text | all | 1,3 | an item's text>",
       "evidence attach [<step>.]<name> <file>",
       "evidence check [<step>]",
     ],
@@ -465,7 +465,11 @@ export class Debugger {
         ? requiredEvidence(planned.step, this.options.runbook).find((e) => e.name === name)
         : undefined;
     const attach = sub === "attach";
-    const input = evidenceInput({ step, name, raw, attach }, spec?.kind ?? (attach ? "attachment" : "text"));
+    const input = evidenceInput(
+      { step, name, raw, attach },
+      spec?.kind ?? (attach ? "attachment" : "text"),
+      spec?.items,
+    );
     const record = this.engine.addEvidence(step, name, input);
     this.say(`evidence ${step}.${name} recorded by ${record.by}: ${evidenceText(record)}\n`);
     if (record.value.kind === "checklist") {
@@ -580,7 +584,8 @@ function splitWords(line: string): Word[] {
 
 function evidenceCommand(target: string, spec: Evidence | undefined): string {
   if (spec?.kind === "attachment") return `evidence attach ${target} <file>`;
-  if (spec?.kind === "checklist") return `evidence set ${target} all   (or item numbers: 1,2,…)`;
+  if (spec?.kind === "checklist")
+    return `evidence set ${target} all   (or item numbers: 1,2,…, or an item's text)`;
   return `evidence set ${target} <text>`;
 }
 

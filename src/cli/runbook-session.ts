@@ -143,25 +143,45 @@ export function parseEvidenceArguments(
   return [...evidence.map((e) => parse(e, false)), ...attach.map((a) => parse(a, true))];
 }
 
-/** Turns an `--evidence` value into the kind the step asks for: a checklist takes `all` or `1,2,…`. */
-export function evidenceInput(argument: EvidenceArgument, kind: string | undefined): EvidenceInput {
+/**
+ * Turns an `--evidence` value into the kind the step asks for. A checklist takes `all`, `none`,
+ * item numbers (`1,3`), or items by their text (`"No new restarts"`: case, spaces and a final
+ * full stop do not matter), several apart by commas when no item's text holds one.
+ */
+export function evidenceInput(
+  argument: EvidenceArgument,
+  kind: string | undefined,
+  items: readonly string[] = [],
+): EvidenceInput {
   if (argument.attach) return { kind: "attachment", path: resolve(argument.raw) };
   if (kind === "checklist") {
     const value = argument.raw.trim();
     if (value === "all") return { kind: "checklist", checked: "all" };
     if (value === "none" || value === "") return { kind: "checklist", checked: [] };
-    const numbers = value.split(",").map((n) => Number(n.trim()));
-    if (numbers.some((n) => !Number.isInteger(n)))
-      throw new RunbookRuntimeError(
-        runError(
-          RunCodes.BadEvidence,
-          `checklist '${argument.step}.${argument.name}': expected 'all' or item numbers like 1,2,3, not '${argument.raw}'`,
-        ),
-      );
-    return { kind: "checklist", checked: numbers };
+    const byText = new Map(items.map((item, i) => [itemKey(item), i + 1]));
+    const whole = byText.get(itemKey(value));
+    if (whole !== undefined) return { kind: "checklist", checked: [whole] };
+    const checked: number[] = [];
+    for (const piece of value.split(",")) {
+      const n = /^\s*\d+\s*$/.test(piece) ? Number(piece) : byText.get(itemKey(piece));
+      if (n === undefined)
+        throw new RunbookRuntimeError(
+          runError(
+            RunCodes.BadEvidence,
+            `checklist '${argument.step}.${argument.name}': '${piece.trim()}' is not 'all', an item number or an item's text${items.length === 0 ? "" : ` (items: ${items.map((item, i) => `${i + 1}. ${item}`).join("; ")})`}`,
+          ),
+        );
+      checked.push(n);
+    }
+    return { kind: "checklist", checked };
   }
   if (kind === "attachment") return { kind: "attachment", path: resolve(argument.raw) };
   return { kind: "text", text: argument.raw };
+}
+
+/** A checklist item's text as compared: case, runs of spaces and a final full stop ignored. */
+function itemKey(text: string): string {
+  return text.trim().replace(/\s+/g, " ").replace(/\.$/, "").toLowerCase();
 }
 
 /** Applies `--evidence` / `--attach` to the engine. */
@@ -177,7 +197,7 @@ export function giveEvidence(engine: RunbookEngine, args: readonly EvidenceArgum
     engine.addEvidence(
       argument.step,
       argument.name,
-      evidenceInput(argument, kind ?? (argument.attach ? "attachment" : "text")),
+      evidenceInput(argument, kind ?? (argument.attach ? "attachment" : "text"), spec?.items),
     );
   }
 }
