@@ -229,6 +229,15 @@ export const COMMANDS: readonly CommandDoc[] = [
     ],
   },
   {
+    name: "runs",
+    summary: "list the recorded runs: runbook, mode, status, steps done, when, whether verify passes",
+    usage: "runs [--run-dir D] [--json]",
+    options: [
+      ["--json", "print the list as JSON on stdout"],
+      ["--run-dir <dir>", "where .runbook/runs/ is (default: the current folder)"],
+    ],
+  },
+  {
     name: "verify",
     summary: "verify recorded runs: hash chain, steps, evidence, approvals, assertions, governance, scenario",
     usage: "verify <run_id|dir>... [--format text|json|junit] [--run-dir D]",

@@ -17,6 +17,7 @@ const LOADERS: Readonly<Record<string, () => Promise<{ default: CommandRunner }>
   exectime: () => import("./commands/exectime.js"),
   inspect: () => import("./commands/inspect.js"),
   run: () => import("./commands/run.js"),
+  runs: () => import("./commands/runs.js"),
   stats: () => import("./commands/stats.js"),
   validate: () => import("./commands/validate.js"),
   verify: () => import("./commands/verify.js"),
