@@ -235,6 +235,8 @@ export interface SessionOptions {
   readonly runId?: string;
   readonly attendant?: EngineOptions["attendant"];
   readonly quiet?: boolean;
+  /** The manifest's HMAC key (src/cli/trace-key.ts). */
+  readonly traceKey?: Uint8Array;
 }
 
 /** A started or resumed engine, or an exit code when the runbook, scenario or options are wrong. */
@@ -340,6 +342,7 @@ export async function openSession(
     env,
     ...(options.attendant === undefined ? {} : { attendant: options.attendant }),
     ...(recordedEvidence === undefined ? {} : { recordedEvidence }),
+    ...(options.traceKey === undefined ? {} : { traceKey: options.traceKey }),
   };
   const engine =
     saved === undefined

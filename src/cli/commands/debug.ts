@@ -10,6 +10,7 @@ import { ExitCode } from "../exit-codes.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
 import { Debugger } from "../runbook-debugger.js";
 import { defaultActor, openSession, parseVars } from "../runbook-session.js";
+import { readTraceKey } from "../trace-key.js";
 
 const OPTIONS = {
   mode: { type: "string" },
@@ -21,6 +22,7 @@ const OPTIONS = {
   resume: { type: "string" },
   "run-dir": { type: "string" },
   "run-id": { type: "string" },
+  "trace-key-file": { type: "string" },
 } as const;
 
 export default function debug(program: string, args: readonly string[]): Promise<number> {
@@ -32,6 +34,7 @@ export default function debug(program: string, args: readonly string[]): Promise
       throw new UsageError("--mode must be real or replay (for the plan alone: runbook exec --mode dry-run)");
     const list = (name: "var" | "role") => (values[name] as string[] | undefined) ?? [];
     try {
+      const traceKey = readTraceKey(values["trace-key-file"] as string | undefined);
       const opened = await openSession({
         ...(positionals[0] === undefined ? {} : { runbookPath: positionals[0] }),
         ...(mode === undefined ? {} : { mode }),
@@ -43,6 +46,7 @@ export default function debug(program: string, args: readonly string[]): Promise
         ...(values.resume === undefined ? {} : { resume: values.resume as string }),
         root: (values["run-dir"] as string | undefined) ?? process.cwd(),
         ...(values["run-id"] === undefined ? {} : { runId: values["run-id"] as string }),
+        ...(traceKey === undefined ? {} : { traceKey }),
       });
       if ("exit" in opened) return opened.exit;
       const session = new Debugger(opened.engine, process.stdin, process.stdout, {

@@ -21,6 +21,7 @@ import {
   parseEvidenceArguments,
   parseVars,
 } from "../runbook-session.js";
+import { readTraceKey } from "../trace-key.js";
 
 /** Lines of a manual step's instructions shown when a run pauses at it. */
 const MAX_INSTRUCTION_LINES = 12;
@@ -42,6 +43,7 @@ const OPTIONS = {
   resume: { type: "string" },
   "run-id": { type: "string" },
   "run-dir": { type: "string" },
+  "trace-key-file": { type: "string" },
   "no-input": { type: "boolean" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
@@ -72,6 +74,7 @@ export default function exec(program: string, args: readonly string[]): Promise<
       let engineRef: RunbookEngine | undefined;
       const attendant = interactive ? new TerminalAttendant(() => engineRef?.actor ?? actor) : undefined;
       const allowed = values["allowed-commands"] as string | undefined;
+      const traceKey = readTraceKey(values["trace-key-file"] as string | undefined);
       const opened = await openSession({
         ...(positionals[0] === undefined ? {} : { runbookPath: positionals[0] }),
         ...(mode === undefined ? {} : { mode }),
@@ -94,6 +97,7 @@ export default function exec(program: string, args: readonly string[]): Promise<
         ...(values["run-id"] === undefined ? {} : { runId: values["run-id"] as string }),
         ...(attendant === undefined ? {} : { attendant }),
         quiet: values.quiet === true,
+        ...(traceKey === undefined ? {} : { traceKey }),
       });
       if ("exit" in opened) return opened.exit;
       const engine = opened.engine;
@@ -117,6 +121,9 @@ export default function exec(program: string, args: readonly string[]): Promise<
             ...(values["evidence-from"] === undefined
               ? []
               : ["--evidence-from", values["evidence-from"] as string]),
+            ...(values["trace-key-file"] === undefined
+              ? []
+              : ["--trace-key-file", values["trace-key-file"] as string]),
           ],
         });
       } finally {

@@ -1,23 +1,33 @@
 /**
  * `runbook verify <run_id|dir>... [--format text|json|junit]`: checks recorded runs (the hash
  * chain, snapshots and attachments, steps, evidence, approvals, assertions, governance, the
- * replay scenario). Exit 0 when every run verifies, 1 when one does not.
+ * replay scenario, the manifest, and the runbook, scenario and policy against the files as they
+ * are now). Exit 0 when every run verifies, 1 when one does not.
  */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parse } from "yaml";
 import { RunbookRuntimeError } from "../../runtime/runbook/errors.js";
+import type { RunStartedEvent } from "../../runtime/runbook/state.js";
 import { RunStore } from "../../runtime/runbook/store.js";
+import { sha256 } from "../../runtime/runbook/trace.js";
 import {
   formatVerifyReportJunit,
   formatVerifyReportText,
+  type InputNow,
   type VerifyReport,
   verifyRun,
 } from "../../runtime/runbook/verify.js";
 import { ExitCode } from "../exit-codes.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
+import { readTraceKey } from "../trace-key.js";
 
 const OPTIONS = {
   format: { type: "string" },
   json: { type: "boolean" },
   "run-dir": { type: "string" },
+  "trace-key-file": { type: "string" },
+  "allow-changed": { type: "boolean" },
 } as const;
 
 export default function verify(program: string, args: readonly string[]): Promise<number> {
@@ -32,7 +42,14 @@ export default function verify(program: string, args: readonly string[]): Promis
     const reports: VerifyReport[] = [];
     for (const run of positionals) {
       try {
-        reports.push(verifyRun(RunStore.locate(root, run)));
+        const key = readTraceKey(values["trace-key-file"] as string | undefined);
+        reports.push(
+          verifyRun(RunStore.locate(root, run), {
+            ...(key === undefined ? {} : { key }),
+            inputs: currentInputs,
+            allowChanged: values["allow-changed"] === true,
+          }),
+        );
       } catch (error) {
         if (!(error instanceof RunbookRuntimeError)) throw error;
         process.stderr.write(
@@ -47,4 +64,46 @@ export default function verify(program: string, args: readonly string[]): Promis
     else process.stdout.write(reports.map(formatVerifyReportText).join("\n"));
     return reports.every((r) => r.passed) ? ExitCode.Ok : ExitCode.Errors;
   });
+}
+
+/** The runbook and scenario at the paths the run recorded (relative to this folder), and the runbook's policy. */
+function currentInputs(started: RunStartedEvent): {
+  runbook: InputNow;
+  scenario?: InputNow;
+  policy: InputNow;
+} {
+  const runbook = readText(started.runbook.path);
+  let policy: string | undefined;
+  if (runbook !== undefined)
+    try {
+      const governance = (parse(runbook) as { meta?: { governance?: unknown } } | null)?.meta?.governance;
+      policy = sha256(JSON.stringify(governance ?? {}));
+    } catch {
+      policy = sha256("");
+    }
+  return {
+    runbook: { path: started.runbook.path, sha256: runbook === undefined ? undefined : sha256(runbook) },
+    ...(started.scenario === undefined
+      ? {}
+      : {
+          scenario: {
+            path: started.scenario.path,
+            sha256: mapDefined(readText(started.scenario.path), sha256),
+          },
+        }),
+    policy: { path: started.runbook.path, sha256: policy },
+  };
+}
+
+function readText(path: string): string | undefined {
+  try {
+    const text = readFileSync(resolve(path), "utf8");
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  } catch {
+    return undefined;
+  }
+}
+
+function mapDefined<T, U>(value: T | undefined, f: (value: T) => U): U | undefined {
+  return value === undefined ? undefined : f(value);
 }

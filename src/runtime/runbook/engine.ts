@@ -7,6 +7,7 @@
  * return data only: flow, state and policy stay here. See docs/runbook-runtime.md.
  */
 
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   DEFAULT_DENY_ENV_VARS,
@@ -22,7 +23,9 @@ import type {
   Runbook,
   Step,
 } from "../../../grammar/runbook/types.js";
-import { RunbookRuntimeError, RunCodes, runError } from "./errors.js";
+import { RunbookRuntimeError, type RunCode, RunCodes, runError } from "./errors.js";
+import { groupAlive, RunLock, stopProcessGroup } from "./lock.js";
+import { digestMatches, headOf, type ManifestFiles, ManifestWriter, readManifest } from "./manifest.js";
 import {
   type CommandResult,
   type CommandRunner,
@@ -37,6 +40,7 @@ import type {
   AssertionOutcome,
   Binding,
   CaptureRecord,
+  ChainedEvent,
   EvidenceRecord,
   EvidenceValue,
   NewEvent,
@@ -49,7 +53,7 @@ import type {
   StoredText,
 } from "./state.js";
 import { RunStore } from "./store.js";
-import { readTrace, sha256, TraceWriter } from "./trace.js";
+import { GENESIS, readTrace, sha256, TraceWriter } from "./trace.js";
 import { render, renderArgv, resolveVariables, templateError } from "./values.js";
 
 export const ENGINE_VERSION = "rllmc-runbook/0";
@@ -117,6 +121,8 @@ export interface EngineOptions {
   readonly clock?: () => Date;
   /** Working directory of real commands. */
   readonly cwd?: string;
+  /** The key of the manifest's HMAC (RUNBOOK_TRACE_KEY); without one the manifest has a plain digest. */
+  readonly traceKey?: Uint8Array;
 }
 
 export type StepOutcome =
@@ -167,6 +173,8 @@ export class RunbookEngine {
       | "actor"
     >,
     state: Mutable,
+    private readonly lock: RunLock,
+    private readonly manifest: ManifestWriter,
   ) {
     this.plan = planSteps(options.runbook.steps);
     this.redactor = new RunRedactor(options.runbook.meta.governance, options.env);
@@ -177,6 +185,7 @@ export class RunbookEngine {
     this.childEnv = {};
     for (const [name, value] of Object.entries(options.env))
       if (value !== undefined && !isDeniedEnvVar(name, denied)) this.childEnv[name] = value;
+    delete this.childEnv.RUNBOOK_TRACE_KEY;
   }
 
   /** Starts a new run: checks the variables and providers, creates the run folder, writes `run_started` and the first snapshot. */
@@ -201,6 +210,34 @@ export class RunbookEngine {
     }
     const store = RunStore.under(options.root, options.runId);
     store.create();
+    // The lock first, then the check: of two runs started with one id, one gets the lock and the
+    // other is refused; a later one finds the trace.
+    const lock = RunLock.acquire(store.dir, options.runId);
+    if (existsSync(store.tracePath)) {
+      lock.release();
+      throw new RunbookRuntimeError(
+        runError(
+          RunCodes.RunExists,
+          `run '${options.runId}' already exists in ${store.dir}`,
+          `continue it with --resume ${options.runId}, or start a new run with another --run-id (or none)`,
+        ),
+      );
+    }
+    try {
+      return RunbookEngine.begin(options, store, lock, plan, vars);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  private static begin(
+    options: EngineOptions & { readonly runId: string },
+    store: RunStore,
+    lock: RunLock,
+    plan: readonly PlannedStep[],
+    vars: Record<string, string>,
+  ): RunbookEngine {
     const trace = new TraceWriter(store.tracePath, "0".repeat(64), 0);
     const clock = options.clock ?? (() => new Date());
     const redactor = new RunRedactor(options.runbook.meta.governance, options.env);
@@ -216,20 +253,35 @@ export class RunbookEngine {
       ...(options.mode === "replay" ? { replay_engine: options.replayEngine ?? "builtin" } : {}),
       started_at: clock().toISOString(),
     };
-    const engine = new RunbookEngine(options, store, trace, frozen, {
-      status: "running",
-      current: 0,
-      vars,
-      captures: {},
-      values: { ...vars },
-      history: [],
-      historyJson: [],
-      evidence: {},
-      approvals: {},
-      waitingFor: undefined,
-      actor: options.actor,
-      roles: options.roles ?? [],
-    });
+    const manifest = new ManifestWriter(
+      store.dir,
+      options.runId,
+      manifestFiles(frozen),
+      options.traceKey,
+      headOf([]),
+    );
+    const engine = new RunbookEngine(
+      options,
+      store,
+      trace,
+      frozen,
+      {
+        status: "running",
+        current: 0,
+        vars,
+        captures: {},
+        values: { ...vars },
+        history: [],
+        historyJson: [],
+        evidence: {},
+        approvals: {},
+        waitingFor: undefined,
+        actor: options.actor,
+        roles: options.roles ?? [],
+      },
+      lock,
+      manifest,
+    );
     engine.append({
       type: "run_started",
       at: frozen.started_at,
@@ -253,6 +305,20 @@ export class RunbookEngine {
    * (it runs again; one that needs approval needs it again).
    */
   static resume(options: EngineOptions & { readonly runId: string }, existing: RunStore): RunbookEngine {
+    const lock = RunLock.acquire(existing.dir, options.runId);
+    try {
+      return RunbookEngine.continueRun(options, existing, lock);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  private static continueRun(
+    options: EngineOptions & { readonly runId: string },
+    existing: RunStore,
+    lock: RunLock,
+  ): RunbookEngine {
     const read = readTrace(existing.tracePath);
     if (read.problems.length > 0)
       throw new RunbookRuntimeError(
@@ -263,6 +329,7 @@ export class RunbookEngine {
           `check it with: runbook verify ${/[^\w./-]/.test(existing.dir) ? `'${existing.dir.replaceAll("'", "'\\''")}'` : existing.dir}`,
         ),
       );
+    checkManifestForResume(existing, read.events, options);
     const latest = existing.latestSnapshot();
     if (latest === undefined)
       throw new RunbookRuntimeError(
@@ -292,6 +359,20 @@ export class RunbookEngine {
           "variables are fixed when a run starts; --var cannot change them on --resume",
         ),
       );
+    // A step of the crashed run still running in its own process group would overlap its rerun.
+    const stray = lock.previous?.step_pgid;
+    let stopped: number | undefined;
+    if (stray !== undefined && groupAlive(stray)) {
+      if (!stopProcessGroup(stray))
+        throw new RunbookRuntimeError(
+          runError(
+            RunCodes.StepStillRunning,
+            `step '${lock.previous?.step_id}' of run '${options.runId}' is still running as process group ${stray}, which could not be stopped`,
+            `stop it (kill -KILL -- -${stray}) and resume again`,
+          ),
+        );
+      stopped = stray;
+    }
     const stepEvents = read.events.filter((e) => e.type === "step");
     const trace = new TraceWriter(existing.tracePath, read.head, read.events.length);
     const values: Record<string, string> = { ...saved.vars };
@@ -314,20 +395,36 @@ export class RunbookEngine {
       actor: _a,
       ...frozen
     } = saved;
-    const engine = new RunbookEngine(options, existing, trace, frozen, {
-      status: "running",
-      current: current_step_index,
-      vars: { ...vars },
-      captures: { ...captures },
-      values,
-      history: [...history],
-      historyJson: history.map((r) => JSON.stringify(r)),
-      evidence,
-      approvals,
-      waitingFor: undefined,
-      actor: options.actor,
-      roles: options.roles ?? [],
-    });
+    // The manifest follows the chain: one a crash left behind is rewritten with the next event.
+    const manifest = new ManifestWriter(
+      existing.dir,
+      options.runId,
+      manifestFiles(frozen),
+      options.traceKey,
+      headOf(read.events),
+    );
+    const engine = new RunbookEngine(
+      options,
+      existing,
+      trace,
+      frozen,
+      {
+        status: "running",
+        current: current_step_index,
+        vars: { ...vars },
+        captures: { ...captures },
+        values,
+        history: [...history],
+        historyJson: history.map((r) => JSON.stringify(r)),
+        evidence,
+        approvals,
+        waitingFor: undefined,
+        actor: options.actor,
+        roles: options.roles ?? [],
+      },
+      lock,
+      manifest,
+    );
     // A step the snapshot has but the trace lost (killed between the two writes) is re-appended, not re-run.
     for (const result of history.slice(stepEvents.length))
       engine.append({
@@ -349,6 +446,7 @@ export class RunbookEngine {
       from_snapshot: `snapshots/${latest.name}`,
       actor: options.actor,
       ...(interrupted === undefined ? {} : { interrupted_step: interrupted.step.id }),
+      ...(stopped === undefined ? {} : { stopped_process_group: stopped }),
     });
     return engine;
   }
@@ -533,6 +631,7 @@ export class RunbookEngine {
   /** Closes the trace; a finished run also ends its replay session (a paused one keeps it for --resume). */
   async close(): Promise<void> {
     this.trace.close();
+    this.lock.release();
     if (this.finished) await this.options.runner.close?.();
   }
 
@@ -571,10 +670,12 @@ export class RunbookEngine {
           timeoutMs: (step.with.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
           maxOutputBytes: step.with.max_output_bytes ?? DEFAULT_MAX_OUTPUT_BYTES,
           env: this.childEnv,
+          onSpawn: (pid: number) => this.lock.recordStep(step.id, pid),
         }),
         runner: this.options.runner,
       }),
     );
+    this.lock.clearStep();
     return this.cliResult(planned, step, started, argv, output);
   }
 
@@ -848,7 +949,8 @@ export class RunbookEngine {
   }
 
   private append(event: NewEvent): void {
-    this.trace.append(event);
+    const full = this.trace.append(event);
+    this.manifest.appended(full, this.trace.events, this.trace.lastHash);
   }
 
   private writeSnapshot(name: string): Binding {
@@ -1020,6 +1122,53 @@ function usesName(step: CliStep, name: string): boolean {
     step.with.argv.some((a) => a.includes("{{") && re.test(a)) ||
     (step.with.stdin?.includes("{{") === true && re.test(step.with.stdin))
   );
+}
+
+function manifestFiles(frozen: {
+  readonly runbook_sha256: string;
+  readonly scenario?: Binding;
+  readonly policy_sha256: string;
+}): ManifestFiles {
+  return {
+    runbook_sha256: frozen.runbook_sha256,
+    ...(frozen.scenario === undefined ? {} : { scenario_sha256: frozen.scenario.sha256 }),
+    policy_sha256: frozen.policy_sha256,
+  };
+}
+
+/**
+ * Before a resume appends anything: the manifest must not be ahead of the trace (a cut tail) nor
+ * disagree with it where they overlap; one behind it (a crash between the two writes) is fine.
+ */
+function checkManifestForResume(
+  store: RunStore,
+  events: readonly ChainedEvent[],
+  options: EngineOptions & { readonly runId: string },
+): void {
+  const recorded = readManifest(store.dir);
+  if (recorded === "missing") return;
+  const refuse = (code: RunCode, message: string, hint?: string) =>
+    new RunbookRuntimeError(runError(code, `cannot resume run '${options.runId}': ${message}`, hint));
+  if (recorded === "unreadable") throw refuse(RunCodes.ManifestMismatch, "its manifest.json cannot be read");
+  if (recorded.digest.algorithm === "hmac-sha256" && options.traceKey === undefined)
+    throw refuse(
+      RunCodes.TraceKeyUnusable,
+      "its manifest is signed (HMAC-SHA256) and no key was given",
+      "set RUNBOOK_TRACE_KEY or pass --trace-key-file with the key the run started with",
+    );
+  if (!digestMatches(recorded, recorded.digest.algorithm === "sha256" ? undefined : options.traceKey))
+    throw refuse(RunCodes.ManifestMismatch, "manifest.json does not match its digest");
+  if (recorded.events > events.length)
+    throw refuse(
+      RunCodes.TraceCut,
+      `the trace has ${events.length} events but its manifest says ${recorded.events}: its tail was cut`,
+    );
+  const at = recorded.events === 0 ? GENESIS : events[recorded.events - 1]?.hash;
+  if (at !== recorded.head)
+    throw refuse(
+      RunCodes.ManifestMismatch,
+      `the trace's event ${recorded.events} is not the one its manifest names`,
+    );
 }
 
 function pad(n: number): string {

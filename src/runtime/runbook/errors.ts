@@ -25,6 +25,10 @@ export const RunCodes = {
   RunFinished: "RBX7019",
   RunMismatch: "RBX7020",
   CliReplayFailed: "RBX7021",
+  RunLocked: "RBX7022",
+  RunExists: "RBX7023",
+  StepStillRunning: "RBX7024",
+  TraceKeyUnusable: "RBX7025",
   // --- runbook verify ---
   TraceTampered: "RBX7101",
   StepNotRun: "RBX7102",
@@ -36,6 +40,11 @@ export const RunCodes = {
   ScenarioIncomplete: "RBX7108",
   FileTampered: "RBX7109",
   TraceUnreadable: "RBX7110",
+  TraceCut: "RBX7111",
+  TraceLongerThanManifest: "RBX7112",
+  ManifestMismatch: "RBX7113",
+  InputChanged: "RBX7114",
+  RecordInconsistent: "RBX7115",
 } as const;
 
 export type RunCode = (typeof RunCodes)[keyof typeof RunCodes];

@@ -15,6 +15,8 @@ export interface ResolvedCall {
   readonly maxOutputBytes: number;
   /** The environment the program gets: the run's, without the names `deny_env_vars` matches. */
   readonly env: Readonly<Record<string, string>>;
+  /** Told the pid of the process started (it leads its own process group), for the run's lock. */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 export interface CommandResult {

@@ -18,6 +18,7 @@ export class RealRunner implements CommandRunner {
       ...(call.stdin === undefined ? {} : { stdin: call.stdin }),
       timeoutMs: call.timeoutMs,
       maxOutputBytes: call.maxOutputBytes,
+      ...(call.onSpawn === undefined ? {} : { onSpawn: call.onSpawn }),
     });
     return {
       exitCode: result.exitCode,

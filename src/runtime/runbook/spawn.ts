@@ -13,6 +13,8 @@ export interface ProcessOptions {
   readonly timeoutMs: number;
   /** Bytes kept of each stream; the rest is read and dropped. */
   readonly maxOutputBytes: number;
+  /** Told the child's pid once it started (it is also its process group's id). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 export interface ProcessResult {
@@ -52,6 +54,7 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
       detached: true,
       windowsHide: true,
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const killGroup = (signal: NodeJS.Signals) => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, signal);

@@ -216,6 +216,8 @@ export interface ResumedEvent extends EventBase {
   readonly actor: string;
   /** A step that had started but not finished when the run stopped. */
   readonly interrupted_step?: string;
+  /** The process group of that step, still running after the crash and stopped before the rerun. */
+  readonly stopped_process_group?: number;
 }
 
 export interface SnapshotEvent extends EventBase {

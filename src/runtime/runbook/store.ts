@@ -88,6 +88,15 @@ export class RunStore {
     return { name, state: JSON.parse(text) as RunState, sha256: sha256(text) };
   }
 
+  /** The names of every snapshot in the run folder, sorted. */
+  snapshotNames(): string[] {
+    const dir = join(this.dir, "snapshots");
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((n) => n.endsWith(".json"))
+      .sort();
+  }
+
   readFile(relative: string): Buffer | undefined {
     const path = join(this.dir, relative);
     return existsSync(path) && statSync(path).isFile() ? readFileSync(path) : undefined;

@@ -3,13 +3,44 @@
  * is complete — the hash chain is intact; every snapshot and attachment the trace names has the
  * hash it recorded; every step ran and passed; every required piece of evidence is there; every
  * approval was given by enough people holding the roles; every assertion passed; no command was
- * refused by governance; in replay, the scenario was consumed. Reports as text, JSON or JUnit.
+ * refused by governance; in replay, the scenario was consumed. Since the chain alone cannot see a
+ * cut or rewritten tail, it also checks the manifest (the head, signed with an HMAC when a key is
+ * given; ./manifest.ts), cross-checks every snapshot and `run_finished` against the step events
+ * they cover, and compares the runbook, scenario and policy hashes the run recorded with the files
+ * as they are now. Reports as text, JSON or JUnit.
  */
 
 import { RunCodes } from "./errors.js";
-import type { PlanEntry, RunFinishedEvent, RunStartedEvent, StepResult } from "./state.js";
+import { type DigestAlgorithm, digestMatches, headOf, readManifest } from "./manifest.js";
+import type {
+  ChainedEvent,
+  PlanEntry,
+  RunFinishedEvent,
+  RunStartedEvent,
+  RunState,
+  StepResult,
+} from "./state.js";
 import type { RunStore } from "./store.js";
-import { readTrace, sha256 } from "./trace.js";
+import { GENESIS, readTrace, sha256 } from "./trace.js";
+
+/** A file the run recorded the hash of, as it is now: its SHA-256, or undefined when it is not there. */
+export interface InputNow {
+  readonly path: string;
+  readonly sha256: string | undefined;
+}
+
+export interface VerifyOptions {
+  /** The manifest's HMAC key; without one, a manifest with a plain digest is expected. */
+  readonly key?: Uint8Array;
+  /** The runbook, scenario and policy as they are now, found from the paths the run recorded. */
+  readonly inputs?: (started: RunStartedEvent) => {
+    readonly runbook?: InputNow;
+    readonly scenario?: InputNow;
+    readonly policy?: InputNow;
+  };
+  /** A changed runbook, scenario or policy is a warning, not a failure. */
+  readonly allowChanged?: boolean;
+}
 
 export interface VerifyProblem {
   readonly code: string;
@@ -32,6 +63,8 @@ export interface VerifyReport {
   readonly mode?: string;
   readonly passed: boolean;
   readonly trace: { readonly events: number; readonly intact: boolean };
+  /** Which digest of manifest.json was checked (`none`: there is none), and whether it held. */
+  readonly manifest: { readonly digest: DigestAlgorithm | "none"; readonly verified: boolean };
   readonly steps: readonly VerifyStep[];
   /** Problems not tied to one step: the trace, the scenario, the run's end. */
   readonly problems: readonly VerifyProblem[];
@@ -40,7 +73,7 @@ export interface VerifyReport {
 
 const POLICY_CODES = new Set<string>([RunCodes.CommandNotAllowed, RunCodes.CommandDenied]);
 
-export function verifyRun(store: RunStore): VerifyReport {
+export function verifyRun(store: RunStore, options: VerifyOptions = {}): VerifyReport {
   const read = readTrace(store.tracePath);
   const problems: VerifyProblem[] = read.problems
     .slice(0, 10)
@@ -62,6 +95,7 @@ export function verifyRun(store: RunStore): VerifyReport {
       run_id: store.runId,
       passed: false,
       trace: { events: read.events.length, intact: false },
+      manifest: { digest: "none", verified: false },
       steps: [],
       problems,
       warnings,
@@ -90,6 +124,9 @@ export function verifyRun(store: RunStore): VerifyReport {
     else if (event.type === "run_finished") finished = event;
   }
   const steps = started.plan.map((entry) => verifyStep(entry, results.get(entry.id), paused, store));
+  const manifest = checkManifest(store, read.events, started, options.key, problems);
+  crossCheck(store, read.events, started, finished, problems);
+  checkInputs(started, options, problems, warnings);
   if (finished?.scenario_verify !== undefined && !finished.scenario_verify.passed)
     problems.push({
       code: RunCodes.ScenarioIncomplete,
@@ -108,10 +145,203 @@ export function verifyRun(store: RunStore): VerifyReport {
     mode: started.mode,
     passed,
     trace: { events: read.events.length, intact: read.problems.length === 0 },
+    manifest,
     steps,
     problems,
     warnings,
   };
+}
+
+/** The manifest: its digest, and the head it records against the trace's. */
+function checkManifest(
+  store: RunStore,
+  events: readonly ChainedEvent[],
+  started: RunStartedEvent,
+  key: Uint8Array | undefined,
+  problems: VerifyProblem[],
+): VerifyReport["manifest"] {
+  const manifest = readManifest(store.dir);
+  const problem = (code: string, message: string) => problems.push({ code, message });
+  if (manifest === "missing" || manifest === "unreadable") {
+    problem(
+      RunCodes.ManifestMismatch,
+      `manifest.json is ${manifest === "missing" ? "missing" : "not readable"}`,
+    );
+    return { digest: "none", verified: false };
+  }
+  const algorithm = manifest.digest.algorithm;
+  let verified = false;
+  if (algorithm === "hmac-sha256" && key === undefined)
+    problem(
+      RunCodes.ManifestMismatch,
+      "manifest.json is signed (HMAC-SHA256); give its key (RUNBOOK_TRACE_KEY or --trace-key-file) to check it",
+    );
+  else if (algorithm === "sha256" && key !== undefined)
+    problem(
+      RunCodes.ManifestMismatch,
+      "a key was given but manifest.json has only a plain digest: the run was not recorded with a key, or its manifest was replaced",
+    );
+  else if (!digestMatches(manifest, key))
+    problem(
+      RunCodes.ManifestMismatch,
+      `manifest.json does not match its ${algorithm === "hmac-sha256" ? "HMAC (a wrong key, or it was changed)" : "digest: it was changed"}`,
+    );
+  else verified = true;
+  const actual = headOf(events);
+  if (manifest.run_id !== started.run_id)
+    problem(
+      RunCodes.ManifestMismatch,
+      `manifest.json is of run '${manifest.run_id}', not '${started.run_id}'`,
+    );
+  if (manifest.events > actual.events)
+    problem(
+      RunCodes.TraceCut,
+      `the trace has ${actual.events} events but manifest.json says ${manifest.events}: its last ${manifest.events - actual.events} were cut off`,
+    );
+  else if (manifest.events < actual.events)
+    problem(
+      RunCodes.TraceLongerThanManifest,
+      `the trace has ${actual.events} events but manifest.json says ${manifest.events}: ${actual.events - manifest.events} were added after it (or the run crashed between the two writes: resume it to repair the manifest)`,
+    );
+  else {
+    const differ = (["head", "steps", "status"] as const).filter((f) => manifest[f] !== actual[f]);
+    if (differ.length > 0)
+      problem(
+        RunCodes.ManifestMismatch,
+        `manifest.json does not match the trace: ${differ.map((f) => `${f} ${JSON.stringify(manifest[f])} in the manifest, ${JSON.stringify(actual[f])} in the trace`).join("; ")}`,
+      );
+  }
+  const files = manifest.files;
+  if (
+    files.runbook_sha256 !== started.runbook.sha256 ||
+    (files.scenario_sha256 ?? null) !== (started.scenario?.sha256 ?? null) ||
+    files.policy_sha256 !== started.policy_sha256
+  )
+    problem(RunCodes.ManifestMismatch, "manifest.json and run_started record different file hashes");
+  return { digest: algorithm, verified };
+}
+
+/**
+ * Every snapshot and `run_finished` against the step events: a snapshot's trace position must
+ * still have the hash it recorded, and its history must be the trace's step results; the counts
+ * and status of `run_finished` must be those of the steps.
+ */
+function crossCheck(
+  store: RunStore,
+  events: readonly ChainedEvent[],
+  started: RunStartedEvent,
+  finished: RunFinishedEvent | undefined,
+  problems: VerifyProblem[],
+): void {
+  const problem = (code: string, message: string) => problems.push({ code, message });
+  const stepResults = events.flatMap((e) => (e.type === "step" ? [e.result] : []));
+  const stepJson = stepResults.map((r) => JSON.stringify(r));
+  for (const name of store.snapshotNames()) {
+    const path = `snapshots/${name}`;
+    const bytes = store.readFile(path);
+    let state: RunState;
+    try {
+      state = JSON.parse(bytes?.toString("utf8") ?? "") as RunState;
+    } catch {
+      problem(RunCodes.FileTampered, `${path} is not a snapshot (not JSON)`);
+      continue;
+    }
+    const position = state?.trace?.events;
+    if (typeof position !== "number" || !Array.isArray(state.history)) {
+      problem(RunCodes.FileTampered, `${path} is not a snapshot (no trace position or history)`);
+      continue;
+    }
+    if (position > events.length) {
+      problem(
+        RunCodes.TraceCut,
+        `${path} was written after trace event ${position}, but the trace has ${events.length}: its tail was cut off`,
+      );
+      continue;
+    }
+    const head = position === 0 ? GENESIS : events[position - 1]?.hash;
+    if (head !== state.trace.head)
+      problem(
+        RunCodes.RecordInconsistent,
+        `${path} was written after trace event ${position}, whose hash is now different: the trace was rewritten after it`,
+      );
+    state.history.forEach((result, i) => {
+      const recorded = stepJson[i];
+      if (recorded === undefined)
+        problem(
+          RunCodes.TraceCut,
+          `${path} records step '${result.step_id}' (${result.status}), which the trace does not have`,
+        );
+      else if (recorded !== JSON.stringify(result))
+        problem(
+          RunCodes.RecordInconsistent,
+          `${path} records step '${result.step_id}' ${result.status === stepResults[i]?.status ? "differently from" : `as ${result.status}, but`} the trace${result.status === stepResults[i]?.status ? "" : ` as ${stepResults[i]?.status}`}`,
+        );
+    });
+  }
+  if (finished === undefined) return;
+  const count = (status: string) => stepResults.filter((r) => r.status === status).length;
+  const counts = { passed: count("passed"), failed: count("failed"), skipped: count("skipped") };
+  if (
+    finished.steps.passed !== counts.passed ||
+    finished.steps.failed !== counts.failed ||
+    finished.steps.skipped !== counts.skipped
+  )
+    problem(
+      RunCodes.RecordInconsistent,
+      `run_finished counts ${finished.steps.passed} passed, ${finished.steps.failed} failed, ${finished.steps.skipped} skipped; the step events ${counts.passed}, ${counts.failed}, ${counts.skipped}`,
+    );
+  const byId = new Map(stepResults.map((r) => [r.step_id, r]));
+  const stepsOk = started.plan.every((entry) => {
+    const result = byId.get(entry.id);
+    return (
+      result !== undefined &&
+      (result.status === "passed" ||
+        (result.status === "failed" &&
+          entry.continue_on_error === true &&
+          !POLICY_CODES.has(result.error?.code ?? "")))
+    );
+  });
+  const expected = stepsOk && finished.scenario_verify?.passed !== false ? "passed" : "failed";
+  if (finished.status !== expected)
+    problem(
+      RunCodes.RecordInconsistent,
+      `run_finished says the run ${finished.status}, but its step events say it ${expected}`,
+    );
+}
+
+/** The runbook, scenario and policy the run recorded, against the files as they are now. */
+function checkInputs(
+  started: RunStartedEvent,
+  options: VerifyOptions,
+  problems: VerifyProblem[],
+  warnings: string[],
+): void {
+  if (options.inputs === undefined) return;
+  const now = options.inputs(started);
+  const recorded = {
+    runbook: started.runbook.sha256,
+    scenario: started.scenario?.sha256,
+    policy: started.policy_sha256,
+  };
+  for (const what of ["runbook", "scenario", "policy"] as const) {
+    const current = now[what];
+    const was = recorded[what];
+    if (current === undefined || was === undefined) continue;
+    const name =
+      what === "policy"
+        ? `the policy (meta.governance of '${current.path}')`
+        : `the ${what} '${current.path}'`;
+    if (current.sha256 === undefined) warnings.push(`${name} was not found; its hash was not checked`);
+    else if (current.sha256 !== was) {
+      const message = `${name} changed since the run (SHA-256 ${was.slice(0, 12)}… recorded, ${current.sha256.slice(0, 12)}… now)`;
+      if (options.allowChanged === true) warnings.push(`${message}; allowed by --allow-changed`);
+      else
+        problems.push({
+          code: RunCodes.InputChanged,
+          message: `${message}; --allow-changed verifies the run against it anyway`,
+        });
+    }
+  }
 }
 
 function verifyStep(
@@ -253,6 +483,7 @@ export function formatVerifyReportText(report: VerifyReport): string {
   ];
   lines.push(
     `  trace: ${report.trace.events} events, hash chain ${report.trace.intact ? "intact" : "BROKEN"}`,
+    `  manifest: ${manifestLine(report.manifest)}`,
   );
   for (const step of report.steps) {
     const mark = step.problems.length > 0 ? "✗" : step.status === "passed" ? "✓" : "!";
@@ -269,6 +500,12 @@ export function formatVerifyReportText(report: VerifyReport): string {
       : `${failing} of ${report.steps.length} steps and ${report.problems.length} run-level checks failed.`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+function manifestLine(manifest: VerifyReport["manifest"]): string {
+  if (manifest.digest === "none") return "none";
+  const what = manifest.digest === "hmac-sha256" ? "HMAC-SHA256 (keyed)" : "plain SHA-256 digest (no key)";
+  return `${what} ${manifest.verified ? "checked" : "NOT VERIFIED"}`;
 }
 
 /** One JUnit document: a test suite per run, a test case per step plus "run integrity". */
@@ -294,7 +531,7 @@ function junitSuite(report: VerifyReport): string {
       );
     else cases.push(`    <testcase classname="${suite}" name="${name}"/>`);
   }
-  const runName = esc("run integrity");
+  const runName = esc(`run integrity (manifest: ${manifestLine(report.manifest)})`);
   if (report.problems.length > 0)
     cases.push(
       `    <testcase classname="${suite}" name="${runName}">\n      <failure message="${esc(report.problems[0]?.message ?? "")}" type="${esc(report.problems[0]?.code ?? "")}">${esc(report.problems.map((p) => `${p.code} ${p.message}`).join("\n"))}</failure>\n    </testcase>`,
