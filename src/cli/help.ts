@@ -102,6 +102,7 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--resume <run_id|dir>", "continue a paused or interrupted run"],
       ["--run-id <id>", "the new run's id (default: a timestamp and random suffix)"],
       ["--run-dir <dir>", "where .runbook/runs/ is (default: the current folder)"],
+      ["--trace-key-file <file>", "the key of the run manifest's HMAC (default: $RUNBOOK_TRACE_KEY)"],
     ],
   },
   {
@@ -140,6 +141,10 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--resume <run_id|dir>", "continue a paused or interrupted run from its last snapshot"],
       ["--run-id <id>", "the new run's id (default: a timestamp and random suffix)"],
       ["--run-dir <dir>", "where .runbook/runs/ is (default: the current folder)"],
+      [
+        "--trace-key-file <file>",
+        "the key of the run manifest's HMAC-SHA256 (default: $RUNBOOK_TRACE_KEY; none: a plain digest)",
+      ],
       ["--no-input", "never prompt, even on a terminal: pause instead"],
       ["--json", "print the plan (dry-run) or the run's outcome as JSON on stdout"],
       ["--quiet", "print no per-step lines"],
@@ -239,12 +244,19 @@ export const COMMANDS: readonly CommandDoc[] = [
   },
   {
     name: "verify",
-    summary: "verify recorded runs: hash chain, steps, evidence, approvals, assertions, governance, scenario",
-    usage: "verify <run_id|dir>... [--format text|json|junit] [--run-dir D]",
+    summary:
+      "verify recorded runs: hash chain, manifest, snapshots, steps, evidence, approvals, assertions, governance, scenario, files",
+    usage:
+      "verify <run_id|dir>... [--format text|json|junit] [--run-dir D] [--trace-key-file F] [--allow-changed]",
     options: [
       ["--format <text|json|junit>", "the report's format (default text)"],
       ["--json", "the same as --format json"],
       ["--run-dir <dir>", "where .runbook/runs/ is, for run ids (default: the current folder)"],
+      [
+        "--trace-key-file <file>",
+        "the key the run's manifest was signed with (default: $RUNBOOK_TRACE_KEY; none: its plain digest is checked)",
+      ],
+      ["--allow-changed", "a runbook, scenario or policy changed since the run is a warning, not a failure"],
     ],
   },
 ];
