@@ -110,13 +110,17 @@ export const COMMANDS: readonly CommandDoc[] = [
     summary:
       "run a runbook: --mode real, replay (against a cli-replay scenario) or dry-run; trace, snapshots, evidence",
     usage:
-      "exec <runbook.yaml> --mode real|replay|dry-run [--scenario S] [--var K=V]... [--evidence STEP.NAME=V]... [--attach STEP.NAME=FILE]... [--as NAME] [--role R]... [--approve STEP]... [--resume RUN] [--json]",
+      "exec <runbook.yaml> --mode real|replay|dry-run [--scenario S] [--var K=V]... [--evidence STEP.NAME=V]... [--attach STEP.NAME=FILE]... [--as NAME] [--role R]... [--approve STEP]... [--resume RUN] [--record FILE] [--json]",
     options: [
       [
         "--mode <real|replay|dry-run>",
         "real processes (never a shell), answers from a replay scenario, or the plan only",
       ],
       ["--scenario <file>", "with --mode replay: the cli-replay scenario that answers the cli steps"],
+      [
+        "--record <file>",
+        "with --mode real: keep the run as a cli-replay scenario (redacted; rewritten whenever the run stops; a resumed run keeps recording)",
+      ],
       [
         "--replay-engine <builtin|cli-replay>",
         "answer from the built-in replay engine (default) or a cli-replay binary on PATH",

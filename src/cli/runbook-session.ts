@@ -235,6 +235,8 @@ export interface SessionOptions {
   readonly runId?: string;
   readonly attendant?: EngineOptions["attendant"];
   readonly quiet?: boolean;
+  /** `exec --record`: wraps the real-mode runner (src/cli/runbook-record.ts). */
+  readonly wrapRealRunner?: (runner: CommandRunner) => CommandRunner;
   /** The manifest's HMAC key (src/cli/trace-key.ts). */
   readonly traceKey?: Uint8Array;
 }
@@ -322,7 +324,8 @@ export async function openSession(
     } else throw new UsageError(`--replay-engine must be builtin or cli-replay, not '${engineChoice}'`);
   } else {
     if (options.scenarioPath !== undefined) throw new UsageError("--scenario is for --mode replay");
-    runner = new RealRunner(dirname(resolve(runbookPath)));
+    const real = new RealRunner(dirname(resolve(runbookPath)));
+    runner = options.wrapRealRunner?.(real) ?? real;
   }
 
   const recordedEvidence =

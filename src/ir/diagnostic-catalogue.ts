@@ -85,6 +85,13 @@ export const Diagnostics = {
     (a) => `'${a.path}' is ${a.found}, not ${a.expected}`,
     (a) => a.next,
   ),
+  RecordNotReal: d<{ why: string }>(
+    "RLC0012",
+    "error",
+    (a) => `--record keeps a real run as a replay scenario: ${a.why}`,
+    () =>
+      "record a real run with 'runbook exec runbook.yaml --mode real --record scenario.yaml'; replay it with '--mode replay --scenario scenario.yaml'",
+  ),
 
   // --- YML: YAML syntax -------------------------------------------------------------------------
   YamlSyntax: d<{ detail: string }>("YML1001", "error", (a) => `invalid YAML: ${a.detail}`),

@@ -8,11 +8,13 @@ import type { ManualStep } from "../../../grammar/runbook/types.js";
 import { dryRun, formatDryRun, quoteForDisplay } from "../../runtime/runbook/dry-run.js";
 import type { RunbookEngine, StepOutcome } from "../../runtime/runbook/engine.js";
 import { RunbookRuntimeError } from "../../runtime/runbook/errors.js";
+import { writeScenarioOfRun } from "../../runtime/runbook/recorded-scenario.js";
 import type { StepResult } from "../../runtime/runbook/state.js";
 import { ExitCode } from "../exit-codes.js";
 import { followUp } from "../follow-up.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
 import { TerminalAttendant } from "../runbook-attendant.js";
+import { planRecording } from "../runbook-record.js";
 import {
   defaultActor,
   giveEvidence,
@@ -43,6 +45,7 @@ const OPTIONS = {
   resume: { type: "string" },
   "run-id": { type: "string" },
   "run-dir": { type: "string" },
+  record: { type: "string" },
   "trace-key-file": { type: "string" },
   "no-input": { type: "boolean" },
   json: { type: "boolean" },
@@ -57,7 +60,14 @@ export default function exec(program: string, args: readonly string[]): Promise<
     const list = (name: keyof typeof OPTIONS) => (values[name] as string[] | undefined) ?? [];
     const vars = parseVars(list("var"));
     const mode = values.mode as string | undefined;
+    const root = (values["run-dir"] as string | undefined) ?? process.cwd();
     try {
+      const recording = planRecording({
+        record: values.record as string | undefined,
+        mode,
+        resume: values.resume as string | undefined,
+        root,
+      });
       if (mode === "dry-run") {
         if (values.resume !== undefined) throw new UsageError("--mode dry-run cannot --resume a run");
         const path = positionals[0];
@@ -93,15 +103,20 @@ export default function exec(program: string, args: readonly string[]): Promise<
         roles: list("role"),
         ...(values.resume === undefined ? {} : { resume: values.resume as string }),
         ...(values["evidence-from"] === undefined ? {} : { evidenceFrom: values["evidence-from"] as string }),
-        root: (values["run-dir"] as string | undefined) ?? process.cwd(),
+        root,
         ...(values["run-id"] === undefined ? {} : { runId: values["run-id"] as string }),
         ...(attendant === undefined ? {} : { attendant }),
         quiet: values.quiet === true,
+        ...(recording === undefined ? {} : { wrapRealRunner: recording.wrap }),
         ...(traceKey === undefined ? {} : { traceKey }),
       });
       if ("exit" in opened) return opened.exit;
       const engine = opened.engine;
       engineRef = engine;
+      recording?.runner?.bind(
+        { dir: engine.store.dir, redactor: engine.redactor, current: () => engine.current },
+        recording.scenario,
+      );
       try {
         giveEvidence(engine, parseEvidenceArguments(list("evidence"), list("attach")));
         for (const id of list("approve")) engine.approve(id);
@@ -112,6 +127,14 @@ export default function exec(program: string, args: readonly string[]): Promise<
           `${engine.done ? "" : values.resume ? "Resuming" : "Running"} '${opened.loaded.runbook.meta.name}' (${engine.state.mode}) as run ${engine.runId}\n`,
         );
         const outcome = await engine.continue((result) => say(stepLine(result, engine.plan.length)));
+        if (recording !== undefined) {
+          const written = writeScenarioOfRun(engine, opened.loaded.runbook);
+          say(
+            written === undefined
+              ? "No command has run yet: no scenario written.\n"
+              : `Recorded ${written.steps} command${written.steps === 1 ? "" : "s"} as the scenario ${written.path}\n`,
+          );
+        }
         return report(engine, outcome, json, say, {
           program,
           runDir: values["run-dir"] as string | undefined,
