@@ -139,6 +139,10 @@ export default function exec(program: string, args: readonly string[]): Promise<
           program,
           runDir: values["run-dir"] as string | undefined,
           // What a resumed run does not take from the run folder, so the resume keeps it.
+          verifyKeep:
+            values["trace-key-file"] === undefined
+              ? []
+              : ["--trace-key-file", values["trace-key-file"] as string],
           keep: [
             ...(allowed === undefined ? [] : ["--allowed-commands", allowed]),
             ...(values["evidence-from"] === undefined
@@ -186,9 +190,11 @@ function report(
     readonly program: string;
     readonly runDir: string | undefined;
     readonly keep: readonly string[];
+    /** What the printed `verify` needs besides the run: the key file the run was signed with. */
+    readonly verifyKeep?: readonly string[];
   },
 ): number {
-  const { program, runDir, keep } = invoked;
+  const { program, runDir, keep, verifyKeep = [] } = invoked;
   const where = engine.store.dir;
   if (outcome.kind === "paused") {
     const step = outcome.step.step;
@@ -230,7 +236,7 @@ function report(
         `✗ the replay scenario was not consumed: ${outcome.scenario.consumed_steps}/${outcome.scenario.total_steps} steps\n${outcome.scenario.unmet.map((u) => `    ${u}\n`).join("")}`,
       );
     say(
-      `Run ${engine.runId} ${outcome.status}: ${count("passed")} passed, ${count("failed")} failed, ${count("skipped")} skipped.\n  trace: ${where}/trace.jsonl\n  verify: ${followUp(program, ["verify", engine.runId], runDir)}\n`,
+      `Run ${engine.runId} ${outcome.status}: ${count("passed")} passed, ${count("failed")} failed, ${count("skipped")} skipped.\n  trace: ${where}/trace.jsonl\n  verify: ${followUp(program, ["verify", engine.runId, ...verifyKeep], runDir)}\n`,
     );
   }
   return outcome.status === "passed" ? ExitCode.Ok : ExitCode.Errors;
