@@ -342,6 +342,42 @@ process.stdout.write(row.stdout);
     expect(readdirSync(root)).not.toContain("incident.outputs");
   }, 60_000);
 
+  it("keeps recording when a recorded run is resumed in the debugger", () => {
+    const root = tempDir("rb-record-debug-");
+    writeFileSync(
+      join(root, "runbook.yaml"),
+      [
+        "apiVersion: runbook/v0",
+        "meta:",
+        "  name: two-commands",
+        "  governance: { allowed_commands: [printf] }",
+        "steps:",
+        "  - { id: one, type: cli, title: One, with: { argv: [printf, one] } }",
+        "  - { id: look, type: manual, title: Look, instructions: Look. }",
+        "  - { id: two, type: cli, title: Two, with: { argv: [printf, two] } }",
+      ].join("\n"),
+    );
+    const started = cli(
+      ["exec", "runbook.yaml", "--mode", "real", "--record", "s.yaml", "--run-id", "dbg", "--no-input"],
+      root,
+    );
+    expect(started.status, started.stderr).toBe(4);
+    expect(readScenarioFile(join(root, "s.yaml")).steps).toHaveLength(1);
+    const debug = spawnSync(process.execPath, [CLI, "debug", "--resume", "dbg"], {
+      cwd: root,
+      encoding: "utf8",
+      input: "evidence set look.outcome looked\ncontinue\n",
+      env: { ...process.env, PATH, FORCE_COLOR: "0" },
+    });
+    expect(debug.status, debug.stdout + debug.stderr).toBe(0);
+    expect(debug.stdout).toContain("Recorded 2 commands as the scenario");
+    const scenario = readScenarioFile(join(root, "s.yaml"));
+    expect(scenario.steps.map((s) => (s as unknown as { match: { argv: string[] } }).match.argv)).toEqual([
+      ["printf", "one"],
+      ["printf", "two"],
+    ]);
+  }, 60_000);
+
   it("refuses --record where there is no real run to record (RLC0012, exit 2)", () => {
     const root = tempDir("rb-record-usage-");
     writeFileSync(

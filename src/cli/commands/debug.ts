@@ -6,9 +6,11 @@
  * when it was left paused or unfinished (continue with --resume).
  */
 import { RunbookRuntimeError } from "../../runtime/runbook/errors.js";
+import { writeScenarioOfRun } from "../../runtime/runbook/recorded-scenario.js";
 import { ExitCode } from "../exit-codes.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
 import { Debugger } from "../runbook-debugger.js";
+import { planRecording } from "../runbook-record.js";
 import { defaultActor, openSession, parseVars } from "../runbook-session.js";
 import { readTraceKey } from "../trace-key.js";
 
@@ -35,6 +37,14 @@ export default function debug(program: string, args: readonly string[]): Promise
     const list = (name: "var" | "role") => (values[name] as string[] | undefined) ?? [];
     try {
       const traceKey = readTraceKey(values["trace-key-file"] as string | undefined);
+      const root = (values["run-dir"] as string | undefined) ?? process.cwd();
+      // A run started with `exec --record` keeps recording here too (src/cli/runbook-record.ts).
+      const recording = planRecording({
+        record: undefined,
+        mode,
+        resume: values.resume as string | undefined,
+        root,
+      });
       const opened = await openSession({
         ...(positionals[0] === undefined ? {} : { runbookPath: positionals[0] }),
         ...(mode === undefined ? {} : { mode }),
@@ -44,18 +54,30 @@ export default function debug(program: string, args: readonly string[]): Promise
         actor: (values.as as string | undefined) ?? defaultActor(),
         roles: list("role"),
         ...(values.resume === undefined ? {} : { resume: values.resume as string }),
-        root: (values["run-dir"] as string | undefined) ?? process.cwd(),
+        root,
         ...(values["run-id"] === undefined ? {} : { runId: values["run-id"] as string }),
         ...(traceKey === undefined ? {} : { traceKey }),
+        ...(recording === undefined ? {} : { wrapRealRunner: recording.wrap }),
       });
       if ("exit" in opened) return opened.exit;
+      const engine = opened.engine;
+      recording?.runner?.bind(
+        { dir: engine.store.dir, redactor: engine.redactor, current: () => engine.current },
+        recording.scenario,
+      );
       const session = new Debugger(opened.engine, process.stdin, process.stdout, {
         runbook: opened.loaded.runbook,
         resumed: values.resume !== undefined,
         program,
         ...(values["run-dir"] === undefined ? {} : { runDir: values["run-dir"] as string }),
       });
-      return await session.run();
+      const exit = await session.run();
+      const written = recording === undefined ? undefined : writeScenarioOfRun(engine, opened.loaded.runbook);
+      if (written !== undefined)
+        process.stdout.write(
+          `Recorded ${written.steps} command${written.steps === 1 ? "" : "s"} as the scenario ${written.path}\n`,
+        );
+      return exit;
     } catch (error) {
       if (!(error instanceof RunbookRuntimeError)) throw error;
       process.stderr.write(
