@@ -183,6 +183,32 @@ describe.skipIf(!existsSync(CLI))("one writer per run", () => {
     });
   }, 30_000);
 
+  it("should stop the running step and release the lock on SIGTERM, and resume from there", async () => {
+    const root = tempDir("rb-lock-term-");
+    const log = join(root, "ticks.log");
+    const script = `const fs=require('fs');fs.appendFileSync(${JSON.stringify(log)}, process.pid+'\\n');setTimeout(()=>{},3000)`;
+    const runbook = {
+      apiVersion: "runbook/v0",
+      meta: { name: "term", governance: { allowed_commands: [NODE] } },
+      steps: [{ id: "slow", type: "cli", with: { argv: [NODE, "-e", script] } }],
+    };
+    const file = join(root, "runbook.yaml");
+    writeFileSync(file, JSON.stringify(runbook));
+    const common = ["--run-dir", root, "--no-input", "--quiet"];
+    const first = run(["exec", file, "--mode", "real", "--run-id", "t", ...common]);
+    for (let i = 0; i < 100 && !existsSync(log); i++) await sleep(50);
+    first.child.kill("SIGTERM");
+    expect((await first).status).toBe(143);
+    const child = Number(readFileSync(log, "utf8").trim());
+    // Killed with its group; once orphaned, init reaps it.
+    for (let i = 0; i < 40 && alive(child); i++) await sleep(50);
+    expect(alive(child)).toBe(false);
+    expect(existsSync(join(root, ".runbook", "runs", "t", "run.lock"))).toBe(false);
+    const resumed = await run(["exec", "--resume", "t", ...common]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(verifyRun(RunStore.under(root, "t")).passed).toBe(true);
+  }, 30_000);
+
   it.each([
     ["without a key", {}],
     ["with RUNBOOK_TRACE_KEY", { RUNBOOK_TRACE_KEY: "s3cret-trace-key-for-tests" }],

@@ -1,6 +1,7 @@
 /**
  * One writer per run: `run.lock` in the run folder, created with O_EXCL before a run starts or
- * resumes and removed when it ends (finished, paused, an error, SIGINT/SIGTERM, process exit).
+ * resumes and removed when it ends (finished, paused, an error, process exit; on SIGINT/SIGTERM
+ * after killing the running step's process group).
  * It holds `{pid, host, started}` and, while a `cli` step runs, the step's process group, so a
  * resume after kill -9 can stop a step that outlived its engine before running it again.
  *
@@ -42,6 +43,14 @@ export class RunLock {
   private released = false;
   private readonly onExit = () => this.release();
   private readonly onSignal = (signal: NodeJS.Signals) => {
+    // The step's own process group would outlive us, unrecorded once the lock is gone. It is
+    // killed outright: waiting here for it to end cannot work, as it stays our zombie until we exit.
+    if (this.holder.step_pgid !== undefined)
+      try {
+        process.kill(-this.holder.step_pgid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
     this.release();
     process.exit(128 + (signal === "SIGINT" ? 2 : 15));
   };
