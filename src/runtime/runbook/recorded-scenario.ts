@@ -97,16 +97,23 @@ export function buildRecordedScenario(run: RecordedRun, scenarioPath: string): S
     },
     steps,
   };
+  // Once more through the redactor, value by value (the YAML's escapes could hide a match), and
+  // comment lines kept to one line each.
+  const comment = (text: string) => `# ${run.redactor.text(text).replace(/\p{Cc}/gu, "?")}\n`;
   const header = [
-    `# A cli-replay scenario recorded by rllmc: runbook exec ${run.runbookPath} --mode real --record ${basename(scenarioPath)}`,
-    `# runbook '${run.runbook.meta.name}', sha256 ${run.runbookSha256}; run ${run.runId}. Outputs are redacted.`,
-    `# Replay with: runbook exec ${run.runbookPath} --mode replay --scenario ${basename(scenarioPath)}`,
-    "",
-  ].join("\n");
-  const clean = (text: string) => run.redactor.text(text);
+    comment(
+      `A cli-replay scenario recorded by rllmc: runbook exec ${run.runbookPath} --mode real --record ${basename(scenarioPath)}`,
+    ),
+    comment(
+      `runbook '${run.runbook.meta.name}', sha256 ${run.runbookSha256}; run ${run.runId}. Outputs are redacted.`,
+    ),
+    comment(
+      `Replay with: runbook exec ${run.runbookPath} --mode replay --scenario ${basename(scenarioPath)}`,
+    ),
+  ].join("");
   return {
-    yaml: clean(`${header}${printScenario(scenario)}`),
-    files: files.map((f) => ({ path: f.path, text: clean(f.text) })),
+    yaml: `${header}${printScenario(run.redactor.deep(scenario))}`,
+    files: files.map((f) => ({ path: f.path, text: run.redactor.text(f.text) })),
     steps: steps.length,
   };
 }
