@@ -95,6 +95,8 @@ export interface DebuggerOptions {
   /** How the debugger was invoked, for the commands it suggests: the program (default `runbook`) and `--run-dir`. */
   readonly program?: string;
   readonly runDir?: string;
+  /** Options every suggested command carries (`--trace-key-file F`). */
+  readonly keep?: readonly string[];
 }
 
 interface Word {
@@ -305,7 +307,11 @@ export class Debugger {
   }
 
   private followUp(words: readonly string[]): string {
-    return followUp(this.options.program ?? "runbook", words, this.options.runDir);
+    return followUp(
+      this.options.program ?? "runbook",
+      [...words, ...(this.options.keep ?? [])],
+      this.options.runDir,
+    );
   }
 
   /** After `quit`: the exit code, and how to go on with a run that has not finished. */

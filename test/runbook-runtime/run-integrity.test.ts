@@ -241,6 +241,13 @@ describe.skipIf(!existsSync(CLI))("runbook verify on the command line", () => {
     const allowed = cli("verify", "e", ...common, "--allow-changed", "--format", "json");
     expect(allowed.status, allowed.stdout).toBe(0);
     expect(JSON.parse(allowed.stdout).warnings.join("\n")).toContain("allowed by --allow-changed");
+    // The debugger's suggested commands carry the key file too.
+    const debug = spawnSync(
+      NODE,
+      [CLI, "debug", "runbook.yaml", "--mode", "real", "--run-id", "d", ...common],
+      { encoding: "utf8", cwd: root, env, input: "quit\n" },
+    );
+    expect(debug.stdout).toMatch(/exec --resume d .*--trace-key-file /);
     expect(cli("verify", "e", ...common, "--trace-key-file", join(root, "missing.key")).stderr).toContain(
       "RBX7025: cannot read the trace key file",
     );

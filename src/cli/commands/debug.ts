@@ -70,6 +70,9 @@ export default function debug(program: string, args: readonly string[]): Promise
         resumed: values.resume !== undefined,
         program,
         ...(values["run-dir"] === undefined ? {} : { runDir: values["run-dir"] as string }),
+        ...(values["trace-key-file"] === undefined
+          ? {}
+          : { keep: ["--trace-key-file", values["trace-key-file"] as string] }),
       });
       const exit = await session.run();
       const written = recording === undefined ? undefined : writeScenarioOfRun(engine, opened.loaded.runbook);
