@@ -4,6 +4,7 @@
  * (the default list of destructive commands it refuses). Deliberately conservative: when in
  * doubt a command is treated as changing state. See docs/runbook-spec.md.
  */
+import { unwrapArgv } from "./wrappers.js";
 
 /** Why an argv cannot run as an automated step, or needs a person's approval. */
 export interface CommandFacts {
@@ -18,9 +19,6 @@ export interface CommandFacts {
   /** It changes the system's state: what it does, in words. */
   readonly mutating?: string;
 }
-
-/** Programs that only wrap another command: the facts are those of the wrapped command. */
-const WRAPPERS = new Set(["sudo", "doas", "time", "nice", "nohup", "timeout", "env", "chronic", "ionice"]);
 
 /** Options of wrappers that take a value (`sudo -u git`, `timeout 10`). */
 const WRAPPER_VALUE_OPTIONS: Readonly<Record<string, ReadonlySet<string>>> = {
@@ -401,28 +399,12 @@ const MUTATING_REDIS =
 /** HTTP methods that change state. */
 const MUTATING_METHODS = /^(?:POST|PUT|PATCH|DELETE)$/i;
 
-/** The program and its arguments once wrappers (`sudo -u git`, `time`, `bundle exec`) are removed. */
+/**
+ * The program and its arguments once wrappers (`sudo -u git`, `env -u HOME`, `time`,
+ * `bundle exec`) are removed, each read by its own option grammar (`wrappers.ts`).
+ */
 export function unwrap(argv: readonly string[]): readonly string[] {
-  let rest = argv;
-  for (;;) {
-    const program = baseName(rest[0] ?? "");
-    if (program === "bundle" && rest[1] === "exec" && rest.length > 2) {
-      rest = rest.slice(2);
-      continue;
-    }
-    if (!WRAPPERS.has(program)) return rest;
-    let i = 1;
-    const valued = WRAPPER_VALUE_OPTIONS[program];
-    while (i < rest.length) {
-      const word = rest[i]!;
-      if (program === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) i += 1;
-      else if (program === "timeout" && /^\d/.test(word)) i += 1;
-      else if (word.startsWith("-")) i += valued?.has(word) ? 2 : 1;
-      else break;
-    }
-    if (i >= rest.length) return rest;
-    rest = rest.slice(i);
-  }
+  return unwrapArgv(argv);
 }
 
 /** `/usr/bin/kubectl` → `kubectl`. */

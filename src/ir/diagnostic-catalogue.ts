@@ -412,10 +412,11 @@ export const Diagnostics = {
     (a) => `group '${a.id}' is nested ${a.depth} levels deep, more than ${a.limit}`,
     () => "flatten the groups: a group is a section of the runbook, not a control structure",
   ),
-  RunbookCommandNotAllowed: d<{ id: string; program: string }>(
+  RunbookCommandNotAllowed: d<{ id: string; program: string; via?: string }>(
     "RBK6003",
     "error",
-    (a) => `step '${a.id}' runs '${a.program}', which governance.allowed_commands does not list`,
+    (a) =>
+      `step '${a.id}' runs '${a.program}'${a.via ? ` (run by ${a.via})` : ""}, which governance.allowed_commands does not list`,
     (a) => `add '${a.program}' to meta.governance.allowed_commands if the runbook may run it`,
   ),
   RunbookCommandDenied: d<{ id: string; entry: string }>(
@@ -488,6 +489,32 @@ export const Diagnostics = {
     "error",
     (a) => `governance.allowed_commands lists '${a.entry}', which is not a program name: it ${a.problem}`,
     () => "list programs by name (kubectl) or path (./bin/tool)",
+  ),
+  RunbookDestructiveCommand: d<{ id: string; why: string }>(
+    "RBK6016",
+    "warning",
+    (a) => `step '${a.id}' will be refused when it runs: ${a.why}`,
+    () =>
+      "the runtime never runs a destructive command; make it a manual step that a person runs and attests",
+  ),
+  RunbookCommandUncertain: d<{ id: string; why: string }>(
+    "RBK6017",
+    "warning",
+    (a) => `step '${a.id}' will be refused when it runs: what it runs cannot be checked (${a.why})`,
+    () => "run the program directly as the step's argv (one step per command), or make it a manual step",
+  ),
+  RunbookDeniedVariableDeclared: d<{ name: string; pattern: string }>(
+    "RBK6018",
+    "error",
+    (a) => `meta.vars declares '${a.name}', a denied environment variable (matches '${a.pattern}')`,
+    () => "a runbook never holds secrets: remove the variable, or rename it if it is no secret",
+  ),
+  RunbookDenyEnvVarsEmpty: d(
+    "RBK6019",
+    "warning",
+    () =>
+      "governance.deny_env_vars is empty, which switches off the default list: templates may read secrets",
+    () => "leave deny_env_vars out to keep the defaults, or list the patterns to deny",
   ),
   RunbookNoSteps: d(
     "RBK6101",

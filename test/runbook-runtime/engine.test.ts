@@ -161,7 +161,7 @@ describe("runbook engine, real mode", () => {
     expect(destructiveCommand(["mkfs.ext4", "/dev/sdb"])).toContain("mkfs");
     expect(destructiveCommand(["dd", "if=/dev/zero", "of=/dev/sda"])).toContain("dd");
     expect(destructiveCommand(["dd", "if=/dev/zero", "of=/dev/null"])).toBeUndefined();
-    expect(destructiveCommand(["kubectl", "delete", "ns", "prod"])).toContain("kubectl delete ns");
+    expect(destructiveCommand(["kubectl", "delete", "ns", "prod"])).toContain("kubectl delete namespace");
     const root = tempDir();
     const runbook = runbookOf(
       [

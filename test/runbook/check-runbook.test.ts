@@ -74,12 +74,13 @@ const valid: Runbook = runbook(
     cli("restart_pod", ["kubectl", "-n", "{{ .namespace }}", "delete", "pod", "{{ .first_pod }}"], {
       approvals: { min: 1, roles: ["sre"] },
     }),
-    cli("cleanup", ["find", "/tmp/dumps", "-name", "core", "-exec", "rm", "{}", ";"], {
+    cli("cleanup", ["find", "/tmp/dumps", "-name", "core", "-exec", "gzip", "{}", ";"], {
       approvals: { min: 1 },
     }),
   ],
   {
-    allowed_commands: ["kubectl", "find"],
+    // What find -exec runs is judged too: gzip must be allowed, and rm would be denied.
+    allowed_commands: ["kubectl", "find", "gzip"],
     denied_commands: ["rm"],
     deny_env_vars: [...DEFAULT_DENY_ENV_VARS],
     redact: [...DEFAULT_REDACT],
@@ -312,6 +313,7 @@ describe("checkRunbook", () => {
       { GITLAB_TOKEN: "x" },
     );
     expect(check(rb).diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["RBK6018", "meta.vars declares 'GITLAB_TOKEN', a denied environment variable (matches '*TOKEN*')"],
       [
         "RBK6006",
         "'{{ .GITLAB_TOKEN }}' in step 'a' argv[2] names a denied environment variable (matches '*TOKEN*')",

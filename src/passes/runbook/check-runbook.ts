@@ -2,9 +2,13 @@
  * Stage C of `runbook compile`, and the checks of `runbook validate` after the schema:
  *
  * - step ids unique across the whole runbook (groups included), groups at most 8 deep;
- * - policy: each `cli` program is in `allowed_commands` (when the list is given) and matches no
- *   `denied_commands` entry; every template parses, names a variable of `meta.vars` or a capture
- *   of an earlier step, and never a name matching `deny_env_vars`;
+ * - policy, by the runtime's own rule (`governanceRefusal`): each program a `cli` step runs — its
+ *   `argv[0]` and every command a wrapper runs (`env`, `sudo`, `bash -c`, `xargs`, `find -exec`)
+ *   — is in `allowed_commands` (when the list is given) and matches no `denied_commands` entry
+ *   (errors); a destructive default or a command that cannot be read with certainty is warned
+ *   about, since the runtime will refuse it; every template parses, names a variable of
+ *   `meta.vars` or a capture of an earlier step, and never a name matching `deny_env_vars`; no
+ *   variable of `meta.vars` is a denied name, and an empty `deny_env_vars` is warned about;
  * - `argv[0]` and every `allowed_commands` entry is a program name or path
  *   (`grammar/runbook/program-name.ts`): a YAML key, a log line or a query is never run;
  * - replay compatibility: `argv[0]` is a literal program name, no argv element is a shell
@@ -19,8 +23,9 @@
 import { commandFacts } from "../../../grammar/runbook/commands.js";
 import {
   compileRunbookRegex,
+  governanceRefusal,
   isDeniedEnvVar,
-  matchesDeniedCommand,
+  type Refusal,
 } from "../../../grammar/runbook/governance.js";
 import { programNameProblem } from "../../../grammar/runbook/program-name.js";
 import type { Runbook, Step } from "../../../grammar/runbook/types.js";
@@ -75,6 +80,20 @@ export function checkRunbook(runbook: Runbook, locate: Locate): Diagnostic[] {
         ),
       );
   }
+  if (governance.deny_env_vars !== undefined && governance.deny_env_vars.length === 0)
+    out.push(
+      makeDiagnostic(Diagnostics.RunbookDenyEnvVarsEmpty, locate("/meta/governance/deny_env_vars"), {}),
+    );
+  for (const name of declared) {
+    const pattern = denyEnv.find((p) => isDeniedEnvVar(name, [p]));
+    if (pattern !== undefined)
+      out.push(
+        makeDiagnostic(Diagnostics.RunbookDeniedVariableDeclared, locate(`/meta/vars/${name}`), {
+          name,
+          pattern,
+        }),
+      );
+  }
   for (const [i, rule] of (governance.redact ?? []).entries())
     checkRegex(rule.pattern, `meta.governance.redact[${i}].pattern`, `/meta/governance/redact/${i}/pattern`);
 
@@ -124,26 +143,13 @@ export function checkRunbook(runbook: Runbook, locate: Locate): Diagnostic[] {
                 problem,
               }),
             );
-          else if (
-            governance.allowed_commands !== undefined &&
-            !governance.allowed_commands.includes(program)
-          )
-            out.push(
-              makeDiagnostic(Diagnostics.RunbookCommandNotAllowed, locate(`${pointer}/with/argv/0`), {
-                id: step.id,
-                program,
-              }),
-            );
-          const denied = (governance.denied_commands ?? []).find((entry) =>
-            matchesDeniedCommand(argv, entry),
-          );
-          if (denied !== undefined)
-            out.push(
-              makeDiagnostic(Diagnostics.RunbookCommandDenied, locate(`${pointer}/with/argv`), {
-                id: step.id,
-                entry: denied,
-              }),
-            );
+          // The runtime's rule: the program itself is judged above when it is no name.
+          const judged =
+            (program.includes("{{") || problem !== undefined) && governance.allowed_commands !== undefined
+              ? { ...governance, allowed_commands: [...governance.allowed_commands, program] }
+              : governance;
+          const refusal = governanceRefusal(argv, judged);
+          if (refusal !== undefined) out.push(refusalDiagnostic(refusal, step.id, pointer, locate));
           argv.forEach((word, j) => {
             // `find … -exec cmd {} ;` takes a literal `;` (written `\;` in a shell).
             const findTerminator = word === ";" && argv.slice(0, j).some((w) => FIND_EXEC.has(w));
@@ -260,5 +266,36 @@ function regexError(pattern: string): string | undefined {
     return undefined;
   } catch (error) {
     return (error as Error).message.replace(/^Invalid regular expression: /, "");
+  }
+}
+
+/** Stage C's report of what the runtime will refuse (`governanceRefusal`). */
+function refusalDiagnostic(refusal: Refusal, id: string, pointer: string, locate: Locate): Diagnostic {
+  switch (refusal.kind) {
+    case "not-allowed":
+      return makeDiagnostic(
+        Diagnostics.RunbookCommandNotAllowed,
+        locate(refusal.via === "" ? `${pointer}/with/argv/0` : `${pointer}/with/argv`),
+        { id, program: refusal.program, ...(refusal.via === "" ? {} : { via: refusal.via }) },
+      );
+    case "denied":
+      return makeDiagnostic(Diagnostics.RunbookCommandDenied, locate(`${pointer}/with/argv`), {
+        id,
+        entry: refusal.entry,
+      });
+    case "destructive":
+      return makeDiagnostic(Diagnostics.RunbookDestructiveCommand, locate(`${pointer}/with/argv`), {
+        id,
+        why: refusal.reason,
+      });
+    case "uncertain":
+      return makeDiagnostic(Diagnostics.RunbookCommandUncertain, locate(`${pointer}/with/argv`), {
+        id,
+        why: refusal.reason,
+      });
+    default: {
+      const never: never = refusal;
+      return never;
+    }
   }
 }

@@ -31,6 +31,7 @@ import {
   DEFAULT_DENY_ENV_VARS,
   DEFAULT_REDACT,
   isDeniedEnvVar,
+  programsToAllow,
 } from "../../../grammar/runbook/governance.js";
 import {
   type CliStep,
@@ -466,7 +467,7 @@ class Extraction {
     let step: Step;
     if (reason === undefined && split.argv !== undefined) {
       for (const v of split.vars) this.useVar(v.name, v.raw, line);
-      this.#allowed.add(split.argv[0]!);
+      for (const program of programsToAllow(split.argv)) this.#allowed.add(program);
       const cli: CliStep = {
         id,
         type: "cli",

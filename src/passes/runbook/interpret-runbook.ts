@@ -21,7 +21,11 @@
 import { isDeepStrictEqual } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { commandFacts } from "../../../grammar/runbook/commands.js";
-import { DEFAULT_DENY_ENV_VARS, isDeniedEnvVar } from "../../../grammar/runbook/governance.js";
+import {
+  DEFAULT_DENY_ENV_VARS,
+  isDeniedEnvVar,
+  programsToAllow,
+} from "../../../grammar/runbook/governance.js";
 import type { Runbook, Source, Step } from "../../../grammar/runbook/types.js";
 import RUNBOOK_SCHEMA from "../../../grammar/schemas/runbook-v0.schema.json" with { type: "json" };
 import type { Diagnostic } from "../../ir/diagnostic.js";
@@ -212,7 +216,7 @@ function checkAnswer(
                 why: facts.mutating,
               }),
             );
-          allowed.add(step.with.argv[0]!);
+          for (const program of programsToAllow(step.with.argv)) allowed.add(program);
           const sampleLine = draft.steps.find((n) => n.span.start === match.command.span.start)?.sampleLine;
           notes.push({
             ...note(step.id, "cli", match.origin, match.command.span, source, match.section),

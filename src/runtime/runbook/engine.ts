@@ -11,9 +11,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   DEFAULT_DENY_ENV_VARS,
-  destructiveCommand,
+  governanceRefusal,
   isDeniedEnvVar,
-  matchesDeniedCommand,
 } from "../../../grammar/runbook/governance.js";
 import type {
   Capture,
@@ -1083,36 +1082,56 @@ export function planEntry(p: PlannedStep): PlanEntry {
   };
 }
 
-/** Why governance refuses `argv` before it runs: not allowed, denied by the runbook, or destructive. */
+/**
+ * Why governance refuses `argv` before it runs (`grammar/runbook/governance.ts`
+ * `governanceRefusal`, the rule Stage C applies at compile time): a program it runs — itself or
+ * one a wrapper runs — is not allowed, is denied by the runbook, or is destructive; or what it
+ * runs cannot be known with certainty.
+ */
 export function commandBlocked(argv: readonly string[], runbook: Runbook): RunError | undefined {
   const governance = runbook.meta.governance;
-  const program = argv[0] ?? "";
-  const allowed = governance?.allowed_commands;
-  if (allowed !== undefined && !allowed.includes(program))
-    return runError(
-      RunCodes.CommandNotAllowed,
-      `'${program}' is not in the runbook's allowed_commands (${allowed.length === 0 ? "none" : allowed.join(", ")}); it was not run`,
-      "add it to meta.governance.allowed_commands if the runbook should run it",
-    );
-  const denied = (governance?.denied_commands ?? []).find((entry) => matchesDeniedCommand(argv, entry));
-  if (denied !== undefined)
-    return runError(
-      RunCodes.CommandDenied,
-      `the command matches the denied command '${denied}'; it was not run`,
-    );
-  const destructive = destructiveCommand(argv);
-  if (destructive !== undefined)
-    return runError(
-      RunCodes.CommandDenied,
-      `${destructive}; it was not run`,
-      "the runtime never runs it; make it a manual step that a person runs and attests",
-    );
-  return undefined;
+  const refusal = governanceRefusal(argv, governance);
+  if (refusal === undefined) return undefined;
+  const by = (via: string) => (via === "" ? "" : ` (run by ${via})`);
+  switch (refusal.kind) {
+    case "not-allowed": {
+      const allowed = governance?.allowed_commands ?? [];
+      return runError(
+        RunCodes.CommandNotAllowed,
+        `'${refusal.program}'${by(refusal.via)} is not in the runbook's allowed_commands (${allowed.length === 0 ? "none" : allowed.join(", ")}); it was not run`,
+        "add it to meta.governance.allowed_commands if the runbook should run it",
+      );
+    }
+    case "denied":
+      return runError(
+        RunCodes.CommandDenied,
+        `the command${refusal.via === "" ? "" : ` '${refusal.program}'${by(refusal.via)}`} matches the denied command '${refusal.entry}'; it was not run`,
+      );
+    case "destructive":
+      return runError(
+        RunCodes.CommandDenied,
+        `${refusal.reason}; it was not run`,
+        "the runtime never runs it; make it a manual step that a person runs and attests",
+      );
+    case "uncertain":
+      return runError(
+        RunCodes.CommandUncertain,
+        `what the step runs cannot be checked: ${refusal.reason}; it was not run`,
+        "run the program directly as the step's argv (one step per command), or make it a manual step",
+      );
+    default: {
+      const never: never = refusal;
+      return never;
+    }
+  }
 }
 
 function isPolicyBlock(error: RunError | null): boolean {
   return (
-    error !== null && (error.code === RunCodes.CommandNotAllowed || error.code === RunCodes.CommandDenied)
+    error !== null &&
+    (error.code === RunCodes.CommandNotAllowed ||
+      error.code === RunCodes.CommandDenied ||
+      error.code === RunCodes.CommandUncertain)
   );
 }
 

@@ -25,6 +25,8 @@ export const RunCodes = {
   RunFinished: "RBX7019",
   RunMismatch: "RBX7020",
   CliReplayFailed: "RBX7021",
+  /** What a step runs cannot be known with certainty (a shell string with `$(…)`, an unknown wrapper option). */
+  CommandUncertain: "RBX7030",
   RunLocked: "RBX7022",
   RunExists: "RBX7023",
   StepStillRunning: "RBX7024",

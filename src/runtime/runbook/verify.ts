@@ -71,7 +71,11 @@ export interface VerifyReport {
   readonly warnings: readonly string[];
 }
 
-const POLICY_CODES = new Set<string>([RunCodes.CommandNotAllowed, RunCodes.CommandDenied]);
+const POLICY_CODES = new Set<string>([
+  RunCodes.CommandNotAllowed,
+  RunCodes.CommandDenied,
+  RunCodes.CommandUncertain,
+]);
 
 export function verifyRun(store: RunStore, options: VerifyOptions = {}): VerifyReport {
   const read = readTrace(store.tracePath);
