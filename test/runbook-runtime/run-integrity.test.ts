@@ -252,4 +252,39 @@ describe.skipIf(!existsSync(CLI))("runbook verify on the command line", () => {
       "RBX7025: cannot read the trace key file",
     );
   }, 30_000);
+
+  it("should fail RBX7114 when the replay scenario changed since the run", () => {
+    const root = tempDir("rb-integrity-scenario-");
+    writeFileSync(
+      join(root, "runbook.yaml"),
+      JSON.stringify({
+        apiVersion: "runbook/v0",
+        meta: { name: "replayed", governance: { allowed_commands: ["kubectl"] } },
+        steps: [{ id: "pods", type: "cli", with: { argv: ["kubectl", "get", "pods"] } }],
+      }),
+    );
+    const scenario = join(root, "scenario.yaml");
+    const text =
+      "meta:\n  name: s\nsteps:\n  - match:\n      argv: [kubectl, get, pods]\n    respond:\n      stdout: ok\n";
+    writeFileSync(scenario, text);
+    const { RUNBOOK_TRACE_KEY: _k, ...env } = process.env;
+    const cli = (...args: string[]) => spawnSync(NODE, [CLI, ...args], { encoding: "utf8", cwd: root, env });
+    const exec = cli(
+      "exec",
+      "runbook.yaml",
+      "--mode",
+      "replay",
+      "--scenario",
+      "scenario.yaml",
+      "--run-id",
+      "r",
+    );
+    expect(exec.status, exec.stderr).toBe(0);
+    expect(cli("verify", "r").status).toBe(0);
+    writeFileSync(scenario, text.replace("stdout: ok", "stdout: changed"));
+    const changed = cli("verify", "r");
+    expect(changed.status).toBe(1);
+    expect(changed.stdout).toContain("RBX7114 the scenario 'scenario.yaml' changed since the run");
+    expect(cli("verify", "r", "--allow-changed").status).toBe(0);
+  }, 30_000);
 });
