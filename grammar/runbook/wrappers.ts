@@ -169,6 +169,8 @@ const PREFIX_WORDS = new Set(["!", "and", "or", "not"]);
 
 /** How deep wrappers may nest before the step is refused. */
 const MAX_DEPTH = 16;
+/** How many commands one step may run (`find` runs its command once per root) before it is refused. */
+const MAX_INVOCATIONS = 256;
 
 interface OptionSpec {
   readonly id: string;
@@ -366,6 +368,10 @@ export function invocationsOf(argv: readonly string[]): Invocations {
         uncertain = `'${via[via.length - 1]}' runs '${program}', which ${problem}`;
         return;
       }
+    }
+    if (out.length >= MAX_INVOCATIONS) {
+      uncertain = `it runs more than ${MAX_INVOCATIONS} commands`;
+      return;
     }
     out.push({ argv: words, via, openEnded });
     if (depth >= MAX_DEPTH) {

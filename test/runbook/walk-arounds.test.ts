@@ -4,6 +4,7 @@
  * splitter, normalisation, and the walk-around table (`walk-arounds.ts`) judged by
  * `governanceRefusal` and by Stage C, which must report every row at compile time.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { unwrap } from "../../grammar/runbook/commands.js";
 import {
@@ -146,6 +147,13 @@ describe("the wrapper grammar", () => {
     expect(
       invocationsOf(["sudo", "-u", "{{ .user }}", "systemctl", "restart", "{{ .unit }}"]).uncertain,
     ).toBe(undefined);
+  });
+
+  it("should be uncertain when find's roots multiply into too many commands", () => {
+    const roots = Array.from({ length: 20 }, (_, i) => `r${i}`);
+    const inner = `find ${roots.join(" ")} -exec id {} \\;`;
+    const argv = ["find", ...roots, "-exec", "sh", "-c", inner, ";"];
+    expect(invocationsOf(argv).uncertain).toContain("more than 256 commands");
   });
 
   it("should be uncertain when wrappers nest too deep", () => {
@@ -331,5 +339,54 @@ describe("Stage C on variables and deny_env_vars", () => {
     };
     const diagnostics = checkRunbook(rb, () => SPAN);
     expect(diagnostics.map((d) => [d.code, d.severity])).toEqual([["RBK6019", "warning"]]);
+  });
+});
+
+describe("the wrapper and shell-string readers on arbitrary input", () => {
+  const words = fc.array(
+    fc.oneof(
+      fc.constantFrom(
+        ...Object.keys(WRAPPERS),
+        "find",
+        "rm",
+        "-rf",
+        "/",
+        "-c",
+        "-S",
+        "-u",
+        "--",
+        ";",
+        "{}",
+        "+",
+        "-exec",
+        "x",
+      ),
+      fc.string({ maxLength: 12 }),
+    ),
+    { maxLength: 24 },
+  );
+
+  it("should never throw, and always give a verdict, whatever the argv", () => {
+    fc.assert(
+      fc.property(words, (argv) => {
+        const { invocations } = invocationsOf(argv);
+        expect(invocations.length).toBeLessThanOrEqual(256);
+        governanceRefusal(argv, {
+          allowed_commands: ["env"],
+          denied_commands: ["rm -rf", "kubectl delete ns"],
+        });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("should never throw on arbitrary shell strings", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (text) => {
+        const split = splitShellCommands(text);
+        expect(split.commands !== undefined || split.uncertain !== undefined).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
