@@ -4,7 +4,7 @@
  * any output (braces, template syntax, control characters, long lines, large outputs in files),
  * with the variables' values written back as templates.
  */
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -17,7 +17,12 @@ import {
   LARGE_OUTPUT_BYTES,
   writeRecordedScenario,
 } from "../../src/runtime/runbook/recorded-scenario.js";
-import type { RecordedCall } from "../../src/runtime/runbook/recorder.js";
+import {
+  RECORDING_FILE,
+  type RecordedCall,
+  RecordingRunner,
+  readRecording,
+} from "../../src/runtime/runbook/recorder.js";
 import { RunRedactor } from "../../src/runtime/runbook/redaction.js";
 import { tempDir } from "./helpers.js";
 
@@ -136,5 +141,42 @@ describe("buildRecordedScenario", () => {
       stdout: "in northeurope\n",
     });
     expect(session.call(["other", "northeurope"])).toMatchObject({ ok: true });
+  });
+});
+
+describe("RecordingRunner", () => {
+  it("should redact what it records, end a line a crash cut off, and keep a rerun step's last call", async () => {
+    const dir = tempDir("rb-recorder-");
+    const redactor = new RunRedactor(undefined, { GITLAB_TOKEN: "glpat-secret-value-1" });
+    const inner = {
+      kind: "real" as const,
+      run: async () => ({ exitCode: 0, stdout: "token glpat-secret-value-1\n", stderr: "password=abc\n" }),
+    };
+    const steps = runbook.steps.map((step, index) => ({ index, step, groups: [] })) as never[];
+    let current = 0;
+    const bind = (runner: RecordingRunner) =>
+      runner.bind({ dir, redactor, current: () => steps[current] }, join(dir, "s.yaml"));
+    const first = new RecordingRunner(inner);
+    bind(first);
+    const resolved = { timeoutMs: 1000, maxOutputBytes: 1000, env: {} };
+    await first.run({ argv: ["tool", "--key=glpat-secret-value-1"], ...resolved });
+    current = 1;
+    await first.run({ argv: ["other", "a"], ...resolved });
+    appendFileSync(join(dir, RECORDING_FILE), '{"type":"call","index":1,"step_id":"tw'); // a crash mid-line
+    const resumed = new RecordingRunner(inner);
+    bind(resumed);
+    await resumed.run({ argv: ["other", "b"], ...resolved });
+    const recording = readRecording(dir);
+    expect(recording.target).toBe(join(dir, "s.yaml"));
+    expect(recording.calls.map((c) => c.argv)).toEqual([
+      ["tool", "--key=<redacted>"],
+      ["other", "b"],
+    ]);
+    expect(recording.calls[0]).toMatchObject({
+      redacted_argv: [1],
+      stdout: "token <redacted>\n",
+      stderr: "password=<redacted>\n",
+    });
+    expect(readFileSync(join(dir, RECORDING_FILE), "utf8")).not.toContain("glpat-secret-value-1");
   });
 });

@@ -7,7 +7,7 @@
  * with one complete scenario. A line a crash cut off is ignored; a step run again after a crash
  * replaces its earlier line.
  */
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { PlannedStep } from "./engine.js";
 import type { CommandResult, CommandRunner, ResolvedCall, ScenarioVerdict } from "./providers.js";
@@ -64,6 +64,9 @@ export class RecordingRunner implements CommandRunner {
   /** Binds the run (its folder, redactor, current step) and names the scenario file. */
   bind(context: RecordingContext, scenarioPath: string): void {
     this.context = context;
+    // A line a crash cut off is ended, so the next call's line does not run into it.
+    const path = join(context.dir, RECORDING_FILE);
+    if (existsSync(path) && !readFileSync(path, "utf8").endsWith("\n")) appendFileSync(path, "\n");
     const last = readRecording(context.dir).target;
     if (last !== scenarioPath) appendLine(context.dir, { type: "target", scenario: scenarioPath });
   }
@@ -121,6 +124,16 @@ export function readRecording(dir: string): {
   return { target, calls: [...byStep.values()].sort((a, b) => a.index - b.index) };
 }
 
+/**
+ * Appends a line and syncs it before the engine records the step: a step in a snapshot always has
+ * its call here (a crash before the sync leaves the step unrecorded, so it runs again).
+ */
 function appendLine(dir: string, line: RecordingLine): void {
-  appendFileSync(join(dir, RECORDING_FILE), `${JSON.stringify(line)}\n`);
+  const fd = openSync(join(dir, RECORDING_FILE), "a");
+  try {
+    writeSync(fd, `${JSON.stringify(line)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
