@@ -112,6 +112,9 @@ describe.skipIf(!existsSync(CLI))("one writer per run", () => {
     await first;
     // The crashed run's lock is left behind: stale, since its process is gone.
     expect(existsSync(join(root, ".runbook", "runs", "crashed", "run.lock"))).toBe(true);
+    expect(verifyRun(RunStore.under(root, "crashed")).warnings.join("\n")).toContain(
+      "a process holds run.lock",
+    );
     const resume = ["exec", "--resume", "crashed", ...common];
     const [a, b] = await Promise.all([run(resume), run(resume)]);
     expect([a.status, b.status].sort()).toEqual([0, 1]);

@@ -11,6 +11,7 @@
  */
 
 import { RunCodes } from "./errors.js";
+import { LOCK_FILE } from "./lock.js";
 import { type DigestAlgorithm, digestMatches, headOf, readManifest } from "./manifest.js";
 import type {
   ChainedEvent,
@@ -131,6 +132,10 @@ export function verifyRun(store: RunStore, options: VerifyOptions = {}): VerifyR
   const manifest = checkManifest(store, read.events, started, options.key, problems);
   crossCheck(store, read.events, started, finished, problems);
   checkInputs(started, options, problems, warnings);
+  if (store.readFile(LOCK_FILE) !== undefined)
+    warnings.push(
+      `a process holds ${LOCK_FILE}: the run may be going on, and change while it is verified (a lock left by a crash goes when the run is resumed)`,
+    );
   if (finished?.scenario_verify !== undefined && !finished.scenario_verify.passed)
     problems.push({
       code: RunCodes.ScenarioIncomplete,
