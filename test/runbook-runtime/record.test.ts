@@ -358,10 +358,14 @@ process.stdout.write(row.stdout);
       ].join("\n"),
     );
     const started = cli(
-      ["exec", "runbook.yaml", "--mode", "real", "--record", "s.yaml", "--run-id", "dbg", "--no-input"],
+      ["exec", "runbook.yaml", "--mode", "real", "--record", "s.yaml", "--run-id", "dbg", "--json"],
       root,
     );
     expect(started.status, started.stderr).toBe(4);
+    expect(JSON.parse(started.stdout)).toMatchObject({
+      status: "paused",
+      recorded_scenario: { path: join(root, "s.yaml"), steps: 1 },
+    });
     expect(readScenarioFile(join(root, "s.yaml")).steps).toHaveLength(1);
     const debug = spawnSync(process.execPath, [CLI, "debug", "--resume", "dbg"], {
       cwd: root,

@@ -127,16 +127,17 @@ export default function exec(program: string, args: readonly string[]): Promise<
           `${engine.done ? "" : values.resume ? "Resuming" : "Running"} '${opened.loaded.runbook.meta.name}' (${engine.state.mode}) as run ${engine.runId}\n`,
         );
         const outcome = await engine.continue((result) => say(stepLine(result, engine.plan.length)));
-        if (recording !== undefined) {
-          const written = writeScenarioOfRun(engine, opened.loaded.runbook);
+        const written =
+          recording === undefined ? undefined : writeScenarioOfRun(engine, opened.loaded.runbook);
+        if (recording !== undefined)
           say(
             written === undefined
               ? "No command has run yet: no scenario written.\n"
               : `Recorded ${written.steps} command${written.steps === 1 ? "" : "s"} as the scenario ${written.path}\n`,
           );
-        }
         return report(engine, outcome, json, say, {
           program,
+          ...(written === undefined ? {} : { recorded: written }),
           runDir: values["run-dir"] as string | undefined,
           // What a resumed run does not take from the run folder, so the resume keeps it.
           verifyKeep:
@@ -192,9 +193,12 @@ function report(
     readonly keep: readonly string[];
     /** What the printed `verify` needs besides the run: the key file the run was signed with. */
     readonly verifyKeep?: readonly string[];
+    /** `--record`: the scenario written and its step count. */
+    readonly recorded?: { readonly path: string; readonly steps: number };
   },
 ): number {
   const { program, runDir, keep, verifyKeep = [] } = invoked;
+  const recorded = invoked.recorded === undefined ? {} : { recorded_scenario: invoked.recorded };
   const where = engine.store.dir;
   if (outcome.kind === "paused") {
     const step = outcome.step.step;
@@ -210,7 +214,7 @@ function report(
     });
     if (json)
       process.stdout.write(
-        `${JSON.stringify({ run_id: engine.runId, status: "paused", step: step.id, waiting_for: outcome.waitingFor, run_dir: where }, null, 2)}\n`,
+        `${JSON.stringify({ run_id: engine.runId, status: "paused", step: step.id, waiting_for: outcome.waitingFor, run_dir: where, ...recorded }, null, 2)}\n`,
       );
     else {
       say(
@@ -228,7 +232,7 @@ function report(
   const count = (s: string) => history.filter((r) => r.status === s).length;
   if (json)
     process.stdout.write(
-      `${JSON.stringify({ run_id: engine.runId, status: outcome.status, steps: { passed: count("passed"), failed: count("failed"), skipped: count("skipped") }, ...(outcome.scenario ? { scenario: outcome.scenario } : {}), run_dir: where }, null, 2)}\n`,
+      `${JSON.stringify({ run_id: engine.runId, status: outcome.status, steps: { passed: count("passed"), failed: count("failed"), skipped: count("skipped") }, ...(outcome.scenario ? { scenario: outcome.scenario } : {}), run_dir: where, ...recorded }, null, 2)}\n`,
     );
   else {
     if (outcome.scenario !== undefined && !outcome.scenario.passed && count("failed") === 0)
