@@ -36,6 +36,7 @@ export function planRecording(options: {
   const { record, mode, resume, root } = options;
   if (record !== undefined && mode !== undefined && mode !== "real")
     refuse(record, `--mode ${mode} runs no real command`);
+  if (mode === "dry-run") return undefined; // exec says what is wrong with the rest.
   if (record !== undefined && isFolder(record))
     throw new WritePathError(record, "it is a folder; give the scenario's file name");
   let scenario = record === undefined ? undefined : resolve(record);

@@ -415,6 +415,10 @@ process.stdout.write(row.stdout);
     const late = cli(["exec", "--resume", "plain", "--record", "out.yaml"], root);
     expect(late.status, late.stderr).toBe(2);
     expect(late.stderr).toContain("ran commands before it was recorded");
+    // Without --record, exec's own usage errors are unchanged.
+    const dry = cli(["exec", "runbook.yaml", "--mode", "dry-run", "--resume", "nothing"], root);
+    expect(dry.status).toBe(2);
+    expect(dry.stderr).toContain("--mode dry-run cannot --resume a run");
     // A folder is no scenario file.
     mkdirSync(join(root, "folder"));
     const folder = cli(["exec", "runbook.yaml", "--mode", "real", "--record", "folder"], root);
