@@ -240,10 +240,11 @@ export const COMMANDS: readonly CommandDoc[] = [
   {
     name: "runs",
     summary: "list the recorded runs: runbook, mode, status, steps done, when, whether verify passes",
-    usage: "runs [--run-dir D] [--json]",
+    usage: "runs [--run-dir D] [--trace-key-file F] [--json]",
     options: [
       ["--json", "print the list as JSON on stdout"],
       ["--run-dir <dir>", "where .runbook/runs/ is (default: the current folder)"],
+      ["--trace-key-file <file>", "the key the runs' manifests were signed with (else RUNBOOK_TRACE_KEY)"],
     ],
   },
   {

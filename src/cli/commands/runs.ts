@@ -2,7 +2,7 @@
  * `runbook runs [--run-dir D] [--json]`: the recorded runs under `D/.runbook/runs/`, newest first,
  * each with its runbook, mode, status (passed, failed, paused, or unfinished when it stopped
  * without saying why), the steps done of all, when it started, and whether `runbook verify`
- * passes on it. Reads the run folders only; changes nothing.
+ * passes on it (with the same key: `--trace-key-file` or `RUNBOOK_TRACE_KEY`). Reads the run folders only; changes nothing.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -12,10 +12,13 @@ import { readTrace } from "../../runtime/runbook/trace.js";
 import { verifyRun } from "../../runtime/runbook/verify.js";
 import { ExitCode } from "../exit-codes.js";
 import { parseOptions, UsageError, withUsage } from "../options.js";
+import { readTraceKey } from "../trace-key.js";
+import { currentInputs } from "./verify.js";
 
 const OPTIONS = {
   json: { type: "boolean" },
   "run-dir": { type: "string" },
+  "trace-key-file": { type: "string" },
 } as const;
 
 export interface RunSummary {
@@ -34,7 +37,7 @@ export default function runs(program: string, args: readonly string[]): Promise<
     const { values, positionals } = parseOptions(args, OPTIONS);
     if (positionals.length > 0) throw new UsageError(`runs takes no arguments, got '${positionals[0]}'`);
     const root = resolve((values["run-dir"] as string | undefined) ?? process.cwd());
-    const summaries = listRuns(root);
+    const summaries = listRuns(root, readTraceKey(values["trace-key-file"] as string | undefined));
     if (values.json === true) process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
     else process.stdout.write(formatRuns(summaries, join(root, ".runbook", "runs")));
     return ExitCode.Ok;
@@ -42,16 +45,16 @@ export default function runs(program: string, args: readonly string[]): Promise<
 }
 
 /** Every run folder under `root/.runbook/runs`, newest first (run ids start with their time). */
-export function listRuns(root: string): RunSummary[] {
+export function listRuns(root: string, key?: Uint8Array): RunSummary[] {
   const dir = join(root, ".runbook", "runs");
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, "trace.jsonl")))
-    .map((e) => summarise(new RunStore(join(dir, e.name), e.name)))
+    .map((e) => summarise(new RunStore(join(dir, e.name), e.name), key))
     .sort((a, b) => (a.run_id < b.run_id ? 1 : a.run_id > b.run_id ? -1 : 0));
 }
 
-function summarise(store: RunStore): RunSummary {
+function summarise(store: RunStore, key: Uint8Array | undefined): RunSummary {
   const events = readTrace(store.tracePath).events as readonly TraceEvent[];
   const started = events.find((e): e is RunStartedEvent => e.type === "run_started");
   const finished = events.findLast((e): e is RunFinishedEvent => e.type === "run_finished");
@@ -67,7 +70,9 @@ function summarise(store: RunStore): RunSummary {
           : "unfinished";
   let verified = false;
   try {
-    verified = verifyRun(store).passed;
+    // The same checks as `runbook verify` with the same key: the manifest, and the runbook,
+    // scenario and policy as they are now.
+    verified = verifyRun(store, { ...(key === undefined ? {} : { key }), inputs: currentInputs }).passed;
   } catch {
     verified = false;
   }

@@ -67,7 +67,7 @@ export default function verify(program: string, args: readonly string[]): Promis
 }
 
 /** The runbook and scenario at the paths the run recorded (relative to this folder), and the runbook's policy. */
-function currentInputs(started: RunStartedEvent): {
+export function currentInputs(started: RunStartedEvent): {
   runbook: InputNow;
   scenario?: InputNow;
   policy: InputNow;
