@@ -6,7 +6,7 @@
 //   1. missing evidence   — the manual step's evidence is never given (the run stays paused);
 //   2. disallowed command — a reviewer's policy denies `kubectl rollout undo`;
 //   3. failing assertion  — the scenario's pods still crash after the rollback.
-// Everything it writes goes to .runbook-demo/ in the current folder. Exit 0 when every step
+// Everything it writes goes to .runbook-demo/ in the checkout, or to `--out-dir DIR`. Exit 0 when every step
 // behaved as expected. Needs a build first (npm run build; `npm run demo` does it).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +17,9 @@ import { parseDocument } from "yaml";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 process.chdir(ROOT);
 const CLI = join(ROOT, "dist", "src", "cli", "main.js");
-const OUT = ".runbook-demo";
+// `--out-dir DIR` puts it elsewhere (the test suite gives a temporary folder).
+const outAt = process.argv.indexOf("--out-dir");
+const OUT = outAt > 0 && process.argv[outAt + 1] !== undefined ? process.argv[outAt + 1] : ".runbook-demo";
 const DEMO = join("examples", "runbook-demo");
 const quiet = process.argv.includes("--quiet");
 let failures = 0;

@@ -4,7 +4,8 @@
  * status itself; this test also reads the run folders it leaves.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RunStore } from "../../src/runtime/runbook/store.js";
@@ -14,10 +15,12 @@ const CLI = join(process.cwd(), "dist", "src", "cli", "main.js");
 
 describe.skipIf(!existsSync(CLI))("runbook acceptance demo", () => {
   it("runs, verifies, and fails each negative twin for its reason", () => {
-    const result = spawnSync(process.execPath, ["scripts/runbook-demo.mjs", "--quiet"], { encoding: "utf8" });
+    const root = mkdtempSync(join(tmpdir(), "rllmc-demo-"));
+    const result = spawnSync(process.execPath, ["scripts/runbook-demo.mjs", "--quiet", "--out-dir", root], {
+      encoding: "utf8",
+    });
     expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
     expect(result.stdout).toContain("Demo complete: every step behaved as expected.");
-    const root = ".runbook-demo";
     const demo = verifyRun(RunStore.under(root, "demo"));
     expect(demo.passed).toBe(true);
     expect(demo.steps.filter((s) => s.type === "cli").length).toBeGreaterThanOrEqual(3);
