@@ -43,7 +43,9 @@ type Rest =
   /** `xargs`: an argv to which it appends its input. */
   | "xargs"
   /** `busybox`: an applet and its arguments. */
-  | "applet";
+  | "applet"
+  /** Nothing but what `lineOption` gives (`script` without `-c` is a session). */
+  | "none";
 
 interface WrapperGrammar {
   /**
@@ -60,6 +62,8 @@ interface WrapperGrammar {
   readonly permute?: boolean;
   /** `-NUM` is an option (nice's old `-10`). */
   readonly numberOption?: boolean;
+  /** The option whose value is a command line it runs (`flock -c`, `script -c`), by first name. */
+  readonly lineOption?: string;
   readonly rest: Rest;
 }
 
@@ -147,6 +151,39 @@ export const WRAPPERS: Readonly<Record<string, WrapperGrammar>> = {
       "-m|-p|--preserve-environment -P|--pty -s|--shell= -w|--whitelist-environment= -u|--user=",
     permute: true,
     rest: "su",
+  },
+  taskset: { options: "-a|--all-tasks -p|--pid -c|--cpu-list", operands: 1, rest: "argv" },
+  flock: {
+    options:
+      "-s|--shared -x|-e|--exclusive -u|--unlock -n|--nb|--nonblock -o|--close -F|--no-fork --verbose " +
+      "-w|--wait|--timeout= -E|--conflict-exit-code= -c|--command=",
+    operands: 1,
+    lineOption: "-c",
+    rest: "argv",
+  },
+  unshare: {
+    options:
+      "-m|--mount=? -u|--uts=? -i|--ipc=? -n|--net=? -p|--pid=? -U|--user=? -C|--cgroup=? -T|--time=? " +
+      "-f|--fork --kill-child=? --mount-proc=? -r|--map-root-user -c|--map-current-user --map-user= " +
+      "--map-group= --map-users= --map-groups= --map-auto --propagation= --setgroups= -R|--root= " +
+      "-w|--wd= -S|--setuid= -G|--setgid= --monotonic= --boottime= -l|--load-interp=? --keep-caps",
+    rest: "argv",
+  },
+  nsenter: {
+    options:
+      "-t|--target= -a|--all -m|--mount=? -u|--uts=? -i|--ipc=? -n|--net=? -N|--net-socket= -p|--pid=? " +
+      "-C|--cgroup=? -U|--user=? -T|--time=? --user-parent -G|--setgid= -S|--setuid= --keep-caps " +
+      "--preserve-credentials -r|--root=? -w|--wd=? -W|--wdns= -e|--env -F|--no-fork -Z|--follow-context " +
+      "-c|--join-cgroup",
+    rest: "argv",
+  },
+  script: {
+    options:
+      "-a|--append -e|--return -f|--flush --force -q|--quiet -E|--echo= -I|--log-in= -O|--log-out= " +
+      "-B|--log-io= -T|--log-timing= -m|--logging-format= -o|--output-limit= -t|--timing=? -c|--command=",
+    permute: true,
+    lineOption: "-c",
+    rest: "none",
   },
   sh: { options: SHELL_OPTIONS, rest: "shell" },
   bash: { options: SHELL_OPTIONS, rest: "shell" },
@@ -422,17 +459,29 @@ function expand(words: readonly string[], emit: Emit): string | undefined {
   }
   const rest = argv.slice(parsed.next);
   const has = (id: string) => parsed.options.some((o) => o.id === id);
+  // `flock FILE -c 'command'`: the command line comes after the file.
+  if (program === "flock" && (rest[0] === "-c" || rest[0] === "--command")) {
+    if (rest.length < 2) return "'flock -c' has no command line";
+    return emitShellLine(rest[1]!, "flock -c", emit);
+  }
+  if (grammar.lineOption !== undefined) {
+    const line = parsed.options.find((o) => o.id === grammar.lineOption);
+    if (line !== undefined) return emitShellLine(line.value ?? "", `${program} ${grammar.lineOption}`, emit);
+  }
   switch (grammar.rest) {
     case "argv":
       if (program === "sudo" && (has("-e") || has("-l") || has("-K") || has("-k") || has("-v") || has("-V")))
         return undefined;
       if (program === "ionice" && (has("-p") || has("-P") || has("-u"))) return undefined;
       if (program === "command" && (has("-v") || has("-V"))) return undefined;
+      if (program === "taskset" && has("-p")) return undefined;
       if (rest.length > 0) emit(rest, program, false);
       return undefined;
     case "applet":
       if (rest[0]?.startsWith("-")) return undefined;
       if (rest.length > 0) emit(rest, program, false);
+      return undefined;
+    case "none":
       return undefined;
     case "xargs":
       emit(rest.length > 0 ? rest : ["echo"], program, true);

@@ -36,6 +36,9 @@ function tailFor(program: string): string[] {
   if (rest === "su") return ["-c", TARGET.join(" ")];
   if (rest === "shell-line") return [...(program === "ssh" ? ["host"] : []), TARGET.join(" ")];
   if (program === "timeout") return ["10", ...TARGET];
+  if (program === "taskset") return ["0x1", ...TARGET];
+  if (program === "flock") return ["/tmp/lock", ...TARGET];
+  if (program === "script") return ["-c", TARGET.join(" ")];
   if (program === "chroot") return ["/", ...TARGET];
   return [...TARGET];
 }
@@ -47,6 +50,9 @@ const NO_COMMAND: Readonly<Record<string, readonly string[]>> = {
   command: ["-v", "-V"],
   su: ["-c", "--session-command"],
   runuser: ["-c", "--session-command"],
+  taskset: ["-p"],
+  flock: ["-c"],
+  script: ["-c"],
 };
 
 /** Every spelling of every option of every wrapper, with a value where it takes one. */
