@@ -16,7 +16,7 @@
 import { basename, dirname, extname, join } from "node:path";
 import { Document, isScalar, isSeq, visit } from "yaml";
 import { programBaseName } from "../../../grammar/replay/argv-match.js";
-import type { Scenario, ScenarioStep } from "../../../grammar/replay/types.js";
+import type { Scenario, ScenarioRespond, ScenarioStep } from "../../../grammar/replay/types.js";
 import type { CliStep, Runbook } from "../../../grammar/runbook/types.js";
 import { isLiteralTemplate, parseTemplate, referencedFields } from "../../../grammar/template/index.js";
 import { writeFileAtomic } from "../write-file.js";
@@ -68,8 +68,7 @@ export function buildRecordedScenario(run: RecordedRun, scenarioPath: string): S
     const step = planned?.step.type === "cli" ? planned.step : undefined;
     const argv = call.argv.map((value, i) => argvElement(value, i, call, step, declared));
     programs.add(argv[0] ?? "");
-    const respond: Record<string, unknown> = {};
-    if (call.exit !== 0) respond.exit = Math.min(Math.max(call.exit, 0), 255);
+    const streams: { -readonly [K in keyof ScenarioRespond]: ScenarioRespond[K] } = {};
     for (const stream of ["stdout", "stderr"] as const) {
       const text = call[stream];
       if (text === "") continue;
@@ -77,14 +76,16 @@ export function buildRecordedScenario(run: RecordedRun, scenarioPath: string): S
       if (Buffer.byteLength(templated) >= LARGE_OUTPUT_BYTES) {
         const path = `${outputsDir}/${String(call.index + 1).padStart(2, "0")}-${call.step_id}.${stream}`;
         files.push({ path, text: templated });
-        respond[`${stream}_file`] = path;
-      } else respond[stream] = templated;
+        streams[`${stream}_file`] = path;
+      } else streams[stream] = templated;
     }
     const stdinFromVars = step?.with.stdin !== undefined && usesVar(step.with.stdin, declared);
-    const match: Record<string, unknown> = { argv };
-    if (call.stdin !== undefined && call.stdin !== "" && call.stdin_redacted !== true && !stdinFromVars)
-      match.stdin = call.stdin;
-    steps.push({ match, respond } as unknown as ScenarioStep);
+    const stdin =
+      call.stdin !== undefined && call.stdin !== "" && call.stdin_redacted !== true && !stdinFromVars
+        ? { stdin: call.stdin }
+        : {};
+    const exit = call.exit === 0 ? {} : { exit: Math.min(Math.max(call.exit, 0), 255) };
+    steps.push({ match: { argv, ...stdin }, respond: { ...exit, ...streams } });
   }
   const vars: Record<string, string> = {};
   for (const [name, value] of substitutions) if (usedVars.has(name)) vars[name] = value;
