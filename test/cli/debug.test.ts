@@ -181,7 +181,9 @@ describe("runbook debug", () => {
       "Paused at step 2/3 'confirm' (manual): waiting for evidence confirm.outcome, evidence confirm.checks, evidence confirm.log",
     );
     expect(paused).toContain("  evidence set confirm.outcome <text>\n");
-    expect(paused).toContain("  evidence set confirm.checks all   (or item numbers: 1,2,…, or an item's text)\n");
+    expect(paused).toContain(
+      "  evidence set confirm.checks all   (or item numbers: 1,2,…, or an item's text)\n",
+    );
     expect(paused).toContain("  evidence attach confirm.log <file>\n");
     expect(paused).toContain("then 'next' (or 'continue').");
     expect(out).toContain("(rbdb 2/3 confirm manual) evidence check\n");
