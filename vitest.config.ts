@@ -7,6 +7,6 @@ export default defineConfig({
     pool: "forks",
     setupFiles: ["test/setup/fast-check.ts", "test/setup/isolate-home.ts"],
     // Fails the run when a test wrote where rllmc keeps the user's data (stats, caches).
-    globalSetup: ["test/setup/real-home-guard.ts"],
+    globalSetup: ["test/setup/real-home-guard.ts", "test/setup/checkout-guard.ts"],
   },
 });

@@ -30,6 +30,10 @@ process.env.USERPROFILE = home;
 process.env.LOCALAPPDATA = join(home, "AppData", "Local");
 process.env.APPDATA = join(home, "AppData", "Roaming");
 
+// `runbook compile`'s result cache defaults to `.rllmc/cache` under the working folder, which for
+// a test that runs the CLI from the repository is the checkout: tests never write there.
+process.env.RLLMC_RUNBOOK_CACHE = join(root, "runbook-cache");
+
 // The CLI prints its follow-up commands behind `npx` when `npx` started it; the suite may be
 // started either way (`npm test`, `npx vitest`), so the bins it spawns see neither.
 delete process.env.npm_command;

@@ -68,3 +68,27 @@ describe("the real-home guard", () => {
     }
   });
 });
+
+describe("the checkout guard", () => {
+  it("should see a new untracked or ignored file, and not what the build and the runner write", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { checkoutEntries } = await import("./checkout-guard.js");
+    const repo = mkdtempSync(join(tmpdir(), "rllmc-guard-"));
+    const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8" });
+    git("init", "-q");
+    writeFileSync(join(repo, ".gitignore"), ".rllmc/\ndist/\n");
+    mkdirSync(join(repo, "dist"));
+    writeFileSync(join(repo, "dist", "x.js"), "");
+    mkdirSync(join(repo, "goldens", "a"), { recursive: true });
+    writeFileSync(join(repo, "goldens", "a", "out.txt.actual"), "");
+    const before = checkoutEntries(repo)!;
+    mkdirSync(join(repo, ".rllmc"));
+    writeFileSync(join(repo, ".rllmc", "cache.json"), "{}");
+    writeFileSync(join(repo, "left.txt"), "");
+    const after = checkoutEntries(repo)!;
+    expect([...after].filter((e) => !before.has(e)).sort()).toEqual(["!! .rllmc/", "?? left.txt"]);
+    expect([...after].some((e) => e.includes("dist/") || e.endsWith(".actual"))).toBe(false);
+    expect(checkoutEntries(join(repo, "no-such-folder"))).toBeUndefined();
+    rmSync(repo, { recursive: true, force: true });
+  });
+});

@@ -17,10 +17,9 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** Part of the cached file's name: bump it when the bytes change, so processes of two versions never swap files. */
 const VERSION = "v1";
@@ -59,13 +58,13 @@ export async function writeTinyGguf(path: string, options: { seed?: number } = {
 let cached: Promise<string> | undefined;
 
 /**
- * The path of the model with the default seed, under `.cache/tiny-model/` at the repository root,
- * written once per process. The file is written to a temporary name and renamed into place, so a
+ * The path of the model with the default seed, under `rllmc-tiny-model/` in the system's temporary
+ * folder (never in the checkout), written once per process. The file is written to a temporary name and renamed into place, so a
  * concurrent process never reads half a file.
  */
 export function tinyModelPath(): Promise<string> {
   cached ??= (async () => {
-    const dir = join(repoRoot(), ".cache", "tiny-model");
+    const dir = join(tmpdir(), "rllmc-tiny-model");
     const path = join(dir, `tiny-${VERSION}.gguf`);
     await mkdir(dir, { recursive: true });
     const temporary = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
@@ -79,17 +78,6 @@ export function tinyModelPath(): Promise<string> {
     return path;
   })();
   return cached;
-}
-
-/** The nearest directory holding a package.json, from this file (in `test/support` or `dist/test/support`). */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-  return dir;
 }
 
 interface Vocabulary {
