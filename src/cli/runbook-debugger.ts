@@ -61,7 +61,11 @@ export const DEBUGGER_COMMANDS: readonly CommandDoc[] = [
     usage: ["print vars|captures"],
     summary: "the variables, or the captures so far",
   },
-  { name: "dump", usage: ["dump"], summary: "the run's state as JSON (what a snapshot holds)" },
+  {
+    name: "dump",
+    usage: ["dump"],
+    summary: "the run's state as JSON (a snapshot's, with the history from the trace)",
+  },
   { name: "history", usage: ["history"], summary: "one line per step run so far" },
   {
     name: "evidence",

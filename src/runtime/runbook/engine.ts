@@ -136,8 +136,10 @@ interface Mutable {
   captures: Record<string, CaptureRecord>;
   values: Record<string, string>;
   history: StepResult[];
-  /** Each result of `history` as JSON, kept so a snapshot does not serialise the whole history again. */
+  /** Each result of `history` as JSON, kept so a snapshot serialises its tail only once. */
   historyJson: string[];
+  /** How many results of `history` the trace has (as `step` events); a snapshot holds the rest. */
+  traced: number;
   evidence: Record<string, Record<string, EvidenceRecord>>;
   approvals: Record<string, ApprovalRecord[]>;
   waitingFor: string[] | undefined;
@@ -272,6 +274,7 @@ export class RunbookEngine {
         values: { ...vars },
         history: [],
         historyJson: [],
+        traced: 0,
         evidence: {},
         approvals: {},
         waitingFor: undefined,
@@ -329,7 +332,7 @@ export class RunbookEngine {
         ),
       );
     checkManifestForResume(existing, read.events, options);
-    const latest = existing.latestSnapshot();
+    const latest = existing.latestSnapshot(read.events);
     if (latest === undefined)
       throw new RunbookRuntimeError(
         runError(RunCodes.RunNotFound, `run '${options.runId}' has no snapshot to resume from`),
@@ -415,6 +418,7 @@ export class RunbookEngine {
         values,
         history: [...history],
         historyJson: history.map((r) => JSON.stringify(r)),
+        traced: stepEvents.length,
         evidence,
         approvals,
         waitingFor: undefined,
@@ -949,16 +953,18 @@ export class RunbookEngine {
 
   private append(event: NewEvent): void {
     const full = this.trace.append(event);
+    if (full.type === "step") this.s.traced += 1;
     this.manifest.appended(full, this.trace.events, this.trace.lastHash);
   }
 
+  /** Writes the state without the history the trace holds (state.ts `RunSnapshot`). */
   private writeSnapshot(name: string): Binding {
-    const { history: _, ...rest } = this.snapshotState();
-    // The history goes last, spliced in from the results serialised once each.
-    const head = JSON.stringify(rest);
+    const { history: _, format: _f, ...rest } = this.snapshotState();
+    // The tail goes last, spliced in from the results serialised once each.
+    const head = JSON.stringify({ format: "runbook-snapshot/v1", ...rest });
     return this.store.writeSnapshot(
       name,
-      `${head.slice(0, -1)},"history":[${this.s.historyJson.join(",")}]}\n`,
+      `${head.slice(0, -1)},"tail":[${this.s.historyJson.slice(this.s.traced).join(",")}]}\n`,
     );
   }
 

@@ -10,6 +10,24 @@ import { RunCodes, runError } from "./errors.js";
 import type { CommandResult, CommandRunner, ResolvedCall, ScenarioVerdict } from "./providers.js";
 import { runProcess } from "./spawn.js";
 
+/** A `ReplayState` as a snapshot holds it: `runs` is the call counts as pairs of a count and how many steps in a row have it. */
+export interface StoredReplayState {
+  readonly runs: readonly number[];
+  readonly captures: Readonly<Record<string, string>>;
+}
+
+function isStored(state: ReplayState | StoredReplayState): state is StoredReplayState {
+  return typeof state === "object" && state !== null && "runs" in state;
+}
+
+function expandState(stored: StoredReplayState): ReplayState {
+  const counts: number[] = [];
+  const runs = Array.isArray(stored.runs) ? stored.runs : [];
+  for (let i = 0; i + 1 < runs.length; i += 2)
+    for (let n = 0; n < Math.min(Number(runs[i + 1]), 1_000_000); n += 1) counts.push(Number(runs[i]));
+  return { counts, captures: stored.captures };
+}
+
 export class ReplayRunner implements CommandRunner {
   readonly kind = "replay";
   private readonly session: ReplaySession;
@@ -20,10 +38,15 @@ export class ReplayRunner implements CommandRunner {
       baseDir: string;
       env: Readonly<Record<string, string | undefined>>;
       allowedCommands?: readonly string[];
-      state?: ReplayState;
+      /** As `state()` gave it, or as an older snapshot held it (`counts` in full). */
+      state?: ReplayState | StoredReplayState;
     },
   ) {
-    this.session = new ReplaySession(scenario, options);
+    const { state, ...rest } = options;
+    this.session = new ReplaySession(scenario, {
+      ...rest,
+      ...(state === undefined ? {} : { state: isStored(state) ? expandState(state) : state }),
+    });
   }
 
   async run(call: ResolvedCall): Promise<CommandResult> {
@@ -49,8 +72,14 @@ export class ReplayRunner implements CommandRunner {
     return { exitCode: answer.exit, stdout: cut(answer.stdout), stderr: cut(answer.stderr), truncated };
   }
 
-  state(): unknown {
-    return this.session.state;
+  /** The session's state with its call counts run-length encoded, so a snapshot stays small for a long scenario. */
+  state(): StoredReplayState {
+    const { counts, captures } = this.session.state;
+    const runs: number[] = [];
+    for (const count of counts)
+      if (runs.length > 0 && runs[runs.length - 2] === count) runs[runs.length - 1] = (runs.at(-1) ?? 0) + 1;
+      else runs.push(count, 1);
+    return { runs, captures };
   }
 
   async finish(): Promise<ScenarioVerdict> {

@@ -148,6 +148,19 @@ export interface RunState {
   readonly trace: { readonly events: number; readonly head: string };
 }
 
+/**
+ * A snapshot as written (`snapshots/step-NNNN.json`): the run's state without its history. The
+ * history is the trace's step results up to `trace.events` (whose last hash is `trace.head`),
+ * then `tail`: the results recorded after that position (the step whose own trace line is written
+ * just after its snapshot). So a snapshot stays the same size however long the run; resume and
+ * `verify` rebuild the history from both (./store.ts `rebuildState`). An older snapshot
+ * (`runbook-run/v0`) held the whole `history` instead.
+ */
+export interface RunSnapshot extends Omit<RunState, "format" | "history"> {
+  readonly format: "runbook-snapshot/v1";
+  readonly tail: readonly StepResult[];
+}
+
 export type TraceEvent =
   | RunStartedEvent
   | StepStartedEvent

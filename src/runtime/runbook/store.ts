@@ -1,7 +1,7 @@
 /**
  * A run's folder, `.runbook/runs/<run_id>/`: `trace.jsonl`, `snapshots/step-NNNN.json` (the run
- * state after each step and on demand, written to a temp file and renamed, so a snapshot is whole
- * or absent) and `attachments/` (evidence files, named by their SHA-256).
+ * state after each step and on demand, without the history the trace holds (state.ts
+ * `RunSnapshot`), written to a temp file and renamed, so a snapshot is whole or absent) and `attachments/` (evidence files, named by their SHA-256).
  */
 import { randomBytes } from "node:crypto";
 import {
@@ -17,8 +17,8 @@ import { basename, extname, join, relative, resolve } from "node:path";
 import { makeDirectory } from "../write-file.js";
 import { RunbookRuntimeError, RunCodes, runError } from "./errors.js";
 import type { RunRedactor } from "./redaction.js";
-import type { AttachmentRecord, Binding, RunState } from "./state.js";
-import { sha256 } from "./trace.js";
+import type { AttachmentRecord, Binding, RunSnapshot, RunState, StepResult, TraceEvent } from "./state.js";
+import { GENESIS, readTrace, sha256 } from "./trace.js";
 
 export const RUNS_DIR = join(".runbook", "runs");
 
@@ -75,8 +75,14 @@ export class RunStore {
     return { path: `snapshots/${name}`, sha256: sha256(text) };
   }
 
-  /** The newest snapshot, by name (`step-NNNN.json` sort in order; `step-NNNN.sKKKKKK.json`, written on pause or on demand, after the step they follow). */
-  latestSnapshot(): { name: string; state: RunState; sha256: string } | undefined {
+  /**
+   * The newest snapshot, by name (`step-NNNN.json` sort in order; `step-NNNN.sKKKKKK.json`, written
+   * on pause or on demand, after the step they follow), with the run's state rebuilt from it and
+   * the trace (`events`, read here when not given).
+   */
+  latestSnapshot(
+    events?: readonly (TraceEvent & { readonly hash?: string })[],
+  ): { name: string; state: RunState; sha256: string } | undefined {
     const dir = join(this.dir, "snapshots");
     if (!existsSync(dir)) return undefined;
     const names = readdirSync(dir)
@@ -85,7 +91,9 @@ export class RunStore {
     const name = names.at(-1);
     if (name === undefined) return undefined;
     const text = readFileSync(join(dir, name), "utf8");
-    return { name, state: JSON.parse(text) as RunState, sha256: sha256(text) };
+    const saved = JSON.parse(text) as RunSnapshot | RunState;
+    const state = rebuildState(saved, events ?? readTrace(this.tracePath).events, `snapshots/${name}`);
+    return { name, state, sha256: sha256(text) };
   }
 
   /** The names of every snapshot in the run folder, sorted. */
@@ -149,6 +157,40 @@ export class RunStore {
     };
     return redacted ? { ...record, redacted } : record;
   }
+}
+
+/**
+ * A run's state from a snapshot and the trace: the history is the step results of the trace's
+ * first `trace.events` events, then the snapshot's `tail`. An older snapshot (`runbook-run/v0`)
+ * holds its whole history and is taken as it is.
+ */
+export function rebuildState(
+  saved: RunSnapshot | RunState,
+  events: readonly (TraceEvent & { readonly hash?: string })[],
+  path: string,
+): RunState {
+  if (saved.format === "runbook-run/v0") return saved;
+  const { tail, format: _f, ...rest } = saved;
+  const position = saved.trace.events;
+  if (position > events.length)
+    throw new RunbookRuntimeError(
+      runError(
+        RunCodes.TraceCut,
+        `${path} was written after trace event ${position}, but the trace has ${events.length}: its tail was cut off`,
+      ),
+    );
+  const head = position === 0 ? GENESIS : events[position - 1]?.hash;
+  if (head !== saved.trace.head)
+    throw new RunbookRuntimeError(
+      runError(
+        RunCodes.RecordInconsistent,
+        `${path} was written after trace event ${position}, whose hash is now different: the trace was rewritten after it`,
+      ),
+    );
+  const history: StepResult[] = [];
+  for (const event of events.slice(0, position)) if (event.type === "step") history.push(event.result);
+  history.push(...tail);
+  return { ...rest, format: "runbook-run/v0", history };
 }
 
 function decodeUtf8(bytes: Buffer): string | undefined {

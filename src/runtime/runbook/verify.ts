@@ -17,6 +17,7 @@ import type {
   ChainedEvent,
   PlanEntry,
   RunFinishedEvent,
+  RunSnapshot,
   RunStartedEvent,
   RunState,
   StepResult,
@@ -130,7 +131,7 @@ export function verifyRun(store: RunStore, options: VerifyOptions = {}): VerifyR
   }
   const steps = started.plan.map((entry) => verifyStep(entry, results.get(entry.id), paused, store));
   const manifest = checkManifest(store, read.events, started, options.key, problems);
-  crossCheck(store, read.events, started, finished, problems);
+  crossCheck(store, read.events, started, finished, problems, warnings);
   checkInputs(started, options, problems, warnings);
   if (store.readFile(LOCK_FILE) !== undefined)
     warnings.push(
@@ -232,7 +233,9 @@ function checkManifest(
 
 /**
  * Every snapshot and `run_finished` against the step events: a snapshot's trace position must
- * still have the hash it recorded, and its history must be the trace's step results; the counts
+ * still have the hash it recorded, its tail must be the trace's step results after that position
+ * (an older snapshot's whole history, the trace's from the first), and its step index must be the
+ * number of steps the two hold together; the counts
  * and status of `run_finished` must be those of the steps.
  */
 function crossCheck(
@@ -241,25 +244,38 @@ function crossCheck(
   started: RunStartedEvent,
   finished: RunFinishedEvent | undefined,
   problems: VerifyProblem[],
+  warnings: string[],
 ): void {
   const problem = (code: string, message: string) => problems.push({ code, message });
   const stepResults = events.flatMap((e) => (e.type === "step" ? [e.result] : []));
   const stepJson = stepResults.map((r) => JSON.stringify(r));
+  // stepCounts[k]: how many step events are among the first k events.
+  const stepCounts = [0];
+  for (const e of events) stepCounts.push((stepCounts.at(-1) ?? 0) + (e.type === "step" ? 1 : 0));
+  const stepsBefore = (position: number) => stepCounts[position] ?? 0;
+  let olderFormat = false;
   for (const name of store.snapshotNames()) {
     const path = `snapshots/${name}`;
     const bytes = store.readFile(path);
-    let state: RunState;
+    let state: RunState | RunSnapshot;
     try {
-      state = JSON.parse(bytes?.toString("utf8") ?? "") as RunState;
+      state = JSON.parse(bytes?.toString("utf8") ?? "") as RunState | RunSnapshot;
     } catch {
       problem(RunCodes.FileTampered, `${path} is not a snapshot (not JSON)`);
       continue;
     }
     const position = state?.trace?.events;
-    if (typeof position !== "number" || !Array.isArray(state.history)) {
-      problem(RunCodes.FileTampered, `${path} is not a snapshot (no trace position or history)`);
+    // A snapshot holds the results after its trace position (`tail`); an older one its whole history.
+    const old = state?.format === "runbook-run/v0";
+    const results = old ? (state as RunState).history : (state as RunSnapshot)?.tail;
+    if (typeof position !== "number" || !Array.isArray(results)) {
+      problem(
+        RunCodes.FileTampered,
+        `${path} is not a snapshot (no trace position or ${old ? "history" : "tail"})`,
+      );
       continue;
     }
+    if (old) olderFormat = true;
     if (position > events.length) {
       problem(
         RunCodes.TraceCut,
@@ -273,8 +289,9 @@ function crossCheck(
         RunCodes.RecordInconsistent,
         `${path} was written after trace event ${position}, whose hash is now different: the trace was rewritten after it`,
       );
-    state.history.forEach((result, i) => {
-      const recorded = stepJson[i];
+    const first = old ? 0 : stepsBefore(position);
+    results.forEach((result, i) => {
+      const recorded = stepJson[first + i];
       if (recorded === undefined)
         problem(
           RunCodes.TraceCut,
@@ -283,10 +300,19 @@ function crossCheck(
       else if (recorded !== JSON.stringify(result))
         problem(
           RunCodes.RecordInconsistent,
-          `${path} records step '${result.step_id}' ${result.status === stepResults[i]?.status ? "differently from" : `as ${result.status}, but`} the trace${result.status === stepResults[i]?.status ? "" : ` as ${stepResults[i]?.status}`}`,
+          `${path} records step '${result.step_id}' ${result.status === stepResults[first + i]?.status ? "differently from" : `as ${result.status}, but`} the trace${result.status === stepResults[first + i]?.status ? "" : ` as ${stepResults[first + i]?.status}`}`,
         );
     });
+    if (!old && (state as RunSnapshot).current_step_index !== first + results.length)
+      problem(
+        RunCodes.RecordInconsistent,
+        `${path} is at step ${(state as RunSnapshot).current_step_index}, but the trace and its tail hold ${first + results.length} steps`,
+      );
   }
+  if (olderFormat)
+    warnings.push(
+      "the run's snapshots are in an older format (runbook-run/v0, each with the whole history); they were checked as such",
+    );
   if (finished === undefined) return;
   const count = (status: string) => stepResults.filter((r) => r.status === status).length;
   const counts = { passed: count("passed"), failed: count("failed"), skipped: count("skipped") };
