@@ -17,7 +17,7 @@ const dist = (path) => new URL(`../dist/src/${path}`, import.meta.url).href;
 const { readSource } = await import(dist("frontend/read-source.js"));
 const { parseTsg } = await import(dist("frontend/tsg/parse-tsg.js"));
 const { extractRunbook } = await import(dist("passes/runbook/extract-runbook.js"));
-const { interpretRequest } = await import(dist("passes/runbook/interpret-runbook.js"));
+const { interpretRequest } = await import(dist("passes/runbook/interpret-request.js"));
 const { cacheKey, INTERPRET_PARAMS } = await import(dist("cli/runbook-llm.js"));
 
 // The golden cases (input.md) and the runbook demo of examples/ (its TSG).

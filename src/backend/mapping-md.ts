@@ -7,10 +7,16 @@
  * paths, everything in step or line order.
  */
 import { allSteps, type Step } from "../../grammar/runbook/types.js";
-import type { RunbookPlan, StepNote } from "../passes/runbook/plan.js";
+import type { RunbookPlan, StepNote } from "../ir/runbook-plan.js";
+import type { SourceFile } from "../ir/source-file.js";
+import type { Span } from "../ir/span.js";
+import { linesOf } from "../passes/runbook/provenance.js";
 
-export function printMappingMd(plan: RunbookPlan): string {
+/** `source` is the TSG the plan was compiled from: the plan holds spans, the report lines. */
+export function printMappingMd(plan: RunbookPlan, source: SourceFile): string {
   const { runbook, coverage } = plan;
+  const line = (span: Span) => source.lineCol(span.start).line;
+  const missingLines = coverage.missing.map(line);
   const steps = [...allSteps(runbook.steps)];
   const notes = new Map(plan.steps.map((n) => [n.id, n]));
   const byId = new Map(steps.map((s) => [s.id, s]));
@@ -34,10 +40,8 @@ export function printMappingMd(plan: RunbookPlan): string {
   out.push(
     `**Coverage: ${coverage.covered}/${coverage.commandLines} command lines of the TSG's shell code blocks are steps (${percent}%).**`,
   );
-  if (coverage.missingLines.length > 0)
-    out.push(
-      `Not covered: line${coverage.missingLines.length === 1 ? "" : "s"} ${coverage.missingLines.join(", ")}.`,
-    );
+  if (missingLines.length > 0)
+    out.push(`Not covered: line${missingLines.length === 1 ? "" : "s"} ${missingLines.join(", ")}.`);
   out.push("");
 
   out.push("## Steps", "");
@@ -52,7 +56,7 @@ export function printMappingMd(plan: RunbookPlan): string {
       const depth = depths.get(step.id) ?? 0;
       const name = `${"&nbsp;&nbsp;".repeat(depth)}\`${step.id}\``;
       out.push(
-        `| ${name} | ${step.type} | ${lines(note)} | ${cell(note?.sectionTitle ?? "")} | ${cell(why(step, note))} |`,
+        `| ${name} | ${step.type} | ${lines(note, source)} | ${cell(note?.sectionTitle ?? "")} | ${cell(why(step, note))} |`,
       );
     }
     out.push("");
@@ -61,13 +65,13 @@ export function printMappingMd(plan: RunbookPlan): string {
   const commandSteps = plan.steps.filter((n) => n.command !== undefined);
   if (commandSteps.length > 0) {
     out.push("## Extracted commands", "");
-    for (const note of [...commandSteps].sort((a, b) => a.line - b.line)) {
+    for (const note of [...commandSteps].sort((a, b) => line(a.span) - line(b.span))) {
       const step = byId.get(note.id);
-      out.push(`- line ${note.line} → \`${note.id}\` (${note.type}, from ${originText(note.origin)})`);
+      out.push(`- line ${line(note.span)} → \`${note.id}\` (${note.type}, from ${originText(note.origin)})`);
       out.push(`  ${code(note.command!)}`);
       if (step?.type === "cli") out.push(`  argv: ${code(JSON.stringify(step.with.argv))}`);
-      if (note.sampleLine !== undefined)
-        out.push(`  sample output from line ${note.sampleLine} attached (never run)`);
+      if (note.sample !== undefined)
+        out.push(`  sample output from line ${line(note.sample)} attached (never run)`);
     }
     out.push("");
   }
@@ -89,7 +93,7 @@ export function printMappingMd(plan: RunbookPlan): string {
           ? typeof spec === "object" && spec.source
             ? `line ${spec.source.line}`
             : "—"
-          : `line ${v.firstLine}${v.uses > 1 ? ` (${v.uses} uses)` : ""}`;
+          : `line ${line(v.first)}${v.uses > 1 ? ` (${v.uses} uses)` : ""}`;
       const value =
         typeof spec === "string"
           ? code(spec)
@@ -109,7 +113,8 @@ export function printMappingMd(plan: RunbookPlan): string {
       "",
     );
     for (const note of plan.data) {
-      const where = note.endLine > note.line ? `lines ${note.line}–${note.endLine}` : `line ${note.line}`;
+      const { line: first, endLine } = linesOf(note.span, source);
+      const where = endLine > first ? `lines ${first}–${endLine}` : `line ${first}`;
       const what = note.wholeBlock
         ? `the ${blockName(note.lang)} block`
         : `in a ${blockName(note.lang)} block`;
@@ -124,7 +129,7 @@ export function printMappingMd(plan: RunbookPlan): string {
 
   out.push("## TODOs and uncertainties", "");
   if (plan.uncertainties.length === 0) out.push("None.");
-  for (const u of plan.uncertainties) out.push(`- [ ] line ${u.line}: ${u.text}`);
+  for (const u of plan.uncertainties) out.push(`- [ ] line ${line(u.span)}: ${u.text}`);
   out.push("");
   return out.join("\n");
 }
@@ -137,9 +142,10 @@ function why(step: Step, note: StepNote | undefined): string {
   return parts.filter((p) => p !== "").join("; ");
 }
 
-function lines(note: StepNote | undefined): string {
+function lines(note: StepNote | undefined, source: SourceFile): string {
   if (note === undefined) return "—";
-  return note.endLine > note.line ? `${note.line}–${note.endLine}` : `${note.line}`;
+  const { line, endLine } = linesOf(note.span, source);
+  return endLine > line ? `${line}–${endLine}` : `${line}`;
 }
 
 /** Each step's depth of nesting in groups (0 at the top), in one walk. */

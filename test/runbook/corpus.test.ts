@@ -101,7 +101,7 @@ describe("runbook compile over the TSG corpus", () => {
       covered += plan.coverage.covered;
       if (plan.coverage.covered < plan.coverage.commandLines)
         lowCoverage.push(
-          `${file}: ${plan.coverage.covered}/${plan.coverage.commandLines} (missing lines ${plan.coverage.missingLines.join(", ")})`,
+          `${file}: ${plan.coverage.covered}/${plan.coverage.commandLines} (missing lines ${plan.coverage.missing.map((span) => source.lineCol(span.start).line).join(", ")})`,
         );
     }
     const percent = commandLines === 0 ? 100 : (covered / commandLines) * 100;

@@ -16,6 +16,7 @@ import { SourceFile } from "../../src/ir/source-file.js";
 import { checkRunbook } from "../../src/passes/runbook/check-runbook.js";
 import { compileRunbook } from "../../src/passes/runbook/compile-runbook.js";
 import { extractRunbook } from "../../src/passes/runbook/extract-runbook.js";
+import { linesOf } from "../../src/passes/runbook/provenance.js";
 import { codeBlocks } from "../tsg/helpers.js";
 
 function compile(markdown: string) {
@@ -24,7 +25,7 @@ function compile(markdown: string) {
   const plan = extractRunbook(module, source);
   const steps = [...allSteps(plan.runbook.steps)];
   const cli = steps.filter((s): s is CliStep => s.type === "cli");
-  return { module, plan, steps, cli, allowed: plan.runbook.meta.governance?.allowed_commands ?? [] };
+  return { source, module, plan, steps, cli, allowed: plan.runbook.meta.governance?.allowed_commands ?? [] };
 }
 
 const fenced = (lang: string, body: string) => `# T\n\n## Check\n\n\`\`\`${lang}\n${body}\n\`\`\`\n`;
@@ -110,14 +111,14 @@ describe("blocks read as data", () => {
       "klog",
     ],
   ])("should read %s as data, with a reason, and make no step of it", (_what, lang, body, reason) => {
-    const { module, cli, allowed, plan } = compile(fenced(lang, body));
+    const { source, module, cli, allowed, plan } = compile(fenced(lang, body));
     const [block] = codeBlocks(module);
     expect(block!.role).toBe("literal");
     expect(block!.dataReason).toContain(reason);
     expect(cli).toEqual([]);
     expect(allowed).toEqual([]);
     expect(plan.data).toEqual([expect.objectContaining({ wholeBlock: true, reason: block!.dataReason })]);
-    expect(printMappingMd(plan)).toContain("## Read as data");
+    expect(printMappingMd(plan, source)).toContain("## Read as data");
   });
 
   it("should keep a block of commands a block of commands when it has no prompt", () => {
@@ -151,7 +152,7 @@ describe("blocks read as data", () => {
   });
 
   it("should show JSON after a comment as data, not as the previous command's output", () => {
-    const { cli, plan } = compile(
+    const { source, cli, plan } = compile(
       fenced(
         "sh",
         'kubectl get nodes\n# create move.json:\n{\n  "shard": 3\n}\ncurl -X POST -d @move.json http://localhost:9200/_cluster/reroute',
@@ -159,15 +160,14 @@ describe("blocks read as data", () => {
     );
     expect(cli.map((s) => s.with.argv[0])).toEqual(["kubectl", "curl"]);
     expect(cli[0]!.sample_output).toBeUndefined();
+    expect(plan.data.map((note) => linesOf(note.span, source))).toEqual([{ line: 8, endLine: 10 }]);
     expect(plan.data).toEqual([
       expect.objectContaining({
-        line: 8,
-        endLine: 10,
         wholeBlock: false,
         reason: expect.stringContaining("'{'"),
       }),
     ]);
-    expect(printMappingMd(plan)).toMatch(
+    expect(printMappingMd(plan, source)).toMatch(
       /lines 8–10 \(in a `sh` block\): .*not in the runbook \(listed here only\)\./,
     );
   });

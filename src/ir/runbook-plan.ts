@@ -1,12 +1,16 @@
 /**
- * What `runbook compile` produces before it is written out: the runbook/v0 document
- * (`grammar/runbook/types.ts`) and, beside it, the provenance a reviewer needs — which source
- * lines each step came from, why a step is manual or needs approval, the variables inferred
- * from placeholders, what is uncertain, and the coverage of the source's commands. The
- * `runbook.yaml` backend prints the document; the `mapping.md` backend prints the rest.
+ * The target IR of `runbook compile`: the runbook/v0 document (`grammar/runbook/types.ts`) and,
+ * beside it, the provenance a reviewer needs — which source span each step came from, why a step
+ * is manual or needs approval, the variables inferred from placeholders, what is uncertain, and
+ * the coverage of the source's commands. The `runbook.yaml` backend prints the document; the
+ * `mapping.md` backend prints the rest.
+ *
+ * Like the source IR (`nodes.ts`), the plan holds spans, never line numbers: lines are computed
+ * from the `SourceFile` when `mapping.md` or a diagnostic is printed. (The runbook/v0 document's
+ * own `source:` fields are the format's data, and hold lines.)
  */
-import type { Runbook, StepType } from "../../../grammar/runbook/types.js";
-import type { Span } from "../../ir/span.js";
+import type { Runbook, StepType } from "../../grammar/runbook/types.js";
+import type { Span } from "./span.js";
 
 export interface RunbookPlan {
   readonly runbook: Runbook;
@@ -15,6 +19,7 @@ export interface RunbookPlan {
   readonly title: string;
   readonly steps: readonly StepNote[];
   readonly vars: readonly VarNote[];
+  /** In the order of their lines (`mapping.md` lists them so). */
   readonly uncertainties: readonly Uncertainty[];
   /** Code blocks, or runs of their lines, that could have held commands but were read as data. */
   readonly data: readonly DataNote[];
@@ -34,9 +39,8 @@ export interface StepNote {
   readonly id: string;
   readonly type: StepType;
   readonly origin: StepOrigin;
+  /** What the step came from: a command line, a section, or a section's prose. */
   readonly span: Span;
-  readonly line: number;
-  readonly endLine: number;
   readonly sectionTitle: string;
   /** The command as the source wrote it (prompt removed), for command steps. */
   readonly command?: string;
@@ -44,15 +48,16 @@ export interface StepNote {
   readonly manualReason?: string;
   /** Why the step needs an approval. */
   readonly approvalReason?: string;
-  /** The source line of the sample output attached to it. */
-  readonly sampleLine?: number;
+  /** Where the sample output attached to it starts. */
+  readonly sample?: Span;
 }
 
 export interface VarNote {
   readonly name: string;
   /** The placeholders that became this variable, as written (`<pod-name>`, `$POD`). */
   readonly written: readonly string[];
-  readonly firstLine: number;
+  /** The command that first uses it. */
+  readonly first: Span;
   readonly uses: number;
 }
 
@@ -61,8 +66,8 @@ export interface VarNote {
  * output) rather than commands: where, why, and where the text went.
  */
 export interface DataNote {
-  readonly line: number;
-  readonly endLine: number;
+  /** From the first line read as data to the last. */
+  readonly span: Span;
   /** The block's language ("" for none). */
   readonly lang: string;
   /** The whole block (true) or a run of its lines. */
@@ -85,7 +90,8 @@ export type UncertaintyKind =
 
 export interface Uncertainty {
   readonly kind: UncertaintyKind;
-  readonly line: number;
+  /** What it is about; its line is where `mapping.md` lists it. */
+  readonly span: Span;
   readonly text: string;
 }
 
@@ -94,6 +100,6 @@ export interface Coverage {
   readonly commandLines: number;
   /** Of those, how many are a `cli` or `manual` step. */
   readonly covered: number;
-  /** Lines of the command lines that are not. */
-  readonly missingLines: readonly number[];
+  /** The command lines that are not. */
+  readonly missing: readonly Span[];
 }
