@@ -4,7 +4,7 @@
  * The key is never printed: an error names the file and why it cannot be used, not what it holds.
  */
 import { readFileSync } from "node:fs";
-import { RunbookRuntimeError, RunCodes, runError } from "../runtime/runbook/errors.js";
+import { RunbookErrors, RunbookRuntimeError, runError } from "../runtime/runbook/errors.js";
 
 export const TRACE_KEY_ENV = "RUNBOOK_TRACE_KEY";
 
@@ -21,17 +21,14 @@ export function readTraceKey(
     bytes = readFileSync(file);
   } catch (error) {
     throw new RunbookRuntimeError(
-      runError(
-        RunCodes.TraceKeyUnusable,
-        `cannot read the trace key file '${file}': ${(error as NodeJS.ErrnoException).code ?? "unreadable"}`,
-      ),
+      runError(RunbookErrors.TraceKeyUnreadable, {
+        file,
+        reason: (error as NodeJS.ErrnoException).code ?? "unreadable",
+      }),
     );
   }
   let end = bytes.length;
   while (end > 0 && (bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d)) end -= 1;
-  if (end === 0)
-    throw new RunbookRuntimeError(
-      runError(RunCodes.TraceKeyUnusable, `the trace key file '${file}' is empty`),
-    );
+  if (end === 0) throw new RunbookRuntimeError(runError(RunbookErrors.TraceKeyEmpty, { file }));
   return bytes.subarray(0, end);
 }

@@ -1,8 +1,12 @@
 /**
- * The runbook runtime's stable codes (RBX): why a step failed or a run paused (70xx), and what
- * `runbook verify` finds wrong with a run (71xx). Listed in docs/diagnostics.md; never renumber
- * or reuse one.
+ * The runbook runtime's stable codes (RBX) and its messages: why a step failed or a run paused
+ * (70xx), and what `runbook verify` finds wrong with a run (71xx). `RunCodes` names each code
+ * once; `RunbookErrors` is the catalogue of what the runtime says, one entry per situation, each
+ * with its code, a message built from typed arguments and a hint, in the shape of the compiler's
+ * `ir/diagnostic-catalogue.ts`. Listed in docs/diagnostics.md (test/architecture/codes.test.ts
+ * checks every code is documented and unique across every registry); never renumber or reuse one.
  */
+import type { Evidence } from "../../../grammar/runbook/types.js";
 import type { RunError } from "./state.js";
 
 export const RunCodes = {
@@ -51,8 +55,318 @@ export const RunCodes = {
 
 export type RunCode = (typeof RunCodes)[keyof typeof RunCodes];
 
-export function runError(code: RunCode, message: string, hint?: string): RunError {
+/** One thing the runtime can say: its code, its message from typed arguments, and a hint. */
+export interface RunErrorDefinition<A> {
+  readonly code: RunCode;
+  readonly message: (args: A) => string;
+  readonly hint?: (args: A) => string | undefined;
+}
+
+function e<A = Record<string, never>>(
+  code: RunCode,
+  message: (args: A) => string,
+  hint?: (args: A) => string | undefined,
+): RunErrorDefinition<A> {
   return hint === undefined ? { code, message } : { code, message, hint };
+}
+
+/** How to give a piece of evidence on the command line. */
+function evidenceHint(spec: Evidence): string {
+  if (spec.kind === "checklist")
+    return `give it as --evidence <step>.${spec.name}=all or =1,2,…: ${(spec.items ?? []).map((item, i) => `${i + 1}. ${item}`).join("  ")}`;
+  if (spec.kind === "attachment") return `give it as --attach <step>.${spec.name}=<file>`;
+  return `give it as --evidence <step>.${spec.name}="…"`;
+}
+
+/** The last line of a program's stderr, quoted in a hint. */
+function lastLine(text: string): string | undefined {
+  const line = text.trim().split("\n").at(-1)?.trim();
+  return line === undefined || line === "" ? undefined : `it said: ${line.slice(0, 200)}`;
+}
+
+const runBy = (via: string) => (via === "" ? "" : ` (run by ${via})`);
+const quoted = (names: readonly string[], separator: string) => names.map((n) => `'${n}'`).join(separator);
+
+/**
+ * Everything the runbook runtime says when a step fails, a run pauses or an option is refused.
+ * Several entries may share a code (RBX7017 is any option naming what the runbook lacks); each
+ * code is defined once, in `RunCodes`. `runbook verify`'s findings (RBX71xx) are built in
+ * `verify.ts`.
+ */
+export const RunbookErrors = {
+  // --- governance: a command refused before it runs ----------------------------------------
+  CommandNotAllowed: e<{ program: string; via: string; allowed: readonly string[] }>(
+    RunCodes.CommandNotAllowed,
+    (a) =>
+      `'${a.program}'${runBy(a.via)} is not in the runbook's allowed_commands (${a.allowed.length === 0 ? "none" : a.allowed.join(", ")}); it was not run`,
+    () => "add it to meta.governance.allowed_commands if the runbook should run it",
+  ),
+  CommandDenied: e<{ program: string; via: string; entry: string }>(
+    RunCodes.CommandDenied,
+    (a) =>
+      `the command${a.via === "" ? "" : ` '${a.program}'${runBy(a.via)}`} matches the denied command '${a.entry}'; it was not run`,
+  ),
+  CommandDestructive: e<{ reason: string }>(
+    RunCodes.CommandDenied,
+    (a) => `${a.reason}; it was not run`,
+    () => "the runtime never runs it; make it a manual step that a person runs and attests",
+  ),
+  CommandUncertain: e<{ reason: string }>(
+    RunCodes.CommandUncertain,
+    (a) => `what the step runs cannot be checked: ${a.reason}; it was not run`,
+    () => "run the program directly as the step's argv (one step per command), or make it a manual step",
+  ),
+
+  // --- a cli step --------------------------------------------------------------------------
+  TemplateFailed: e<{ detail: string }>(
+    RunCodes.TemplateFailed,
+    (a) => `cannot render the step's templates: ${a.detail}`,
+    () => "give the variable a value with --var name=value, or check that the step that captures it ran",
+  ),
+  ExitStatus: e<{ program: string | undefined; status: number; stderr: string }>(
+    RunCodes.ExitStatus,
+    (a) => `'${a.program}' exited with status ${a.status}`,
+    (a) => lastLine(a.stderr),
+  ),
+  AssertionFailed: e<{ detail: string }>(RunCodes.AssertionFailed, (a) => `assertion failed: ${a.detail}`),
+  TimedOut: e<{ program: string | undefined; seconds: number }>(
+    RunCodes.TimedOut,
+    (a) => `'${a.program}' ran longer than ${a.seconds}s and was stopped`,
+    () => "raise with.timeout_seconds if the command needs longer",
+  ),
+  CannotStart: e<{ reason: string }>(
+    RunCodes.CannotStart,
+    (a) => a.reason,
+    () => "check that the program is installed and on PATH",
+  ),
+  ReplayMismatch: e<{ detail: string }>(
+    RunCodes.ReplayMismatch,
+    (a) => `replay: ${a.detail}`,
+    () => "the scenario does not expect this call here; fix the scenario or the runbook",
+  ),
+  CaptureFailed: e<{ name: string; detail: string }>(
+    RunCodes.CaptureFailed,
+    (a) => `capture '${a.name}': ${a.detail}`,
+  ),
+  CaptureNotStored: e<{ name: string }>(
+    RunCodes.CaptureNotStored,
+    (a) =>
+      `capture '${a.name}' was kept as a hash and a preview only (store_full_stdout: false), so a resumed run cannot use it`,
+    () => "start a new run, or set meta.governance.evidence.store_full_stdout: true",
+  ),
+  StepNotRun: e<{ failedStep: string }>(
+    RunCodes.StepNotRun,
+    (a) => `not run: step '${a.failedStep}' failed before it`,
+  ),
+  CliReplayFailed: e<{ detail: string }>(RunCodes.CliReplayFailed, (a) => `cli-replay: ${a.detail}`),
+  CliReplayError: e<{ detail: string }>(RunCodes.CliReplayFailed, (a) => a.detail),
+  CliReplayMissing: e(
+    RunCodes.CliReplayFailed,
+    () => "--replay-engine cli-replay: no cli-replay binary on PATH",
+    () => "install cli-replay, or use the built-in replay engine (the default)",
+  ),
+
+  // --- a manual step: evidence and approvals ----------------------------------------------
+  ChecklistIncomplete: e<{ unchecked: readonly string[] }>(
+    RunCodes.ChecklistIncomplete,
+    (a) => `not every checklist item was done: ${a.unchecked.join("; ")}`,
+    () => "the run stops here; tick every item when it is done",
+  ),
+  NotAManualStep: e<{ stepId: string; manualIds: readonly string[] }>(
+    RunCodes.UnknownTarget,
+    (a) => `'${a.stepId}' is not a manual step of this runbook`,
+    (a) => `manual steps: ${a.manualIds.join(", ") || "(none)"}`,
+  ),
+  EvidenceAlreadyRecorded: e<{ stepId: string }>(
+    RunCodes.UnknownTarget,
+    (a) => `step '${a.stepId}' has already run; its evidence is recorded`,
+  ),
+  NoSuchEvidence: e<{ stepId: string; name: string; required: readonly Evidence[] }>(
+    RunCodes.UnknownTarget,
+    (a) => `step '${a.stepId}' asks for no evidence named '${a.name}'`,
+    (a) => `it asks for: ${a.required.map((e) => `${e.name} (${e.kind})`).join(", ") || "nothing"}`,
+  ),
+  EvidenceWrongKind: e<{ stepId: string; spec: Evidence; given: Evidence["kind"] }>(
+    RunCodes.BadEvidence,
+    (a) =>
+      `evidence '${a.stepId}.${a.spec.name}' is a ${a.spec.kind}, not ${a.given === "attachment" ? "an attachment" : `a ${a.given}`}`,
+    (a) => evidenceHint(a.spec),
+  ),
+  EvidenceEmpty: e<{ name: string }>(RunCodes.BadEvidence, (a) => `evidence '${a.name}' is empty`),
+  ChecklistNoSuchItem: e<{ spec: Evidence; item: number }>(
+    RunCodes.BadEvidence,
+    (a) =>
+      `checklist '${a.spec.name}' has items 1–${(a.spec.items ?? []).length}; there is no item ${a.item}`,
+    (a) => evidenceHint(a.spec),
+  ),
+  ChecklistUnreadable: e<{ step: string; name: string; piece: string; items: readonly string[] }>(
+    RunCodes.BadEvidence,
+    (a) =>
+      `checklist '${a.step}.${a.name}': '${a.piece}' is not 'all', an item number or an item's text${a.items.length === 0 ? "" : ` (items: ${a.items.map((item, i) => `${i + 1}. ${item}`).join("; ")})`}`,
+  ),
+  AttachmentUnreadable: e<{ source: string; reason: string }>(
+    RunCodes.BadEvidence,
+    (a) => `cannot read the attachment '${a.source}': ${a.reason}`,
+  ),
+  AttachmentHoldsSecret: e<{ source: string }>(
+    RunCodes.BadEvidence,
+    (a) => `the attachment '${a.source}' is a binary file that contains a secret value; it was not stored`,
+    () => "attach a copy without the secret",
+  ),
+  NoSuchStep: e<{ stepId: string; needingApproval: readonly string[] }>(
+    RunCodes.UnknownTarget,
+    (a) => `the runbook has no step '${a.stepId}'`,
+    (a) => `steps needing approval: ${a.needingApproval.join(", ") || "(none)"}`,
+  ),
+  NoApprovalNeeded: e<{ stepId: string }>(
+    RunCodes.UnknownTarget,
+    (a) => `step '${a.stepId}' needs no approval`,
+  ),
+  ApprovalTooLate: e<{ stepId: string }>(RunCodes.UnknownTarget, (a) => `step '${a.stepId}' has already run`),
+  AlreadyApproved: e<{ actor: string; stepId: string }>(
+    RunCodes.BadEvidence,
+    (a) => `${a.actor} has already approved step '${a.stepId}'`,
+    () => "another person must give the next approval (--as <name>)",
+  ),
+  ApproverLacksRole: e<{
+    stepId: string;
+    roles: readonly string[];
+    actor: string;
+    actorRoles: readonly string[];
+  }>(
+    RunCodes.BadEvidence,
+    (a) =>
+      `step '${a.stepId}' must be approved by someone with the role ${quoted(a.roles, " or ")}; ${a.actor} has ${a.actorRoles.length === 0 ? "no role" : a.actorRoles.join(", ")}`,
+    (a) => `approve with --as <name> --role ${a.roles[0]}`,
+  ),
+
+  // --- starting a run: variables and plan ---------------------------------------------------
+  VariablesUnset: e<{ names: readonly string[] }>(
+    RunCodes.VariableUnset,
+    (a) =>
+      `the runbook needs ${a.names.length === 1 ? "a value for the variable" : "values for the variables"} ${quoted(a.names, ", ")}`,
+    (a) => `pass ${a.names.map((n) => `--var ${n}=…`).join(" ")}`,
+  ),
+  VariableDenied: e<{ name: string }>(
+    RunCodes.VariableDenied,
+    (a) => `--var ${a.name}: the name matches deny_env_vars, so no template may read it`,
+    () => "secrets do not go into runbook variables; the program reads them from its own configuration",
+  ),
+  UnknownVariable: e<{ name: string; declared: readonly string[] }>(
+    RunCodes.UnknownTarget,
+    (a) => `--var ${a.name}: the runbook declares no variable '${a.name}'`,
+    (a) => `declared: ${a.declared.join(", ") || "(none)"}`,
+  ),
+  StepCannotRun: e<{ stepId: string; problems: readonly string[] }>(
+    RunCodes.UnknownTarget,
+    (a) => `step '${a.stepId}' cannot run: ${a.problems.join("; ")}`,
+  ),
+
+  // --- the run folder: start, resume, lock --------------------------------------------------
+  RunNotFound: e<{ idOrDir: string; runsDir: string; listDir: string }>(
+    RunCodes.RunNotFound,
+    (a) => `no run '${a.idOrDir}': neither a run folder nor an id under ${a.runsDir}`,
+    (a) => `list the runs with: ls ${a.listDir}`,
+  ),
+  NoSnapshotToResume: e<{ runId: string }>(
+    RunCodes.RunNotFound,
+    (a) => `run '${a.runId}' has no snapshot to resume from`,
+  ),
+  NoSnapshot: e<{ runId: string }>(RunCodes.RunNotFound, (a) => `run '${a.runId}' has no snapshot`),
+  RunFinished: e<{ runId: string; status: string }>(
+    RunCodes.RunFinished,
+    (a) => `run '${a.runId}' has finished (${a.status}); nothing to resume`,
+    () => "start a new run",
+  ),
+  RunbookChanged: e<{ runbookPath: string; runId: string }>(
+    RunCodes.RunMismatch,
+    (a) => `the runbook '${a.runbookPath}' changed since run '${a.runId}' started`,
+    () => "resume with the runbook the run started with, or start a new run",
+  ),
+  ScenarioChanged: e<{ scenarioPath: string; runId: string }>(
+    RunCodes.RunMismatch,
+    (a) => `the scenario '${a.scenarioPath}' changed since run '${a.runId}' started`,
+  ),
+  VariablesFixed: e(
+    RunCodes.RunMismatch,
+    () => "variables are fixed when a run starts; --var cannot change them on --resume",
+  ),
+  RunLocked: e<{ runId: string; who: string; hint: string }>(
+    RunCodes.RunLocked,
+    (a) => `run '${a.runId}' is in use by ${a.who}`,
+    (a) => a.hint,
+  ),
+  RunExists: e<{ runId: string; dir: string }>(
+    RunCodes.RunExists,
+    (a) => `run '${a.runId}' already exists in ${a.dir}`,
+    (a) => `continue it with --resume ${a.runId}, or start a new run with another --run-id (or none)`,
+  ),
+  StepStillRunning: e<{ stepId: string | undefined; runId: string; pgid: number }>(
+    RunCodes.StepStillRunning,
+    (a) =>
+      `step '${a.stepId}' of run '${a.runId}' is still running as process group ${a.pgid}, which could not be stopped`,
+    (a) => `stop it (kill -KILL -- -${a.pgid}) and resume again`,
+  ),
+  TraceKeyUnreadable: e<{ file: string; reason: string }>(
+    RunCodes.TraceKeyUnusable,
+    (a) => `cannot read the trace key file '${a.file}': ${a.reason}`,
+  ),
+  TraceKeyEmpty: e<{ file: string }>(
+    RunCodes.TraceKeyUnusable,
+    (a) => `the trace key file '${a.file}' is empty`,
+  ),
+
+  // --- a run folder that does not hold together (resume, --evidence-from) -------------------
+  ResumeTraceTampered: e<{ runId: string; problem: string | undefined; dir: string }>(
+    RunCodes.TraceTampered,
+    (a) => `cannot resume run '${a.runId}': ${a.problem}`,
+    // The run's folder, which verify takes from any working directory.
+    (a) =>
+      `check it with: runbook verify ${/[^\w./-]/.test(a.dir) ? `'${a.dir.replaceAll("'", "'\\''")}'` : a.dir}`,
+  ),
+  EvidenceRunTampered: e<{ run: string; problem: string | undefined }>(
+    RunCodes.TraceTampered,
+    (a) => `--evidence-from ${a.run}: ${a.problem}`,
+  ),
+  ResumeManifestUnreadable: e<{ runId: string }>(
+    RunCodes.ManifestMismatch,
+    (a) => `cannot resume run '${a.runId}': its manifest.json cannot be read`,
+  ),
+  ResumeKeyMissing: e<{ runId: string }>(
+    RunCodes.TraceKeyUnusable,
+    (a) => `cannot resume run '${a.runId}': its manifest is signed (HMAC-SHA256) and no key was given`,
+    () => "set RUNBOOK_TRACE_KEY or pass --trace-key-file with the key the run started with",
+  ),
+  ResumeManifestDigest: e<{ runId: string }>(
+    RunCodes.ManifestMismatch,
+    (a) => `cannot resume run '${a.runId}': manifest.json does not match its digest`,
+  ),
+  ResumeTraceCut: e<{ runId: string; events: number; recorded: number }>(
+    RunCodes.TraceCut,
+    (a) =>
+      `cannot resume run '${a.runId}': the trace has ${a.events} events but its manifest says ${a.recorded}: its tail was cut`,
+  ),
+  ResumeManifestHead: e<{ runId: string; event: number }>(
+    RunCodes.ManifestMismatch,
+    (a) => `cannot resume run '${a.runId}': the trace's event ${a.event} is not the one its manifest names`,
+  ),
+  SnapshotAfterCut: e<{ path: string; position: number; events: number }>(
+    RunCodes.TraceCut,
+    (a) =>
+      `${a.path} was written after trace event ${a.position}, but the trace has ${a.events}: its tail was cut off`,
+  ),
+  SnapshotAfterRewrite: e<{ path: string; position: number }>(
+    RunCodes.RecordInconsistent,
+    (a) =>
+      `${a.path} was written after trace event ${a.position}, whose hash is now different: the trace was rewritten after it`,
+  ),
+} as const;
+
+/** The run error an entry of {@link RunbookErrors} says for `args`. */
+export function runError<A>(definition: RunErrorDefinition<A>, args: A): RunError {
+  const message = definition.message(args);
+  const hint = definition.hint?.(args);
+  return hint === undefined ? { code: definition.code, message } : { code: definition.code, message, hint };
 }
 
 /** A failure of the run itself (bad options, a missing run folder), not of a step. */

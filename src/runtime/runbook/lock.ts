@@ -22,7 +22,7 @@ import {
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../write-file.js";
-import { RunbookRuntimeError, RunCodes, runError } from "./errors.js";
+import { RunbookErrors, RunbookRuntimeError, runError } from "./errors.js";
 
 export const LOCK_FILE = "run.lock";
 
@@ -244,5 +244,5 @@ function locked(runId: string, path: string, holder: LockHolder | undefined): Ru
     holder !== undefined && holder.host !== hostname()
       ? `a lock from another host is never taken over; if no run is going on there, remove ${path} by hand`
       : "wait for it to finish or pause; a lock left by a process that is gone is taken over by the next run";
-  return new RunbookRuntimeError(runError(RunCodes.RunLocked, `run '${runId}' is in use by ${who}`, hint));
+  return new RunbookRuntimeError(runError(RunbookErrors.RunLocked, { runId, who, hint }));
 }

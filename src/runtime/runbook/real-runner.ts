@@ -2,7 +2,7 @@
  * `--mode real`: a `cli` step's argv runs as a real process — never through a shell — with the
  * step's timeout and output cap, in the environment the engine scrubbed.
  */
-import { RunCodes, runError } from "./errors.js";
+import { RunbookErrors, runError } from "./errors.js";
 import type { CommandResult, CommandRunner, ResolvedCall } from "./providers.js";
 import { runProcess } from "./spawn.js";
 
@@ -29,11 +29,7 @@ export class RealRunner implements CommandRunner {
       ...(result.startError === undefined
         ? {}
         : {
-            error: runError(
-              RunCodes.CannotStart,
-              result.startError,
-              "check that the program is installed and on PATH",
-            ),
+            error: runError(RunbookErrors.CannotStart, { reason: result.startError }),
           }),
     };
   }

@@ -6,7 +6,7 @@
  */
 import type { Scenario } from "../../../grammar/replay/types.js";
 import { ReplaySession, type ReplayState } from "../replay/index.js";
-import { RunCodes, runError } from "./errors.js";
+import { RunbookErrors, runError } from "./errors.js";
 import type { CommandResult, CommandRunner, ResolvedCall, ScenarioVerdict } from "./providers.js";
 import { runProcess } from "./spawn.js";
 
@@ -56,11 +56,7 @@ export class ReplayRunner implements CommandRunner {
         exitCode: 1,
         stdout: "",
         stderr: `${answer.message}\n`,
-        error: runError(
-          RunCodes.ReplayMismatch,
-          `replay: ${answer.message}`,
-          "the scenario does not expect this call here; fix the scenario or the runbook",
-        ),
+        error: runError(RunbookErrors.ReplayMismatch, { detail: answer.message }),
       };
     const cut = (text: string) =>
       Buffer.byteLength(text) > call.maxOutputBytes
@@ -185,7 +181,7 @@ export class CliReplayBinaryRunner implements CommandRunner {
         exitCode: result.exitCode,
         stdout: "",
         stderr: "",
-        error: runError(RunCodes.CliReplayFailed, `cli-replay: ${result.startError}`),
+        error: runError(RunbookErrors.CliReplayFailed, { detail: result.startError }),
       };
     return {
       exitCode: result.exitCode,

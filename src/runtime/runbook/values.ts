@@ -13,7 +13,7 @@ import {
   parseTemplate,
   type Template,
 } from "../../../grammar/template/index.js";
-import { RunbookRuntimeError, RunCodes, runError } from "./errors.js";
+import { RunbookErrors, RunbookRuntimeError, runError } from "./errors.js";
 
 export interface VariableProblem {
   readonly name: string;
@@ -30,20 +30,10 @@ export function resolveVariables(
   const declared = runbook.meta.vars ?? {};
   for (const name of Object.keys(overrides)) {
     if (isDeniedEnvVar(name, denied))
-      throw new RunbookRuntimeError(
-        runError(
-          RunCodes.VariableDenied,
-          `--var ${name}: the name matches deny_env_vars, so no template may read it`,
-          "secrets do not go into runbook variables; the program reads them from its own configuration",
-        ),
-      );
+      throw new RunbookRuntimeError(runError(RunbookErrors.VariableDenied, { name }));
     if (!Object.hasOwn(declared, name))
       throw new RunbookRuntimeError(
-        runError(
-          RunCodes.UnknownTarget,
-          `--var ${name}: the runbook declares no variable '${name}'`,
-          `declared: ${Object.keys(declared).join(", ") || "(none)"}`,
-        ),
+        runError(RunbookErrors.UnknownVariable, { name, declared: Object.keys(declared) }),
       );
   }
   const vars: Record<string, string> = {};
@@ -103,9 +93,5 @@ export function renderArgv(
 }
 
 export function templateError(message: string) {
-  return runError(
-    RunCodes.TemplateFailed,
-    `cannot render the step's templates: ${message}`,
-    "give the variable a value with --var name=value, or check that the step that captures it ran",
-  );
+  return runError(RunbookErrors.TemplateFailed, { detail: message });
 }
