@@ -10,7 +10,7 @@
  */
 import { rmSync } from "node:fs";
 import { chooseInput, readInputFile } from "../dist/src/cli/read-input.js";
-import { loadApp } from "../dist/src/cli/rllm-app.js";
+import { loadApp } from "../dist/src/driver/rllm-app.js";
 import { prepareApp } from "../dist/src/runtime/compile-app.js";
 import { runApp } from "../dist/src/runtime/compose.js";
 import { createRecordingProvider } from "../dist/src/runtime/providers/cassette.js";

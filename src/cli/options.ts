@@ -3,7 +3,7 @@
  * into a one-line message and exit code 2 instead of an exception.
  */
 import { parseArgs } from "node:util";
-import type { Diagnostic } from "../ir/diagnostic.js";
+import { DiagnosticUsageError, UsageError } from "../driver/usage-error.js";
 import { didYouMean } from "../ir/did-you-mean.js";
 import type { SourceKind } from "../ir/nodes.js";
 import { ExitCode } from "./exit-codes.js";
@@ -11,15 +11,6 @@ import { ExitCode } from "./exit-codes.js";
 export type OptionSpec = Readonly<
   Record<string, { type: "boolean" | "string"; short?: string; multiple?: boolean }>
 >;
-
-export class UsageError extends Error {}
-
-/** A usage error that is a coded diagnostic (a file of the wrong kind, RLC0011): printed as one. */
-export class DiagnosticUsageError extends UsageError {
-  constructor(readonly diagnostic: Diagnostic) {
-    super(diagnostic.message);
-  }
-}
 
 export interface ParsedOptions {
   readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
@@ -86,7 +77,7 @@ export async function withUsage(
     if (isOutputPathError(error)) {
       // A path to write that cannot be written (or a source whose name leaves no output name):
       // the command line's fault, said as a diagnostic (RLC0009, RLC0010).
-      const { outputPathDiagnostic } = await import("./output-paths.js");
+      const { outputPathDiagnostic } = await import("../driver/output-paths.js");
       const { formatDiagnostic, sourceLookup } = await import("../ir/print-diagnostics.js");
       process.stderr.write(`${formatDiagnostic(outputPathDiagnostic(error)!, sourceLookup([]))}\n`);
       return ExitCode.Usage;

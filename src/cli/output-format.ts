@@ -4,10 +4,12 @@
  * (exit 1, as for errors) when there are more than N warnings, as eslint's does. Warnings are
  * counted whether or not `--quiet` hides them.
  */
+
+import { UsageError } from "../driver/usage-error.js";
 import type { Diagnostic } from "../ir/diagnostic.js";
 import type { SourceLookup } from "../ir/print-diagnostics.js";
 import { colorsFor } from "./color.js";
-import { type ParsedOptions, UsageError } from "./options.js";
+import type { ParsedOptions } from "./options.js";
 import { plural, sortDiagnostics } from "./report.js";
 
 export type OutputFormat = "text" | "json" | "sarif";

@@ -2,7 +2,7 @@
  * Command dispatch: global flags, `--help`, `--version`, then the command's own module, loaded
  * on demand so that start-up stays fast.
  */
-import { readFileSync } from "node:fs";
+import { version } from "../driver/version.js";
 import { didYouMean } from "../ir/did-you-mean.js";
 import { ExitCode } from "./exit-codes.js";
 import { COMMANDS, commandHelp, programHelp } from "./help.js";
@@ -71,20 +71,4 @@ async function globalFlags(args: readonly string[]): Promise<readonly string[]> 
   const { setNoColor } = await import("./color.js");
   setNoColor(true);
   return [...own.filter((a) => a !== "--no-color"), ...(end === -1 ? [] : args.slice(end))];
-}
-
-/** The package's version, from the nearest package.json above this module (src/ or dist/src/). */
-export function version(): string {
-  for (let dir = new URL(".", import.meta.url); ; dir = new URL("..", dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === "rllmc" && pkg.version !== undefined) return pkg.version;
-    } catch {
-      // keep walking up
-    }
-    if (dir.pathname === "/") return "0.0.0";
-  }
 }

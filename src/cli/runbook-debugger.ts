@@ -9,6 +9,8 @@
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Evidence, Runbook } from "../../grammar/runbook/types.js";
+import { evidenceInput } from "../driver/runbook-session.js";
+import { UsageError } from "../driver/usage-error.js";
 import { didYouMean } from "../ir/did-you-mean.js";
 import { assertNever } from "../ir/nodes.js";
 import { quoteForDisplay } from "../runtime/runbook/dry-run.js";
@@ -25,8 +27,7 @@ import { renderArgv } from "../runtime/runbook/values.js";
 import { ExecExit, stepLine } from "./commands/exec.js";
 import { ExitCode } from "./exit-codes.js";
 import { followUp } from "./follow-up.js";
-import { parseOptions, UsageError } from "./options.js";
-import { evidenceInput } from "./runbook-session.js";
+import { parseOptions } from "./options.js";
 
 type CommandName =
   | "next"

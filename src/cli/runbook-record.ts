@@ -9,13 +9,13 @@
  */
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
+import { DiagnosticUsageError } from "../driver/usage-error.js";
 import { makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
 import type { CommandRunner } from "../runtime/runbook/providers.js";
 import { RecordingRunner, readRecording } from "../runtime/runbook/recorder.js";
 import { RunStore } from "../runtime/runbook/store.js";
 import { WritePathError } from "../runtime/write-file.js";
-import { DiagnosticUsageError } from "./options.js";
 
 export interface RecordPlan {
   /** The scenario file, absolute. */

@@ -5,34 +5,15 @@
  * Runbooks are validate-runbook.ts's. Each prints its diagnostics on stderr and a one-line
  * verdict on stdout, or with `--json` one JSON document; exit 0 when valid, 1 when not.
  */
-import type { Scenario } from "../../grammar/replay/types.js";
-import { readSource } from "../frontend/read-source.js";
-import { parseScenario } from "../frontend/replay/parse-scenario.js";
-import { sizeLimit } from "../frontend/size-limits.js";
+
+import { checkScenarioFile } from "../driver/check-scenario-file.js";
+import { compileFile } from "../driver/compile-runbooks.js";
+import { loadSource } from "../driver/load-source.js";
 import type { Diagnostic } from "../ir/diagnostic.js";
 import { sourceLookup } from "../ir/print-diagnostics.js";
 import type { SourceFile } from "../ir/source-file.js";
-import { compileFile } from "./compile-runbooks.js";
 import { ExitCode } from "./exit-codes.js";
-import { loadSource } from "./load-source.js";
 import { countBySeverity, jsonDiagnostics, plural, printDiagnosticsText } from "./report.js";
-
-/** Reads a cli-replay scenario and runs every check on it: YAML, schema, rules. */
-export function checkScenarioFile(path: string): {
-  source: SourceFile | undefined;
-  scenario: Scenario | undefined;
-  diagnostics: Diagnostic[];
-} {
-  const read = readSource(path, sizeLimit("scenario"));
-  const diagnostics = [...read.diagnostics];
-  let scenario: Scenario | undefined;
-  if (read.source !== undefined) {
-    const parsed = parseScenario(read.source);
-    diagnostics.push(...parsed.diagnostics);
-    scenario = parsed.scenario;
-  }
-  return { source: read.source, scenario, diagnostics };
-}
 
 export function validateScenarioFile(path: string, json: boolean): number {
   const { source, scenario, diagnostics } = checkScenarioFile(path);

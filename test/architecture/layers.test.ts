@@ -1,9 +1,10 @@
 /**
  * Keeps the layering of docs/architecture.md true: imports point backwards only
- * (frontend → ir ← passes → backend), the runtime stands alone, grammar/ imports no compiler code.
+ * (frontend → ir ← passes → backend; cli → driver → the compiler and the runtime), the runtime
+ * stands alone, grammar/ imports no compiler code; and no files import each other in a cycle.
  */
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -18,8 +19,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   backend: ["ir", "passes", "grammar"],
   runtime: ["grammar"],
   grammar: [],
-  cli: ["ir", "frontend", "passes", "backend", "runtime", "grammar"],
-  index: ["ir", "frontend", "passes", "backend", "runtime", "grammar", "cli"],
+  driver: ["ir", "frontend", "passes", "backend", "runtime", "grammar"],
+  cli: ["ir", "frontend", "passes", "backend", "runtime", "grammar", "driver"],
+  index: ["ir", "frontend", "passes", "backend", "runtime", "grammar", "driver", "cli"],
 };
 
 function layerOf(path: string): string | undefined {
@@ -40,6 +42,56 @@ function sourceFiles(dir: string): string[] {
 
 const IMPORT =
   /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+
+/** The files `file` imports by a relative path (`import type` and `import()` included). */
+function relativeImports(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  return [...text.matchAll(IMPORT)].flatMap((m) => {
+    const spec = m[1] ?? m[2]!;
+    if (!spec.startsWith(".")) return [];
+    const target = resolve(dirname(file), spec);
+    const ts = target.replace(/\.js$/, ".ts");
+    return [existsSync(ts) ? ts : target];
+  });
+}
+
+/**
+ * The import cycles among `files`: each strongly connected component of more than one file, or
+ * a file that imports itself (Tarjan's algorithm), its files sorted.
+ */
+function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  let next = 0;
+  const visit = (node: string): void => {
+    index.set(node, next);
+    low.set(node, next);
+    next += 1;
+    stack.push(node);
+    onStack.add(node);
+    for (const to of graph.get(node) ?? []) {
+      if (!graph.has(to)) continue;
+      if (!index.has(to)) {
+        visit(to);
+        low.set(node, Math.min(low.get(node)!, low.get(to)!));
+      } else if (onStack.has(to)) low.set(node, Math.min(low.get(node)!, index.get(to)!));
+    }
+    if (low.get(node) !== index.get(node)) return;
+    const component: string[] = [];
+    let member: string;
+    do {
+      member = stack.pop()!;
+      onStack.delete(member);
+      component.push(member);
+    } while (member !== node);
+    if (component.length > 1 || (graph.get(node) ?? []).includes(node)) cycles.push(component.sort());
+  };
+  for (const node of graph.keys()) if (!index.has(node)) visit(node);
+  return cycles;
+}
 
 describe("layering", () => {
   const files = [...sourceFiles(join(ROOT, "src")), ...sourceFiles(join(ROOT, "grammar"))];
@@ -63,5 +115,24 @@ describe("layering", () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it("should have no import cycle among the files of src and grammar", () => {
+    const graph = new Map(files.map((file) => [file, relativeImports(file)]));
+    const cycles = importCycles(graph).map(
+      (files) => `files that import each other: ${files.map((f) => relative(ROOT, f)).join(", ")}`,
+    );
+    expect(cycles).toEqual([]);
+  });
+
+  it("should find a cycle when there is one", () => {
+    const graph = new Map([
+      ["a", ["b"]],
+      ["b", ["c"]],
+      ["c", ["a", "d"]],
+      ["d", []],
+      ["e", ["e"]],
+    ]);
+    expect(importCycles(graph)).toEqual([["a", "b", "c"], ["e"]]);
   });
 });

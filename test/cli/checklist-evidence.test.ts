@@ -3,7 +3,7 @@
  * set`): `all`, `none`, item numbers, or the items by their text.
  */
 import { describe, expect, it } from "vitest";
-import { evidenceInput } from "../../src/cli/runbook-session.js";
+import { evidenceInput } from "../../src/driver/runbook-session.js";
 
 const ITEMS = [
   "The error rate is back under 1%.",

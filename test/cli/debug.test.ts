@@ -11,7 +11,7 @@ import { PassThrough, Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Debugger } from "../../src/cli/runbook-debugger.js";
-import { openSession } from "../../src/cli/runbook-session.js";
+import { openSession } from "../../src/driver/runbook-session.js";
 import type { RunState } from "../../src/runtime/runbook/state.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -11,7 +11,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "shell-quote";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appProvenance, pathFrom, runbookPlacement } from "../../src/cli/regenerate.js";
+import { appProvenance, pathFrom, runbookPlacement } from "../../src/driver/regenerate.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = join(ROOT, "dist/src/cli/main.js");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorTypeOf } from "../../src/cli/rllm-app.js";
+import { errorTypeOf } from "../../src/driver/rllm-app.js";
 import { sourceFromText } from "../../src/frontend/read-source.js";
 import { parseRllm } from "../../src/frontend/rllm/parse-rllm.js";
 import type { Diagnostic } from "../../src/ir/diagnostic.js";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { TerminalAttendant } from "../../src/cli/runbook-attendant.js";
-import { readRecordedEvidence } from "../../src/cli/runbook-session.js";
+import { readRecordedEvidence } from "../../src/driver/runbook-session.js";
 import { RunbookEngine } from "../../src/runtime/runbook/engine.js";
 import type { CommandRunner } from "../../src/runtime/runbook/providers.js";
 import { RunStore } from "../../src/runtime/runbook/store.js";

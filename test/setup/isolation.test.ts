@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cacheDir } from "../../src/cli/app-cache.js";
+import { cacheDir } from "../../src/driver/app-cache.js";
 import { statsFile } from "../../src/runtime/stats/location.js";
 import { compareSnapshots, guardedLocations, snapshotHome } from "./real-home-guard.js";
 

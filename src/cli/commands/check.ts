@@ -5,6 +5,11 @@
  * 1 errors (or more warnings than --max-warnings), 2 usage.
  */
 
+import { checkRunbookFile } from "../../driver/check-runbook-file.js";
+import { checkScenarioFile } from "../../driver/check-scenario-file.js";
+import { kindOfFile } from "../../driver/file-kinds.js";
+import { loadSource } from "../../driver/load-source.js";
+import { UsageError } from "../../driver/usage-error.js";
 import { isYamlPath } from "../../frontend/detect-kind.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
@@ -14,13 +19,9 @@ import { sourceLookup } from "../../ir/print-diagnostics.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import { ExitCode } from "../exit-codes.js";
 import { expandPaths } from "../expand-paths.js";
-import { kindOfFile } from "../file-kinds.js";
-import { loadSource } from "../load-source.js";
-import { parseFileKind, parseOptions, UsageError, withUsage } from "../options.js";
+import { parseFileKind, parseOptions, withUsage } from "../options.js";
 import { maxWarnings, OUTPUT_OPTIONS, outputFormat, tooManyWarnings, writeSarif } from "../output-format.js";
 import { countBySeverity, countText, jsonDiagnostics, plural, printDiagnosticsText } from "../report.js";
-import { checkScenarioFile } from "../validate-file.js";
-import { checkRunbookFile } from "../validate-runbook.js";
 
 export default function check(program: string, args: readonly string[]): Promise<number> {
   return withUsage(program, "check", async () => {

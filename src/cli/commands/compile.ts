@@ -1,5 +1,5 @@
 /**
- * `compile <app.rllm>…`: apps → `app.mjs` + `app.d.mts` (compile-apps.ts).
+ * `compile <app.rllm>…`: apps → `app.mjs` + `app.d.mts` (driver/compile-apps.ts).
  *
  * `compile <tsg.md|dir|glob>…` (`runbook compile`, `rllmc compile`): TSGs → `runbook.yaml` +
  * `mapping.md`. One file: the runbook on stdout, or `--out` / `--mapping`. Many: `--out-dir`,
@@ -15,28 +15,32 @@
  * `--max-warnings N` fails the command when there are more warnings.
  */
 import { join } from "node:path";
+import type { CompiledApps } from "../../driver/compile-apps.js";
+import { compileFile, type FileResult, type FileStats } from "../../driver/compile-runbooks.js";
+import { commonDirectory, outputStem } from "../../driver/output-paths.js";
+import { type RunbookLlmSettings, runbookPlacement } from "../../driver/regenerate.js";
+import { createInterpreter, type LlmMode } from "../../driver/runbook-llm.js";
+import { UsageError } from "../../driver/usage-error.js";
+import { writeAtomic } from "../../driver/write-atomic.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { hasErrors, makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import { sourceLookup } from "../../ir/print-diagnostics.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Interpreter } from "../../passes/runbook/interpret-runbook.js";
-import {
-  commonDirectory,
-  compileFile,
-  type FileResult,
-  type FileStats,
-  writeAtomic,
-} from "../compile-runbooks.js";
 import { ExitCode } from "../exit-codes.js";
 import { expandPaths } from "../expand-paths.js";
-import { oneOf, parseOptions, UsageError, withUsage } from "../options.js";
-import { maxWarnings, OUTPUT_OPTIONS, outputFormat, tooManyWarnings, writeSarif } from "../output-format.js";
-import { outputStem } from "../output-paths.js";
+import { oneOf, parseOptions, withUsage } from "../options.js";
+import {
+  maxWarnings,
+  OUTPUT_OPTIONS,
+  type OutputFormat,
+  outputFormat,
+  tooManyWarnings,
+  writeSarif,
+} from "../output-format.js";
 import { Progress } from "../progress.js";
-import { type RunbookLlmSettings, runbookPlacement } from "../regenerate.js";
 import { countBySeverity, countText, jsonDiagnostics, plural, printDiagnosticsText } from "../report.js";
-import { createInterpreter, type LlmMode } from "../runbook-llm.js";
 
 export default function compile(program: string, args: readonly string[]): Promise<number> {
   return withUsage(program, "compile", async () => {
@@ -67,15 +71,12 @@ export default function compile(program: string, args: readonly string[]): Promi
       for (const flag of ["out", "mapping", "llm", "frozen", "provider", "model", "base-url", "cassette"])
         if (values[flag as keyof typeof values] !== undefined)
           throw new UsageError(`--${flag} is for TSGs; an .rllm app compiles to <name>.mjs + <name>.d.mts`);
-      const { compileApps } = await import("../compile-apps.js");
-      return compileApps(apps, {
+      const { compileApps } = await import("../../driver/compile-apps.js");
+      const compiled = await compileApps(apps, {
         outDir: values["out-dir"] as string | undefined,
         runtimeImport: values["runtime-import"] as string | undefined,
-        format,
-        quiet: values.quiet === true,
-        maxWarnings: limit,
-        program,
       });
+      return reportApps(compiled, { format, quiet: values.quiet === true, maxWarnings: limit, program });
     }
     if (values["runtime-import"] !== undefined) throw new UsageError("--runtime-import is for .rllm apps");
     const mode = oneOf("--llm", (values.llm ?? "off") as string, ["off", "cached", "live"] as const);
@@ -209,6 +210,55 @@ export default function compile(program: string, args: readonly string[]): Promi
     const overLimit = tooManyWarnings(program, "compile", counts.warnings, limit);
     return counts.errors > 0 || overLimit ? ExitCode.Errors : ExitCode.Ok;
   });
+}
+
+/** Prints what `compile app.rllm…` did: the diagnostics, then each app written, or the JSON report. */
+async function reportApps(
+  compiled: CompiledApps,
+  options: {
+    readonly format: OutputFormat;
+    readonly quiet: boolean;
+    /** `--max-warnings`: more warnings fail the command (files are still written). */
+    readonly maxWarnings: number | undefined;
+    readonly program: string;
+  },
+): Promise<number> {
+  const { written } = compiled;
+  const lookup = sourceLookup(compiled.sources);
+  const counts = countBySeverity(compiled.diagnostics);
+  const shown = options.quiet
+    ? compiled.diagnostics.filter((d) => d.severity === "error")
+    : compiled.diagnostics;
+  if (options.format === "sarif") await writeSarif(shown, lookup);
+  else if (options.format === "json") {
+    const report = {
+      apps: written.map((w) => ({
+        source: w.path,
+        module: w.mjs,
+        types: w.dts,
+        function: w.emitted.functionName,
+        input_type: w.emitted.inputType,
+        output_type: w.emitted.outputType,
+        children: w.module.header.uses.map((u) => u.name),
+      })),
+      diagnostics: jsonDiagnostics(shown, lookup),
+      summary: { apps: written.length, errors: counts.errors, warnings: counts.warnings },
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    printDiagnosticsText(shown, lookup);
+    if (!options.quiet) {
+      for (const w of written)
+        process.stderr.write(`${w.path} → ${w.mjs}, ${w.dts} (export ${w.emitted.functionName})\n`);
+      process.stderr.write(
+        counts.errors > 0
+          ? `Compiled no app: ${countText(counts.errors, "error")}, ${countText(counts.warnings, "warning")}; nothing was written.\n`
+          : `Compiled ${plural(written.length, "app")}: ${countText(counts.warnings, "warning")}.\n`,
+      );
+    }
+  }
+  const overLimit = tooManyWarnings(options.program, "compile", counts.warnings, options.maxWarnings);
+  return counts.errors > 0 || overLimit ? ExitCode.Errors : ExitCode.Ok;
 }
 
 /**

@@ -5,13 +5,16 @@
  * the run passed, 1 when it failed (or the runbook has errors), 2 for a wrong command line, 4
  * when it was left paused or unfinished (continue with --resume).
  */
+
+import { defaultActor, openSession, parseVars } from "../../driver/runbook-session.js";
+import { UsageError } from "../../driver/usage-error.js";
 import { RunbookRuntimeError } from "../../runtime/runbook/errors.js";
 import { writeScenarioOfRun } from "../../runtime/runbook/recorded-scenario.js";
 import { ExitCode } from "../exit-codes.js";
-import { parseOptions, UsageError, withUsage } from "../options.js";
+import { parseOptions, withUsage } from "../options.js";
+import { printDiagnosticsText } from "../report.js";
 import { Debugger } from "../runbook-debugger.js";
 import { planRecording } from "../runbook-record.js";
-import { defaultActor, openSession, parseVars } from "../runbook-session.js";
 import { readTraceKey } from "../trace-key.js";
 
 const OPTIONS = {
@@ -46,6 +49,7 @@ export default function debug(program: string, args: readonly string[]): Promise
         root,
       });
       const opened = await openSession({
+        report: printDiagnosticsText,
         ...(positionals[0] === undefined ? {} : { runbookPath: positionals[0] }),
         ...(mode === undefined ? {} : { mode }),
         ...(values.scenario === undefined ? {} : { scenarioPath: values.scenario as string }),

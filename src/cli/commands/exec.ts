@@ -5,16 +5,6 @@
  * line, 4 when the run paused for evidence or an approval (continue with --resume).
  */
 import type { ManualStep } from "../../../grammar/runbook/types.js";
-import { dryRun, formatDryRun, quoteForDisplay } from "../../runtime/runbook/dry-run.js";
-import type { RunbookEngine, StepOutcome } from "../../runtime/runbook/engine.js";
-import { RunbookRuntimeError } from "../../runtime/runbook/errors.js";
-import { writeScenarioOfRun } from "../../runtime/runbook/recorded-scenario.js";
-import type { StepResult } from "../../runtime/runbook/state.js";
-import { ExitCode } from "../exit-codes.js";
-import { followUp } from "../follow-up.js";
-import { parseOptions, UsageError, withUsage } from "../options.js";
-import { TerminalAttendant } from "../runbook-attendant.js";
-import { planRecording } from "../runbook-record.js";
 import {
   defaultActor,
   giveEvidence,
@@ -22,7 +12,19 @@ import {
   openSession,
   parseEvidenceArguments,
   parseVars,
-} from "../runbook-session.js";
+} from "../../driver/runbook-session.js";
+import { UsageError } from "../../driver/usage-error.js";
+import { dryRun, formatDryRun, quoteForDisplay } from "../../runtime/runbook/dry-run.js";
+import type { RunbookEngine, StepOutcome } from "../../runtime/runbook/engine.js";
+import { RunbookRuntimeError } from "../../runtime/runbook/errors.js";
+import { writeScenarioOfRun } from "../../runtime/runbook/recorded-scenario.js";
+import type { StepResult } from "../../runtime/runbook/state.js";
+import { ExitCode } from "../exit-codes.js";
+import { followUp } from "../follow-up.js";
+import { parseOptions, withUsage } from "../options.js";
+import { printDiagnosticsText } from "../report.js";
+import { TerminalAttendant } from "../runbook-attendant.js";
+import { planRecording } from "../runbook-record.js";
 import { readTraceKey } from "../trace-key.js";
 
 /** Lines of a manual step's instructions shown when a run pauses at it. */
@@ -72,7 +74,7 @@ export default function exec(program: string, args: readonly string[]): Promise<
         if (values.resume !== undefined) throw new UsageError("--mode dry-run cannot --resume a run");
         const path = positionals[0];
         if (path === undefined) throw new UsageError("expected a runbook.yaml");
-        const loaded = loadRunbook(path, values.quiet === true);
+        const loaded = loadRunbook(path, printDiagnosticsText, values.quiet === true);
         if (loaded === undefined) return ExitCode.Errors;
         const plan = dryRun(loaded.runbook, process.env, vars);
         process.stdout.write(json ? `${JSON.stringify(plan, null, 2)}\n` : formatDryRun(plan));
@@ -86,6 +88,7 @@ export default function exec(program: string, args: readonly string[]): Promise<
       const allowed = values["allowed-commands"] as string | undefined;
       const traceKey = readTraceKey(values["trace-key-file"] as string | undefined);
       const opened = await openSession({
+        report: printDiagnosticsText,
         ...(positionals[0] === undefined ? {} : { runbookPath: positionals[0] }),
         ...(mode === undefined ? {} : { mode }),
         ...(values.scenario === undefined ? {} : { scenarioPath: values.scenario as string }),

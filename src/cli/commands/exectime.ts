@@ -8,6 +8,9 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { loadSource } from "../../driver/load-source.js";
+import { toAppDefinition } from "../../driver/rllm-app.js";
+import { UsageError } from "../../driver/usage-error.js";
 import type { RllmModule } from "../../ir/nodes.js";
 import type { PreparedApp } from "../../runtime/app.js";
 import { RllmError } from "../../runtime/errors.js";
@@ -16,10 +19,8 @@ import { chooseStats, type Prediction, predictOwnTime } from "../../runtime/stat
 import { StatsError, StatsStore } from "../../runtime/stats/store.js";
 import { type ModelStats, summariseApp } from "../../runtime/stats/summarise.js";
 import { ExitCode } from "../exit-codes.js";
-import { loadSource } from "../load-source.js";
-import { parseOptions, UsageError, withUsage } from "../options.js";
+import { parseOptions, withUsage } from "../options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
-import { toAppDefinition } from "../rllm-app.js";
 import { duration, readAppName } from "./stats.js";
 
 export default function exectime(program: string, args: readonly string[]): Promise<number> {

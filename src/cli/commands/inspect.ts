@@ -7,12 +7,14 @@
  * the IR as JSON instead of the summary. Diagnostics go to stderr (or into the `--json`
  * object). Exit 1 when the file has errors.
  */
+
+import { formatAppSummary, summariseApp } from "../../driver/inspect-rllm.js";
+import { loadSource } from "../../driver/load-source.js";
+import { UsageError } from "../../driver/usage-error.js";
 import { hasErrors } from "../../ir/diagnostic.js";
 import { sourceLookup } from "../../ir/print-diagnostics.js";
 import { ExitCode } from "../exit-codes.js";
-import { formatAppSummary, summariseApp } from "../inspect-rllm.js";
-import { loadSource } from "../load-source.js";
-import { parseKind, parseOptions, UsageError, withUsage } from "../options.js";
+import { parseKind, parseOptions, withUsage } from "../options.js";
 import { jsonDiagnostics, printDiagnosticsText } from "../report.js";
 
 export default function inspect(program: string, args: readonly string[]): Promise<number> {
@@ -37,12 +39,12 @@ export default function inspect(program: string, args: readonly string[]): Promi
         return { key: "app", value: app, text: formatAppSummary(app) };
       }
       if (module?.kind === "tsg") {
-        const { formatTsgSummary, summariseTsg } = await import("../inspect-tsg.js");
+        const { formatTsgSummary, summariseTsg } = await import("../../driver/inspect-tsg.js");
         const tsg = summariseTsg(module, source!);
         return { key: "tsg", value: tsg, text: formatTsgSummary(tsg) };
       }
       if (module?.kind === "task") {
-        const { formatTaskSummary, summariseTask } = await import("../inspect-task.js");
+        const { formatTaskSummary, summariseTask } = await import("../../driver/inspect-task.js");
         const task = summariseTask(module, source!);
         return { key: "task", value: task, text: formatTaskSummary(task) };
       }

@@ -5,6 +5,9 @@
  * written goes through the secret redactor.
  */
 
+import { cachedApp, type Warning } from "../../driver/app-cache.js";
+import type { LoadedApp } from "../../driver/rllm-app.js";
+import { UsageError } from "../../driver/usage-error.js";
 import type { AppDefinition } from "../../runtime/app.js";
 import { type AppRunReport, closeSandboxes, type RunnableApp, runApp } from "../../runtime/compose.js";
 import {
@@ -18,10 +21,8 @@ import { asRllmError, type ErrorPayload, RllmError, RunExit } from "../../runtim
 import type { Attempt, RunResult } from "../../runtime/execute.js";
 import { type Provider, ProviderFailure } from "../../runtime/provider.js";
 import { Redactor } from "../../runtime/redact.js";
-import { cachedApp, type Warning } from "../app-cache.js";
-import { oneOf, parseOptions, UsageError, withUsage } from "../options.js";
+import { oneOf, parseOptions, withUsage } from "../options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
-import type { LoadedApp } from "../rllm-app.js";
 
 export const RUN_OPTIONS = {
   input: { type: "string" },
@@ -191,7 +192,7 @@ class Output {
 
 /** Loads, checks and compiles the app and its children: what the run cache saves a warm run from. */
 async function build(path: string) {
-  const { loadApp } = await import("../rllm-app.js");
+  const { loadApp } = await import("../../driver/rllm-app.js");
   const app = await loadApp(path);
   const { formatDiagnostic, sourceLookup } = await import("../../ir/print-diagnostics.js");
   const { buildArtifact, prepareApp } = await import("../../runtime/compile-app.js");

@@ -6,12 +6,13 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { UsageError } from "../../driver/usage-error.js";
 import type { RunFinishedEvent, RunStartedEvent, TraceEvent } from "../../runtime/runbook/state.js";
 import { RunStore } from "../../runtime/runbook/store.js";
 import { readTrace } from "../../runtime/runbook/trace.js";
 import { verifyRun } from "../../runtime/runbook/verify.js";
 import { ExitCode } from "../exit-codes.js";
-import { parseOptions, UsageError, withUsage } from "../options.js";
+import { parseOptions, withUsage } from "../options.js";
 import { readTraceKey } from "../trace-key.js";
 import { currentInputs } from "./verify.js";
 

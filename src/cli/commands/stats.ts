@@ -5,13 +5,14 @@
  * (runtime/stats). Having no history is not an error: it is said, with how to get some.
  */
 import { existsSync } from "node:fs";
+import { loadSource } from "../../driver/load-source.js";
+import { UsageError } from "../../driver/usage-error.js";
 import { sourceLookup } from "../../ir/print-diagnostics.js";
 import { statsDisabled, statsFile } from "../../runtime/stats/location.js";
 import { StatsError, StatsStore } from "../../runtime/stats/store.js";
 import { type ModelStats, summariseApp } from "../../runtime/stats/summarise.js";
 import { ExitCode } from "../exit-codes.js";
-import { loadSource } from "../load-source.js";
-import { parseOptions, UsageError, withUsage } from "../options.js";
+import { parseOptions, withUsage } from "../options.js";
 import { printDiagnosticsText } from "../report.js";
 
 export default function stats(program: string, args: readonly string[]): Promise<number> {

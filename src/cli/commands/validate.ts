@@ -7,15 +7,16 @@
  * the file's name and content (frontend/detect-kind.ts), never by the name alone.
  */
 
+import { KIND_NAMES, kindOfFile } from "../../driver/file-kinds.js";
+import { loadApp } from "../../driver/rllm-app.js";
+import { UsageError } from "../../driver/usage-error.js";
 import { isYamlPath } from "../../frontend/detect-kind.js";
 import { prepareApp } from "../../runtime/compile-app.js";
 import { asRllmError, RunExit } from "../../runtime/errors.js";
 import { preflight } from "../../runtime/execute.js";
 import { Redactor } from "../../runtime/redact.js";
-import { KIND_NAMES, kindOfFile } from "../file-kinds.js";
-import { parseOptions, UsageError, withUsage } from "../options.js";
+import { parseOptions, withUsage } from "../options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
-import { loadApp } from "../rllm-app.js";
 
 export default function validate(program: string, args: readonly string[]): Promise<number> {
   return withUsage(program, "validate", async () => {

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "yaml";
+import { UsageError } from "../../driver/usage-error.js";
 import { RunbookRuntimeError } from "../../runtime/runbook/errors.js";
 import type { RunStartedEvent } from "../../runtime/runbook/state.js";
 import { RunStore } from "../../runtime/runbook/store.js";
@@ -19,7 +20,7 @@ import {
   verifyRun,
 } from "../../runtime/runbook/verify.js";
 import { ExitCode } from "../exit-codes.js";
-import { parseOptions, UsageError, withUsage } from "../options.js";
+import { parseOptions, withUsage } from "../options.js";
 import { readTraceKey } from "../trace-key.js";
 
 const OPTIONS = {

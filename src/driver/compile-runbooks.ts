@@ -2,7 +2,7 @@
  * Compiling TSG files into runbooks, one file at a time, with the content-hash result cache:
  * used by the `compile` command and by the benchmark. `compileFile` reads, detects, parses,
  * runs the runbook passes and prints both outputs; it never writes them (the caller does, with
- * `writeAtomic`).
+ * write-atomic.ts).
  *
  * The result cache (`<cache-dir>/runbook/<sha256>.json`) keeps each file's outputs, diagnostics
  * and figures, keyed by rllmc's build, the options, the path as given, where the outputs go and
@@ -14,7 +14,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { basename, join } from "node:path";
 import type { Runbook } from "../../grammar/runbook/types.js";
 import { detectKind, unknownKindDiagnostic } from "../frontend/detect-kind.js";
 import { readSource } from "../frontend/read-source.js";
@@ -26,11 +26,11 @@ import type { TsgModule } from "../ir/nodes.js";
 import type { SourceFile } from "../ir/source-file.js";
 import type { Interpreter } from "../passes/runbook/interpret-runbook.js";
 import type { RunbookPlan } from "../passes/runbook/plan.js";
-import { writeFileAtomic } from "../runtime/write-file.js";
-import { buildFingerprint } from "./app-cache.js";
+import { buildFingerprint } from "./fingerprint.js";
 import { type RunbookPlacement, runbookPlacement } from "./regenerate.js";
-import { version } from "./run.js";
 import type { LlmMode } from "./runbook-llm.js";
+import { version } from "./version.js";
+import { writeAtomic } from "./write-atomic.js";
 
 export interface FileStats {
   readonly steps: number;
@@ -195,25 +195,4 @@ function statsOf(plan: RunbookPlan): FileStats {
     covered: plan.coverage.covered,
     commandLines: plan.coverage.commandLines,
   };
-}
-
-/** The deepest folder holding every file (`.` for files in the cwd). */
-export function commonDirectory(files: readonly string[]): string {
-  if (files.length === 0) return ".";
-  let common = dirname(resolve(files[0]!)).split(sep);
-  for (const file of files.slice(1)) {
-    const parts = dirname(resolve(file)).split(sep);
-    let i = 0;
-    while (i < common.length && common[i] === parts[i]) i++;
-    common = common.slice(0, i);
-  }
-  return relative(process.cwd(), common.join(sep) || sep) || ".";
-}
-
-/**
- * Writes `text` to `path` through a temp file and a rename; leaves an identical file alone.
- * Throws WritePathError (runtime/write-file.ts) for a path that cannot be written.
- */
-export function writeAtomic(path: string, text: string): void {
-  writeFileAtomic(path, text, { unchanged: "keep" });
 }

@@ -10,7 +10,7 @@
  * file, a file in the way of a folder, `/proc`, no permission) and `OutputNameError` become
  * RLC0009 and RLC0010; `withUsage` (options.ts) prints them and ends the command with exit 2.
  */
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type Diagnostic, makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
 import { WritePathError } from "../runtime/write-file.js";
@@ -45,6 +45,19 @@ export function outputStem(
   const back = relative(resolve(options.outDir), resolve(out));
   if (back === "" || back.startsWith("..") || isAbsolute(back)) throw new OutputNameError(source, name);
   return out;
+}
+
+/** The deepest folder holding every file (`.` for files in the cwd): the base of `outputStem`. */
+export function commonDirectory(files: readonly string[]): string {
+  if (files.length === 0) return ".";
+  let common = dirname(resolve(files[0]!)).split(sep);
+  for (const file of files.slice(1)) {
+    const parts = dirname(resolve(file)).split(sep);
+    let i = 0;
+    while (i < common.length && common[i] === parts[i]) i++;
+    common = common.slice(0, i);
+  }
+  return relative(process.cwd(), common.join(sep) || sep) || ".";
 }
 
 /** The diagnostic of an output path that cannot be used, or undefined for any other error. */

@@ -14,13 +14,13 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { SIZE_LIMITS } from "../frontend/size-limits.js";
 import { type AppArtifact, prepareArtifact } from "../runtime/artifact.js";
 import type { RunnableApp } from "../runtime/compose.js";
 import type { CodeBlockSpec } from "../runtime/sandbox/index.js";
 import { writeFileAtomic } from "../runtime/write-file.js";
-import { version } from "./run.js";
+import { buildFingerprint } from "./fingerprint.js";
 
 export interface Warning {
   /** The diagnostic's first line (`file:line:col - warning CODE: message`). */
@@ -34,22 +34,6 @@ export interface CachedApp {
   readonly warnings: readonly Warning[];
   readonly fromCache: boolean;
 }
-
-/**
- * When this build of rllmc was made: a rebuild in place (a `git pull` and `npm run build`, an
- * `npm link`) without a version bump must not reuse entries made by the old checks.
- */
-function buildId(): string {
-  const { mtimeMs, size } = statSync(fileURLToPath(import.meta.url));
-  return `${mtimeMs}:${size}`;
-}
-
-/** rllmc's version, install location and build: part of every cache key. */
-export function buildFingerprint(): string {
-  fingerprint ??= `${version()}\0${import.meta.url}\0${buildId()}`;
-  return fingerprint;
-}
-let fingerprint: string | undefined;
 
 export function cacheDir(env: NodeJS.ProcessEnv): string {
   if (env.RLLMC_CACHE_DIR) return env.RLLMC_CACHE_DIR;

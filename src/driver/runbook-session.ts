@@ -13,8 +13,8 @@ import type { Runbook } from "../../grammar/runbook/types.js";
 import { readSource } from "../frontend/read-source.js";
 import { parseScenario } from "../frontend/replay/parse-scenario.js";
 import { sizeLimit } from "../frontend/size-limits.js";
-import type { Diagnostic } from "../ir/diagnostic.js";
-import { sourceLookup } from "../ir/print-diagnostics.js";
+import { type Diagnostic, hasErrors } from "../ir/diagnostic.js";
+import { type SourceLookup, sourceLookup } from "../ir/print-diagnostics.js";
 import { type EngineOptions, type EvidenceInput, RunbookEngine } from "../runtime/runbook/engine.js";
 import { RunbookRuntimeError, RunCodes, runError } from "../runtime/runbook/errors.js";
 import type { CommandRunner } from "../runtime/runbook/providers.js";
@@ -28,10 +28,9 @@ import type { EvidenceRecord, RunState } from "../runtime/runbook/state.js";
 import { newRunId, RunStore } from "../runtime/runbook/store.js";
 import { readTrace, sha256 } from "../runtime/runbook/trace.js";
 import { WritePathError } from "../runtime/write-file.js";
+import { checkRunbookFile } from "./check-runbook-file.js";
 import { wrongKindDiagnostic } from "./file-kinds.js";
-import { DiagnosticUsageError, UsageError } from "./options.js";
-import { countBySeverity, printDiagnosticsText } from "./report.js";
-import { checkRunbookFile } from "./validate-runbook.js";
+import { DiagnosticUsageError, UsageError } from "./usage-error.js";
 
 export interface LoadedRunbook {
   readonly runbook: Runbook;
@@ -46,11 +45,19 @@ export interface LoadedRunbook {
  */
 const ENFORCED_AT_RUN_TIME = new Set(["RBK6003", "RBK6004"]);
 
+/** Where a session's diagnostics go: the CLI prints them (cli/report.ts). */
+export type ReportDiagnostics = (diagnostics: readonly Diagnostic[], lookup: SourceLookup) => void;
+
 /**
- * Reads and checks a runbook; prints its diagnostics; undefined when it has errors. A file of
- * another kind (a TSG, an app, a scenario) is a usage error (RLC0011) that says what to do.
+ * Reads and checks a runbook; reports its diagnostics (only its errors when `quiet`); undefined
+ * when it has errors. A file of another kind (a TSG, an app, a scenario) is a usage error
+ * (RLC0011) that says what to do.
  */
-export function loadRunbook(path: string, quiet = false): LoadedRunbook | undefined {
+export function loadRunbook(
+  path: string,
+  report: ReportDiagnostics,
+  quiet = false,
+): LoadedRunbook | undefined {
   const wrongKind = wrongKindDiagnostic(path, "runbook");
   if (wrongKind !== undefined) throw new DiagnosticUsageError(wrongKind);
   const checked = checkRunbookFile(path);
@@ -59,15 +66,11 @@ export function loadRunbook(path: string, quiet = false): LoadedRunbook | undefi
       ? { ...d, severity: "warning" as const, message: `${d.message} (the run will refuse this step)` }
       : d,
   );
-  printDiagnosticsText(
+  report(
     diagnostics.filter((d) => !quiet || d.severity === "error"),
     sourceLookup(checked.source === undefined ? [] : [checked.source]),
   );
-  if (
-    countBySeverity(diagnostics).errors > 0 ||
-    checked.runbook === undefined ||
-    checked.source === undefined
-  )
+  if (hasErrors(diagnostics) || checked.runbook === undefined || checked.source === undefined)
     return undefined;
   return { runbook: checked.runbook, path, text: checked.source.text };
 }
@@ -78,7 +81,7 @@ export interface LoadedScenario {
   readonly sha256: string;
 }
 
-export function loadScenario(path: string): LoadedScenario | undefined {
+export function loadScenario(path: string, report: ReportDiagnostics): LoadedScenario | undefined {
   const wrongKind = wrongKindDiagnostic(path, "scenario");
   if (wrongKind !== undefined) throw new DiagnosticUsageError(wrongKind);
   const read = readSource(path, sizeLimit("scenario"));
@@ -89,9 +92,8 @@ export function loadScenario(path: string): LoadedScenario | undefined {
     diagnostics.push(...parsed.diagnostics);
     scenario = parsed.scenario;
   }
-  printDiagnosticsText(diagnostics, sourceLookup(read.source === undefined ? [] : [read.source]));
-  if (countBySeverity(diagnostics).errors > 0 || scenario === undefined || read.source === undefined)
-    return undefined;
+  report(diagnostics, sourceLookup(read.source === undefined ? [] : [read.source]));
+  if (hasErrors(diagnostics) || scenario === undefined || read.source === undefined) return undefined;
   return { scenario, path, sha256: sha256(read.source.text) };
 }
 
@@ -235,9 +237,11 @@ export interface SessionOptions {
   readonly runId?: string;
   readonly attendant?: EngineOptions["attendant"];
   readonly quiet?: boolean;
-  /** `exec --record`: wraps the real-mode runner (src/cli/runbook-record.ts). */
+  /** Shown the runbook's and the scenario's diagnostics; none are shown without it. */
+  readonly report?: ReportDiagnostics;
+  /** `exec --record`: wraps the real-mode runner (cli/runbook-record.ts). */
   readonly wrapRealRunner?: (runner: CommandRunner) => CommandRunner;
-  /** The manifest's HMAC key (src/cli/trace-key.ts). */
+  /** The manifest's HMAC key (cli/trace-key.ts). */
   readonly traceKey?: Uint8Array;
 }
 
@@ -268,7 +272,8 @@ export async function openSession(
     throw new UsageError("--mode real|replay|dry-run is required (it is taken from the run on --resume)");
   if (mode !== "real" && mode !== "replay")
     throw new UsageError(`--mode must be real, replay or dry-run, not '${mode}'`);
-  const loaded = loadRunbook(runbookPath, options.quiet);
+  const report = options.report ?? (() => {});
+  const loaded = loadRunbook(runbookPath, report, options.quiet);
   if (loaded === undefined) return { exit: 1 };
   const governance = loaded.runbook.meta.governance;
   const denied = governance?.deny_env_vars ?? DEFAULT_DENY_ENV_VARS;
@@ -282,7 +287,7 @@ export async function openSession(
   if (mode === "replay") {
     const scenarioPath = options.scenarioPath ?? saved?.state.scenario?.path;
     if (scenarioPath === undefined) throw new UsageError("--mode replay needs --scenario <scenario.yaml>");
-    const scenario = loadScenario(scenarioPath);
+    const scenario = loadScenario(scenarioPath, report);
     if (scenario === undefined) return { exit: 1 };
     if (saved?.state.scenario !== undefined && saved.state.scenario.sha256 !== scenario.sha256)
       throw new RunbookRuntimeError(

@@ -4,32 +4,41 @@
  * file TypeScript reads for an `.mjs` (it never looks at `<name>.d.ts` for one). Outputs go beside the sources, or under
  * `--out-dir` keeping their paths relative to the apps' common directory, so a parent's import
  * of `./child.mjs` finds the child's module. If any app of the tree has an error, nothing is
- * written; otherwise files are written atomically, and only when their bytes change.
+ * written; otherwise files are written atomically, and only when their bytes change. The command
+ * (cli/commands/compile.ts) prints what this returns.
  */
 import { dirname, relative, resolve, sep } from "node:path";
 import { emitJsModule, type JsModule } from "../backend/js-module.js";
 import { type Diagnostic, hasErrors } from "../ir/diagnostic.js";
 import type { RllmModule } from "../ir/nodes.js";
-import { sourceLookup } from "../ir/print-diagnostics.js";
 import type { SourceFile } from "../ir/source-file.js";
 import { childPath } from "../passes/resolve-uses.js";
-import { commonDirectory, writeAtomic } from "./compile-runbooks.js";
-import { ExitCode } from "./exit-codes.js";
 import { loadSource } from "./load-source.js";
-import { type OutputFormat, tooManyWarnings, writeSarif } from "./output-format.js";
-import { outputStem } from "./output-paths.js";
+import { commonDirectory, outputStem } from "./output-paths.js";
 import { appProvenance } from "./regenerate.js";
-import { countBySeverity, countText, jsonDiagnostics, plural, printDiagnosticsText } from "./report.js";
-import { version } from "./run.js";
+import { version } from "./version.js";
+import { writeAtomic } from "./write-atomic.js";
 
 export interface CompileAppsOptions {
   readonly outDir: string | undefined;
   readonly runtimeImport: string | undefined;
-  readonly format: OutputFormat;
-  readonly quiet: boolean;
-  /** `--max-warnings`: more warnings fail the command (files are still written). */
-  readonly maxWarnings: number | undefined;
-  readonly program: string;
+}
+
+export interface CompiledAppFile {
+  readonly path: string;
+  readonly module: RllmModule;
+  readonly emitted: JsModule;
+  readonly mjs: string;
+  readonly dts: string;
+}
+
+export interface CompiledApps {
+  /** The apps written, in the order they were reached; none when any app has an error. */
+  readonly written: readonly CompiledAppFile[];
+  /** Every app's diagnostics, each said once. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** The text of every file read, for the printer. */
+  readonly sources: ReadonlySet<SourceFile>;
 }
 
 interface App {
@@ -38,7 +47,10 @@ interface App {
   readonly source: SourceFile;
 }
 
-export async function compileApps(paths: readonly string[], options: CompileAppsOptions): Promise<number> {
+export async function compileApps(
+  paths: readonly string[],
+  options: CompileAppsOptions,
+): Promise<CompiledApps> {
   const apps = new Map<string, App>();
   const diagnostics: Diagnostic[] = [];
   const sources = new Set<SourceFile>();
@@ -55,11 +67,9 @@ export async function compileApps(paths: readonly string[], options: CompileApps
   };
   for (const path of paths) await visit(path);
 
-  const lookup = sourceLookup(sources);
   const unique = dedupe(diagnostics);
-  const counts = countBySeverity(unique);
-  const written: { app: App; emitted: JsModule; mjs: string; dts: string }[] = [];
-  if (counts.errors === 0) {
+  const written: CompiledAppFile[] = [];
+  if (!hasErrors(unique)) {
     const all = [...apps.values()];
     const base = commonDirectory(all.map((a) => a.path));
     const outputOf = (app: App) => outputStem(app.path, /\.rllm$/i, { base, outDir: options.outDir });
@@ -88,7 +98,7 @@ export async function compileApps(paths: readonly string[], options: CompileApps
         lineCol: (offset) => app.source.lineCol(offset),
         ...(options.runtimeImport === undefined ? {} : { runtimeImport: options.runtimeImport }),
       });
-      return { app, emitted: module, mjs: `${out}.mjs`, dts: `${out}.d.mts` };
+      return { path: app.path, module: app.module, emitted: module, mjs: `${out}.mjs`, dts: `${out}.d.mts` };
     });
     for (const entry of emitted) {
       writeAtomic(entry.mjs, entry.emitted.mjs);
@@ -96,38 +106,7 @@ export async function compileApps(paths: readonly string[], options: CompileApps
       written.push(entry);
     }
   }
-
-  const shown = options.quiet ? unique.filter((d) => d.severity === "error") : unique;
-  if (options.format === "sarif") await writeSarif(shown, lookup);
-  else if (options.format === "json") {
-    const report = {
-      apps: written.map((w) => ({
-        source: w.app.path,
-        module: w.mjs,
-        types: w.dts,
-        function: w.emitted.functionName,
-        input_type: w.emitted.inputType,
-        output_type: w.emitted.outputType,
-        children: w.app.module.header.uses.map((u) => u.name),
-      })),
-      diagnostics: jsonDiagnostics(shown, lookup),
-      summary: { apps: written.length, errors: counts.errors, warnings: counts.warnings },
-    };
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  } else {
-    printDiagnosticsText(shown, lookup);
-    if (!options.quiet) {
-      for (const w of written)
-        process.stderr.write(`${w.app.path} → ${w.mjs}, ${w.dts} (export ${w.emitted.functionName})\n`);
-      process.stderr.write(
-        counts.errors > 0
-          ? `Compiled no app: ${countText(counts.errors, "error")}, ${countText(counts.warnings, "warning")}; nothing was written.\n`
-          : `Compiled ${plural(written.length, "app")}: ${countText(counts.warnings, "warning")}.\n`,
-      );
-    }
-  }
-  const overLimit = tooManyWarnings(options.program, "compile", counts.warnings, options.maxWarnings);
-  return counts.errors > 0 || overLimit ? ExitCode.Errors : ExitCode.Ok;
+  return { written, diagnostics: unique, sources };
 }
 
 /** A child reached from two parents is checked once, but say each diagnostic once in any case. */
