@@ -42,7 +42,7 @@ export function planRecording(options: {
   let scenario = record === undefined ? undefined : resolve(record);
   if (resume !== undefined) {
     const store = RunStore.locate(root, resume);
-    const saved = store.latestSnapshot()?.state;
+    const saved = store.latestState()?.state;
     const recorded = readRecording(store.dir).target;
     if (record !== undefined && saved !== undefined) {
       if (saved.mode !== "real") refuse(record, `run '${saved.run_id}' runs in ${saved.mode} mode`);

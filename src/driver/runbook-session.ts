@@ -16,7 +16,7 @@ import { sizeLimit } from "../frontend/size-limits.js";
 import { type Diagnostic, hasErrors } from "../ir/diagnostic.js";
 import { type SourceLookup, sourceLookup } from "../ir/print-diagnostics.js";
 import { type EngineOptions, type EvidenceInput, RunbookEngine } from "../runtime/runbook/engine.js";
-import { RunbookRuntimeError, RunCodes, runError } from "../runtime/runbook/errors.js";
+import { RunbookErrors, RunbookRuntimeError, runError } from "../runtime/runbook/errors.js";
 import type { CommandRunner } from "../runtime/runbook/providers.js";
 import { RealRunner } from "../runtime/runbook/real-runner.js";
 import {
@@ -168,10 +168,12 @@ export function evidenceInput(
       const n = /^\s*\d+\s*$/.test(piece) ? Number(piece) : byText.get(itemKey(piece));
       if (n === undefined)
         throw new RunbookRuntimeError(
-          runError(
-            RunCodes.BadEvidence,
-            `checklist '${argument.step}.${argument.name}': '${piece.trim()}' is not 'all', an item number or an item's text${items.length === 0 ? "" : ` (items: ${items.map((item, i) => `${i + 1}. ${item}`).join("; ")})`}`,
-          ),
+          runError(RunbookErrors.ChecklistUnreadable, {
+            step: argument.step,
+            name: argument.name,
+            piece: piece.trim(),
+            items,
+          }),
         );
       checked.push(n);
     }
@@ -254,11 +256,9 @@ export async function openSession(
   let saved: { state: RunState; store: RunStore } | undefined;
   if (options.resume !== undefined) {
     const store = RunStore.locate(options.root, options.resume);
-    const latest = store.latestSnapshot();
+    const latest = store.latestState();
     if (latest === undefined)
-      throw new RunbookRuntimeError(
-        runError(RunCodes.RunNotFound, `run '${options.resume}' has no snapshot`),
-      );
+      throw new RunbookRuntimeError(runError(RunbookErrors.NoSnapshot, { runId: options.resume }));
     saved = { state: latest.state, store };
     if (options.mode !== undefined && options.mode !== latest.state.mode)
       throw new UsageError(
@@ -291,22 +291,12 @@ export async function openSession(
     if (scenario === undefined) return { exit: 1 };
     if (saved?.state.scenario !== undefined && saved.state.scenario.sha256 !== scenario.sha256)
       throw new RunbookRuntimeError(
-        runError(
-          RunCodes.RunMismatch,
-          `the scenario '${scenarioPath}' changed since run '${saved.state.run_id}' started`,
-        ),
+        runError(RunbookErrors.ScenarioChanged, { scenarioPath, runId: saved.state.run_id }),
       );
     scenarioBinding = { path: scenarioPath, sha256: scenario.sha256 };
     if (engineChoice === "cli-replay") {
       const binary = onPath("cli-replay");
-      if (binary === undefined)
-        throw new RunbookRuntimeError(
-          runError(
-            RunCodes.CliReplayFailed,
-            "--replay-engine cli-replay: no cli-replay binary on PATH",
-            "install cli-replay, or use the built-in replay engine (the default)",
-          ),
-        );
+      if (binary === undefined) throw new RunbookRuntimeError(runError(RunbookErrors.CliReplayMissing, {}));
       const previous = (saved?.state.replay_state as { cli_replay?: CliReplaySession } | undefined)
         ?.cli_replay;
       const started = await CliReplayBinaryRunner.start({
@@ -317,7 +307,7 @@ export async function openSession(
         ...(previous === undefined ? {} : { resume: previous }),
       });
       if ("error" in started)
-        throw new RunbookRuntimeError(runError(RunCodes.CliReplayFailed, started.error));
+        throw new RunbookRuntimeError(runError(RunbookErrors.CliReplayError, { detail: started.error }));
       runner = started;
     } else if (engineChoice === "builtin") {
       runner = new ReplayRunner(scenario.scenario, {
@@ -368,7 +358,7 @@ export function readRecordedEvidence(
   const trace = readTrace(store.tracePath);
   if (trace.problems.length > 0)
     throw new RunbookRuntimeError(
-      runError(RunCodes.TraceTampered, `--evidence-from ${run}: ${trace.problems[0]?.message}`),
+      runError(RunbookErrors.EvidenceRunTampered, { run, problem: trace.problems[0]?.message }),
     );
   const evidence: Record<string, Record<string, EvidenceRecord>> = {};
   for (const event of trace.events)

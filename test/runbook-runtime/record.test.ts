@@ -44,7 +44,7 @@ function readScenarioFile(path: string): Scenario {
 
 /** Each step's id, status and assertion outcomes, from a run's newest snapshot. */
 function outcomes(root: string, runId: string) {
-  const state = RunStore.under(root, runId).latestSnapshot()?.state;
+  const state = RunStore.under(root, runId).latestState()?.state;
   return (state?.history ?? []).map((r) => ({
     id: r.step_id,
     status: r.status,

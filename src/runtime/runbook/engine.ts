@@ -22,7 +22,7 @@ import type {
   Runbook,
   Step,
 } from "../../../grammar/runbook/types.js";
-import { RunbookRuntimeError, type RunCode, RunCodes, runError } from "./errors.js";
+import { RunbookErrors, RunbookRuntimeError, RunCodes, runError } from "./errors.js";
 import { groupAlive, RunLock, stopProcessGroup } from "./lock.js";
 import { digestMatches, headOf, type ManifestFiles, ManifestWriter, readManifest } from "./manifest.js";
 import {
@@ -48,9 +48,11 @@ import type {
   RunMode,
   RunState,
   StepResult,
+  StepState,
   StepStatus,
   StoredText,
 } from "./state.js";
+import { SNAPSHOT_EVERY } from "./state.js";
 import { RunStore } from "./store.js";
 import { GENESIS, readTrace, sha256, TraceWriter } from "./trace.js";
 import { render, renderArgv, resolveVariables, templateError } from "./values.js";
@@ -195,19 +197,11 @@ export class RunbookEngine {
     const { vars, unset } = resolveVariables(options.runbook, options.env, options.vars ?? {});
     const needed = unset.filter((name) => plan.some((p) => p.step.type === "cli" && usesName(p.step, name)));
     if (needed.length > 0)
-      throw new RunbookRuntimeError(
-        runError(
-          RunCodes.VariableUnset,
-          `the runbook needs ${needed.length === 1 ? "a value for the variable" : "values for the variables"} ${needed.map((n) => `'${n}'`).join(", ")}`,
-          `pass ${needed.map((n) => `--var ${n}=…`).join(" ")}`,
-        ),
-      );
+      throw new RunbookRuntimeError(runError(RunbookErrors.VariablesUnset, { names: needed }));
     for (const p of plan) {
       const problems = p.step.type === "cli" ? cliProvider.validate(p.step) : manualProvider.validate(p.step);
       if (problems.length > 0)
-        throw new RunbookRuntimeError(
-          runError(RunCodes.UnknownTarget, `step '${p.step.id}' cannot run: ${problems.join("; ")}`),
-        );
+        throw new RunbookRuntimeError(runError(RunbookErrors.StepCannotRun, { stepId: p.step.id, problems }));
     }
     const store = RunStore.under(options.root, options.runId);
     store.create();
@@ -217,11 +211,7 @@ export class RunbookEngine {
     if (existsSync(store.tracePath)) {
       lock.release();
       throw new RunbookRuntimeError(
-        runError(
-          RunCodes.RunExists,
-          `run '${options.runId}' already exists in ${store.dir}`,
-          `continue it with --resume ${options.runId}, or start a new run with another --run-id (or none)`,
-        ),
+        runError(RunbookErrors.RunExists, { runId: options.runId, dir: store.dir }),
       );
     }
     try {
@@ -324,54 +314,38 @@ export class RunbookEngine {
     const read = readTrace(existing.tracePath);
     if (read.problems.length > 0)
       throw new RunbookRuntimeError(
-        runError(
-          RunCodes.TraceTampered,
-          `cannot resume run '${options.runId}': ${read.problems[0]?.message}`,
-          // The run's folder, which verify takes from any working directory.
-          `check it with: runbook verify ${/[^\w./-]/.test(existing.dir) ? `'${existing.dir.replaceAll("'", "'\\''")}'` : existing.dir}`,
-        ),
+        runError(RunbookErrors.ResumeTraceTampered, {
+          runId: options.runId,
+          problem: read.problems[0]?.message,
+          dir: existing.dir,
+        }),
       );
     checkManifestForResume(existing, read.events, options);
-    const latest = existing.latestSnapshot(read.events);
+    const latest = existing.latestState(read.events);
     if (latest === undefined)
-      throw new RunbookRuntimeError(
-        runError(RunCodes.RunNotFound, `run '${options.runId}' has no snapshot to resume from`),
-      );
+      throw new RunbookRuntimeError(runError(RunbookErrors.NoSnapshotToResume, { runId: options.runId }));
     const saved = latest.state;
     if (saved.status === "passed" || saved.status === "failed")
       throw new RunbookRuntimeError(
-        runError(
-          RunCodes.RunFinished,
-          `run '${options.runId}' has finished (${saved.status}); nothing to resume`,
-          "start a new run",
-        ),
+        runError(RunbookErrors.RunFinished, { runId: options.runId, status: saved.status }),
       );
     if (saved.runbook_sha256 !== sha256(options.runbookText))
       throw new RunbookRuntimeError(
-        runError(
-          RunCodes.RunMismatch,
-          `the runbook '${options.runbookPath}' changed since run '${options.runId}' started`,
-          "resume with the runbook the run started with, or start a new run",
-        ),
+        runError(RunbookErrors.RunbookChanged, { runbookPath: options.runbookPath, runId: options.runId }),
       );
     if (Object.keys(options.vars ?? {}).length > 0)
-      throw new RunbookRuntimeError(
-        runError(
-          RunCodes.RunMismatch,
-          "variables are fixed when a run starts; --var cannot change them on --resume",
-        ),
-      );
+      throw new RunbookRuntimeError(runError(RunbookErrors.VariablesFixed, {}));
     // A step of the crashed run still running in its own process group would overlap its rerun.
     const stray = lock.previous?.step_pgid;
     let stopped: number | undefined;
     if (stray !== undefined && groupAlive(stray)) {
       if (!stopProcessGroup(stray))
         throw new RunbookRuntimeError(
-          runError(
-            RunCodes.StepStillRunning,
-            `step '${lock.previous?.step_id}' of run '${options.runId}' is still running as process group ${stray}, which could not be stopped`,
-            `stop it (kill -KILL -- -${stray}) and resume again`,
-          ),
+          runError(RunbookErrors.StepStillRunning, {
+            stepId: lock.previous?.step_id,
+            runId: options.runId,
+            pgid: stray,
+          }),
         );
       stopped = stray;
     }
@@ -446,7 +420,7 @@ export class RunbookEngine {
     engine.append({
       type: "resumed",
       at: engine.now(),
-      from_snapshot: `snapshots/${latest.name}`,
+      from_snapshot: latest.from,
       actor: options.actor,
       ...(interrupted === undefined ? {} : { interrupted_step: interrupted.step.id }),
       ...(stopped === undefined ? {} : { stopped_process_group: stopped }),
@@ -498,33 +472,17 @@ export class RunbookEngine {
     const planned = this.plan.find((p) => p.step.id === stepId);
     if (planned === undefined || planned.step.type !== "manual")
       throw new RunbookRuntimeError(
-        runError(
-          RunCodes.UnknownTarget,
-          `'${stepId}' is not a manual step of this runbook`,
-          `manual steps: ${this.manualIds().join(", ") || "(none)"}`,
-        ),
+        runError(RunbookErrors.NotAManualStep, { stepId, manualIds: this.manualIds() }),
       );
     if (planned.index < this.s.current)
-      throw new RunbookRuntimeError(
-        runError(RunCodes.UnknownTarget, `step '${stepId}' has already run; its evidence is recorded`),
-      );
+      throw new RunbookRuntimeError(runError(RunbookErrors.EvidenceAlreadyRecorded, { stepId }));
     const required = requiredEvidence(planned.step, this.options.runbook);
     const spec = required.find((e) => e.name === name);
     if (spec === undefined)
-      throw new RunbookRuntimeError(
-        runError(
-          RunCodes.UnknownTarget,
-          `step '${stepId}' asks for no evidence named '${name}'`,
-          `it asks for: ${required.map((e) => `${e.name} (${e.kind})`).join(", ") || "nothing"}`,
-        ),
-      );
+      throw new RunbookRuntimeError(runError(RunbookErrors.NoSuchEvidence, { stepId, name, required }));
     if (spec.kind !== input.kind)
       throw new RunbookRuntimeError(
-        runError(
-          RunCodes.BadEvidence,
-          `evidence '${stepId}.${name}' is a ${spec.kind}, not ${article(input.kind)}`,
-          evidenceHint(spec),
-        ),
+        runError(RunbookErrors.EvidenceWrongKind, { stepId, spec, given: input.kind }),
       );
     const value = this.evidenceValue(spec, input);
     const record: EvidenceRecord = {
@@ -544,39 +502,28 @@ export class RunbookEngine {
     const planned = this.plan.find((p) => p.step.id === stepId);
     if (planned === undefined)
       throw new RunbookRuntimeError(
-        runError(
-          RunCodes.UnknownTarget,
-          `the runbook has no step '${stepId}'`,
-          `steps needing approval: ${
-            this.plan
-              .filter((p) => p.step.approvals)
-              .map((p) => p.step.id)
-              .join(", ") || "(none)"
-          }`,
-        ),
+        runError(RunbookErrors.NoSuchStep, {
+          stepId,
+          needingApproval: this.plan.filter((p) => p.step.approvals).map((p) => p.step.id),
+        }),
       );
     const policy = planned.step.approvals;
     if (policy === undefined)
-      throw new RunbookRuntimeError(runError(RunCodes.UnknownTarget, `step '${stepId}' needs no approval`));
+      throw new RunbookRuntimeError(runError(RunbookErrors.NoApprovalNeeded, { stepId }));
     if (planned.index < this.s.current)
-      throw new RunbookRuntimeError(runError(RunCodes.UnknownTarget, `step '${stepId}' has already run`));
+      throw new RunbookRuntimeError(runError(RunbookErrors.ApprovalTooLate, { stepId }));
     const list = this.s.approvals[stepId] ?? [];
     this.s.approvals[stepId] = list;
     if (list.some((a) => a.by === this.s.actor))
-      throw new RunbookRuntimeError(
-        runError(
-          RunCodes.BadEvidence,
-          `${this.s.actor} has already approved step '${stepId}'`,
-          "another person must give the next approval (--as <name>)",
-        ),
-      );
+      throw new RunbookRuntimeError(runError(RunbookErrors.AlreadyApproved, { actor: this.s.actor, stepId }));
     if (policy.roles !== undefined && !policy.roles.some((r) => this.s.roles.includes(r)))
       throw new RunbookRuntimeError(
-        runError(
-          RunCodes.BadEvidence,
-          `step '${stepId}' must be approved by someone with the role ${policy.roles.map((r) => `'${r}'`).join(" or ")}; ${this.s.actor} has ${this.s.roles.length === 0 ? "no role" : this.s.roles.join(", ")}`,
-          `approve with --as <name> --role ${policy.roles[0]}`,
-        ),
+        runError(RunbookErrors.ApproverLacksRole, {
+          stepId,
+          roles: policy.roles,
+          actor: this.s.actor,
+          actorRoles: this.s.roles,
+        }),
       );
     const record: ApprovalRecord = this.redactor.deep({
       by: this.s.actor,
@@ -634,6 +581,7 @@ export class RunbookEngine {
   /** Closes the trace; a finished run also ends its replay session (a paused one keeps it for --resume). */
   async close(): Promise<void> {
     this.trace.close();
+    this.manifest.close();
     this.lock.release();
     if (this.finished) await this.options.runner.close?.();
   }
@@ -693,27 +641,26 @@ export class RunbookEngine {
       output.error === undefined ? (step.assertions ?? []).map((a) => checkAssertion(a, output)) : [];
     let error: RunError | null = output.error ?? null;
     if (error === null && output.timedOut)
-      error = runError(
-        RunCodes.TimedOut,
-        `'${argv[0]}' ran longer than ${step.with.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS}s and was stopped`,
-        "raise with.timeout_seconds if the command needs longer",
-      );
+      error = runError(RunbookErrors.TimedOut, {
+        program: argv[0],
+        seconds: step.with.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS,
+      });
     const failedAssertion = assertions.find((a) => !a.passed);
     const checksExit = (step.assertions ?? []).some((a) => a.exit_code !== undefined);
     if (error === null && failedAssertion !== undefined)
-      error = runError(RunCodes.AssertionFailed, `assertion failed: ${failedAssertion.detail}`);
+      error = runError(RunbookErrors.AssertionFailed, { detail: failedAssertion.detail });
     if (error === null && output.exitCode !== 0 && !checksExit)
-      error = runError(
-        RunCodes.ExitStatus,
-        `'${argv[0]}' exited with status ${output.exitCode}`,
-        lastLine(output.stderr),
-      );
+      error = runError(RunbookErrors.ExitStatus, {
+        program: argv[0],
+        status: output.exitCode,
+        stderr: output.stderr,
+      });
     const captures: Record<string, CaptureRecord> = {};
     if (error === null)
       for (const [name, capture] of Object.entries(step.capture ?? {})) {
         const value = captureValue(capture, output);
         if (!value.ok) {
-          error = runError(RunCodes.CaptureFailed, `capture '${name}': ${value.message}`);
+          error = runError(RunbookErrors.CaptureFailed, { name, detail: value.message });
           break;
         }
         this.s.values[name] = value.value;
@@ -782,11 +729,7 @@ export class RunbookEngine {
     if (waiting !== undefined) return { waitingFor: [waiting] };
     const error =
       outcome.unchecked.length > 0
-        ? runError(
-            RunCodes.ChecklistIncomplete,
-            `not every checklist item was done: ${outcome.unchecked.join("; ")}`,
-            "the run stops here; tick every item when it is done",
-          )
+        ? runError(RunbookErrors.ChecklistIncomplete, { unchecked: outcome.unchecked })
         : null;
     const status: StepStatus = error === null ? "passed" : "failed";
     delete this.s.evidence[step.id];
@@ -837,11 +780,7 @@ export class RunbookEngine {
     for (const element of [...step.with.argv, step.with.stdin ?? ""]) {
       for (const [name, record] of Object.entries(this.s.captures))
         if (record.value === undefined && this.s.values[name] === undefined && element.includes(name))
-          return runError(
-            RunCodes.CaptureNotStored,
-            `capture '${name}' was kept as a hash and a preview only (store_full_stdout: false), so a resumed run cannot use it`,
-            "start a new run, or set meta.governance.evidence.store_full_stdout: true",
-          );
+          return runError(RunbookErrors.CaptureNotStored, { name });
     }
     return undefined;
   }
@@ -887,7 +826,7 @@ export class RunbookEngine {
           assertions: [],
           evidence: {},
           approvals: [],
-          error: runError(RunCodes.StepNotRun, `not run: step '${result.step_id}' failed before it`),
+          error: runError(RunbookErrors.StepNotRun, { failedStep: result.step_id }),
         },
         false,
       );
@@ -896,7 +835,12 @@ export class RunbookEngine {
 
   // --- recording -----------------------------------------------------------------------------
 
-  /** Moves past a step: snapshot first (so a crash between the two writes loses nothing), then the trace line. */
+  /**
+   * Moves past a step. Most steps write one trace line that carries the state the trace holds
+   * nowhere else; every SNAPSHOT_EVERY-th step, and a step that failed (the one an investigator
+   * reads first, and a witness `verify` holds the trace to), writes a snapshot first (so a crash
+   * between the two writes loses nothing), then the trace line naming it.
+   */
   private record(result: StepResult, snapshot = true): void {
     this.s.history.push(result);
     this.s.historyJson.push(JSON.stringify(result));
@@ -904,6 +848,10 @@ export class RunbookEngine {
     delete this.s.approvals[result.step_id];
     if (!snapshot) {
       this.append({ type: "step", at: result.ended_at, result });
+      return;
+    }
+    if (this.s.current % SNAPSHOT_EVERY !== 0 && result.status !== "failed") {
+      this.append({ type: "step", at: result.ended_at, result, state: this.stepState() });
       return;
     }
     const binding = this.writeSnapshot(`step-${pad(this.s.current)}.json`);
@@ -955,6 +903,19 @@ export class RunbookEngine {
     const full = this.trace.append(event);
     if (full.type === "step") this.s.traced += 1;
     this.manifest.appended(full, this.trace.events, this.trace.lastHash);
+  }
+
+  /** The part of the state a `step` event without a snapshot carries (state.ts `StepState`). */
+  private stepState(): StepState {
+    const pending =
+      Object.keys(this.s.evidence).length + Object.keys(this.s.approvals).length > 0
+        ? { evidence: this.s.evidence, approvals: this.s.approvals }
+        : undefined;
+    const replay = this.options.runner.state?.();
+    return {
+      ...(pending === undefined ? {} : { pending }),
+      ...(replay === undefined ? {} : { replay_state: replay }),
+    };
   }
 
   /** Writes the state without the history the trace holds (state.ts `RunSnapshot`). */
@@ -1011,7 +972,7 @@ export class RunbookEngine {
   private evidenceValue(spec: Evidence, input: EvidenceInput): EvidenceValue {
     if (input.kind === "text") {
       if (input.text.trim() === "")
-        throw new RunbookRuntimeError(runError(RunCodes.BadEvidence, `evidence '${spec.name}' is empty`));
+        throw new RunbookRuntimeError(runError(RunbookErrors.EvidenceEmpty, { name: spec.name }));
       return { kind: "text", text: input.text };
     }
     if (input.kind === "checklist") {
@@ -1019,13 +980,7 @@ export class RunbookEngine {
       const checked = input.checked === "all" ? items.map((_, i) => i + 1) : input.checked;
       for (const n of checked)
         if (!Number.isInteger(n) || n < 1 || n > items.length)
-          throw new RunbookRuntimeError(
-            runError(
-              RunCodes.BadEvidence,
-              `checklist '${spec.name}' has items 1–${items.length}; there is no item ${n}`,
-              evidenceHint(spec),
-            ),
-          );
+          throw new RunbookRuntimeError(runError(RunbookErrors.ChecklistNoSuchItem, { spec, item: n }));
       return {
         kind: "checklist",
         items: items.map((item, i) => ({ item, checked: checked.includes(i + 1) })),
@@ -1098,33 +1053,25 @@ export function commandBlocked(argv: readonly string[], runbook: Runbook): RunEr
   const governance = runbook.meta.governance;
   const refusal = governanceRefusal(argv, governance);
   if (refusal === undefined) return undefined;
-  const by = (via: string) => (via === "" ? "" : ` (run by ${via})`);
   switch (refusal.kind) {
     case "not-allowed": {
       const allowed = governance?.allowed_commands ?? [];
-      return runError(
-        RunCodes.CommandNotAllowed,
-        `'${refusal.program}'${by(refusal.via)} is not in the runbook's allowed_commands (${allowed.length === 0 ? "none" : allowed.join(", ")}); it was not run`,
-        "add it to meta.governance.allowed_commands if the runbook should run it",
-      );
+      return runError(RunbookErrors.CommandNotAllowed, {
+        program: refusal.program,
+        via: refusal.via,
+        allowed,
+      });
     }
     case "denied":
-      return runError(
-        RunCodes.CommandDenied,
-        `the command${refusal.via === "" ? "" : ` '${refusal.program}'${by(refusal.via)}`} matches the denied command '${refusal.entry}'; it was not run`,
-      );
+      return runError(RunbookErrors.CommandDenied, {
+        program: refusal.program,
+        via: refusal.via,
+        entry: refusal.entry,
+      });
     case "destructive":
-      return runError(
-        RunCodes.CommandDenied,
-        `${refusal.reason}; it was not run`,
-        "the runtime never runs it; make it a manual step that a person runs and attests",
-      );
+      return runError(RunbookErrors.CommandDestructive, { reason: refusal.reason });
     case "uncertain":
-      return runError(
-        RunCodes.CommandUncertain,
-        `what the step runs cannot be checked: ${refusal.reason}; it was not run`,
-        "run the program directly as the step's argv (one step per command), or make it a manual step",
-      );
+      return runError(RunbookErrors.CommandUncertain, { reason: refusal.reason });
     default: {
       const never: never = refusal;
       return never;
@@ -1172,46 +1119,24 @@ function checkManifestForResume(
 ): void {
   const recorded = readManifest(store.dir);
   if (recorded === "missing") return;
-  const refuse = (code: RunCode, message: string, hint?: string) =>
-    new RunbookRuntimeError(runError(code, `cannot resume run '${options.runId}': ${message}`, hint));
-  if (recorded === "unreadable") throw refuse(RunCodes.ManifestMismatch, "its manifest.json cannot be read");
+  const runId = options.runId;
+  if (recorded === "unreadable")
+    throw new RunbookRuntimeError(runError(RunbookErrors.ResumeManifestUnreadable, { runId }));
   if (recorded.digest.algorithm === "hmac-sha256" && options.traceKey === undefined)
-    throw refuse(
-      RunCodes.TraceKeyUnusable,
-      "its manifest is signed (HMAC-SHA256) and no key was given",
-      "set RUNBOOK_TRACE_KEY or pass --trace-key-file with the key the run started with",
-    );
+    throw new RunbookRuntimeError(runError(RunbookErrors.ResumeKeyMissing, { runId }));
   if (!digestMatches(recorded, recorded.digest.algorithm === "sha256" ? undefined : options.traceKey))
-    throw refuse(RunCodes.ManifestMismatch, "manifest.json does not match its digest");
+    throw new RunbookRuntimeError(runError(RunbookErrors.ResumeManifestDigest, { runId }));
   if (recorded.events > events.length)
-    throw refuse(
-      RunCodes.TraceCut,
-      `the trace has ${events.length} events but its manifest says ${recorded.events}: its tail was cut`,
+    throw new RunbookRuntimeError(
+      runError(RunbookErrors.ResumeTraceCut, { runId, events: events.length, recorded: recorded.events }),
     );
   const at = recorded.events === 0 ? GENESIS : events[recorded.events - 1]?.hash;
   if (at !== recorded.head)
-    throw refuse(
-      RunCodes.ManifestMismatch,
-      `the trace's event ${recorded.events} is not the one its manifest names`,
+    throw new RunbookRuntimeError(
+      runError(RunbookErrors.ResumeManifestHead, { runId, event: recorded.events }),
     );
 }
 
 function pad(n: number): string {
   return String(n).padStart(4, "0");
-}
-
-function article(kind: string): string {
-  return kind === "attachment" ? "an attachment" : `a ${kind}`;
-}
-
-function evidenceHint(spec: Evidence): string {
-  if (spec.kind === "checklist")
-    return `give it as --evidence <step>.${spec.name}=all or =1,2,…: ${(spec.items ?? []).map((item, i) => `${i + 1}. ${item}`).join("  ")}`;
-  if (spec.kind === "attachment") return `give it as --attach <step>.${spec.name}=<file>`;
-  return `give it as --evidence <step>.${spec.name}="…"`;
-}
-
-function lastLine(text: string): string | undefined {
-  const line = text.trim().split("\n").at(-1)?.trim();
-  return line === undefined || line === "" ? undefined : `it said: ${line.slice(0, 200)}`;
 }

@@ -200,9 +200,33 @@ export interface StepStartedEvent extends EventBase {
 export interface StepEvent extends EventBase {
   readonly type: "step";
   readonly result: StepResult;
-  /** The snapshot written after the step; absent for steps skipped after a failure. */
+  /**
+   * The snapshot written with the step: every {@link SNAPSHOT_EVERY}th step and every failed step
+   * has one. Absent for the other steps, which carry `state`, and for steps skipped after a failure.
+   */
   readonly snapshot?: Binding;
+  /** The run's state after the step that the trace holds nowhere else, on a step without a snapshot. */
+  readonly state?: StepState;
 }
+
+/**
+ * What a `step` event without a snapshot carries so that the trace alone can resume the run
+ * from it: evidence and approvals given for later steps, and the replay engine's own state. The
+ * rest of the state is in the trace already — the variables in `run_started`, the history and
+ * the captures in the `step` results — or does not change within a run.
+ */
+export interface StepState {
+  readonly pending?: RunState["pending"];
+  readonly replay_state?: unknown;
+}
+
+/**
+ * How often a step writes a snapshot file (`snapshots/step-NNNN.json`): every 100th step, besides
+ * a failed step, the run's start, a pause, the end and the debugger's `snapshot`. The steps between carry their
+ * state in their trace line, so a step costs one append; a file per step cost more than the rest
+ * of the step together (bench section 8).
+ */
+export const SNAPSHOT_EVERY = 100;
 
 export interface EvidenceEvent extends EventBase {
   readonly type: "evidence";
@@ -225,6 +249,10 @@ export interface PausedEvent extends EventBase {
 
 export interface ResumedEvent extends EventBase {
   readonly type: "resumed";
+  /**
+   * Where the resumed state came from: a snapshot file (`snapshots/…`), or `trace event N` for the
+   * state a `step` event carries.
+   */
   readonly from_snapshot: string;
   readonly actor: string;
   /** A step that had started but not finished when the run stopped. */

@@ -1,7 +1,10 @@
 /**
- * A run's folder, `.runbook/runs/<run_id>/`: `trace.jsonl`, `snapshots/step-NNNN.json` (the run
- * state after each step and on demand, without the history the trace holds (state.ts
- * `RunSnapshot`), written to a temp file and renamed, so a snapshot is whole or absent) and `attachments/` (evidence files, named by their SHA-256).
+ * A run's folder, `.runbook/runs/<run_id>/`: `trace.jsonl`, `manifest.json`,
+ * `snapshots/step-NNNN.json` (the run state at its start, every SNAPSHOT_EVERY-th step, on pause,
+ * at the end and on demand, without the history the trace holds (state.ts `RunSnapshot`),
+ * written to a temp file and renamed, so a snapshot is whole or absent) and `attachments/`
+ * (evidence files, named by their SHA-256). The steps between snapshots carry their state in
+ * their trace line (state.ts `StepState`); {@link RunStore.latestState} reads both.
  */
 import { randomBytes } from "node:crypto";
 import {
@@ -15,9 +18,17 @@ import {
 } from "node:fs";
 import { basename, extname, join, relative, resolve } from "node:path";
 import { makeDirectory } from "../write-file.js";
-import { RunbookRuntimeError, RunCodes, runError } from "./errors.js";
+import { RunbookErrors, RunbookRuntimeError, runError } from "./errors.js";
 import type { RunRedactor } from "./redaction.js";
-import type { AttachmentRecord, Binding, RunSnapshot, RunState, StepResult, TraceEvent } from "./state.js";
+import type {
+  AttachmentRecord,
+  Binding,
+  CaptureRecord,
+  RunSnapshot,
+  RunState,
+  StepResult,
+  TraceEvent,
+} from "./state.js";
 import { GENESIS, readTrace, sha256 } from "./trace.js";
 
 export const RUNS_DIR = join(".runbook", "runs");
@@ -48,11 +59,11 @@ export class RunStore {
     const store = RunStore.under(root, idOrDir);
     if (!existsSync(store.tracePath))
       throw new RunbookRuntimeError(
-        runError(
-          RunCodes.RunNotFound,
-          `no run '${idOrDir}': neither a run folder nor an id under ${join(root, RUNS_DIR)}`,
-          `list the runs with: ls ${relative(process.cwd(), join(root, RUNS_DIR)) || "."}`,
-        ),
+        runError(RunbookErrors.RunNotFound, {
+          idOrDir,
+          runsDir: join(root, RUNS_DIR),
+          listDir: relative(process.cwd(), join(root, RUNS_DIR)) || ".",
+        }),
       );
     return store;
   }
@@ -76,13 +87,15 @@ export class RunStore {
   }
 
   /**
-   * The newest snapshot, by name (`step-NNNN.json` sort in order; `step-NNNN.sKKKKKK.json`, written
-   * on pause or on demand, after the step they follow), with the run's state rebuilt from it and
-   * the trace (`events`, read here when not given).
+   * The run's newest state: from the newest snapshot, by name (`step-NNNN.json` sort in order;
+   * `step-NNNN.sKKKKKK.json`, written on pause or on demand, after the step they follow), rebuilt
+   * with the trace (`events`, read here when not given); or, when a `step` event after the
+   * snapshot carries its state, from that event. `from` says which, for the `resumed` event;
+   * `name` and `sha256` are the snapshot file's.
    */
-  latestSnapshot(
+  latestState(
     events?: readonly (TraceEvent & { readonly hash?: string })[],
-  ): { name: string; state: RunState; sha256: string } | undefined {
+  ): { name: string; state: RunState; sha256: string; from: string } | undefined {
     const dir = join(this.dir, "snapshots");
     if (!existsSync(dir)) return undefined;
     const names = readdirSync(dir)
@@ -92,8 +105,10 @@ export class RunStore {
     if (name === undefined) return undefined;
     const text = readFileSync(join(dir, name), "utf8");
     const saved = JSON.parse(text) as RunSnapshot | RunState;
-    const state = rebuildState(saved, events ?? readTrace(this.tracePath).events, `snapshots/${name}`);
-    return { name, state, sha256: sha256(text) };
+    const all = events ?? readTrace(this.tracePath).events;
+    const state = rebuildState(saved, all, `snapshots/${name}`);
+    const later = stateAfterSnapshot(state, all);
+    return { name, sha256: sha256(text), ...(later ?? { state, from: `snapshots/${name}` }) };
   }
 
   /** The names of every snapshot in the run folder, sorted. */
@@ -120,10 +135,10 @@ export class RunStore {
       bytes = readFileSync(source);
     } catch (error) {
       throw new RunbookRuntimeError(
-        runError(
-          RunCodes.BadEvidence,
-          `cannot read the attachment '${source}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-        ),
+        runError(RunbookErrors.AttachmentUnreadable, {
+          source,
+          reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+        }),
       );
     }
     let stored = bytes;
@@ -136,13 +151,7 @@ export class RunStore {
         redacted = true;
       }
     } else if (redactor.knownSecrets.some((secret) => bytes.includes(Buffer.from(secret, "utf8"))))
-      throw new RunbookRuntimeError(
-        runError(
-          RunCodes.BadEvidence,
-          `the attachment '${source}' is a binary file that contains a secret value; it was not stored`,
-          "attach a copy without the secret",
-        ),
-      );
+      throw new RunbookRuntimeError(runError(RunbookErrors.AttachmentHoldsSecret, { source }));
     const digest = sha256(stored);
     makeDirectory(join(this.dir, "attachments"));
     const name = `${digest.slice(0, 16)}${extname(source).slice(0, 12)}`;
@@ -174,23 +183,56 @@ export function rebuildState(
   const position = saved.trace.events;
   if (position > events.length)
     throw new RunbookRuntimeError(
-      runError(
-        RunCodes.TraceCut,
-        `${path} was written after trace event ${position}, but the trace has ${events.length}: its tail was cut off`,
-      ),
+      runError(RunbookErrors.SnapshotAfterCut, { path, position, events: events.length }),
     );
   const head = position === 0 ? GENESIS : events[position - 1]?.hash;
   if (head !== saved.trace.head)
-    throw new RunbookRuntimeError(
-      runError(
-        RunCodes.RecordInconsistent,
-        `${path} was written after trace event ${position}, whose hash is now different: the trace was rewritten after it`,
-      ),
-    );
+    throw new RunbookRuntimeError(runError(RunbookErrors.SnapshotAfterRewrite, { path, position }));
   const history: StepResult[] = [];
   for (const event of events.slice(0, position)) if (event.type === "step") history.push(event.result);
   history.push(...tail);
   return { ...rest, format: "runbook-run/v0", history };
+}
+
+/**
+ * The state the last `step` event after a snapshot carries, if one does: the snapshot's fixed
+ * fields, the history and captures of the trace up to that event, and the event's own state.
+ * Steps skipped after a failure carry none and are passed over, as a snapshot passes over them.
+ */
+function stateAfterSnapshot(
+  base: RunState,
+  events: readonly (TraceEvent & { readonly hash?: string })[],
+): { state: RunState; from: string } | undefined {
+  let at = -1;
+  for (let i = events.length - 1; i >= base.trace.events; i -= 1) {
+    const event = events[i];
+    if (event?.type !== "step" || (event.state === undefined && event.snapshot === undefined)) continue;
+    if (event.state !== undefined) at = i;
+    break;
+  }
+  const event = events[at];
+  if (event?.type !== "step" || event.state === undefined) return undefined;
+  const history: StepResult[] = [];
+  const captures: Record<string, CaptureRecord> = {};
+  for (const e of events.slice(0, at + 1))
+    if (e.type === "step") {
+      history.push(e.result);
+      if (e.result.status === "passed") Object.assign(captures, e.result.captures);
+    }
+  const { replay_state: _r, waiting_for: _w, ...rest } = base;
+  return {
+    state: {
+      ...rest,
+      status: "running",
+      current_step_index: event.result.index + 1,
+      captures,
+      history,
+      pending: event.state.pending ?? { evidence: {}, approvals: {} },
+      ...(event.state.replay_state === undefined ? {} : { replay_state: event.state.replay_state }),
+      trace: { events: at + 1, head: event.hash ?? GENESIS },
+    },
+    from: `trace event ${at + 1}`,
+  };
 }
 
 function decodeUtf8(bytes: Buffer): string | undefined {
