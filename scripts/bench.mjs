@@ -291,10 +291,11 @@ const cliWarmMs = median(cliWarmTimes);
 
 // --- 8. The runbook runtime: runbooks of 100, 1,000 and 5,000 steps in replay mode, in process ---
 // Every step renders its argv, passes governance, is answered by the replay engine, checks an
-// assertion, and is recorded: a trace line (fsynced) and a snapshot. A snapshot refers to the
-// trace for the history, so a step should cost the same at step 5,000 as at step 100: the
-// per-step time is the gap between two recorded steps, and the run folder's size is compared
-// with its trace's. The replay engine's own time per call is measured alone on the 1,000-step
+// assertion, and is recorded: two trace lines (fsynced; the second carries the state a snapshot
+// would hold), the manifest rewritten in place after each, and every 100th step a snapshot file.
+// A snapshot refers to the trace for the history, so a step should cost the same at step 5,000
+// as at step 100: the per-step time is the gap between two recorded steps, and the run folder's
+// size is compared with its trace's. The replay engine's own time per call is measured alone on the 1,000-step
 // scenario, so the difference is the engine's overhead (tracing + snapshotting + templates +
 // checks).
 const RUNBOOK_SIZES = [100, 1000, 5000];
@@ -559,7 +560,7 @@ const rows = [
     [
       `runbook exec --mode replay, ${run.steps} steps (in process)`,
       `${run.totalMs.toFixed(1)} ms`,
-      "trace + snapshot per step",
+      "trace lines + manifest per step",
     ],
     [
       "  per step, median (p90)",
