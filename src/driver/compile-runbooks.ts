@@ -23,9 +23,9 @@ import type { Diagnostic } from "../ir/diagnostic.js";
 import { makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
 import type { TsgModule } from "../ir/nodes.js";
+import type { RunbookPlan } from "../ir/runbook-plan.js";
 import type { SourceFile } from "../ir/source-file.js";
-import type { Interpreter } from "../passes/runbook/interpret-runbook.js";
-import type { RunbookPlan } from "../passes/runbook/plan.js";
+import type { Interpreter } from "../passes/runbook/interpret-request.js";
 import { buildFingerprint } from "./fingerprint.js";
 import { type RunbookPlacement, runbookPlacement } from "./regenerate.js";
 import type { LlmMode } from "./runbook-llm.js";
@@ -138,11 +138,14 @@ export async function compileFile(
     mapping:
       plan === undefined
         ? undefined
-        : printMappingMd({
-            ...plan,
-            file: placement.mappingFile,
-            runbook: namingSource(plan.runbook, stageFile, placement.mappingFile),
-          }),
+        : printMappingMd(
+            {
+              ...plan,
+              file: placement.mappingFile,
+              runbook: namingSource(plan.runbook, stageFile, placement.mappingFile),
+            },
+            source,
+          ),
     diagnostics,
     stats: plan === undefined ? undefined : statsOf(plan),
   };

@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { InterpretAnswer, Interpreter, InterpretRequest } from "../passes/runbook/interpret-runbook.js";
+import type { InterpretAnswer, Interpreter, InterpretRequest } from "../passes/runbook/interpret-request.js";
 import type { ProviderFlags } from "../runtime/config.js";
 import type { SamplingParams } from "../runtime/provider.js";
 import { canonicalJson } from "../runtime/providers/cassette.js";

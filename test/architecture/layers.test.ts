@@ -13,7 +13,8 @@ const ROOT = resolve(fileURLToPath(new URL("../../", import.meta.url)));
 
 /** Which layers each layer may import from (besides itself, node: builtins and packages). */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  ir: [],
+  // The runbook plan (`ir/runbook-plan.ts`) holds a runbook/v0 document, typed by grammar/.
+  ir: ["grammar"],
   frontend: ["ir", "grammar"],
   passes: ["ir", "grammar"],
   backend: ["ir", "passes", "grammar"],

@@ -27,7 +27,7 @@ import { hasErrors, makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import { sourceLookup } from "../../ir/print-diagnostics.js";
 import type { SourceFile } from "../../ir/source-file.js";
-import type { Interpreter } from "../../passes/runbook/interpret-runbook.js";
+import type { Interpreter } from "../../passes/runbook/interpret-request.js";
 import { ExitCode } from "../exit-codes.js";
 import { expandPaths } from "../expand-paths.js";
 import { oneOf, parseOptions, withUsage } from "../options.js";
