@@ -129,7 +129,7 @@ export function printMappingMd(plan: RunbookPlan, source: SourceFile): string {
 
   out.push("## TODOs and uncertainties", "");
   if (plan.uncertainties.length === 0) out.push("None.");
-  for (const u of plan.uncertainties) out.push(`- [ ] line ${line(u.span)}: ${u.text}`);
+  for (const u of plan.uncertainties) out.push(`- [ ] line ${u.line ?? line(u.span)}: ${u.text}`);
   out.push("");
   return out.join("\n");
 }

@@ -93,6 +93,11 @@ export interface Uncertainty {
   /** What it is about; its line is where `mapping.md` lists it. */
   readonly span: Span;
   readonly text: string;
+  /**
+   * The line a model's answer names for a variable it added, when that line is past the end of
+   * the source (no span can hold it): printed as given, as the runbook's `source.line` is.
+   */
+  readonly line?: number;
 }
 
 export interface Coverage {

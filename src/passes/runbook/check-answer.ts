@@ -144,16 +144,20 @@ function answerUncertainties(
   const vars = proposed.meta.vars ?? {};
   const draftVars = new Set(Object.keys(draft.runbook.meta.vars ?? {}));
   const documentStart: Span = { file: module.span.file, start: 0, end: 0 };
-  const line = (u: Uncertainty) => source.lineCol(u.span.start).line;
+  const line = (u: Uncertainty) => u.line ?? source.lineCol(u.span.start).line;
   return [
     ...draft.uncertainties.filter((u) => u.kind === "variable" && Object.hasOwn(vars, varOf(u.text) ?? "")),
     ...Object.entries(vars)
       .filter(([name, spec]) => typeof spec === "object" && spec.todo !== undefined && !draftVars.has(name))
-      .map(([name, spec]) => ({
-        kind: "variable" as const,
-        span: spanOfSource((spec as { source?: Source }).source, source, documentStart),
-        text: `Set \`${name}\`: ${(spec as { todo: string }).todo}.`,
-      })),
+      .map(([name, spec]): Uncertainty => {
+        const given = (spec as { source?: Source }).source;
+        return {
+          kind: "variable",
+          span: spanOfSource(given, source, documentStart),
+          text: `Set \`${name}\`: ${(spec as { todo: string }).todo}.`,
+          ...(given !== undefined && given.line > source.lineStarts.length ? { line: given.line } : {}),
+        };
+      }),
     ...notes
       .filter((n) => n.type === "manual")
       .map((n) => ({
