@@ -6,8 +6,8 @@
  * common, an empty intersection allows nothing: replay fails closed.
  */
 import { programBaseName } from "../../../grammar/replay/argv-match.js";
-import { goList, goQuote } from "../../../grammar/replay/go-format.js";
 import type { Scenario } from "../../../grammar/replay/types.js";
+import { ReplayErrors, replayFailure } from "./codes.js";
 import { flattenScenario } from "./flatten.js";
 import type { ReplayFailure } from "./types.js";
 
@@ -38,16 +38,19 @@ export function checkScenarioAllowlist(
     const argv = flat.step.match.argv;
     const program = programBaseName(argv[0] ?? "");
     if (set.has(program)) continue;
-    const lines = [
-      `command ${goQuote(program)} is not in the allowed commands list: ${goList(allowed)}`,
-      `  Scenario: ${scenario.meta.name}`,
-      `  Step ${flat.index + 1}: ${goList(argv)}`,
-    ];
-    if (allowed.length === 0)
-      lines.push(
-        `  Note: security.allowed_commands ${goList(yaml ?? [])} and the allowed commands given ${goList(allowedCommands ?? [])} have no command in common, so none is allowed`,
-      );
-    return { ok: false, code: "RPL8105", message: lines.join("\n"), step: flat.index };
+    return replayFailure(
+      ReplayErrors.StepNotAllowed,
+      {
+        scenario: scenario.meta.name,
+        program,
+        allowed,
+        step: flat.index,
+        argv,
+        yamlList: yaml,
+        cliList: allowedCommands,
+      },
+      flat.index,
+    );
   }
   return undefined;
 }
@@ -60,9 +63,5 @@ export function checkCommandAllowed(
 ): ReplayFailure | undefined {
   const allowed = effectiveAllowlist(scenario.meta.security?.allowed_commands, allowedCommands);
   if (allowed === undefined || allowed.includes(program)) return undefined;
-  return {
-    ok: false,
-    code: "RPL8105",
-    message: `command ${goQuote(program)} is not in the allowed commands list: ${goList(allowed)}\n  Scenario: ${scenario.meta.name}`,
-  };
+  return replayFailure(ReplayErrors.CommandNotAllowed, { scenario: scenario.meta.name, program, allowed });
 }

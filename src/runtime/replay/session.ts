@@ -21,14 +21,9 @@ import { argvMatches, reduceArgv } from "../../../grammar/replay/argv-match.js";
 import { goQuote } from "../../../grammar/replay/go-format.js";
 import type { Scenario } from "../../../grammar/replay/types.js";
 import { checkCommandAllowed, checkScenarioAllowlist } from "./allowlist.js";
+import { type ReplayErrorDefinition, ReplayErrors, replayFailure } from "./codes.js";
 import { type FlatGroup, type FlatScenario, type FlatStep, flattenScenario } from "./flatten.js";
-import {
-  argvMismatchText,
-  completeText,
-  groupMismatchText,
-  type Lookahead,
-  stdinMismatchText,
-} from "./mismatch-text.js";
+import type { Lookahead } from "./mismatch-text.js";
 import { renderResponse, responseVars } from "./render.js";
 import type { ReplayFailure, ReplayResponse, ReplaySessionOptions, ReplayState } from "./types.js";
 import { buildVerifyResult, type ScenarioVerifyResult, verifyError } from "./verify.js";
@@ -82,7 +77,11 @@ export class ReplaySession {
     if (expectedStdin !== undefined && expectedStdin !== "") {
       const given = capStdin(stdin ?? "");
       if (normaliseStdin(given) !== normaliseStdin(expectedStdin))
-        return this.#fail("RPL8103", stdinMismatchText(name, matched, expectedStdin, given), matched.index);
+        return replayFailure(
+          ReplayErrors.StdinMismatch,
+          { scenario: name, step: matched, expected: expectedStdin, received: given },
+          matched.index,
+        );
     }
 
     const respond = matched.step.respond;
@@ -122,7 +121,7 @@ export class ReplaySession {
   #resolve(received: readonly string[]): Resolution {
     const steps = this.#flat.steps;
     const name = this.#scenario.meta.name;
-    const complete = (): Resolution => this.#failed("RPL8104", completeText(name, steps.length));
+    const complete = (): Resolution => failed(ReplayErrors.Complete, { scenario: name, total: steps.length });
 
     let at = this.#position();
     for (;;) {
@@ -142,14 +141,18 @@ export class ReplaySession {
       if (member !== undefined) return { ok: true, step: member };
       if (!this.#groupAll(group, (s) => this.#count(s) >= s.min)) {
         const candidates = this.#withBudget(group);
-        return this.#failed("RPL8102", groupMismatchText(name, group, candidates, received), group.start);
+        return failed(
+          ReplayErrors.GroupMismatch,
+          { scenario: name, group, candidates, received },
+          group.start,
+        );
       }
       const after = steps[group.end];
       if (after === undefined) return complete();
       if (argvMatches(after.step.match.argv, received)) return { ok: true, step: after };
-      return this.#failed(
-        "RPL8101",
-        argvMismatchText(name, after, received, { kind: "left-group", group }),
+      return failed(
+        ReplayErrors.ArgvMismatch,
+        { scenario: name, expected: after, received, lookahead: { kind: "left-group", group } },
         after.index,
       );
     }
@@ -157,7 +160,11 @@ export class ReplaySession {
     if (argvMatches(current.step.match.argv, received)) return { ok: true, step: current };
     const next = steps[at + 1];
     if (this.#count(current) < current.min || next === undefined)
-      return this.#failed("RPL8101", argvMismatchText(name, current, received), current.index);
+      return failed(
+        ReplayErrors.ArgvMismatch,
+        { scenario: name, expected: current, received },
+        current.index,
+      );
     if (next.group !== undefined) {
       const member = this.#firstMatchInGroup(next.group, received);
       if (member !== undefined) return { ok: true, step: member };
@@ -166,12 +173,16 @@ export class ReplaySession {
         group: next.group,
         candidates: this.#withBudget(next.group),
       };
-      return this.#failed("RPL8101", argvMismatchText(name, current, received, lookahead), current.index);
+      return failed(
+        ReplayErrors.ArgvMismatch,
+        { scenario: name, expected: current, received, lookahead },
+        current.index,
+      );
     }
     if (argvMatches(next.step.match.argv, received)) return { ok: true, step: next };
-    return this.#failed(
-      "RPL8101",
-      argvMismatchText(name, current, received, { kind: "step", step: next }),
+    return failed(
+      ReplayErrors.ArgvMismatch,
+      { scenario: name, expected: current, received, lookahead: { kind: "step", step: next } },
       current.index,
     );
   }
@@ -222,9 +233,9 @@ export class ReplaySession {
             : String((error as Error).message);
         return {
           ok: false,
-          failure: this.#fail(
-            "RPL8106",
-            `step ${step.index}: failed to read ${stream}_file ${goQuote(file)}: ${reason}`,
+          failure: replayFailure(
+            ReplayErrors.ResponseFileUnreadable,
+            { step: step.index, stream, file, reason },
             step.index,
           ),
         };
@@ -234,9 +245,9 @@ export class ReplaySession {
     if (rendered.ok) return { ok: true, text: rendered.text };
     return {
       ok: false,
-      failure: this.#fail(
-        "RPL8107",
-        `step ${step.index}: failed to render ${stream} template: ${rendered.error}`,
+      failure: replayFailure(
+        ReplayErrors.ResponseTemplateFailed,
+        { step: step.index, stream, error: rendered.error },
         step.index,
       ),
     };
@@ -249,10 +260,7 @@ export class ReplaySession {
     const steps = this.#flat.steps;
     const problem = stateProblem(state, steps);
     if (problem !== undefined)
-      return this.#fail(
-        "RPL8108",
-        `the replay state does not fit scenario ${goQuote(this.#scenario.meta.name)}: ${problem}`,
-      );
+      return replayFailure(ReplayErrors.StateMismatch, { scenario: this.#scenario.meta.name, problem });
     this.#counts = [...state.counts];
     this.#captures = {};
     for (const [key, value] of Object.entries(state.captures))
@@ -264,14 +272,10 @@ export class ReplaySession {
       });
     return undefined;
   }
+}
 
-  #fail(code: ReplayFailure["code"], message: string, step?: number): ReplayFailure {
-    return step === undefined ? { ok: false, code, message } : { ok: false, code, message, step };
-  }
-
-  #failed(code: ReplayFailure["code"], message: string, step?: number): Resolution {
-    return { ok: false, failure: this.#fail(code, message, step) };
-  }
+function failed<A>(definition: ReplayErrorDefinition<A>, args: A, step?: number): Resolution {
+  return { ok: false, failure: replayFailure(definition, args, step) };
 }
 
 function stateProblem(state: ReplayState, steps: readonly FlatStep[]): string | undefined {
