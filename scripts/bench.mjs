@@ -205,7 +205,7 @@ const compileCorpus = async () => {
     const { plan } = await compileRunbook(parsed.module, source);
     if (plan === undefined) throw new Error(`${path}: no plan`);
     printRunbookYaml(plan.runbook, { command: `runbook compile ${path}` });
-    printMappingMd(plan);
+    printMappingMd(plan, source);
   }
 };
 bareRead();
@@ -482,7 +482,7 @@ const compileDense = (sections) => {
   return async () => {
     const { plan } = await compileRunbook(parseTsg(source).module, source);
     printRunbookYaml(plan.runbook, { command: "runbook compile dense.md" });
-    printMappingMd(plan);
+    printMappingMd(plan, source);
   };
 };
 const scaling = { deep400: [], deep800: [], dense2500: [], dense5000: [] };
