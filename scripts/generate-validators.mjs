@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates grammar/schemas/validators.generated.ts: ajv standalone validators for the
+// Generates src/lang/schemas/validators.generated.ts: ajv standalone validators for the
 // JSON Schemas in grammar/schemas, so that no schema is compiled at run time (start-up cost) and
 // ajv itself is not loaded by `rllmc check`. Run after changing a schema:
 //   node scripts/generate-validators.mjs
@@ -10,7 +10,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
 
 const ROOT = new URL("..", import.meta.url);
-export const OUTPUT = new URL("grammar/schemas/validators.generated.ts", ROOT);
+export const OUTPUT = new URL("src/lang/schemas/validators.generated.ts", ROOT);
 
 /** Exported name → schema file. */
 const SCHEMAS = {

@@ -24,13 +24,13 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import standalone from "ajv/dist/standalone/index.js";
 import Handlebars from "handlebars";
 import { IndentationText, NewLineKind, Project, QuoteKind, ts, VariableDeclarationKind } from "ts-morph";
+import type { JsonObject, RllmModule } from "../ir/nodes.js";
 import {
   AJV_OPTIONS,
   AJV_RUNTIME_HELPERS,
   DEFAULT_RECOVERY,
   TEMPLATE_OPTIONS,
-} from "../../grammar/rllm/compile-options.js";
-import type { JsonObject, RllmModule } from "../ir/nodes.js";
+} from "../lang/rllm/compile-options.js";
 import { appDefinition } from "./app-definition.js";
 import { docsOf, pascalCase, printType, SchemaTypes, safeInComment } from "./schema-types.js";
 

@@ -6,10 +6,11 @@
  * uncertainties as a checklist. Byte-stable: no dates, no absolute
  * paths, everything in step or line order.
  */
-import { allSteps, type Step } from "../../grammar/runbook/types.js";
+
 import type { RunbookPlan, StepNote } from "../ir/runbook-plan.js";
 import type { SourceFile } from "../ir/source-file.js";
 import type { Span } from "../ir/span.js";
+import { allSteps, type Step } from "../lang/runbook/types.js";
 import { linesOf } from "../passes/runbook/provenance.js";
 
 /** `source` is the TSG the plan was compiled from: the plan holds spans, the report lines. */

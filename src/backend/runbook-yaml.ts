@@ -6,7 +6,7 @@
  * where editors find the schema (`# yaml-language-server: $schema=…`), the source, and the
  * command that regenerates the file.
  */
-import type { Runbook } from "../../grammar/runbook/types.js";
+import type { Runbook } from "../lang/runbook/types.js";
 
 /** Key order of every object of the format (keys not listed keep their order, after these). */
 const KEY_ORDER: readonly string[] = [

@@ -5,7 +5,7 @@
  * line each, so no prompt library is needed.
  */
 import { createInterface, type Interface } from "node:readline/promises";
-import type { Evidence, ManualStep } from "../../grammar/runbook/types.js";
+import type { Evidence, ManualStep } from "../lang/runbook/types.js";
 import type { Attendant, EvidenceInput, LeafStep } from "../runtime/runbook/engine.js";
 import type { ApprovalRecord } from "../runtime/runbook/state.js";
 

@@ -8,11 +8,11 @@
  */
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { Evidence, Runbook } from "../../grammar/runbook/types.js";
 import { evidenceInput } from "../driver/runbook-session.js";
 import { UsageError } from "../driver/usage-error.js";
 import { didYouMean } from "../ir/did-you-mean.js";
 import { assertNever } from "../ir/nodes.js";
+import type { Evidence, Runbook } from "../lang/runbook/types.js";
 import { quoteForDisplay } from "../runtime/runbook/dry-run.js";
 import {
   commandBlocked,

@@ -4,9 +4,10 @@
  * every problem reported at its line and column in the YAML. Exit 0 when valid (warnings
  * allowed), 1 when not.
  */
-import { allSteps } from "../../grammar/runbook/types.js";
+
 import { checkRunbookFile } from "../driver/check-runbook-file.js";
 import { sourceLookup } from "../ir/print-diagnostics.js";
+import { allSteps } from "../lang/runbook/types.js";
 import { ExitCode } from "./exit-codes.js";
 import { countBySeverity, jsonDiagnostics, plural, printDiagnosticsText } from "./report.js";
 

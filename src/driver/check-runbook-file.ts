@@ -3,12 +3,13 @@
  * (frontend/runbook), then the compiler's Stage C checks (ids, group nesting, policy, templates,
  * replay compatibility), every problem reported at its line and column in the YAML.
  */
-import type { Runbook } from "../../grammar/runbook/types.js";
+
 import { readSource } from "../frontend/read-source.js";
 import { parseRunbook, yamlLocator } from "../frontend/runbook/parse-runbook.js";
 import { sizeLimit } from "../frontend/size-limits.js";
 import type { Diagnostic } from "../ir/diagnostic.js";
 import type { SourceFile } from "../ir/source-file.js";
+import type { Runbook } from "../lang/runbook/types.js";
 import { checkRunbook } from "../passes/runbook/check-runbook.js";
 
 /** Reads a runbook file and runs every check on it: YAML, schema, Stage C. */

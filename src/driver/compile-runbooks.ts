@@ -15,7 +15,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { Runbook } from "../../grammar/runbook/types.js";
 import { detectKind, unknownKindDiagnostic } from "../frontend/detect-kind.js";
 import { readSource } from "../frontend/read-source.js";
 import { sizeLimit } from "../frontend/size-limits.js";
@@ -25,6 +24,7 @@ import { Diagnostics } from "../ir/diagnostic-catalogue.js";
 import type { TsgModule } from "../ir/nodes.js";
 import type { RunbookPlan } from "../ir/runbook-plan.js";
 import type { SourceFile } from "../ir/source-file.js";
+import type { Runbook } from "../lang/runbook/types.js";
 import type { Interpreter } from "../passes/runbook/interpret-request.js";
 import { buildFingerprint } from "./fingerprint.js";
 import { type RunbookPlacement, runbookPlacement } from "./regenerate.js";

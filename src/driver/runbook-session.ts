@@ -7,14 +7,14 @@
 import { existsSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
-import type { Scenario } from "../../grammar/replay/types.js";
-import { DEFAULT_DENY_ENV_VARS, isDeniedEnvVar } from "../../grammar/runbook/governance.js";
-import type { Runbook } from "../../grammar/runbook/types.js";
 import { readSource } from "../frontend/read-source.js";
 import { parseScenario } from "../frontend/replay/parse-scenario.js";
 import { sizeLimit } from "../frontend/size-limits.js";
 import { type Diagnostic, hasErrors } from "../ir/diagnostic.js";
 import { type SourceLookup, sourceLookup } from "../ir/print-diagnostics.js";
+import type { Scenario } from "../lang/replay/types.js";
+import { DEFAULT_DENY_ENV_VARS, isDeniedEnvVar } from "../lang/runbook/governance.js";
+import type { Runbook } from "../lang/runbook/types.js";
 import { type EngineOptions, type EvidenceInput, RunbookEngine } from "../runtime/runbook/engine.js";
 import { RunbookErrors, RunbookRuntimeError, runError } from "../runtime/runbook/errors.js";
 import type { CommandRunner } from "../runtime/runbook/providers.js";

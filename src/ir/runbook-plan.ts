@@ -9,7 +9,7 @@
  * from the `SourceFile` when `mapping.md` or a diagnostic is printed. (The runbook/v0 document's
  * own `source:` fields are the format's data, and hold lines.)
  */
-import type { Runbook, StepType } from "../../grammar/runbook/types.js";
+import type { Runbook, StepType } from "../lang/runbook/types.js";
 import type { Span } from "./span.js";
 
 export interface RunbookPlan {

@@ -10,11 +10,12 @@
  * unbounded: that is not warned — the runtime checks every real prompt before the call — but
  * `rllmc inspect` lists those variables.
  */
-import { estimateTokens, TOKENS_PER_MESSAGE } from "../../grammar/llm/estimate-tokens.js";
+
 import { makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
 import type { JsonObject, RllmModule, TemplateExpression, TemplateNode } from "../ir/nodes.js";
 import { locate } from "../ir/yaml-locations.js";
+import { estimateTokens, TOKENS_PER_MESSAGE } from "../lang/llm/estimate-tokens.js";
 import { displayPath } from "./check-template-variables.js";
 import type { Pass } from "./pass.js";
 import { arrayAt, isObject, objectAt, resolveRef } from "./schema-walk.js";

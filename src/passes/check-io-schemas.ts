@@ -5,12 +5,12 @@
  */
 import type { ErrorObject } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { validateJsonSchemaDraft2020 } from "../../grammar/schemas/validators.generated.js";
 import { makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
 import { didYouMean } from "../ir/did-you-mean.js";
 import type { JsonObject, RllmModule } from "../ir/nodes.js";
 import { locate } from "../ir/yaml-locations.js";
+import { validateJsonSchemaDraft2020 } from "../lang/schemas/validators.generated.js";
 import type { Pass, PassContext } from "./pass.js";
 
 export const checkIoSchemas: Pass<RllmModule> = {

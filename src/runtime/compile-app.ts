@@ -7,7 +7,7 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import standalone from "ajv/dist/standalone/index.js";
 import Handlebars from "handlebars";
-import { AJV_OPTIONS, TEMPLATE_OPTIONS } from "../../grammar/rllm/compile-options.js";
+import { AJV_OPTIONS, TEMPLATE_OPTIONS } from "../lang/rllm/compile-options.js";
 import {
   type AppDefinition,
   DEFAULT_RECOVERY,

@@ -7,7 +7,7 @@ import equal from "ajv/dist/runtime/equal.js";
 import ucs2length from "ajv/dist/runtime/ucs2length.js";
 import uri from "ajv/dist/runtime/uri.js";
 import validationError from "ajv/dist/runtime/validation_error.js";
-import type { AJV_RUNTIME_HELPERS } from "../../grammar/rllm/compile-options.js";
+import type { AJV_RUNTIME_HELPERS } from "../lang/rllm/compile-options.js";
 
 export type { AppDefinition, JsonSchema, SchemaViolation } from "./app.js";
 export type { AppRunReport, ComposedResult } from "./compose.js";

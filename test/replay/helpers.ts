@@ -1,8 +1,9 @@
 /** Shared helpers of the replay tests: read a scenario from YAML text, start a session on it. */
-import type { Scenario } from "../../grammar/replay/types.js";
+
 import { parseScenario } from "../../src/frontend/replay/parse-scenario.js";
 import { formatDiagnostic, sourceLookup } from "../../src/ir/print-diagnostics.js";
 import { SourceFile } from "../../src/ir/source-file.js";
+import type { Scenario } from "../../src/lang/replay/types.js";
 import { ReplaySession } from "../../src/runtime/replay/index.js";
 import type { ReplaySessionOptions } from "../../src/runtime/replay/types.js";
 

@@ -9,11 +9,11 @@ import {
   classifyArgvElement,
   elementMatches,
   programBaseName,
-} from "../../grammar/replay/argv-match.js";
-import { parseGoDuration } from "../../grammar/replay/go-duration.js";
-import { goList, goQuote } from "../../grammar/replay/go-format.js";
-import { globMatches } from "../../grammar/replay/path-match.js";
-import { compileRe2 } from "../../grammar/replay/re2.js";
+} from "../../src/lang/replay/argv-match.js";
+import { parseGoDuration } from "../../src/lang/replay/go-duration.js";
+import { goList, goQuote } from "../../src/lang/replay/go-format.js";
+import { globMatches } from "../../src/lang/replay/path-match.js";
+import { compileRe2 } from "../../src/lang/replay/re2.js";
 import { sessionOf, yamlOf } from "./helpers.js";
 
 describe("argv elements", () => {

@@ -6,9 +6,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileRe2 } from "../../grammar/replay/re2.js";
 import { parseScenario } from "../../src/frontend/replay/parse-scenario.js";
 import { SourceFile } from "../../src/ir/source-file.js";
+import { compileRe2 } from "../../src/lang/replay/re2.js";
 import { ReplaySession } from "../../src/runtime/replay/index.js";
 
 const SEED = `meta:

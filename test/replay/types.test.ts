@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describeTypesInStep } from "../support/schema-types.js";
 
 describeTypesInStep({
-  types: fileURLToPath(new URL("../../grammar/replay/types.ts", import.meta.url)),
+  types: fileURLToPath(new URL("../../src/lang/replay/types.ts", import.meta.url)),
   schema: fileURLToPath(new URL("../../grammar/schemas/cli-replay-scenario.schema.json", import.meta.url)),
   root: "Scenario",
   defs: [

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { destructiveCommand } from "../../grammar/runbook/governance.js";
+import { destructiveCommand } from "../../src/lang/runbook/governance.js";
 import { dryRun } from "../../src/runtime/runbook/dry-run.js";
 import { RunbookEngine } from "../../src/runtime/runbook/engine.js";
 import { RunbookRuntimeError } from "../../src/runtime/runbook/errors.js";

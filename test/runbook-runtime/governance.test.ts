@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Runbook } from "../../grammar/runbook/types.js";
+import type { Runbook } from "../../src/lang/runbook/types.js";
 import { dryRun } from "../../src/runtime/runbook/dry-run.js";
 import type { CommandResult, CommandRunner, ResolvedCall } from "../../src/runtime/runbook/providers.js";
 import { RealRunner } from "../../src/runtime/runbook/real-runner.js";

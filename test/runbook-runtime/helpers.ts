@@ -2,7 +2,7 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CliStep, Governance, ManualStep, Runbook, Step } from "../../grammar/runbook/types.js";
+import type { CliStep, Governance, ManualStep, Runbook, Step } from "../../src/lang/runbook/types.js";
 import { type EngineOptions, RunbookEngine } from "../../src/runtime/runbook/engine.js";
 import { RealRunner } from "../../src/runtime/runbook/real-runner.js";
 

@@ -11,10 +11,10 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { Scenario } from "../../grammar/replay/types.js";
 import { parseScenario } from "../../src/frontend/replay/parse-scenario.js";
 import { formatDiagnostic, sourceLookup } from "../../src/ir/print-diagnostics.js";
 import { SourceFile } from "../../src/ir/source-file.js";
+import type { Scenario } from "../../src/lang/replay/types.js";
 import { renderResponse } from "../../src/runtime/replay/render.js";
 import { templatize } from "../../src/runtime/runbook/recorded-scenario.js";
 import { RunStore } from "../../src/runtime/runbook/store.js";

@@ -8,9 +8,9 @@ import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Runbook } from "../../grammar/runbook/types.js";
 import { parseScenario } from "../../src/frontend/replay/parse-scenario.js";
 import { SourceFile } from "../../src/ir/source-file.js";
+import type { Runbook } from "../../src/lang/runbook/types.js";
 import { ReplaySession } from "../../src/runtime/replay/index.js";
 import {
   buildRecordedScenario,

@@ -3,7 +3,8 @@
  * schema, and of schemaProblems (src/passes/runbook/validate-runbook.ts), the schema itself.
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_DENY_ENV_VARS, DEFAULT_REDACT } from "../../grammar/runbook/governance.js";
+import type { Span } from "../../src/ir/span.js";
+import { DEFAULT_DENY_ENV_VARS, DEFAULT_REDACT } from "../../src/lang/runbook/governance.js";
 import type {
   CliStep,
   Governance,
@@ -12,8 +13,7 @@ import type {
   Meta,
   Runbook,
   Step,
-} from "../../grammar/runbook/types.js";
-import type { Span } from "../../src/ir/span.js";
+} from "../../src/lang/runbook/types.js";
 import { checkRunbook } from "../../src/passes/runbook/check-runbook.js";
 import { schemaProblems } from "../../src/passes/runbook/validate-runbook.js";
 

@@ -3,7 +3,7 @@
  * judged from the words alone, and how wrappers (`sudo`, `timeout`) are looked through.
  */
 import { describe, expect, it } from "vitest";
-import { type CommandFacts, commandFacts, unwrap } from "../../grammar/runbook/commands.js";
+import { type CommandFacts, commandFacts, unwrap } from "../../src/lang/runbook/commands.js";
 
 type Kind = keyof CommandFacts;
 

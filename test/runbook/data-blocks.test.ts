@@ -7,12 +7,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify as toYaml } from "yaml";
-import { isProgramName, programNameProblem } from "../../grammar/runbook/program-name.js";
-import { allSteps, type CliStep, type Runbook } from "../../grammar/runbook/types.js";
 import { printMappingMd } from "../../src/backend/mapping-md.js";
 import { parseTsg } from "../../src/frontend/tsg/parse-tsg.js";
 import type { TsgModule } from "../../src/ir/nodes.js";
 import { SourceFile } from "../../src/ir/source-file.js";
+import { isProgramName, programNameProblem } from "../../src/lang/runbook/program-name.js";
+import { allSteps, type CliStep, type Runbook } from "../../src/lang/runbook/types.js";
 import { checkRunbook } from "../../src/passes/runbook/check-runbook.js";
 import { compileRunbook } from "../../src/passes/runbook/compile-runbook.js";
 import { extractRunbook } from "../../src/passes/runbook/extract-runbook.js";

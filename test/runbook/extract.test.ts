@@ -3,10 +3,10 @@
  * beside it: sessions and when they end, empty headings, prose sections, secrets.
  */
 import { describe, expect, it } from "vitest";
-import { allSteps, type ManualStep, type Step } from "../../grammar/runbook/types.js";
 import { parseTsg } from "../../src/frontend/tsg/parse-tsg.js";
 import type { TsgModule } from "../../src/ir/nodes.js";
 import { SourceFile } from "../../src/ir/source-file.js";
+import { allSteps, type ManualStep, type Step } from "../../src/lang/runbook/types.js";
 import { extractRunbook } from "../../src/passes/runbook/extract-runbook.js";
 import { schemaProblems } from "../../src/passes/runbook/validate-runbook.js";
 

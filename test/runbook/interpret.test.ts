@@ -3,10 +3,10 @@
  * re-given the compiler's provenance), and each reason an answer is rejected or warned about.
  */
 import { describe, expect, it } from "vitest";
-import type { CliStep, GroupStep, ManualStep, Runbook } from "../../grammar/runbook/types.js";
 import { parseTsg } from "../../src/frontend/tsg/parse-tsg.js";
 import type { TsgModule } from "../../src/ir/nodes.js";
 import { SourceFile } from "../../src/ir/source-file.js";
+import type { CliStep, GroupStep, ManualStep, Runbook } from "../../src/lang/runbook/types.js";
 import { extractRunbook } from "../../src/passes/runbook/extract-runbook.js";
 import type { Interpreter } from "../../src/passes/runbook/interpret-request.js";
 import { interpretRunbook } from "../../src/passes/runbook/interpret-runbook.js";

@@ -5,9 +5,9 @@
  * from small Markdown guides with the TSG frontend.
  */
 import { describe, expect, it } from "vitest";
-import { evaluate, parseTemplate, type TemplateValue } from "../../grammar/template/index.js";
 import { parseTsg } from "../../src/frontend/tsg/parse-tsg.js";
 import { SourceFile } from "../../src/ir/source-file.js";
+import { evaluate, parseTemplate, type TemplateValue } from "../../src/lang/template/index.js";
 import { literalAction, splitCommand, varName } from "../../src/passes/runbook/split-command.js";
 import { commands } from "../tsg/helpers.js";
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { describeTypesInStep, mismatches, type Shape, shapeOf } from "../support/schema-types.js";
 
 describeTypesInStep({
-  types: fileURLToPath(new URL("../../grammar/runbook/types.ts", import.meta.url)),
+  types: fileURLToPath(new URL("../../src/lang/runbook/types.ts", import.meta.url)),
   schema: fileURLToPath(new URL("../../grammar/schemas/runbook-v0.schema.json", import.meta.url)),
   root: "Runbook",
   defs: [

@@ -6,18 +6,18 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { unwrap } from "../../grammar/runbook/commands.js";
+import type { Span } from "../../src/ir/span.js";
+import { unwrap } from "../../src/lang/runbook/commands.js";
 import {
   governanceRefusal,
   matchesDeniedCommand,
   normalisePath,
   normaliseWords,
   programsToAllow,
-} from "../../grammar/runbook/governance.js";
-import { splitShellCommands } from "../../grammar/runbook/shell-words.js";
-import type { Governance, Runbook } from "../../grammar/runbook/types.js";
-import { invocationsOf, WRAPPERS } from "../../grammar/runbook/wrappers.js";
-import type { Span } from "../../src/ir/span.js";
+} from "../../src/lang/runbook/governance.js";
+import { splitShellCommands } from "../../src/lang/runbook/shell-words.js";
+import type { Governance, Runbook } from "../../src/lang/runbook/types.js";
+import { invocationsOf, WRAPPERS } from "../../src/lang/runbook/wrappers.js";
 import { checkRunbook } from "../../src/passes/runbook/check-runbook.js";
 import { argvFor, type RefusalKind, WALK_AROUNDS } from "./walk-arounds.js";
 

@@ -8,7 +8,7 @@
  * `VICTIM` stands for a folder the runtime test creates; rows that name it would delete it if
  * they ran. Rows that do not (`rm -rf /`, `mkfs`) are refused by the destructive defaults.
  */
-import type { Governance } from "../../grammar/runbook/types.js";
+import type { Governance } from "../../src/lang/runbook/types.js";
 
 export type RefusalKind = "not-allowed" | "denied" | "destructive" | "uncertain";
 

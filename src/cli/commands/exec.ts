@@ -4,7 +4,7 @@
  * (or the runbook has errors, or the replay scenario was not consumed), 2 for a wrong command
  * line, 4 when the run paused for evidence or an approval (continue with --resume).
  */
-import type { ManualStep } from "../../../grammar/runbook/types.js";
+
 import {
   defaultActor,
   giveEvidence,
@@ -14,6 +14,7 @@ import {
   parseVars,
 } from "../../driver/runbook-session.js";
 import { UsageError } from "../../driver/usage-error.js";
+import type { ManualStep } from "../../lang/runbook/types.js";
 import { dryRun, formatDryRun, quoteForDisplay } from "../../runtime/runbook/dry-run.js";
 import type { RunbookEngine, StepOutcome } from "../../runtime/runbook/engine.js";
 import { RunbookRuntimeError } from "../../runtime/runbook/errors.js";

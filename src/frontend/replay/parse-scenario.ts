@@ -9,15 +9,15 @@
  * Never throws on input.
  */
 import type { ErrorObject } from "ajv";
-import { goQuote } from "../../../grammar/replay/go-format.js";
-import type { Scenario } from "../../../grammar/replay/types.js";
-import { validateScenario } from "../../../grammar/schemas/validators.generated.js";
 import { compareDiagnostics, type Diagnostic, hasErrors, makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import type { JsonValue, YamlDocument } from "../../ir/nodes.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
 import { escapePointer, locate } from "../../ir/yaml-locations.js";
+import { goQuote } from "../../lang/replay/go-format.js";
+import type { Scenario } from "../../lang/replay/types.js";
+import { validateScenario } from "../../lang/schemas/validators.generated.js";
 import { parseYaml } from "../yaml/parse-yaml.js";
 import { type SchemaValidator, validateDocument } from "../yaml/validate-document.js";
 import { coerceScalars } from "./coerce-scalars.js";

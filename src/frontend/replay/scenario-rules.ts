@@ -14,11 +14,16 @@
  *   that is not a base name.
  */
 
-import { classifyArgvElement, programBaseName } from "../../../grammar/replay/argv-match.js";
-import { parseGoDuration } from "../../../grammar/replay/go-duration.js";
-import { goQuote } from "../../../grammar/replay/go-format.js";
-import { compileGlob } from "../../../grammar/replay/path-match.js";
-import { isGroupEntry, type Scenario, type ScenarioStep } from "../../../grammar/replay/types.js";
+import { type Diagnostic, makeDiagnostic } from "../../ir/diagnostic.js";
+import { Diagnostics, TemplateDiagnostics } from "../../ir/diagnostic-catalogue.js";
+import type { YamlDocument } from "../../ir/nodes.js";
+import type { Span } from "../../ir/span.js";
+import { escapePointer, locate } from "../../ir/yaml-locations.js";
+import { classifyArgvElement, programBaseName } from "../../lang/replay/argv-match.js";
+import { parseGoDuration } from "../../lang/replay/go-duration.js";
+import { goQuote } from "../../lang/replay/go-format.js";
+import { compileGlob } from "../../lang/replay/path-match.js";
+import { isGroupEntry, type Scenario, type ScenarioStep } from "../../lang/replay/types.js";
 import {
   type Command,
   type Operand,
@@ -26,12 +31,7 @@ import {
   parseTemplate,
   referencedFields,
   type Template,
-} from "../../../grammar/template/index.js";
-import { type Diagnostic, makeDiagnostic } from "../../ir/diagnostic.js";
-import { Diagnostics, TemplateDiagnostics } from "../../ir/diagnostic-catalogue.js";
-import type { YamlDocument } from "../../ir/nodes.js";
-import type { Span } from "../../ir/span.js";
-import { escapePointer, locate } from "../../ir/yaml-locations.js";
+} from "../../lang/template/index.js";
 
 /** A leaf step with its flat index, its JSON pointer and its cli-replay path ("step 1: step 0: "). */
 interface LocatedStep {

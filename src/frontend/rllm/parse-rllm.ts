@@ -4,12 +4,12 @@
  * template and pre/post code blocks. Never throws; problems are diagnostics.
  */
 
-import { validateRllmFrontmatter } from "../../../grammar/schemas/validators.generated.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import type { RllmModule, Template, YamlDocument } from "../../ir/nodes.js";
 import type { SourceFile } from "../../ir/source-file.js";
+import { validateRllmFrontmatter } from "../../lang/schemas/validators.generated.js";
 import { parseYaml } from "../yaml/parse-yaml.js";
 import { validateDocument } from "../yaml/validate-document.js";
 import { parseBody } from "./parse-body.js";

@@ -4,13 +4,14 @@
  * time, each problem pointing at the exact key or value. The semantic checks (ids, policy,
  * replay compatibility) are the compiler's Stage C, run by the caller on the returned value.
  */
-import { validateRunbook } from "../../../grammar/schemas/validators.generated.js";
+
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { hasErrors } from "../../ir/diagnostic.js";
 import type { YamlDocument } from "../../ir/nodes.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
 import { locate } from "../../ir/yaml-locations.js";
+import { validateRunbook } from "../../lang/schemas/validators.generated.js";
 import { parseYaml } from "../yaml/parse-yaml.js";
 import { validateDocument } from "../yaml/validate-document.js";
 

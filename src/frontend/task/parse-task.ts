@@ -4,7 +4,6 @@
  * `prompt` (with its {PLACEHOLDER}s), `context`, `outputs` and `guarantees` with spans.
  */
 
-import { validateTaskBlock } from "../../../grammar/schemas/validators.generated.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
@@ -20,6 +19,7 @@ import type {
 import { lineEndAt, type SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
 import { locate } from "../../ir/yaml-locations.js";
+import { validateTaskBlock } from "../../lang/schemas/validators.generated.js";
 import { parseYaml } from "../yaml/parse-yaml.js";
 import { validateDocument } from "../yaml/validate-document.js";
 import { findTaskBlock } from "./find-task-block.js";

@@ -15,7 +15,7 @@
  * Blocks with prompts are transcripts and are read by `shell-lines.ts` alone.
  */
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
-import { programNameProblem } from "../../../grammar/runbook/program-name.js";
+import { programNameProblem } from "../../lang/runbook/program-name.js";
 import { commandWord, isAssignmentOnly, looksLikeCommand } from "./known-commands.js";
 
 /** Log lines: ISO or syslog timestamps, klog headers, logfmt, logrus levels, `[timestamp]`. */

@@ -32,12 +32,12 @@
  * PowerShell blocks continue lines with a trailing backtick and have no heredocs.
  */
 
-import { commandFacts } from "../../../grammar/runbook/commands.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import type { ShellLine } from "../../ir/nodes.js";
 import type { Span } from "../../ir/span.js";
+import { commandFacts } from "../../lang/runbook/commands.js";
 import { POWERSHELL_LANGUAGES, SESSION_LANGUAGES } from "./code-block-role.js";
 import { makeCommandLine } from "./command-line.js";
 import { dataLineReason, TABLE_ROW } from "./data-text.js";

@@ -15,7 +15,6 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { parse as parseYaml } from "yaml";
-import type { Runbook, Source, Step } from "../../../grammar/runbook/types.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
@@ -23,6 +22,7 @@ import type { CommandLine, TsgModule } from "../../ir/nodes.js";
 import type { RunbookPlan, StepNote, Uncertainty } from "../../ir/runbook-plan.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
+import type { Runbook, Source, Step } from "../../lang/runbook/types.js";
 import { CommandIndex } from "./command-index.js";
 import type { InterpretAnswer } from "./interpret-request.js";
 import { spanOfSource, traceSteps } from "./trace-answer.js";

@@ -20,21 +20,22 @@
  * It reports at `locate(pointer)`: a span in the YAML for `runbook validate`, the step's source
  * lines in the TSG for `runbook compile`.
  */
-import { commandFacts } from "../../../grammar/runbook/commands.js";
-import {
-  compileRunbookRegex,
-  governanceRefusal,
-  isDeniedEnvVar,
-  type Refusal,
-} from "../../../grammar/runbook/governance.js";
-import { programNameProblem } from "../../../grammar/runbook/program-name.js";
-import type { Runbook, Step } from "../../../grammar/runbook/types.js";
-import { parseTemplate, referencedFields } from "../../../grammar/template/index.js";
+
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics, TemplateDiagnostics } from "../../ir/diagnostic-catalogue.js";
 import { didYouMean } from "../../ir/did-you-mean.js";
 import type { Span } from "../../ir/span.js";
+import { commandFacts } from "../../lang/runbook/commands.js";
+import {
+  compileRunbookRegex,
+  governanceRefusal,
+  isDeniedEnvVar,
+  type Refusal,
+} from "../../lang/runbook/governance.js";
+import { programNameProblem } from "../../lang/runbook/program-name.js";
+import type { Runbook, Step } from "../../lang/runbook/types.js";
+import { parseTemplate, referencedFields } from "../../lang/template/index.js";
 
 export const MAX_GROUP_DEPTH = 8;
 const SHELL_OPERATORS = new Set([

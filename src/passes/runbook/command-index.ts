@@ -2,9 +2,10 @@
  * Stage B's tracing: every command of the TSG, split as Stage A splits it, indexed by argv and by
  * text, so that each step of a model's answer is traced back to the command it came from.
  */
-import { DEFAULT_DENY_ENV_VARS, isDeniedEnvVar } from "../../../grammar/runbook/governance.js";
+
 import type { CommandLine, TsgBlock, TsgModule, TsgSection } from "../../ir/nodes.js";
 import type { SourceFile } from "../../ir/source-file.js";
+import { DEFAULT_DENY_ENV_VARS, isDeniedEnvVar } from "../../lang/runbook/governance.js";
 import { splitCommand } from "./split-command.js";
 
 export interface CommandMatch {

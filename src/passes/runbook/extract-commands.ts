@@ -11,16 +11,13 @@
  * commands is attached the same way when it follows a command, else shown, never run, and
  * `plan.data` says where it went and why.
  */
-import { commandFacts, unwrap } from "../../../grammar/runbook/commands.js";
-import {
-  DEFAULT_DENY_ENV_VARS,
-  isDeniedEnvVar,
-  programsToAllow,
-} from "../../../grammar/runbook/governance.js";
-import type { CliStep, ManualStep, Step } from "../../../grammar/runbook/types.js";
+
 import type { CommandLine, OutputLine, TsgBlock, TsgCodeBlock } from "../../ir/nodes.js";
 import { assertNever } from "../../ir/nodes.js";
 import type { StepOrigin } from "../../ir/runbook-plan.js";
+import { commandFacts, unwrap } from "../../lang/runbook/commands.js";
+import { DEFAULT_DENY_ENV_VARS, isDeniedEnvVar, programsToAllow } from "../../lang/runbook/governance.js";
+import type { CliStep, ManualStep, Step } from "../../lang/runbook/types.js";
 import { useVariable } from "./extract-variables.js";
 import {
   addNote,

@@ -4,9 +4,10 @@
  * that has commands and also instructs in prose gets an uncertainty instead, and sections that
  * describe rather than instruct ("Meaning", "Impact", …) never become steps.
  */
-import type { Evidence, ManualStep, Step } from "../../../grammar/runbook/types.js";
+
 import type { TsgBlock, TsgParagraph, TsgSection } from "../../ir/nodes.js";
 import { assertNever } from "../../ir/nodes.js";
+import type { Evidence, ManualStep, Step } from "../../lang/runbook/types.js";
 import {
   addNote,
   allocateId,

@@ -28,16 +28,11 @@
  */
 import { createHash } from "node:crypto";
 import { basename, extname } from "node:path";
-import { DEFAULT_DENY_ENV_VARS, DEFAULT_REDACT } from "../../../grammar/runbook/governance.js";
-import {
-  type GroupStep,
-  RUNBOOK_API_VERSION,
-  type Runbook,
-  type Step,
-} from "../../../grammar/runbook/types.js";
 import type { TsgBlock, TsgModule, TsgSection } from "../../ir/nodes.js";
 import type { RunbookPlan } from "../../ir/runbook-plan.js";
 import type { SourceFile } from "../../ir/source-file.js";
+import { DEFAULT_DENY_ENV_VARS, DEFAULT_REDACT } from "../../lang/runbook/governance.js";
+import { type GroupStep, RUNBOOK_API_VERSION, type Runbook, type Step } from "../../lang/runbook/types.js";
 import { commandSteps } from "./extract-commands.js";
 import { proseSteps } from "./extract-prose.js";
 import { extractedVariables } from "./extract-variables.js";

@@ -3,10 +3,11 @@
  * becomes a `meta.vars` entry with a TODO naming where it is first used, a `VarNote` for
  * `mapping.md`, and an uncertainty for the operator to fill it in.
  */
-import type { VarSpec } from "../../../grammar/runbook/types.js";
+
 import type { Uncertainty, VarNote } from "../../ir/runbook-plan.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
+import type { VarSpec } from "../../lang/runbook/types.js";
 
 interface VariableUse {
   readonly name: string;

@@ -4,11 +4,12 @@
  * (`extract-variables.ts`) and the coverage count. One is made per run and dropped after it;
  * the plan is built from it at the end (`extract-runbook.ts`).
  */
-import type { Source, Step } from "../../../grammar/runbook/types.js";
+
 import type { TsgModule } from "../../ir/nodes.js";
 import type { DataNote, StepNote, Uncertainty } from "../../ir/runbook-plan.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
+import type { Source, Step } from "../../lang/runbook/types.js";
 import type { VariableUses } from "./extract-variables.js";
 import { sourceOf } from "./provenance.js";
 

@@ -3,9 +3,10 @@
  * lines of a span, and the `source` field. Shared by Stage A (which makes steps) and Stage B
  * (which re-derives a model's provenance from the TSG).
  */
-import type { Source } from "../../../grammar/runbook/types.js";
+
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
+import type { Source } from "../../lang/runbook/types.js";
 
 /** The first and last line of `span` (an empty span is on its start line). */
 export function linesOf(span: Span, source: SourceFile): { line: number; endLine: number } {

@@ -5,9 +5,7 @@
  * checked: a command that must be typed by hand is not automated (RBK6205), and a state-changing
  * command keeps its approval (RBK6204).
  */
-import { commandFacts } from "../../../grammar/runbook/commands.js";
-import { programsToAllow } from "../../../grammar/runbook/governance.js";
-import type { CliStep, GroupStep, ManualStep, Source, Step } from "../../../grammar/runbook/types.js";
+
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
@@ -15,6 +13,9 @@ import type { CommandLine, TsgModule, TsgSection } from "../../ir/nodes.js";
 import type { RunbookPlan, StepNote } from "../../ir/runbook-plan.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
+import { commandFacts } from "../../lang/runbook/commands.js";
+import { programsToAllow } from "../../lang/runbook/governance.js";
+import type { CliStep, GroupStep, ManualStep, Source, Step } from "../../lang/runbook/types.js";
 import type { CommandIndex, CommandMatch, Line } from "./command-index.js";
 import { sourceOf } from "./provenance.js";
 

@@ -3,7 +3,7 @@
  * with the validator generated ahead of time from `grammar/schemas/runbook-v0.schema.json`.
  * `runbook validate` validates files through the YAML frontend instead, to point into the YAML.
  */
-import { validateRunbook } from "../../../grammar/schemas/validators.generated.js";
+import { validateRunbook } from "../../lang/schemas/validators.generated.js";
 
 export interface SchemaProblem {
   readonly pointer: string;

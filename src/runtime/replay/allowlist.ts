@@ -5,8 +5,8 @@
  * cli-replay). Unlike cli-replay, which lifts every restriction when the two lists have nothing in
  * common, an empty intersection allows nothing: replay fails closed.
  */
-import { programBaseName } from "../../../grammar/replay/argv-match.js";
-import type { Scenario } from "../../../grammar/replay/types.js";
+import { programBaseName } from "../../lang/replay/argv-match.js";
+import type { Scenario } from "../../lang/replay/types.js";
 import { ReplayErrors, replayFailure } from "./codes.js";
 import { flattenScenario } from "./flatten.js";
 import type { ReplayFailure } from "./types.js";

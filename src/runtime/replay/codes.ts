@@ -7,7 +7,7 @@
  * (RPL80xx, in the compiler's catalogue) and are documented in docs/diagnostics.md
  * (test/architecture/codes.test.ts); never renumber or reuse one.
  */
-import { goList, goQuote } from "../../../grammar/replay/go-format.js";
+import { goList, goQuote } from "../../lang/replay/go-format.js";
 import type { FlatGroup, FlatStep } from "./flatten.js";
 import {
   argvMismatchText,

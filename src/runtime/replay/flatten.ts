@@ -2,8 +2,8 @@
  * A scenario's steps as the replay engine walks them: one flat list of leaf steps (a group's
  * members in place of the group), each with its effective call bounds, its group and its label.
  */
-import type { Scenario, ScenarioStep } from "../../../grammar/replay/types.js";
-import { isGroupEntry } from "../../../grammar/replay/types.js";
+import type { Scenario, ScenarioStep } from "../../lang/replay/types.js";
+import { isGroupEntry } from "../../lang/replay/types.js";
 
 export interface FlatGroup {
   /** The group's name, or `group-N` (N counts all groups from 1) when it has none. */

@@ -5,8 +5,8 @@
  * output and the reader's messages number them from 0, as cli-replay does there too). Texts have
  * no trailing newline.
  */
-import { classifyArgvElement, elementMatches } from "../../../grammar/replay/argv-match.js";
-import { goList, goQuote } from "../../../grammar/replay/go-format.js";
+import { classifyArgvElement, elementMatches } from "../../lang/replay/argv-match.js";
+import { goList, goQuote } from "../../lang/replay/go-format.js";
 import type { FlatGroup, FlatStep } from "./flatten.js";
 
 /** Longest argv shown whole; longer ones end in `...+K more`. */

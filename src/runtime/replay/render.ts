@@ -9,14 +9,9 @@
  * the scenario reader rejects such patterns anyway). cli-replay's own control variables
  * (`CLI_REPLAY_SESSION`, …) are never denied, as in cli-replay.
  */
-import { globMatches } from "../../../grammar/replay/path-match.js";
-import type { Scenario } from "../../../grammar/replay/types.js";
-import {
-  evaluate,
-  parseTemplate,
-  referencedFields,
-  type TemplateValue,
-} from "../../../grammar/template/index.js";
+import { globMatches } from "../../lang/replay/path-match.js";
+import type { Scenario } from "../../lang/replay/types.js";
+import { evaluate, parseTemplate, referencedFields, type TemplateValue } from "../../lang/template/index.js";
 
 const EXEMPT = [
   "CLI_REPLAY_SESSION",

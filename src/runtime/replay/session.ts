@@ -17,9 +17,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { argvMatches, reduceArgv } from "../../../grammar/replay/argv-match.js";
-import { goQuote } from "../../../grammar/replay/go-format.js";
-import type { Scenario } from "../../../grammar/replay/types.js";
+import { argvMatches, reduceArgv } from "../../lang/replay/argv-match.js";
+import { goQuote } from "../../lang/replay/go-format.js";
+import type { Scenario } from "../../lang/replay/types.js";
 import { checkCommandAllowed, checkScenarioAllowlist } from "./allowlist.js";
 import { type ReplayErrorDefinition, ReplayErrors, replayFailure } from "./codes.js";
 import { type FlatGroup, type FlatScenario, type FlatStep, flattenScenario } from "./flatten.js";

@@ -4,7 +4,7 @@
  * that the JUnit report has a `timestamp` only when one is given, so that reports are reproducible.
  * Each format ends with a newline.
  */
-import { goQuote } from "../../../grammar/replay/go-format.js";
+import { goQuote } from "../../lang/replay/go-format.js";
 import type { FlatStep } from "./flatten.js";
 
 /** One step of a verify result; the field names are those of cli-replay's JSON report. */

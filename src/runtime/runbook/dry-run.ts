@@ -4,7 +4,7 @@
  * `<capture NAME>`), what governance would block and why, which steps need approval or evidence,
  * and the variables still without a value.
  */
-import type { Runbook } from "../../../grammar/runbook/types.js";
+import type { Runbook } from "../../lang/runbook/types.js";
 import { commandBlocked, planSteps, requiredEvidence } from "./engine.js";
 import { RunRedactor } from "./redaction.js";
 import type { RunError } from "./state.js";

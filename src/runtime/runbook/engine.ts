@@ -9,19 +9,8 @@
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import {
-  DEFAULT_DENY_ENV_VARS,
-  governanceRefusal,
-  isDeniedEnvVar,
-} from "../../../grammar/runbook/governance.js";
-import type {
-  Capture,
-  CliStep,
-  Evidence,
-  ManualStep,
-  Runbook,
-  Step,
-} from "../../../grammar/runbook/types.js";
+import { DEFAULT_DENY_ENV_VARS, governanceRefusal, isDeniedEnvVar } from "../../lang/runbook/governance.js";
+import type { Capture, CliStep, Evidence, ManualStep, Runbook, Step } from "../../lang/runbook/types.js";
 import { RunbookErrors, RunbookRuntimeError, RunCodes, runError } from "./errors.js";
 import { groupAlive, RunLock, stopProcessGroup } from "./lock.js";
 import { digestMatches, headOf, type ManifestFiles, ManifestWriter, readManifest } from "./manifest.js";

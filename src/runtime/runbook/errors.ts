@@ -6,7 +6,7 @@
  * `ir/diagnostic-catalogue.ts`. Listed in docs/diagnostics.md (test/architecture/codes.test.ts
  * checks every code is documented and unique across every registry); never renumber or reuse one.
  */
-import type { Evidence } from "../../../grammar/runbook/types.js";
+import type { Evidence } from "../../lang/runbook/types.js";
 import type { RunError } from "./state.js";
 
 export const RunCodes = {

@@ -5,7 +5,7 @@
  * state, its flow or its policy, which stay the engine's. `cli` steps reach a program through a
  * {@link CommandRunner}: a real process, the in-process replay engine, or a cli-replay binary.
  */
-import type { CliStep, ManualStep } from "../../../grammar/runbook/types.js";
+import type { CliStep, ManualStep } from "../../lang/runbook/types.js";
 import type { RunError } from "./state.js";
 
 export interface ResolvedCall {

@@ -15,10 +15,10 @@
  */
 import { basename, dirname, extname, join } from "node:path";
 import { Document, isScalar, isSeq, visit } from "yaml";
-import { programBaseName } from "../../../grammar/replay/argv-match.js";
-import type { Scenario, ScenarioRespond, ScenarioStep } from "../../../grammar/replay/types.js";
-import type { CliStep, Runbook } from "../../../grammar/runbook/types.js";
-import { isLiteralTemplate, parseTemplate, referencedFields } from "../../../grammar/template/index.js";
+import { programBaseName } from "../../lang/replay/argv-match.js";
+import type { Scenario, ScenarioRespond, ScenarioStep } from "../../lang/replay/types.js";
+import type { CliStep, Runbook } from "../../lang/runbook/types.js";
+import { isLiteralTemplate, parseTemplate, referencedFields } from "../../lang/template/index.js";
 import { writeFileAtomic } from "../write-file.js";
 import { planSteps, type RunbookEngine } from "./engine.js";
 import { type RecordedCall, readRecording } from "./recorder.js";

@@ -9,8 +9,8 @@ import {
   DEFAULT_DENY_ENV_VARS,
   DEFAULT_REDACT,
   isDeniedEnvVar,
-} from "../../../grammar/runbook/governance.js";
-import type { Governance } from "../../../grammar/runbook/types.js";
+} from "../../lang/runbook/governance.js";
+import type { Governance } from "../../lang/runbook/types.js";
 import { SECRET_NAME } from "../redact.js";
 
 export const REDACTED = "<redacted>";

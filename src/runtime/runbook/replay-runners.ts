@@ -4,7 +4,7 @@
  * environment, each step runs with it, `cli-replay verify` checks the scenario, `cli-replay clean`
  * removes the session.
  */
-import type { Scenario } from "../../../grammar/replay/types.js";
+import type { Scenario } from "../../lang/replay/types.js";
 import { ReplaySession, type ReplayState } from "../replay/index.js";
 import { RunbookErrors, runError } from "./errors.js";
 import type { CommandResult, CommandRunner, ResolvedCall, ScenarioVerdict } from "./providers.js";

@@ -6,8 +6,8 @@
  * redacted.
  */
 import { compile as compileJsonPath, type JSONPathQuery } from "json-p3";
-import { compileRunbookRegex } from "../../../grammar/runbook/governance.js";
-import type { Assertion, Capture } from "../../../grammar/runbook/types.js";
+import { compileRunbookRegex } from "../../lang/runbook/governance.js";
+import type { Assertion, Capture } from "../../lang/runbook/types.js";
 import type { AssertionOutcome } from "./state.js";
 
 export interface StepOutput {

@@ -5,14 +5,9 @@
  * element by element — a value never becomes more than one argv element — over the variables
  * and the captures so far; a missing key is an error, never an empty string.
  */
-import { DEFAULT_DENY_ENV_VARS, isDeniedEnvVar } from "../../../grammar/runbook/governance.js";
-import type { Runbook } from "../../../grammar/runbook/types.js";
-import {
-  evaluate,
-  isLiteralTemplate,
-  parseTemplate,
-  type Template,
-} from "../../../grammar/template/index.js";
+import { DEFAULT_DENY_ENV_VARS, isDeniedEnvVar } from "../../lang/runbook/governance.js";
+import type { Runbook } from "../../lang/runbook/types.js";
+import { evaluate, isLiteralTemplate, parseTemplate, type Template } from "../../lang/template/index.js";
 import { RunbookErrors, RunbookRuntimeError, runError } from "./errors.js";
 
 export interface VariableProblem {

@@ -24,7 +24,7 @@ import {
   type TemplateFunction,
   type TemplateValue,
   type TextPart,
-} from "./index.js";
+} from "../../src/lang/template/index.js";
 
 // --- AST builders with explicit spans ------------------------------------------------------------
 
