@@ -14,7 +14,7 @@
  * error, its message prefixed with the chain of apps that led to it (`details.app_chain`).
  */
 import type { PreparedApp, SchemaViolation } from "./app.js";
-import { ERROR_CLASSES, type ErrorPayload, RllmError } from "./errors.js";
+import { AppErrors, appError, ERROR_CLASSES, type ErrorPayload, RllmError } from "./errors.js";
 import { type Attempt, execute, type RunOptions, type RunResult } from "./execute.js";
 import type { CodeBlockSpec, SandboxLimits } from "./sandbox/index.js";
 
@@ -201,8 +201,8 @@ function offContract(
 ): RllmError {
   const last = blocks.at(-1)!;
   const first = errors[0]!;
-  return new RllmError("CodeBlockExecutionError", {
-    message: `after the post block${blocks.length > 1 ? "s" : ""} of '${definition.name}' ran, the output no longer matches output_schema: ${first.pointer || "(output)"} ${first.message}`,
+  const said = { app: definition.name, blocks: blocks.length, pointer: first.pointer, detail: first.message };
+  return appError(AppErrors.PostBlocksOffContract, said, {
     details: {
       block: `${last.phase} ${last.language} ${last.name}`,
       location: last.location,

@@ -1,7 +1,11 @@
 /**
  * The structured errors of running an `.rllm` app. Every failure — of the file, the input, the
  * model or the provider — becomes one {@link RllmError} whose {@link ErrorPayload} is what the
- * CLI prints and what a calling program (or another LLM) reads. docs/errors.md lists every code.
+ * CLI prints and what a calling program (or another LLM) reads. `ERROR_CLASSES` names each class
+ * once with its code (RUN), exit code and default hint; `AppErrors` is the catalogue of messages,
+ * one entry per situation, each with its class and a message built from typed arguments, in the
+ * shape of the compiler's `ir/diagnostic-catalogue.ts`. docs/errors.md lists every code
+ * (test/architecture/codes.test.ts checks it, and that no registry reuses another's code).
  */
 
 /** The JSON object every failure is reported as (seed: runllm §7). */
@@ -153,6 +157,192 @@ export class RllmError extends Error {
   }
 }
 
+/** One thing the app runtime can say: its error class, its message from typed arguments, and a hint. */
+export interface AppErrorDefinition<A> {
+  readonly type: ErrorType;
+  readonly message: (args: A) => string;
+  /** Said instead of the class's hint. */
+  readonly hint?: (args: A) => string | undefined;
+}
+
+const OLLAMA_START_SERVER_HINT =
+  "Start the Ollama server (`ollama serve`), or point --base-url or OLLAMA_HOST at the one you run.";
+
+function ollamaPullHint(model: string): string {
+  return `Run \`ollama pull ${model}\` yourself to see the whole error; check the model's name, the server's disk space and its network.`;
+}
+
+function m<A>(
+  type: ErrorType,
+  message: (args: A) => string,
+  hint?: (args: A) => string | undefined,
+): AppErrorDefinition<A> {
+  return hint === undefined ? { type, message } : { type, message, hint };
+}
+
+/**
+ * The messages of the app runtime's errors. Details, the expected schema and the received payload
+ * are data, given where the error is made; an error passed on from a child app keeps its own
+ * message behind the chain of apps (`compose.ts`).
+ */
+export const AppErrors = {
+  InputMismatch: m<{ app: string; summary: string }>(
+    "InputSchemaError",
+    (a) => `the input does not match input_schema of '${a.app}': ${a.summary}`,
+  ),
+  ContextWindowExceeded: m<{ estimated: number; reserved: number; window: number }>(
+    "ContextWindowExceededError",
+    (a) =>
+      `the prompt needs about ${a.estimated} tokens${a.reserved ? ` plus ${a.reserved} for the answer (max_tokens)` : ""}, over max_context_window ${a.window}`,
+  ),
+  OutputMismatch: m<{ app: string; summary: string }>(
+    "OutputSchemaError",
+    (a) => `the answer of '${a.app}' does not match output_schema: ${a.summary}`,
+  ),
+  RetriesExhausted: m<{ app: string; attempts: number; maxRetries: number; summary: string }>(
+    "RetryExhaustedError",
+    (a) =>
+      `'${a.app}' answered off-schema ${a.attempts} times (1 call and ${a.maxRetries} ${a.maxRetries === 1 ? "retry" : "retries"}); last: ${a.summary}`,
+  ),
+  ProviderCallFailed: m<{
+    provider: string;
+    model: string;
+    status: number | undefined;
+    detail: string;
+    tries: number;
+  }>(
+    "ProviderError",
+    (a) =>
+      `provider '${a.provider}' failed for model '${a.model}'${a.status === undefined ? "" : ` (HTTP ${a.status})`}: ${a.detail}${a.tries > 1 ? ` — ${a.tries} tries` : ""}`,
+  ),
+  /** A provider could not be made or reached; its own words (`ProviderFailure`). */
+  ProviderFailed: m<{ detail: string }>("ProviderError", (a) => a.detail),
+  OllamaModelMissing: m<{
+    server: string;
+    model: string;
+    others: readonly string[];
+    available: readonly string[];
+    near: string | undefined;
+    presentRecommended: readonly string[];
+  }>(
+    "OllamaModelMissingError",
+    (a) =>
+      [
+        `model ${a.model} is not on the Ollama server at ${a.server}`,
+        a.others.length > 0 && a.presentRecommended.length === 0
+          ? `nor is any of the app's recommended_models (${a.others.join(", ")})`
+          : undefined,
+        a.available.length === 0 ? "it has no models" : `it has ${a.available.join(", ")}`,
+        a.near === undefined ? undefined : `did you mean ${a.near}?`,
+        a.presentRecommended.length > 0
+          ? `the app recommends ${a.presentRecommended.join(", ")}, which the server has; run without --model or LLM_MODEL to use it`
+          : undefined,
+      ]
+        .filter((p) => p !== undefined)
+        .join("; "),
+    (a) =>
+      `Run \`ollama pull ${a.model}\` (with OLLAMA_HOST=${a.server} if that is not your local server), or run again with --ollama-auto-pull or RLLMC_OLLAMA_AUTO_PULL=1.`,
+  ),
+  OllamaNoModel: m<Record<string, never>>(
+    "ProviderError",
+    () => "no Ollama model is configured: set llm.model, --model or LLM_MODEL",
+  ),
+  OllamaNotModelList: m<{ server: string }>(
+    "ProviderError",
+    (a) => `the server at ${a.server} answered GET /api/tags with something that is not Ollama's model list`,
+    () =>
+      'Check that --base-url or OLLAMA_HOST names an Ollama server: it answers GET /api/tags with {"models": [...]}.',
+  ),
+  OllamaHttpStatus: m<{
+    server: string;
+    status: number;
+    doing: string;
+    said: string | undefined;
+    model?: string;
+  }>(
+    "ProviderError",
+    (a) =>
+      `the Ollama server at ${a.server} answered HTTP ${a.status} when ${a.doing}${a.said ? `: ${a.said}` : ""}`,
+    (a) =>
+      a.model === undefined
+        ? "Check that --base-url or OLLAMA_HOST names an Ollama server, and that it is healthy."
+        : ollamaPullHint(a.model),
+  ),
+  OllamaTimedOut: m<{ server: string; doing: string; model?: string }>(
+    "ProviderError",
+    (a) =>
+      a.model === undefined
+        ? `the Ollama server at ${a.server} did not answer in time when ${a.doing}`
+        : `the pull of ${a.model} from ${a.server} sent nothing for too long`,
+    (a) => (a.model === undefined ? OLLAMA_START_SERVER_HINT : ollamaPullHint(a.model)),
+  ),
+  OllamaAborted: m<{ doing: string }>("ProviderError", (a) => `${a.doing} was aborted`),
+  OllamaUnreachable: m<{ server: string; doing: string; reason: string; model?: string }>(
+    "ProviderError",
+    (a) =>
+      a.model === undefined
+        ? `cannot reach the Ollama server at ${a.server}: ${a.reason}`
+        : `the connection to the Ollama server at ${a.server} broke while ${a.doing}: ${a.reason}`,
+    (a) => (a.model === undefined ? OLLAMA_START_SERVER_HINT : ollamaPullHint(a.model)),
+  ),
+  OllamaRequestFailed: m<{ server: string; doing: string; detail: string }>(
+    "ProviderError",
+    (a) => `${a.doing} on ${a.server} failed: ${a.detail}`,
+  ),
+  OllamaPullUnfinished: m<{ server: string; model: string; lastStatus: string | undefined }>(
+    "ProviderError",
+    (a) =>
+      `the Ollama server at ${a.server} stopped answering before the pull of ${a.model} finished${a.lastStatus === undefined ? "" : ` (last status: ${a.lastStatus})`}`,
+    (a) => ollamaPullHint(a.model),
+  ),
+  OllamaPullRefused: m<{ model: string; error: string }>(
+    "ProviderError",
+    (a) => `Ollama could not pull ${a.model}: ${a.error}`,
+    (a) => ollamaPullHint(a.model),
+  ),
+  OllamaBadProgress: m<{ server: string; model: string; line: string }>(
+    "ProviderError",
+    (a) => `the Ollama server at ${a.server} sent a pull progress line that is not Ollama's: ${a.line}`,
+    (a) => ollamaPullHint(a.model),
+  ),
+  CodeBlockFailed: m<{
+    phase: string;
+    language: string;
+    name: string;
+    location: string;
+    error: string;
+    line: number | undefined;
+  }>(
+    "CodeBlockExecutionError",
+    (a) =>
+      `${a.phase} ${a.language} block '${a.name}' (${a.location}) failed: ${a.error}${a.line === undefined ? "" : ` (line ${a.line})`}`,
+  ),
+  PostBlocksOffContract: m<{ app: string; blocks: number; pointer: string; detail: string }>(
+    "CodeBlockExecutionError",
+    (a) =>
+      `after the post block${a.blocks > 1 ? "s" : ""} of '${a.app}' ran, the output no longer matches output_schema: ${a.pointer || "(output)"} ${a.detail}`,
+  ),
+  Internal: m<{ detail: string }>("InternalError", (a) => `internal error: ${a.detail}`),
+} as const;
+
+/**
+ * The error an entry of {@link AppErrors} says for `args`; `fields` adds the data, and a
+ * `recovery_hint` there overrides the entry's (as a catalogue hint is overridden where a better
+ * one is known).
+ */
+export function appError<A>(
+  definition: AppErrorDefinition<A>,
+  args: A,
+  fields: Omit<ErrorFields, "message"> = {},
+): RllmError {
+  const hint = fields.recovery_hint ?? definition.hint?.(args);
+  return new RllmError(definition.type, {
+    ...fields,
+    message: definition.message(args),
+    ...(hint === undefined ? {} : { recovery_hint: hint }),
+  });
+}
+
 /** Where docs/errors.md explains an error class. */
 export function docRef(type: ErrorType): string {
   const { code } = ERROR_CLASSES[type];
@@ -163,5 +353,5 @@ export function docRef(type: ErrorType): string {
 export function asRllmError(error: unknown): RllmError {
   if (error instanceof RllmError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new RllmError("InternalError", { message: `internal error: ${message}` });
+  return appError(AppErrors.Internal, { detail: message });
 }

@@ -23,7 +23,7 @@ import {
   type FailedTry,
   type RetryPolicy,
 } from "./call.js";
-import { RllmError } from "./errors.js";
+import { AppErrors, appError, RllmError } from "./errors.js";
 import { extractJson } from "./extract-json.js";
 import type { Message, Provider, SamplingParams, Usage } from "./provider.js";
 import { MAX_VALUE_DEPTH, nestedDeeperThan } from "./value-depth.js";
@@ -131,12 +131,15 @@ export async function preflight(
   const { definition } = app;
   const checked = app.validateInput(rawInput);
   if (checked.errors.length > 0)
-    throw new RllmError("InputSchemaError", {
-      message: `the input does not match input_schema of '${definition.name}': ${summarise(checked.errors)}`,
-      details: { errors: withFound(checked.errors, rawInput, redact) },
-      expected_schema: definition.inputSchema,
-      received_payload: bounded(rawInput, redact),
-    });
+    throw appError(
+      AppErrors.InputMismatch,
+      { app: definition.name, summary: summarise(checked.errors) },
+      {
+        details: { errors: withFound(checked.errors, rawInput, redact) },
+        expected_schema: definition.inputSchema,
+        received_payload: bounded(rawInput, redact),
+      },
+    );
   const input = hooks?.pre ? await hooks.pre(checked.value) : checked.value;
   const messages: Message[] = [{ role: "user", content: app.renderPrompt(input) }];
   const reservedTokens = definition.llmParams.max_tokens ?? 0;
@@ -242,17 +245,20 @@ function enforceContextWindow(app: PreparedApp, messages: readonly Message[], re
   const estimated = estimateMessageTokens(messages);
   const window = app.definition.maxContextWindow;
   if (estimated + reserved > window)
-    throw new RllmError("ContextWindowExceededError", {
-      message: `the prompt needs about ${estimated} tokens${reserved ? ` plus ${reserved} for the answer (max_tokens)` : ""}, over max_context_window ${window}`,
-      details: {
-        estimated_prompt_tokens: estimated,
-        reserved_completion_tokens: reserved,
-        max_context_window: window,
-        over_by: estimated + reserved - window,
-        estimator: "conservative: 3 ASCII characters or 1 other character per token, 4 per message",
-        attempt: messages.length > 1 ? "recovery" : "initial",
+    throw appError(
+      AppErrors.ContextWindowExceeded,
+      { estimated, reserved, window },
+      {
+        details: {
+          estimated_prompt_tokens: estimated,
+          reserved_completion_tokens: reserved,
+          max_context_window: window,
+          over_by: estimated + reserved - window,
+          estimator: "conservative: 3 ASCII characters or 1 other character per token, 4 per message",
+          attempt: messages.length > 1 ? "recovery" : "initial",
+        },
       },
-    });
+    );
   return estimated;
 }
 
@@ -284,20 +290,26 @@ function outputError(
       : undefined;
   const name = app.definition.name;
   if (maxRetries === 0)
-    return new RllmError("OutputSchemaError", {
-      message: `the answer of '${name}' does not match output_schema: ${summarise(last.errors)}`,
-      details: { errors: last.errors, attempts: report, ...extra },
+    return appError(
+      AppErrors.OutputMismatch,
+      { app: name, summary: summarise(last.errors) },
+      {
+        details: { errors: last.errors, attempts: report, ...extra },
+        expected_schema: app.definition.outputSchema,
+        received_payload: received,
+        ...(hint ? { recovery_hint: hint } : {}),
+      },
+    );
+  return appError(
+    AppErrors.RetriesExhausted,
+    { app: name, attempts: attempts.length, maxRetries, summary: summarise(last.errors) },
+    {
+      details: { max_retries: maxRetries, attempts: report, ...extra },
       expected_schema: app.definition.outputSchema,
       received_payload: received,
       ...(hint ? { recovery_hint: hint } : {}),
-    });
-  return new RllmError("RetryExhaustedError", {
-    message: `'${name}' answered off-schema ${attempts.length} times (1 call and ${maxRetries} ${maxRetries === 1 ? "retry" : "retries"}); last: ${summarise(last.errors)}`,
-    details: { max_retries: maxRetries, attempts: report, ...extra },
-    expected_schema: app.definition.outputSchema,
-    received_payload: received,
-    ...(hint ? { recovery_hint: hint } : {}),
-  });
+    },
+  );
 }
 
 function providerError(
@@ -307,10 +319,14 @@ function providerError(
   redact: Redact,
 ): RllmError {
   const { last } = failure;
-  const status = last.status === undefined ? "" : ` (HTTP ${last.status})`;
-  const tries = failure.failedTries.length;
-  return new RllmError("ProviderError", {
-    message: `provider '${call.provider}' failed for model '${call.model}'${status}: ${last.message}${tries > 1 ? ` — ${tries} tries` : ""}`,
+  const message = {
+    provider: call.provider,
+    model: call.model,
+    status: last.status,
+    detail: last.message,
+    tries: failure.failedTries.length,
+  };
+  return appError(AppErrors.ProviderCallFailed, message, {
     details: {
       failure: last.kind,
       status: last.status ?? null,

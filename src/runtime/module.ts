@@ -16,7 +16,7 @@ import type { AppDefinition } from "./app.js";
 import { type AppArtifact, prepareArtifact } from "./artifact.js";
 import { type AppRunReport, type ComposedResult, type RunnableApp, runApp } from "./compose.js";
 import { createProvider, resolveConfig } from "./config.js";
-import { RllmError } from "./errors.js";
+import { AppErrors, appError } from "./errors.js";
 import type { RunOptions } from "./execute.js";
 import { type Provider, ProviderFailure } from "./provider.js";
 import { Redactor } from "./redact.js";
@@ -167,9 +167,12 @@ async function providerFor(
     return { provider: await provider, model, name: config.provider };
   } catch (error) {
     if (!(error instanceof ProviderFailure)) throw error;
-    throw new RllmError("ProviderError", {
-      message: error.message,
-      details: { failure: error.kind, status: error.status ?? null },
-    });
+    throw appError(
+      AppErrors.ProviderFailed,
+      { detail: error.message },
+      {
+        details: { failure: error.kind, status: error.status ?? null },
+      },
+    );
   }
 }

@@ -12,7 +12,7 @@
  * not notice a pull stream that ends without `success`.
  */
 import { closest } from "../closest.js";
-import { RllmError } from "../errors.js";
+import { type AppErrorDefinition, AppErrors, appError, RllmError } from "../errors.js";
 import { type FailureKind, failureKindOfStatus } from "../provider.js";
 import { failureFromClientError } from "./failures.js";
 import { DEFAULT_OLLAMA_HOST } from "./ollama.js";
@@ -64,9 +64,6 @@ export interface EnsuredModel {
 export const LIST_TIMEOUT_MS = 10_000;
 export const PULL_IDLE_TIMEOUT_MS = 300_000;
 
-const START_SERVER_HINT =
-  "Start the Ollama server (`ollama serve`), or point --base-url or OLLAMA_HOST at the one you run.";
-
 /** Makes sure the server has a model to run, pulling it only when `autoPull` allows. */
 export async function ensureOllamaModel(options: EnsureOllamaModelOptions): Promise<EnsuredModel> {
   const server = (options.host ?? DEFAULT_OLLAMA_HOST).replace(/\/+$/, "");
@@ -89,10 +86,7 @@ export async function ensureOllamaModel(options: EnsureOllamaModelOptions): Prom
     };
   }
   const target = configured !== "" ? configured : recommended[0];
-  if (target === undefined)
-    throw providerError("request", "no Ollama model is configured: set llm.model, --model or LLM_MODEL", {
-      server,
-    });
+  if (target === undefined) throw providerError("request", AppErrors.OllamaNoModel, {}, { server });
   if (!options.autoPull)
     throw missingModel(server, target, unique([target, ...recommended]), available, present);
   await pullOllamaModel(server, target, options);
@@ -155,9 +149,9 @@ export async function listOllamaModelNames(
   if (names === undefined || !names.every((n): n is string => typeof n === "string"))
     throw providerError(
       "malformed",
-      `the server at ${server} answered GET /api/tags with something that is not Ollama's model list`,
+      AppErrors.OllamaNotModelList,
+      { server },
       { server, status: response.status, received: preview(body) },
-      'Check that --base-url or OLLAMA_HOST names an Ollama server: it answers GET /api/tags with {"models": [...]}.',
     );
   return [...names].sort();
 }
@@ -211,9 +205,9 @@ export async function pullOllamaModel(
     if (lastStatus !== "success")
       throw providerError(
         "connection",
-        `the Ollama server at ${server} stopped answering before the pull of ${model} finished${lastStatus === undefined ? "" : ` (last status: ${lastStatus})`}`,
+        AppErrors.OllamaPullUnfinished,
+        { server, model, lastStatus },
         pullDetails(context, { status: response.status, last: lastStatus ?? null }),
-        pullHint(model),
       );
   } catch (error) {
     options.onProgress?.({ model, status: "failed" });
@@ -301,13 +295,11 @@ async function send(context: Context, path: string, init: RequestInit): Promise<
   const status = response.status;
   throw providerError(
     failureKindOfStatus(status),
-    `the Ollama server at ${context.server} answered HTTP ${status} when ${context.doing}${said ? `: ${said}` : ""}`,
+    AppErrors.OllamaHttpStatus,
+    { server: context.server, status, doing: context.doing, said, model: context.model },
     context.model === undefined
       ? { server: context.server, status, error: said ?? null }
       : pullDetails(context, { status, error: said ?? null }),
-    context.model === undefined
-      ? "Check that --base-url or OLLAMA_HOST names an Ollama server, and that it is healthy."
-      : pullHint(context.model),
   );
 }
 
@@ -343,16 +335,16 @@ function progressOf(context: Context, line: string): PullProgress {
   if (typeof fields.error === "string")
     throw providerError(
       "request",
-      `Ollama could not pull ${model}: ${fields.error}`,
+      AppErrors.OllamaPullRefused,
+      { model, error: fields.error },
       pullDetails(context, { status: null, error: fields.error }),
-      pullHint(model),
     );
   if (typeof fields.status !== "string")
     throw providerError(
       "malformed",
-      `the Ollama server at ${context.server} sent a pull progress line that is not Ollama's: ${preview(line)}`,
+      AppErrors.OllamaBadProgress,
+      { server: context.server, model, line: preview(line) },
       pullDetails(context, { status: null, received: preview(line) }),
-      pullHint(model),
     );
   return {
     model,
@@ -369,14 +361,17 @@ function transportError(context: Context, error: unknown): RllmError {
   if (context.timeout.aborted)
     return providerError(
       "timeout",
-      context.model === undefined
-        ? `the Ollama server at ${context.server} did not answer in time when ${context.doing}`
-        : `the pull of ${context.model} from ${context.server} sent nothing for too long`,
+      AppErrors.OllamaTimedOut,
+      { server: context.server, doing: context.doing, model: context.model },
       details({ status: null }),
-      context.model === undefined ? START_SERVER_HINT : pullHint(context.model),
     );
   if (context.caller?.aborted)
-    return providerError("aborted", `${context.doing} was aborted`, details({ status: null }));
+    return providerError(
+      "aborted",
+      AppErrors.OllamaAborted,
+      { doing: context.doing },
+      details({ status: null }),
+    );
   const failure = failureFromClientError(error, "ollama");
   if (failure.kind === "connection" || failure.kind === "malformed") {
     const reason = failure.message.replace(
@@ -385,16 +380,15 @@ function transportError(context: Context, error: unknown): RllmError {
     );
     return providerError(
       "connection",
-      context.model === undefined
-        ? `cannot reach the Ollama server at ${context.server}: ${reason}`
-        : `the connection to the Ollama server at ${context.server} broke while ${context.doing}: ${reason}`,
+      AppErrors.OllamaUnreachable,
+      { server: context.server, doing: context.doing, reason, model: context.model },
       details({ status: null }),
-      context.model === undefined ? START_SERVER_HINT : pullHint(context.model),
     );
   }
   return providerError(
     failure.kind,
-    `${context.doing} on ${context.server} failed: ${failure.message}`,
+    AppErrors.OllamaRequestFailed,
+    { server: context.server, doing: context.doing, detail: failure.message },
     details({
       status: failure.status ?? null,
     }),
@@ -408,22 +402,15 @@ function missingModel(
   available: readonly string[],
   presentRecommended: readonly string[],
 ): RllmError {
-  const others = lookedFor.slice(1);
-  const near = closest(model, available);
-  const has = available.length === 0 ? "it has no models" : `it has ${available.join(", ")}`;
-  const parts = [
-    `model ${model} is not on the Ollama server at ${server}`,
-    others.length > 0 && presentRecommended.length === 0
-      ? `nor is any of the app's recommended_models (${others.join(", ")})`
-      : undefined,
-    has,
-    near === undefined ? undefined : `did you mean ${near}?`,
-    presentRecommended.length > 0
-      ? `the app recommends ${presentRecommended.join(", ")}, which the server has; run without --model or LLM_MODEL to use it`
-      : undefined,
-  ];
-  return new RllmError("OllamaModelMissingError", {
-    message: parts.filter((p) => p !== undefined).join("; "),
+  const said = {
+    server,
+    model,
+    others: lookedFor.slice(1),
+    available,
+    near: closest(model, available),
+    presentRecommended,
+  };
+  return appError(AppErrors.OllamaModelMissing, said, {
     details: {
       server,
       model,
@@ -433,21 +420,16 @@ function missingModel(
       pull_command: `ollama pull ${model}`,
       auto_pull: false,
     },
-    recovery_hint: `Run \`ollama pull ${model}\` (with OLLAMA_HOST=${server} if that is not your local server), or run again with --ollama-auto-pull or RLLMC_OLLAMA_AUTO_PULL=1.`,
   });
 }
 
-function providerError(
+function providerError<A>(
   failure: FailureKind,
-  message: string,
+  definition: AppErrorDefinition<A>,
+  args: A,
   details: Readonly<Record<string, unknown>>,
-  hint?: string,
 ): RllmError {
-  return new RllmError("ProviderError", {
-    message,
-    details: { failure, status: null, ...details },
-    ...(hint === undefined ? {} : { recovery_hint: hint }),
-  });
+  return appError(definition, args, { details: { failure, status: null, ...details } });
 }
 
 function pullDetails(context: Context, extra: Record<string, unknown>): Record<string, unknown> {
@@ -457,10 +439,6 @@ function pullDetails(context: Context, extra: Record<string, unknown>): Record<s
     pull_command: `ollama pull ${context.model}`,
     ...extra,
   };
-}
-
-function pullHint(model: string): string {
-  return `Run \`ollama pull ${model}\` yourself to see the whole error; check the model's name, the server's disk space and its network.`;
 }
 
 /** Ollama's error bodies are `{"error": "..."}`; anything else is shown as text. */

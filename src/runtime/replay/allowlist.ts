@@ -7,9 +7,8 @@
  */
 import { programBaseName } from "../../lang/replay/argv-match.js";
 import type { Scenario } from "../../lang/replay/types.js";
-import { ReplayErrors, replayFailure } from "./codes.js";
+import { ReplayErrors, type ReplayFailure, replayFailure } from "./codes.js";
 import { flattenScenario } from "./flatten.js";
-import type { ReplayFailure } from "./types.js";
 
 /** The effective allowlist, or `undefined` when nothing restricts the commands. */
 export function effectiveAllowlist(

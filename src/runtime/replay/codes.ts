@@ -16,7 +16,6 @@ import {
   type Lookahead,
   stdinMismatchText,
 } from "./mismatch-text.js";
-import type { ReplayFailure } from "./types.js";
 
 export const REPLAY_ERROR_CODES = {
   RPL8101: "the call does not match the expected step (nor, when it could be skipped, the next one)",
@@ -30,6 +29,16 @@ export const REPLAY_ERROR_CODES = {
 } as const;
 
 export type ReplayErrorCode = keyof typeof REPLAY_ERROR_CODES;
+
+/** A call the scenario does not answer; the session's state is unchanged. */
+export interface ReplayFailure {
+  readonly ok: false;
+  readonly code: ReplayErrorCode;
+  /** The whole diagnostic, possibly several lines, without a trailing newline. */
+  readonly message: string;
+  /** The flat index of the step concerned, when there is one. */
+  readonly step?: number;
+}
 
 /** One way a replayed call can fail: its code and its message from typed arguments. */
 export interface ReplayErrorDefinition<A> {

@@ -4,9 +4,9 @@
  * allowlist check. Imports only grammar/ and node:. See docs/replay.md.
  */
 export { checkScenarioAllowlist, effectiveAllowlist } from "./allowlist.js";
-export { REPLAY_ERROR_CODES, type ReplayErrorCode } from "./codes.js";
+export { REPLAY_ERROR_CODES, type ReplayErrorCode, type ReplayFailure } from "./codes.js";
 export { MAX_STDIN_BYTES, ReplaySession } from "./session.js";
-export type { ReplayFailure, ReplayResponse, ReplaySessionOptions, ReplayState } from "./types.js";
+export type { ReplayResponse, ReplaySessionOptions, ReplayState } from "./types.js";
 export {
   formatVerifyJson,
   formatVerifyJunit,

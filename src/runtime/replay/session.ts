@@ -21,11 +21,11 @@ import { argvMatches, reduceArgv } from "../../lang/replay/argv-match.js";
 import { goQuote } from "../../lang/replay/go-format.js";
 import type { Scenario } from "../../lang/replay/types.js";
 import { checkCommandAllowed, checkScenarioAllowlist } from "./allowlist.js";
-import { type ReplayErrorDefinition, ReplayErrors, replayFailure } from "./codes.js";
+import { type ReplayErrorDefinition, ReplayErrors, type ReplayFailure, replayFailure } from "./codes.js";
 import { type FlatGroup, type FlatScenario, type FlatStep, flattenScenario } from "./flatten.js";
 import type { Lookahead } from "./mismatch-text.js";
 import { renderResponse, responseVars } from "./render.js";
-import type { ReplayFailure, ReplayResponse, ReplaySessionOptions, ReplayState } from "./types.js";
+import type { ReplayResponse, ReplaySessionOptions, ReplayState } from "./types.js";
 import { buildVerifyResult, type ScenarioVerifyResult, verifyError } from "./verify.js";
 
 /** Bytes of standard input compared, as cli-replay reads at most 1 MiB. */

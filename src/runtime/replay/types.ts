@@ -2,8 +2,6 @@
  * The replay engine's public data: the state it keeps between calls, what a call returns, and the
  * options of a session. All plain, JSON-serialisable data.
  */
-import type { ReplayErrorCode } from "./codes.js";
-
 /**
  * Where a replay stands: how often each step (by flat index) has been called, and the captures
  * merged so far. The position in the scenario is derived from the counts (the last step called, or
@@ -25,16 +23,6 @@ export interface ReplayResponse {
   readonly exit: number;
   readonly stdout: string;
   readonly stderr: string;
-}
-
-/** A call the scenario does not answer; the session's state is unchanged. */
-export interface ReplayFailure {
-  readonly ok: false;
-  readonly code: ReplayErrorCode;
-  /** The whole diagnostic, possibly several lines, without a trailing newline. */
-  readonly message: string;
-  /** The flat index of the step concerned, when there is one. */
-  readonly step?: number;
 }
 
 export interface ReplaySessionOptions {

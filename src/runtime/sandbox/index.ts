@@ -9,7 +9,7 @@
  * message names the block and whose details say why. docs/code-blocks.md describes the
  * guarantees and the limits of this sandbox.
  */
-import { RllmError } from "../errors.js";
+import { AppErrors, appError, type RllmError } from "../errors.js";
 import { invalidJsName, JS_PRELUDE_LINES, jsProgram } from "./js-source.js";
 import type { FailureReason, RunReply } from "./protocol.js";
 import { PYTHON_HARNESS } from "./python-harness.js";
@@ -160,8 +160,8 @@ function checkOutputs(
 function blockError(block: CodeBlockSpec, reason: FailureReason, error: string, line?: number): RllmError {
   const label = `${block.phase} ${block.language} ${block.name}`;
   const where = line === undefined ? "" : ` (line ${line})`;
-  return new RllmError("CodeBlockExecutionError", {
-    message: `${block.phase} ${block.language} block '${block.name}' (${block.location}) failed: ${error}${where}`,
+  const said = { ...block, error, line };
+  return appError(AppErrors.CodeBlockFailed, said, {
     details: {
       block: label,
       location: block.location,
