@@ -42,6 +42,7 @@ import { loadApp } from "../dist/src/driver/rllm-app.js";
 import { readSource, sourceFromText } from "../dist/src/frontend/read-source.js";
 import { parseTsg } from "../dist/src/frontend/tsg/parse-tsg.js";
 import { compileRunbook } from "../dist/src/passes/runbook/compile-runbook.js";
+import { runbookWithSources } from "../dist/src/passes/runbook/provenance.js";
 import { prepareApp } from "../dist/src/runtime/compile-app.js";
 import { execute } from "../dist/src/runtime/execute.js";
 import { createReplayProvider } from "../dist/src/runtime/providers/cassette.js";
@@ -204,7 +205,7 @@ const compileCorpus = async () => {
     const parsed = parseTsg(source);
     const { plan } = await compileRunbook(parsed.module, source);
     if (plan === undefined) throw new Error(`${path}: no plan`);
-    printRunbookYaml(plan.runbook, { command: `runbook compile ${path}` });
+    printRunbookYaml(runbookWithSources(plan, source), { command: `runbook compile ${path}` });
     printMappingMd(plan, source);
   }
 };
@@ -481,7 +482,7 @@ const compileDense = (sections) => {
   const source = sourceFromText("dense.md", denseTsg(sections));
   return async () => {
     const { plan } = await compileRunbook(parseTsg(source).module, source);
-    printRunbookYaml(plan.runbook, { command: "runbook compile dense.md" });
+    printRunbookYaml(runbookWithSources(plan, source), { command: "runbook compile dense.md" });
     printMappingMd(plan, source);
   };
 };

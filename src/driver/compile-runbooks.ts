@@ -119,6 +119,7 @@ export async function compileFile(
   const { compileRunbook } = await import("../passes/runbook/compile-runbook.js");
   const { printRunbookYaml } = await import("../backend/runbook-yaml.js");
   const { printMappingMd } = await import("../backend/mapping-md.js");
+  const { runbookWithSources } = await import("../passes/runbook/provenance.js");
   const parsed = parseTsg(source);
   const stageFile = basename(path);
   const compiled = await compileRunbook(parsed.module as TsgModule, source, {
@@ -131,7 +132,7 @@ export async function compileFile(
     yaml:
       plan === undefined
         ? undefined
-        : printRunbookYaml(namingSource(plan.runbook, stageFile, placement.file), {
+        : printRunbookYaml(namingSource(runbookWithSources(plan, source), stageFile, placement.file), {
             command: placement.command,
             schema: runbookSchemaUrl(),
           }),

@@ -6,8 +6,11 @@
  * `mapping.md` backend prints the rest.
  *
  * Like the source IR (`nodes.ts`), the plan holds spans, never line numbers: lines are computed
- * from the `SourceFile` when `mapping.md` or a diagnostic is printed. (The runbook/v0 document's
- * own `source:` fields are the format's data, and hold lines.)
+ * from the `SourceFile` when they are printed — the steps' `source:` fields of the runbook/v0
+ * document (`passes/runbook/provenance.ts` `runbookWithSources`, from each step's note), the
+ * lines `mapping.md` names, and diagnostics. The runbook in the plan has no step `source`. (A
+ * variable's `meta.vars` entry keeps its `source`, as its TODO text names the line: Stage A
+ * writes it, and a model's answer gives its own.)
  */
 import type { Runbook, StepType } from "../lang/runbook/types.js";
 import type { Span } from "./span.js";
@@ -42,6 +45,8 @@ export interface StepNote {
   /** What the step came from: a command line, a section, or a section's prose. */
   readonly span: Span;
   readonly sectionTitle: string;
+  /** The id of the section it is in, as the step's `source.section` names it (none before any heading). */
+  readonly section?: string;
   /** The command as the source wrote it (prompt removed), for command steps. */
   readonly command?: string;
   /** Why the step is manual. */

@@ -18,6 +18,7 @@ import type { CliStep, Runbook } from "../../src/lang/runbook/types.js";
 import { allSteps } from "../../src/lang/runbook/types.js";
 import { checkRunbook } from "../../src/passes/runbook/check-runbook.js";
 import { compileRunbook } from "../../src/passes/runbook/compile-runbook.js";
+import { runbookWithSources } from "../../src/passes/runbook/provenance.js";
 import { schemaProblems } from "../../src/passes/runbook/validate-runbook.js";
 
 const CORPUS = fileURLToPath(new URL("../../../shared/corpus/tsg", import.meta.url));
@@ -72,9 +73,10 @@ describe("runbook compile over the TSG corpus", () => {
         failures.push(`${file}: no runbook`);
         continue;
       }
-      const reread = parseYaml(printRunbookYaml(plan.runbook)) as Runbook;
+      const printed = runbookWithSources(plan, source);
+      const reread = parseYaml(printRunbookYaml(printed)) as Runbook;
       // The printer is our own: what it prints must read back as exactly the runbook.
-      if (!isDeepStrictEqual(reread, JSON.parse(JSON.stringify(plan.runbook))))
+      if (!isDeepStrictEqual(reread, JSON.parse(JSON.stringify(printed))))
         failures.push(`${file}: YAML does not read back`);
       for (const problem of schemaProblems(reread))
         failures.push(`${file}: schema ${problem.pointer} ${problem.detail}`);

@@ -10,6 +10,7 @@ import type { CliStep, GroupStep, ManualStep, Runbook } from "../../src/lang/run
 import { extractRunbook } from "../../src/passes/runbook/extract-runbook.js";
 import type { Interpreter } from "../../src/passes/runbook/interpret-request.js";
 import { interpretRunbook } from "../../src/passes/runbook/interpret-runbook.js";
+import { runbookWithSources } from "../../src/passes/runbook/provenance.js";
 
 const TSG = [
   "# Pods",
@@ -74,7 +75,7 @@ describe("interpretRunbook", () => {
     const { plan, diagnostics } = await interpretRunbook(draft, module, source, interpreter);
     expect(diagnostics).toEqual([]);
     expect(interpreter.accepted).toBe(1);
-    const get = group(plan!.runbook).find((s) => s.id === "kubectl_get_pods") as CliStep;
+    const get = group(runbookWithSources(plan!, source)).find((s) => s.id === "kubectl_get_pods") as CliStep;
     expect(get.title).toBe("Refined kubectl_get_pods");
     expect(get.source).toEqual({ file: "tsg.md", line: 6, section: "diagnosis" });
     expect(plan!.interpretation).toMatchObject({ kind: "llm", model: "scripted" });

@@ -10,7 +10,7 @@
  *   `meta.vars` or a capture of an earlier step, and never a name matching `deny_env_vars`; no
  *   variable of `meta.vars` is a denied name, and an empty `deny_env_vars` is warned about;
  * - `argv[0]` and every `allowed_commands` entry is a program name or path
- *   (`grammar/runbook/program-name.ts`): a YAML key, a log line or a query is never run;
+ *   (`src/lang/runbook/program-name.ts`): a YAML key, a log line or a query is never run;
  * - replay compatibility: `argv[0]` is a literal program name, no argv element is a shell
  *   operator, no replay matcher (`{{ .any }}`) outside a scenario;
  * - regular expressions (redact patterns, captures, `matches`) compile;

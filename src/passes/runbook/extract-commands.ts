@@ -26,7 +26,6 @@ import {
   type Extraction,
   lineAt,
   type SectionInfo,
-  stepSource,
   titleOf,
   withSample,
 } from "./extraction.js";
@@ -300,7 +299,6 @@ function commandStep(
       text: "Go-template text in this command is kept literally (escaped), not filled in.",
     });
   const id = allocateId(x, stepIdBase(split), "step");
-  const src = stepSource(x, command.span, section);
   const approvals = facts.mutating === undefined ? undefined : { min: 1 };
   let step: Step;
   if (reason === undefined && split.argv !== undefined) {
@@ -312,7 +310,6 @@ function commandStep(
       ...(title === undefined ? {} : { title }),
       with: { argv: split.argv },
       ...(approvals === undefined ? {} : { approvals }),
-      source: src,
     };
     step = cli;
   } else {
@@ -327,7 +324,6 @@ function commandStep(
         { kind: "text", name: "output", description: "What the command printed, or what you saw." },
       ],
       ...(approvals === undefined ? {} : { approvals }),
-      source: src,
     };
     step = manual;
     x.uncertainties.push({ kind: "manual", span: at, text: `\`${id}\` is manual: ${manual.reason}.` });
@@ -350,6 +346,7 @@ function commandStep(
     origin,
     span: command.span,
     sectionTitle: section.title,
+    section: section.id,
     command: command.text,
     ...(step.type === "manual" ? { manualReason: step.reason } : {}),
     ...(facts.mutating === undefined ? {} : { approvalReason: facts.mutating }),

@@ -8,15 +8,7 @@
 import type { TsgBlock, TsgParagraph, TsgSection } from "../../ir/nodes.js";
 import { assertNever } from "../../ir/nodes.js";
 import type { Evidence, ManualStep, Step } from "../../lang/runbook/types.js";
-import {
-  addNote,
-  allocateId,
-  clip,
-  type Extraction,
-  lineAt,
-  type SectionInfo,
-  stepSource,
-} from "./extraction.js";
+import { addNote, allocateId, clip, type Extraction, lineAt, type SectionInfo } from "./extraction.js";
 
 /** Section titles that describe rather than instruct: their prose never becomes a step. */
 const DESCRIPTIVE_TITLES =
@@ -75,9 +67,16 @@ function proseStep(
     instructions: clip(prose.text, MAX_INSTRUCTIONS),
     reason,
     required_evidence: evidence,
-    source: stepSource(x, span, section),
   };
-  addNote(x, { id, type: "manual", origin: "prose", span, sectionTitle: owner.title, manualReason: reason });
+  addNote(x, {
+    id,
+    type: "manual",
+    origin: "prose",
+    span,
+    sectionTitle: owner.title,
+    section: section.id,
+    manualReason: reason,
+  });
   x.uncertainties.push({ kind: "manual", span, text: `\`${id}\` is manual: ${reason}.` });
   return step;
 }

@@ -45,7 +45,6 @@ import {
   type Extraction,
   type SectionInfo,
   startExtraction,
-  stepSource,
 } from "./extraction.js";
 import type { RunbookPass } from "./pass.js";
 
@@ -127,9 +126,15 @@ function sectionStep(x: Extraction, section: TsgSection): Step[] {
     type: "group",
     title: section.title,
     steps,
-    source: stepSource(x, section.span, info),
   };
-  addNote(x, { id, type: "group", origin: "section", span: section.span, sectionTitle: section.title });
+  addNote(x, {
+    id,
+    type: "group",
+    origin: "section",
+    span: section.span,
+    sectionTitle: section.title,
+    section: info.id,
+  });
   return [group];
 }
 

@@ -9,9 +9,8 @@ import type { TsgModule } from "../../ir/nodes.js";
 import type { DataNote, StepNote, Uncertainty } from "../../ir/runbook-plan.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
-import type { Source, Step } from "../../lang/runbook/types.js";
+import type { Step } from "../../lang/runbook/types.js";
 import type { VariableUses } from "./extract-variables.js";
-import { sourceOf } from "./provenance.js";
 
 const MAX_TITLE = 100;
 const MAX_SAMPLE_LINES = 40;
@@ -35,7 +34,7 @@ export interface Extraction {
   readonly coverage: { commandLines: number; covered: number };
 }
 
-/** The section a step is in, as its `source` names it. */
+/** The section a step is in, as its note names it. */
 export interface SectionInfo {
   readonly id: string;
   readonly title: string;
@@ -94,10 +93,6 @@ export function withSample(x: Extraction, step: Step, lines: readonly string[], 
   const index = x.noteIndex.get(step.id) ?? -1;
   if (index >= 0) x.notes[index] = { ...x.notes[index]!, sample: span };
   return { ...step, sample_output: text };
-}
-
-export function stepSource(x: Extraction, span: Span, section: SectionInfo): Source {
-  return sourceOf(span, x.source, x.file, section.id);
 }
 
 /** The 1-based line of an offset, for text that names it. */

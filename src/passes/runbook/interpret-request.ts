@@ -9,6 +9,7 @@ import type { TsgBlock, TsgModule, TsgSection } from "../../ir/nodes.js";
 import type { RunbookPlan } from "../../ir/runbook-plan.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
+import { runbookWithSources } from "./provenance.js";
 
 /** Bump when the prompt or the answer's contract changes: it is part of every cache key. */
 export const PROMPT_VERSION = "runbook-interpret/2";
@@ -64,7 +65,13 @@ export function interpretRequest(
     promptVersion: PROMPT_VERSION,
     messages: [
       { role: "system", content: `${RULES}\n\nJSON Schema (runbook/v0):\n${JSON.stringify(RUNBOOK_SCHEMA)}` },
-      { role: "user", content: JSON.stringify({ tsg: projectTsg(module, source), draft: draft.runbook }) },
+      {
+        role: "user",
+        content: JSON.stringify({
+          tsg: projectTsg(module, source),
+          draft: runbookWithSources(draft, source),
+        }),
+      },
     ],
   };
 }

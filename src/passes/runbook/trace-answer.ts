@@ -1,7 +1,8 @@
 /**
  * Stage B, tracing a model's steps: each `cli` argv and each manual step's `command` is traced to
  * a command of the TSG (else RBK6203), and the step gets its provenance from that command, not
- * from the model — its `source`, its section and its note. On the way, each traced step is
+ * from the model: its note (span and section) says where it came from, and the model's
+ * `source` is dropped (`runbookWithSources` prints the note's lines). On the way, each traced step is
  * checked: a command that must be typed by hand is not automated (RBK6205), and a state-changing
  * command keeps its approval (RBK6204).
  */
@@ -17,7 +18,6 @@ import { commandFacts } from "../../lang/runbook/commands.js";
 import { programsToAllow } from "../../lang/runbook/governance.js";
 import type { CliStep, GroupStep, ManualStep, Source, Step } from "../../lang/runbook/types.js";
 import type { CommandIndex, CommandMatch, Line } from "./command-index.js";
-import { sourceOf } from "./provenance.js";
 
 export interface TracedSteps {
   readonly steps: Step[];
@@ -93,14 +93,12 @@ function traceGroup(step: GroupStep, tracing: Tracing): Step {
   const { source, at, sectionAt } = tracing;
   const inner = traceList(step.steps, tracing);
   const span = spanOfSource(step.source, source, at);
-  tracing.notes.push(
-    note(step.id, "group", "section", span, sectionAt(span.start)?.title ?? step.title ?? ""),
-  );
-  return {
-    ...step,
-    steps: inner,
-    source: sourceOf(span, source, tracing.draft.file, sectionAt(span.start)?.id),
-  };
+  const section = sectionAt(span.start);
+  tracing.notes.push({
+    ...note(step.id, "group", "section", span, section?.title ?? step.title ?? ""),
+    ...sectionOf(section?.id),
+  });
+  return { ...withoutSource(step), steps: inner };
 }
 
 /** A `cli` step: its argv is a TSG command's, may run unattended, and keeps its approval. */
@@ -128,25 +126,25 @@ function traceCli(step: CliStep, tracing: Tracing): Step {
   const sample = tracing.draft.steps.find((n) => n.span.start === match.command.span.start)?.sample;
   tracing.notes.push({
     ...note(step.id, "cli", match.origin, match.command.span, match.section),
+    ...sectionOf(match.sectionId),
     command: match.command.text,
     ...(sample === undefined ? {} : { sample }),
     ...(facts.mutating === undefined ? {} : { approvalReason: facts.mutating }),
   });
-  return {
-    ...step,
-    source: sourceOf(match.command.span, tracing.source, tracing.draft.file, match.sectionId),
-  };
+  return withoutSource(step);
 }
 
 /** A manual step with no command (prose): its section the one its lines fall in. */
 function traceProse(step: ManualStep, tracing: Tracing): Step {
   const { source, at, sectionAt } = tracing;
   const span = spanOfSource(step.source, source, at);
+  const section = sectionAt(span.start);
   tracing.notes.push({
-    ...note(step.id, "manual", "prose", span, sectionAt(span.start)?.title ?? step.title),
+    ...note(step.id, "manual", "prose", span, section?.title ?? step.title),
+    ...sectionOf(section?.id),
     manualReason: step.reason ?? "the model made it manual",
   });
-  return { ...step, source: sourceOf(span, source, tracing.draft.file, sectionAt(span.start)?.id) };
+  return withoutSource(step);
 }
 
 /** A manual step showing a command: the command is a TSG command's, and keeps its approval. */
@@ -163,14 +161,12 @@ function traceManualCommand(step: ManualStep, command: string, tracing: Tracing)
   checkKeepsApproval(step, match, facts.mutating, tracing);
   tracing.notes.push({
     ...note(step.id, "manual", match.origin, match.command.span, match.section),
+    ...sectionOf(match.sectionId),
     command: match.command.text,
     manualReason: step.reason ?? "the model made it manual",
     ...(facts.mutating === undefined ? {} : { approvalReason: facts.mutating }),
   });
-  return {
-    ...step,
-    source: sourceOf(match.command.span, tracing.source, tracing.draft.file, match.sectionId),
-  };
+  return withoutSource(step);
 }
 
 /** RBK6205: a command that opens a session, never ends, runs remotely or changes the shell stays manual. */
@@ -228,6 +224,17 @@ export function spanOfSource(given: Source | undefined, source: SourceFile, fall
   const last = Math.min(Math.max(given.end_line ?? given.line, first), starts.length);
   const end = last < starts.length ? starts[last]! : source.text.length;
   return { file: fallback.file, start: starts[first - 1]!, end: Math.max(starts[first - 1]!, end) };
+}
+
+/** The step without the model's `source`: its note holds where it came from. */
+function withoutSource<S extends Step>(step: S): S {
+  const { source: _given, ...rest } = step;
+  return rest as S;
+}
+
+/** A note's section: the id of the section a step's command or lines are in, if any. */
+function sectionOf(id: string | undefined): { section?: string } {
+  return id === undefined ? {} : { section: id };
 }
 
 function note(
