@@ -398,7 +398,7 @@ export const Diagnostics = {
   ),
   TaskDuplicatePath: d<{ path: string }>("TSK4005", "warning", (a) => `path '${a.path}' is listed twice`),
 
-  // --- TPL: the runbook template-expression language (grammar/template) -------------------------
+  // --- TPL: the runbook template-expression language (src/lang/template) -----------------------
   // --- RBK: runbooks (runbook compile, runbook validate) -----------------------------------------
   RunbookDuplicateStepId: d<{ id: string }>(
     "RBK6001",
@@ -635,7 +635,7 @@ export const Diagnostics = {
     () => "'*' is any run of characters, '?' one character, '[a-z]' a class; close every '['",
   ),
 
-  // The messages come whole from grammar/template (TEMPLATE_ERROR_CODES); a test keeps the codes
+  // The messages come whole from src/lang/template (TEMPLATE_ERROR_CODES); a test keeps the codes
   // in step.
   TemplateSyntax: d<{ detail: string }>("TPL5001", "error", (a) => a.detail),
   TemplateUnterminatedAction: d<{ detail: string }>("TPL5002", "error", (a) => a.detail),
@@ -649,7 +649,7 @@ export const Diagnostics = {
 
 export type DiagnosticName = keyof typeof Diagnostics;
 
-/** The diagnostic of each template-language error code (`grammar/template`'s TemplateErrorCode). */
+/** The diagnostic of each template-language error code (`src/lang/template`'s TemplateErrorCode). */
 export const TemplateDiagnostics = {
   TPL5001: Diagnostics.TemplateSyntax,
   TPL5002: Diagnostics.TemplateUnterminatedAction,

@@ -1,6 +1,6 @@
 /**
  * A static bound on the size of the prompt, against `max_context_window`. The prompt's literal
- * text is counted with the runtime's estimator (grammar/llm/estimate-tokens.ts); each variable
+ * text is counted with the runtime's estimator (src/lang/llm/estimate-tokens.ts); each variable
  * adds the most its schema allows (`maxLength`, `maxItems`, enums, numbers), an `{{#each}}` body
  * counts once per item the schema allows, and an `{{#if}}` counts its longer branch. The answer's
  * budget (`llm_params.max_tokens`) is added, since it shares the window.

@@ -120,7 +120,7 @@ describe("did you mean", () => {
 });
 
 describe("template-expression codes", () => {
-  it("should have a catalogue entry for every code grammar/template reports", async () => {
+  it("should have a catalogue entry for every code src/lang/template reports", async () => {
     const { TEMPLATE_ERROR_CODES } = await import("../../src/lang/template/index.js");
     const catalogue = Object.values(Diagnostics)
       .map((d) => d.code)

@@ -1,4 +1,4 @@
-/** grammar/replay/types.ts kept in step with grammar/schemas/cli-replay-scenario.schema.json (test/support/schema-types.ts). */
+/** src/lang/replay/types.ts kept in step with grammar/schemas/cli-replay-scenario.schema.json (test/support/schema-types.ts). */
 import { fileURLToPath } from "node:url";
 import { describeTypesInStep } from "../support/schema-types.js";
 

@@ -1,5 +1,5 @@
 /**
- * Tests of the command ontology (grammar/runbook/commands.ts): what an argument vector does,
+ * Tests of the command ontology (src/lang/runbook/commands.ts): what an argument vector does,
  * judged from the words alone, and how wrappers (`sudo`, `timeout`) are looked through.
  */
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * grammar/runbook/types.ts kept in step with grammar/schemas/runbook-v0.schema.json (the check
+ * src/lang/runbook/types.ts kept in step with grammar/schemas/runbook-v0.schema.json (the check
  * is test/support/schema-types.ts), and that check's own messages.
  */
 import { fileURLToPath } from "node:url";

@@ -1,6 +1,6 @@
 /**
  * Governance that cannot be walked around (issue 16, section 0): the wrapper grammar of
- * grammar/runbook/wrappers.ts (a test per option form of every wrapper), the shell-string
+ * src/lang/runbook/wrappers.ts (a test per option form of every wrapper), the shell-string
  * splitter, normalisation, and the walk-around table (`walk-arounds.ts`) judged by
  * `governanceRefusal` and by Stage C, which must report every row at compile time.
  */

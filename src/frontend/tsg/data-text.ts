@@ -5,7 +5,7 @@
  * so it can never become a `cli` step or an allowed command.
  *
  * - `dataLineReason`: a line is a command only when its first word (after `NAME=value`
- *   prefixes) is a program name (`grammar/runbook/program-name.ts`) and the line does not start
+ *   prefixes) is a program name (`src/lang/runbook/program-name.ts`) and the line does not start
  *   like a log line or a query; otherwise the reason it is data.
  * - `dataBlockReason`: a block with no prompt is data as a whole when it is a JSON document,
  *   parses as a YAML mapping or sequence, reads as SQL, is a table with no known command in

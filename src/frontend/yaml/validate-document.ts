@@ -14,7 +14,7 @@ import { escapePointer, locate } from "../../ir/yaml-locations.js";
 
 /**
  * A validator compiled ahead of time by ajv's standalone code generation
- * (`grammar/schemas/validators.generated.ts`, made by scripts/generate-validators.mjs with
+ * (`src/lang/schemas/validators.generated.ts`, made by scripts/generate-validators.mjs with
  * `allErrors` and `verbose`), so no schema is compiled at run time.
  */
 export interface SchemaValidator {

@@ -4,7 +4,7 @@
  * the character x. Matching is case-sensitive and covers the whole name. A malformed pattern
  * (`[`, `[]`, `[a-]`, a trailing `\`) is reported as such.
  *
- * This is not `isDeniedEnvVar` of grammar/runbook/governance.ts, whose patterns know only `*` and
+ * This is not `isDeniedEnvVar` of src/lang/runbook/governance.ts, whose patterns know only `*` and
  * ignore case: a cli-replay scenario's patterns are read the way cli-replay reads them.
  */
 

@@ -1033,7 +1033,7 @@ export function planEntry(p: PlannedStep): PlanEntry {
 }
 
 /**
- * Why governance refuses `argv` before it runs (`grammar/runbook/governance.ts`
+ * Why governance refuses `argv` before it runs (`src/lang/runbook/governance.ts`
  * `governanceRefusal`, the rule Stage C applies at compile time): a program it runs — itself or
  * one a wrapper runs — is not allowed, is denied by the runbook, or is destructive; or what it
  * runs cannot be known with certainty.
