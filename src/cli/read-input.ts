@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { JsonSchema } from "../runtime/app.js";
-import { RllmError } from "../runtime/errors.js";
+import { AppErrors, appError } from "../runtime/errors.js";
 
 /**
  * The ways an input's text can be read, most structured first: as JSON, as YAML (a mapping or a
@@ -58,22 +58,18 @@ export async function readInputFile(path: string, schema: JsonSchema): Promise<u
           : code === "EACCES"
             ? "permission denied"
             : (code ?? String(error));
-    throw new RllmError("FileReadError", {
-      message: `cannot read the input file '${path}': ${reason}`,
-      details: { file: path },
-      recovery_hint:
-        "Pass an existing JSON or YAML file with --input-file, or the input itself with --input.",
-    });
+    throw appError(AppErrors.InputFileUnreadable, { path, reason }, { details: { file: path } });
   }
   if (/\.(txt|text|md|markdown)$/i.test(path)) return [wrapString(text, schema)];
   if (/\.json$/i.test(path)) {
     try {
       return [JSON.parse(text)];
     } catch (error) {
-      throw new RllmError("InputSchemaError", {
-        message: `the input file '${path}' is not valid JSON: ${(error as Error).message}`,
-        details: { file: path },
-      });
+      throw appError(
+        AppErrors.InputFileNotJson,
+        { path, detail: (error as Error).message },
+        { details: { file: path } },
+      );
     }
   }
   if (/\.ya?ml$/i.test(path)) {
@@ -86,10 +82,7 @@ export async function readInputFile(path: string, schema: JsonSchema): Promise<u
         error instanceof RangeError || /Maximum call stack size exceeded/.test((error as Error).message)
           ? "it is nested too deeply to read"
           : (error as Error).message.split("\n")[0];
-      throw new RllmError("InputSchemaError", {
-        message: `the input file '${path}' is not valid YAML: ${detail}`,
-        details: { file: path },
-      });
+      throw appError(AppErrors.InputFileNotYaml, { path, detail }, { details: { file: path } });
     }
   }
   return parseInputText(text, schema);

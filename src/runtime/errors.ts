@@ -305,6 +305,19 @@ export const AppErrors = {
     (a) => `the Ollama server at ${a.server} sent a pull progress line that is not Ollama's: ${a.line}`,
     (a) => ollamaPullHint(a.model),
   ),
+  InputFileUnreadable: m<{ path: string; reason: string }>(
+    "FileReadError",
+    (a) => `cannot read the input file '${a.path}': ${a.reason}`,
+    () => "Pass an existing JSON or YAML file with --input-file, or the input itself with --input.",
+  ),
+  InputFileNotJson: m<{ path: string; detail: string }>(
+    "InputSchemaError",
+    (a) => `the input file '${a.path}' is not valid JSON: ${a.detail}`,
+  ),
+  InputFileNotYaml: m<{ path: string; detail: string | undefined }>(
+    "InputSchemaError",
+    (a) => `the input file '${a.path}' is not valid YAML: ${a.detail}`,
+  ),
   CodeBlockFailed: m<{
     phase: string;
     language: string;
