@@ -31,7 +31,7 @@ import {
   DEFAULT_RECOVERY,
   TEMPLATE_OPTIONS,
 } from "../lang/rllm/compile-options.js";
-import { appDefinition } from "./app-definition.js";
+import { appDefinition, codeBlocks } from "./app-definition.js";
 import { docsOf, pascalCase, printType, SchemaTypes, safeInComment } from "./schema-types.js";
 
 export interface JsModuleOptions {
@@ -47,6 +47,8 @@ export interface JsModuleOptions {
   readonly childImports: ReadonlyMap<string, string>;
   /** 1-based line and column of an offset in the source, for code blocks' locations. */
   readonly lineCol: (offset: number) => { readonly line: number; readonly column: number };
+  /** More exported constants, as JSON (the run cache keeps the app's warnings there). */
+  readonly extraExports?: Readonly<Record<string, unknown>>;
 }
 
 export interface JsModule {
@@ -206,19 +208,7 @@ export function emitJsModule(module: RllmModule, options: JsModuleOptions): JsMo
   );
   mjs.addStatements(`// biome-ignore-end lint: ${IGNORED.handlebars}`);
   constant("definition", json(definition));
-  const blocks = module.codeBlocks.map((block) => {
-    const at = options.lineCol(block.span.start);
-    return {
-      phase: block.phase,
-      language: block.language,
-      name: block.name,
-      code: block.code,
-      inputs: block.inputs.map((i) => i.name),
-      outputs: block.outputs.map((o) => o.name),
-      location: `${options.source}:${at.line}:${at.column}`,
-      codeLine: options.lineCol(block.codeSpan.start).line,
-    };
-  });
+  const blocks = codeBlocks(module, options.source, options.lineCol);
   constant(
     "blocks",
     json(blocks),
@@ -252,6 +242,20 @@ export function emitJsModule(module: RllmModule, options: JsModuleOptions): JsMo
     statements: "return app.run(input, options);",
   });
   mjs.addExportAssignment({ isExportEquals: false, expression: functionName });
+  for (const [name, value] of Object.entries(options.extraExports ?? {})) {
+    if (
+      MODULE_NAMES.has(name) ||
+      RESERVED_WORDS.has(name) ||
+      name === functionName ||
+      !/^[A-Za-z_$][\w$]*$/.test(name)
+    )
+      throw new Error(`cannot export '${name}' from the module of '${definition.name}'`);
+    mjs.addVariableStatement({
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      declarations: [{ name, initializer: json(value) }],
+    });
+  }
 
   const banner = `${headerLines.map((l) => `// ${l}`).join("\n")}\n`;
   // Printed by the TypeScript printer: one layout whatever the pieces looked like. The printer

@@ -4,16 +4,11 @@
  * {@link AppDefinition} the runtime executes.
  */
 
-import { appDefinition } from "../backend/app-definition.js";
+import { appDefinition, codeBlocks } from "../backend/app-definition.js";
 import type { Diagnostic } from "../ir/diagnostic.js";
 import { compareDiagnostics } from "../ir/diagnostic.js";
-import type { CodeBlock, RllmModule } from "../ir/nodes.js";
-import {
-  formatDiagnostic,
-  type SourceLookup,
-  sourceLookup,
-  toJsonDiagnostic,
-} from "../ir/print-diagnostics.js";
+import type { RllmModule } from "../ir/nodes.js";
+import { formatDiagnostic, sourceLookup, toJsonDiagnostic } from "../ir/print-diagnostics.js";
 import { childPath } from "../passes/resolve-uses.js";
 import type { AppDefinition } from "../runtime/app.js";
 import { type ErrorType, RllmError } from "../runtime/errors.js";
@@ -55,6 +50,7 @@ export async function loadApp(path: string): Promise<LoadedApp> {
     });
   }
   const module = loaded.module;
+  const source = lookup(module.span.file);
   const children: LoadedChild[] = [];
   for (const use of module.header.uses) {
     let child: LoadedApp;
@@ -77,25 +73,9 @@ export async function loadApp(path: string): Promise<LoadedApp> {
     loaded,
     module,
     definition: toAppDefinition(module, path),
-    blocks: module.codeBlocks.map((block) => blockSpec(block, path, lookup)),
+    blocks: codeBlocks(module, path, (offset) => source?.lineCol(offset) ?? { line: 0, column: 0 }),
     children,
     warnings: loaded.diagnostics.filter((d) => d.severity === "warning"),
-  };
-}
-
-/** A code block as the sandbox runs it, located for its error messages. */
-function blockSpec(block: CodeBlock, path: string, lookup: SourceLookup): CodeBlockSpec {
-  const file = lookup(block.span.file);
-  const at = file?.lineCol(block.span.start) ?? { line: 0, column: 0 };
-  return {
-    phase: block.phase,
-    language: block.language,
-    name: block.name,
-    code: block.code,
-    inputs: block.inputs.map((i) => i.name),
-    outputs: block.outputs.map((o) => o.name),
-    location: `${path}:${at.line}:${at.column}`,
-    codeLine: file?.lineCol(block.codeSpan.start).line ?? 0,
   };
 }
 

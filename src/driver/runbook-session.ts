@@ -256,7 +256,7 @@ export async function openSession(
   let saved: { state: RunState; store: RunStore } | undefined;
   if (options.resume !== undefined) {
     const store = RunStore.locate(options.root, options.resume);
-    const latest = store.latestSnapshot();
+    const latest = store.latestState();
     if (latest === undefined)
       throw new RunbookRuntimeError(runError(RunbookErrors.NoSnapshot, { runId: options.resume }));
     saved = { state: latest.state, store };

@@ -1,5 +1,6 @@
 /**
- * Loading a compiled app (the module compile-app.ts's `buildArtifact` writes): its templates run
+ * Loading a compiled app (the parts of the module the JS-module backend writes, which `rllmc
+ * compile` outputs and the run cache keeps; module.ts `createApp`): its templates run
  * on Handlebars' small runtime and its validators are plain functions, so a run from an artifact
  * loads neither Handlebars' compiler nor ajv — the difference between a `run` that starts in
  * about 60 ms and one that takes three times that.

@@ -5,8 +5,7 @@
  * written goes through the secret redactor.
  */
 
-import { cachedApp, type Warning } from "../../driver/app-cache.js";
-import type { LoadedApp } from "../../driver/rllm-app.js";
+import { cachedApp } from "../../driver/app-cache.js";
 import { UsageError } from "../../driver/usage-error.js";
 import type { AppDefinition } from "../../runtime/app.js";
 import { type AppRunReport, closeSandboxes, type RunnableApp, runApp } from "../../runtime/compose.js";
@@ -64,7 +63,7 @@ export default function run(program: string, args: readonly string[]): Promise<n
     let provider: Provider | undefined;
     try {
       const env = values["no-cache"] === true ? { ...process.env, RLLMC_NO_CACHE: "1" } : process.env;
-      const app = await cachedApp(positionals[0]!, env, () => build(positionals[0]!));
+      const app = await cachedApp(positionals[0]!, env);
       if (values.quiet !== true) for (const w of app.warnings) out.err(`${verbose ? w.full : w.line}\n`);
       const root = app.runnable;
       const definition = root.prepared.definition;
@@ -188,32 +187,6 @@ class Output {
   err(text: string): void {
     process.stderr.write(this.redactor.text(text));
   }
-}
-
-/** Loads, checks and compiles the app and its children: what the run cache saves a warm run from. */
-async function build(path: string) {
-  const { loadApp } = await import("../../driver/rllm-app.js");
-  const app = await loadApp(path);
-  const { formatDiagnostic, sourceLookup } = await import("../../ir/print-diagnostics.js");
-  const { buildArtifact, prepareApp } = await import("../../runtime/compile-app.js");
-  const lookup = sourceLookup(app.loaded.sources);
-  const warnings: Warning[] = app.warnings.map((d) => {
-    const full = formatDiagnostic(d, lookup);
-    return { line: full.split("\n", 1)[0]!, full };
-  });
-  const runnable = (loaded: LoadedApp): RunnableApp => ({
-    prepared: prepareApp(loaded.definition),
-    blocks: loaded.blocks,
-    children: loaded.children.map((c) => ({ name: c.name, inputs: c.inputs, app: runnable(c.app) })),
-  });
-  return {
-    runnable: runnable(app),
-    artifact:
-      app.children.length > 0
-        ? undefined
-        : () => buildArtifact(app.definition, { warnings, blocks: app.blocks }),
-    warnings,
-  };
 }
 
 /** Every app of a composition, the root first. */
