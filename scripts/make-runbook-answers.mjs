@@ -18,7 +18,7 @@ const { readSource } = await import(dist("frontend/read-source.js"));
 const { parseTsg } = await import(dist("frontend/tsg/parse-tsg.js"));
 const { extractRunbook } = await import(dist("passes/runbook/extract-runbook.js"));
 const { interpretRequest } = await import(dist("passes/runbook/interpret-request.js"));
-const { cacheKey, INTERPRET_PARAMS } = await import(dist("cli/runbook-llm.js"));
+const { cacheKey, INTERPRET_PARAMS } = await import(dist("driver/runbook-llm.js"));
 
 // The golden cases (input.md) and the runbook demo of examples/ (its TSG).
 const suite = join("goldens", "tsg");
@@ -37,7 +37,7 @@ for (const { name, dir, input } of cases) {
   const path = join(dir, input);
   const { source } = readSource(path);
   const module = parseTsg(source).module;
-  // The passes see the TSG by its file name alone (cli/compile-runbooks.ts), wherever it is.
+  // The passes see the TSG by its file name alone (driver/compile-runbooks.ts), wherever it is.
   const request = interpretRequest(extractRunbook(module, source, { file: input }), module, source);
   const key = cacheKey(request, spec.provider ?? "", spec.model ?? "");
   const cache = join(dir, "llm-cache");

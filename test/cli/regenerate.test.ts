@@ -1,6 +1,6 @@
 /**
  * Generated files name their source, and the command that regenerates them, from their own
- * folder (cli/regenerate.ts): the same project compiled in two checkouts — one with relative
+ * folder (driver/regenerate.ts): the same project compiled in two checkouts — one with relative
  * paths from its root, one with absolute paths from elsewhere — gives the same bytes, and the
  * command a file prints, run from its folder, writes those bytes again.
  */
