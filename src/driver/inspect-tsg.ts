@@ -7,9 +7,9 @@
  */
 import type { CommandLine, Placeholder, TsgBlock, TsgCodeBlock, TsgModule, TsgSection } from "../ir/nodes.js";
 import { assertNever } from "../ir/nodes.js";
+import type { StepNote } from "../ir/runbook-plan.js";
 import type { SourceFile } from "../ir/source-file.js";
 import { extractRunbook } from "../passes/runbook/extract-runbook.js";
-import type { StepNote } from "../ir/runbook-plan.js";
 
 export interface TsgSummary {
   readonly title: string;

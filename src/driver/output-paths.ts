@@ -8,7 +8,7 @@
  *
  * `WritePathError` (runtime/write-file.ts, a path that cannot be written: a folder given for a
  * file, a file in the way of a folder, `/proc`, no permission) and `OutputNameError` become
- * RLC0009 and RLC0010; `withUsage` (options.ts) prints them and ends the command with exit 2.
+ * RLC0009 and RLC0010; `withUsage` (cli/options.ts) prints them and ends the command with exit 2.
  */
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type Diagnostic, makeDiagnostic } from "../ir/diagnostic.js";
