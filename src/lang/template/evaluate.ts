@@ -14,7 +14,7 @@ import {
   type Template,
   type TemplateSpan,
 } from "./ast.js";
-import { type TemplateError, type TemplateErrorCode, templateError } from "./errors.js";
+import { type TemplateError, type TemplateErrorDefinition, TemplateErrors, templateError } from "./errors.js";
 import { printOperand } from "./print.js";
 
 export type TemplateValue =
@@ -71,8 +71,8 @@ class EvaluationFailure extends Error {
   }
 }
 
-function fail(code: TemplateErrorCode, message: string, span: TemplateSpan): never {
-  throw new EvaluationFailure(templateError(code, message, span.start, span.end));
+function fail<A>(definition: TemplateErrorDefinition<A>, args: A, span: TemplateSpan): never {
+  throw new EvaluationFailure(templateError(definition, args, span.start, span.end));
 }
 
 type Functions = Readonly<Record<string, TemplateFunction>>;
@@ -86,7 +86,7 @@ function evalPipeline(pipeline: Pipeline, data: TemplateValue, functions: Functi
   for (const command of pipeline.commands) {
     piped = { value: evalCommand(command, piped, data, functions) };
   }
-  if (piped === undefined) return fail("TPL5008", "empty pipeline", pipeline.span);
+  if (piped === undefined) return fail(TemplateErrors.EmptyPipeline, {}, pipeline.span);
   return piped.value;
 }
 
@@ -97,19 +97,15 @@ function evalCommand(
   functions: Functions,
 ): TemplateValue {
   const [first, ...rest] = command.args;
-  if (first === undefined) return fail("TPL5008", "empty command", command.span);
+  if (first === undefined) return fail(TemplateErrors.EmptyCommand, {}, command.span);
   if (first.kind === "identifier") {
     const args = rest.map((arg) => evalOperand(arg, data, functions));
     if (piped !== undefined) args.push(piped.value);
     return call(first.name, first.span, args, functions);
   }
   if (rest.length > 0 || piped !== undefined) {
-    const note = first.kind === "field" && isMatcher(first) ? `; ${matcherNote(first)}` : "";
-    return fail(
-      "TPL5008",
-      `'${printOperand(first)}' is not a function, so it cannot take arguments${note}`,
-      first.span,
-    );
+    const note = first.kind === "field" && isMatcher(first) ? matcherNote(first) : undefined;
+    return fail(TemplateErrors.NotAFunction, { operand: printOperand(first), matcherNote: note }, first.span);
   }
   return evalOperand(first, data, functions);
 }
@@ -134,16 +130,13 @@ function evalOperand(operand: Operand, data: TemplateValue, functions: Functions
 function call(name: string, span: TemplateSpan, args: TemplateValue[], functions: Functions): TemplateValue {
   const fn = Object.hasOwn(functions, name) ? functions[name] : undefined;
   if (fn === undefined) {
-    const note = MATCHERS.has(name)
-      ? `; '${name}' is a replay-scenario matcher, meaningful only in argv`
-      : "";
-    return fail("TPL5007", `unknown function '${name}'${note}`, span);
+    return fail(TemplateErrors.UnknownFunction, { name, isMatcher: MATCHERS.has(name) }, span);
   }
   try {
     return fn(...args);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return fail("TPL5008", `function '${name}' failed: ${reason}`, span);
+    return fail(TemplateErrors.FunctionFailed, { name, reason }, span);
   }
 }
 
@@ -152,16 +145,16 @@ function lookup(field: Field, data: TemplateValue): TemplateValue {
   for (const [i, key] of field.path.entries()) {
     if (!isMap(current)) {
       const parent = `.${field.path.slice(0, i).join(".")}`;
-      return fail(
-        "TPL5008",
-        `cannot read '${key}' of '${parent}': it is ${describe(current)}, not a map`,
-        field.span,
-      );
+      return fail(TemplateErrors.NotAMap, { key, parent, found: describe(current) }, field.span);
     }
     const next = Object.hasOwn(current, key) ? current[key] : undefined;
     if (next === undefined) {
-      const note = isMatcher(field) ? `; ${matcherNote(field)}` : "";
-      return fail("TPL5006", `missing key '${key}' in '${printOperand(field)}'${note}`, field.span);
+      const note = isMatcher(field) ? matcherNote(field) : undefined;
+      return fail(
+        TemplateErrors.MissingKey,
+        { key, field: printOperand(field), matcherNote: note },
+        field.span,
+      );
     }
     current = next;
   }
@@ -171,11 +164,7 @@ function lookup(field: Field, data: TemplateValue): TemplateValue {
 function printValue(value: TemplateValue, action: Action): string {
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return fail(
-    "TPL5008",
-    `cannot print ${describe(value)}: expected a string, number or boolean`,
-    action.span,
-  );
+  return fail(TemplateErrors.CannotPrint, { found: describe(value) }, action.span);
 }
 
 function isMap(value: TemplateValue): value is { readonly [key: string]: TemplateValue } {

@@ -5,7 +5,7 @@
  * whole template string) or the first error.
  */
 import { createToken, type IToken, Lexer, type TokenType } from "chevrotain";
-import { quote, type TemplateError, templateError } from "./errors.js";
+import { type TemplateError, TemplateErrors, templateError } from "./errors.js";
 import { charLength, fieldPath, numberValue, stringValue } from "./literals.js";
 
 /** Deepest `( … )` nesting accepted in one action (TPL5004 beyond it). */
@@ -144,25 +144,20 @@ function checkTokens(tokens: readonly IToken[], limit: number): TemplateError | 
       STARTS_OPERAND.has(type)
     ) {
       return templateError(
-        "TPL5001",
-        `expected a space between ${quote(previous.image)} and ${quote(token.image)}`,
+        TemplateErrors.MissingSpace,
+        { previous: previous.image, next: token.image },
         at,
         at + token.image.length,
       );
     }
     if (type === LParen && ++depth > MAX_PAREN_DEPTH) {
-      return templateError(
-        "TPL5004",
-        `parentheses nested too deeply: more than ${MAX_PAREN_DEPTH} levels of '('`,
-        at,
-        at + 1,
-      );
+      return templateError(TemplateErrors.ParenthesesTooDeep, { max: MAX_PAREN_DEPTH }, at, at + 1);
     }
     if (type === RParen) depth--;
     if (type === Identifier && GO_KEYWORDS.has(token.image)) {
       return templateError(
-        "TPL5001",
-        `'${token.image}' is not supported: template actions have no control structures or definitions`,
+        TemplateErrors.ControlStructure,
+        { keyword: token.image },
         at,
         at + token.image.length,
       );
@@ -185,23 +180,18 @@ function unexpectedCharacter(text: string, at: number, end: number): TemplateErr
   const length = Math.max(1, charLength(text, at));
   const ch = text.slice(at, at + length);
   if (ch === "{" && text[at + 1] === "{") {
-    return templateError("TPL5001", "unexpected '{{' inside an action: actions do not nest", at, at + 2);
+    return templateError(TemplateErrors.NestedAction, {}, at, at + 2);
   }
   if (ch === "/" && text[at + 1] === "*") {
-    return templateError("TPL5001", "unexpected '/*': template comments are not supported", at, at + 2);
+    return templateError(TemplateErrors.Comment, {}, at, at + 2);
   }
   if (ch === "$") {
-    return templateError("TPL5001", "unexpected '$': template variables are not supported", at, at + 1);
+    return templateError(TemplateErrors.Variable, {}, at, at + 1);
   }
   if (ch === "-" && at + 1 === end) {
-    return templateError(
-      "TPL5001",
-      "unexpected '-' before '}}': a trim marker needs a space before it (' -}}')",
-      at,
-      at + 1,
-    );
+    return templateError(TemplateErrors.TrimWithoutSpace, {}, at, at + 1);
   }
-  return templateError("TPL5001", `unexpected character ${describeChar(ch)} in an action`, at, at + length);
+  return templateError(TemplateErrors.UnexpectedCharacter, { described: describeChar(ch) }, at, at + length);
 }
 
 function describeChar(ch: string): string {

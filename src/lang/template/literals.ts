@@ -3,7 +3,7 @@
  * deliberately loose (`.a.`, `"\d"`, `1.2.3` are single tokens) so that these functions can say
  * precisely what is wrong; the lexer reports the error and the AST builder uses the value.
  */
-import { quote, type TemplateError, templateError } from "./errors.js";
+import { type TemplateError, type TemplateErrorDefinition, TemplateErrors, templateError } from "./errors.js";
 
 export type Checked<T> =
   | { readonly ok: true; readonly value: T }
@@ -16,11 +16,7 @@ const HEX4 = /^[0-9A-Fa-f]{4}$/;
 /** `.a.b` → `["a", "b"]`; `.` → `[]`. `start` is the token's offset, for the error span. */
 export function fieldPath(image: string, start: number): Checked<readonly string[]> {
   if (!FIELD.test(image)) {
-    return fail(
-      `malformed field ${quote(image)}: expected a name (a letter or '_', then letters, digits or '_') after each '.'`,
-      start,
-      start + image.length,
-    );
+    return fail(TemplateErrors.MalformedField, { image }, start, start + image.length);
   }
   return { ok: true, value: image === "." ? [] : image.slice(1).split(".") };
 }
@@ -28,15 +24,11 @@ export function fieldPath(image: string, start: number): Checked<readonly string
 /** The value of a decimal number token such as `-3`, `1.5`, `2e10`. */
 export function numberValue(image: string, start: number): Checked<number> {
   if (!NUMBER.test(image)) {
-    return fail(
-      `malformed number ${quote(image)}: expected digits with an optional '-', fraction and exponent (no leading zeros)`,
-      start,
-      start + image.length,
-    );
+    return fail(TemplateErrors.MalformedNumber, { image }, start, start + image.length);
   }
   const value = Number(image);
   if (!Number.isFinite(value))
-    return fail(`number ${quote(image)} is out of range`, start, start + image.length);
+    return fail(TemplateErrors.NumberOutOfRange, { image }, start, start + image.length);
   return { ok: true, value };
 }
 
@@ -64,7 +56,8 @@ export function stringValue(raw: string, start: number): Checked<string> {
       if (code < 0 || (code >= 0xd800 && code <= 0xdfff)) {
         const shown = raw.slice(backslash, Math.min(backslash + 6, last));
         return fail(
-          `invalid escape ${quote(shown)} in string: expected '\\u' and four hex digits of a non-surrogate code point`,
+          TemplateErrors.BadUnicodeEscape,
+          { shown },
           start + backslash,
           start + backslash + shown.length,
         );
@@ -73,11 +66,7 @@ export function stringValue(raw: string, start: number): Checked<string> {
       i = backslash + 6;
     } else {
       const shown = raw.slice(backslash, backslash + 1 + charLength(raw, backslash + 1));
-      return fail(
-        `invalid escape ${quote(shown)} in string: the escapes are \\" \\\\ \\n \\t \\r and \\uXXXX; write '\\\\' for a backslash, or use a raw string in backquotes`,
-        start + backslash,
-        start + backslash + shown.length,
-      );
+      return fail(TemplateErrors.BadEscape, { shown }, start + backslash, start + backslash + shown.length);
     }
   }
   return { ok: true, value };
@@ -98,6 +87,6 @@ export function charLength(text: string, index: number): number {
   return code > 0xffff ? 2 : 1;
 }
 
-function fail<T>(message: string, start: number, end: number): Checked<T> {
-  return { ok: false, error: templateError("TPL5001", message, start, end) };
+function fail<T, A>(definition: TemplateErrorDefinition<A>, args: A, start: number, end: number): Checked<T> {
+  return { ok: false, error: templateError(definition, args, start, end) };
 }

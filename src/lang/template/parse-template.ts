@@ -5,7 +5,7 @@
  */
 import type { Action, Template, TextPart } from "./ast.js";
 import { actionToAst } from "./cst-to-ast.js";
-import { type TemplateError, templateError } from "./errors.js";
+import { type TemplateError, TemplateErrors, templateError } from "./errors.js";
 import { lexAction } from "./lexer.js";
 import { parseActionTokens } from "./parser.js";
 import { type ActionSegment, scanTemplate } from "./scanner.js";
@@ -46,12 +46,7 @@ function parseAction(text: string, segment: ActionSegment): Action | TemplateErr
   const lexed = lexAction(text, segment.innerStart, segment.innerEnd);
   if (!lexed.ok) return lexed.error;
   if (lexed.tokens.length === 0) {
-    return templateError(
-      "TPL5005",
-      `empty action: expected a field, function or literal between '${open}' and '${close}'`,
-      segment.start,
-      segment.end,
-    );
+    return templateError(TemplateErrors.EmptyAction, { open, close }, segment.start, segment.end);
   }
   const parsed = parseActionTokens(lexed.tokens, { open, close, closeStart: segment.innerEnd });
   if (!parsed.ok) return parsed.error;

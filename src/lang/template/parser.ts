@@ -12,7 +12,7 @@ import {
   MismatchedTokenException,
   NotAllInputParsedException,
 } from "chevrotain";
-import { quote, type TemplateError, templateError } from "./errors.js";
+import { quote, type TemplateError, TemplateErrors, templateError } from "./errors.js";
 import {
   allTokens,
   False,
@@ -112,16 +112,12 @@ function describe(
   const index = atEnd ? tokens.length : tokens.indexOf(token);
   const previous = index > 0 ? tokens[index - 1]?.image : undefined;
   const after = quote(previous ?? d.open);
-  let message: string;
-  if (failure instanceof MismatchedTokenException && failure.context.ruleStack.at(-1) === "paren") {
-    message = `expected ')' to close '(', found ${found}`;
-  } else if (failure instanceof NotAllInputParsedException && token.tokenType === RParen) {
-    message = `unexpected ')' with no matching '('`;
-  } else if (failure instanceof NotAllInputParsedException) {
-    message = `unexpected ${found}`;
-  } else {
-    // EarlyExitException from `command`: no operand where one must start.
-    message = `expected a field, function or literal after ${after}, found ${found}`;
-  }
-  return templateError("TPL5001", message, start, end);
+  if (failure instanceof MismatchedTokenException && failure.context.ruleStack.at(-1) === "paren")
+    return templateError(TemplateErrors.UnclosedParenthesis, { found }, start, end);
+  if (failure instanceof NotAllInputParsedException && token.tokenType === RParen)
+    return templateError(TemplateErrors.UnmatchedParenthesis, {}, start, end);
+  if (failure instanceof NotAllInputParsedException)
+    return templateError(TemplateErrors.Unexpected, { found }, start, end);
+  // EarlyExitException from `command`: no operand where one must start.
+  return templateError(TemplateErrors.ExpectedOperand, { after, found }, start, end);
 }

@@ -6,7 +6,7 @@
  * An action ends at the first `}}` outside a string literal, so `{{ .regex "a}}b" }}` is one
  * action. A `{{` with no `}}` (TPL5002) or a string that never closes (TPL5003) stops the scan.
  */
-import { type TemplateError, templateError } from "./errors.js";
+import { type TemplateError, TemplateErrors, templateError } from "./errors.js";
 
 /** A run of literal text, `[start, end)`. */
 export interface TextSegment {
@@ -84,12 +84,7 @@ function findClose(text: string, open: number, from: number): Close {
       if (end < 0) {
         const stop = lineEnd(text, i);
         return {
-          error: templateError(
-            "TPL5003",
-            "unterminated string: expected a closing '\"' before the end of the line",
-            i,
-            stop,
-          ),
+          error: templateError(TemplateErrors.UnterminatedString, {}, i, stop),
         };
       }
       i = end;
@@ -97,12 +92,7 @@ function findClose(text: string, open: number, from: number): Close {
       const end = text.indexOf("`", i + 1);
       if (end < 0) {
         return {
-          error: templateError(
-            "TPL5003",
-            "unterminated raw string: expected a closing '`' before the end of the text",
-            i,
-            text.length,
-          ),
+          error: templateError(TemplateErrors.UnterminatedRawString, {}, i, text.length),
         };
       }
       i = end + 1;
@@ -114,12 +104,7 @@ function findClose(text: string, open: number, from: number): Close {
   }
   const delimiter = text.slice(open, from).trimEnd();
   return {
-    error: templateError(
-      "TPL5002",
-      `unterminated action: expected '}}' to close '${delimiter}', found the end of the text`,
-      open,
-      open + delimiter.length,
-    ),
+    error: templateError(TemplateErrors.UnterminatedAction, { delimiter }, open, open + delimiter.length),
   };
 }
 
