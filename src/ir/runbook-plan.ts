@@ -1,5 +1,5 @@
 /**
- * The target IR of `runbook compile`: the runbook/v0 document (`grammar/runbook/types.ts`) and,
+ * The target IR of `runbook compile`: the runbook/v0 document (`lang/runbook/types.ts`) and,
  * beside it, the provenance a reviewer needs — which source span each step came from, why a step
  * is manual or needs approval, the variables inferred from placeholders, what is uncertain, and
  * the coverage of the source's commands. The `runbook.yaml` backend prints the document; the

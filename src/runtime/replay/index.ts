@@ -1,7 +1,7 @@
 /**
  * The replay runtime's public API: a session that answers calls from a cli-replay scenario
  * (`runbook exec --mode replay`), its verify report in cli-replay's three formats, and the
- * allowlist check. Imports only grammar/ and node:. See docs/replay.md.
+ * allowlist check. Imports only src/lang and node:. See docs/replay.md.
  */
 export { checkScenarioAllowlist, effectiveAllowlist } from "./allowlist.js";
 export { REPLAY_ERROR_CODES, type ReplayErrorCode, type ReplayFailure } from "./codes.js";
