@@ -16,7 +16,14 @@ import {
   type ProviderFlags,
   resolveConfig,
 } from "../../runtime/config.js";
-import { asRllmError, type ErrorPayload, RllmError, RunExit } from "../../runtime/errors.js";
+import {
+  AppErrors,
+  appError,
+  asRllmError,
+  type ErrorPayload,
+  type RllmError,
+  RunExit,
+} from "../../runtime/errors.js";
 import type { Attempt, RunResult } from "../../runtime/execute.js";
 import { type Provider, ProviderFailure } from "../../runtime/provider.js";
 import { Redactor } from "../../runtime/redact.js";
@@ -227,10 +234,11 @@ function describeResult(result: RunResult): string {
 
 /** A provider that cannot be set up (unknown name, no key, no cassette) fails before any call. */
 function providerSetupError(failure: ProviderFailure): RllmError {
-  return new RllmError("ProviderError", {
-    message: failure.message,
-    details: { failure: failure.kind, status: failure.status ?? null },
-  });
+  return appError(
+    AppErrors.ProviderFailed,
+    { detail: failure.message },
+    { details: { failure: failure.kind, status: failure.status ?? null } },
+  );
 }
 
 function parseMaxRetries(value: string | undefined): number | undefined {
