@@ -319,14 +319,14 @@ function providerError(
   redact: Redact,
 ): RllmError {
   const { last } = failure;
-  const message = {
+  const said = {
     provider: call.provider,
     model: call.model,
     status: last.status,
     detail: last.message,
     tries: failure.failedTries.length,
   };
-  return appError(AppErrors.ProviderCallFailed, message, {
+  return appError(AppErrors.ProviderCallFailed, said, {
     details: {
       failure: last.kind,
       status: last.status ?? null,
