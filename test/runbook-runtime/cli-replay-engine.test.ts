@@ -5,7 +5,7 @@
  * built on our replay engine; the Go tool is not installable offline.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RunStore } from "../../src/runtime/runbook/store.js";
@@ -21,6 +21,9 @@ describe.skipIf(!existsSync(CLI))("runbook exec --replay-engine cli-replay", () 
     const root = tempDir("rb-clireplay-");
     const bin = installFakeCliReplay(join(root, "bin"));
     const runbook = join(root, "runbook.yaml");
+    // cli-replay keeps its session state next to the scenario: a copy, so not in the checkout.
+    const scenario = join(root, "scenario.yaml");
+    copyFileSync(join(DEMO, "scenario.yaml"), scenario);
     const compile = spawnSync(
       process.execPath,
       [CLI, "compile", join(DEMO, "pod-crashloop.md"), "--out", runbook],
@@ -37,7 +40,7 @@ describe.skipIf(!existsSync(CLI))("runbook exec --replay-engine cli-replay", () 
       "--replay-engine",
       "cli-replay",
       "--scenario",
-      join(DEMO, "scenario.yaml"),
+      scenario,
     ];
     const common = [
       "--var",

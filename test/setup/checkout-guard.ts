@@ -6,10 +6,13 @@
  * looked at: a developer may be editing while the tests run.)
  * What the build and the runner themselves write is allowed: `dist/`, `node_modules/`, CI's
  * report, and the golden harness's `*.actual` files (written beside a golden that differs).
+ * git does not list an empty folder, so the folders of the checkout are compared too (a tool's
+ * state folder made beside a checked-in file, left empty, showed up no other way).
  * Without git (a source tarball), there is nothing to ask and no guard.
  */
 import { spawnSync } from "node:child_process";
-import { resolve } from "node:path";
+import { readdirSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(fileURLToPath(new URL("../../", import.meta.url)));
@@ -31,11 +34,33 @@ export function checkoutEntries(root: string): Set<string> | undefined {
   );
 }
 
+/** Every folder of the checkout but `.git/`, `node_modules/` and `dist/`, as `dir/` entries. */
+export function checkoutFolders(root: string): Set<string> {
+  const found = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const path = join(dir, entry.name);
+      const rel = `${relative(root, path)}/`;
+      if (rel === ".git/" || ALLOWED.some((pattern) => pattern.test(rel))) continue;
+      found.add(`folder ${rel}`);
+      walk(path);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+function entries(root: string): Set<string> | undefined {
+  const files = checkoutEntries(root);
+  return files === undefined ? undefined : new Set([...files, ...checkoutFolders(root)]);
+}
+
 export default function setup(): () => void {
-  const before = checkoutEntries(ROOT);
+  const before = entries(ROOT);
   return () => {
     if (before === undefined) return;
-    const after = checkoutEntries(ROOT) ?? new Set<string>();
+    const after = entries(ROOT) ?? new Set<string>();
     const added = [...after].filter((entry) => !before.has(entry)).sort();
     if (added.length === 0) return;
     const shown = added.slice(0, 20);
