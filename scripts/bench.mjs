@@ -50,6 +50,11 @@ import { createLocalProvider } from "../dist/src/runtime/providers/local.js";
 import { recordRun } from "../dist/src/runtime/stats/record-run.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+// The stats database (RLLMC_HOME) is a folder of the bench's own, for this process and every
+// command it spawns: a bench run must not add its runs to the user's stats history.
+const BENCH_HOME = mkdtempSync(join(tmpdir(), "rllmc-bench-home-"));
+process.env.RLLMC_HOME = BENCH_HOME;
+process.on("exit", () => rmSync(BENCH_HOME, { recursive: true, force: true }));
 const CORPUS = join(ROOT, "..", "shared", "corpus", "tsg");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SPAWNS = Number(process.env.BENCH_SPAWNS ?? 15);
