@@ -111,7 +111,7 @@ export class ReplaySession {
   /** Whether every step has been called at least its `min` times. */
   verify(): ScenarioVerifyResult {
     const session = this.#options.session ?? "default";
-    if (this.#broken?.code === "RPL8108")
+    if (this.#broken?.code === ReplayErrors.StateMismatch.code)
       return verifyError(this.#scenario.meta.name, session, this.#broken.message);
     return buildVerifyResult(this.#scenario.meta.name, session, this.#flat.steps, this.#counts);
   }

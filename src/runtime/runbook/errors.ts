@@ -7,6 +7,7 @@
  * checks every code is documented and unique across every registry); never renumber or reuse one.
  */
 import type { Evidence } from "../../lang/runbook/types.js";
+import type { DigestAlgorithm } from "./manifest.js";
 import type { RunError } from "./state.js";
 
 export const RunCodes = {
@@ -84,14 +85,45 @@ function lastLine(text: string): string | undefined {
   return line === undefined || line === "" ? undefined : `it said: ${line.slice(0, 200)}`;
 }
 
+/** A file whose hash a run recorded, as `runbook verify` names it. */
+export function describeInput(input: "runbook" | "scenario" | "policy", path: string): string {
+  return input === "policy" ? `the policy (meta.governance of '${path}')` : `the ${input} '${path}'`;
+}
+
+export interface InputChange {
+  readonly input: "runbook" | "scenario" | "policy";
+  readonly path: string;
+  /** The file's SHA-256 the run recorded, and its SHA-256 now. */
+  readonly recorded: string;
+  readonly now: string;
+}
+
+/** How a file changed since the run: the finding RBX7114, or with --allow-changed a warning. */
+export function describeInputChange(a: InputChange): string {
+  return `${describeInput(a.input, a.path)} changed since the run (SHA-256 ${a.recorded.slice(0, 12)}… recorded, ${a.now.slice(0, 12)}… now)`;
+}
+
+/** What `runbook verify` says of a step that failed, whichever code its finding has. */
+const stepFailed = (a: { stepId: string; error: RunError | null }) =>
+  `step '${a.stepId}' failed${a.error === null ? "" : ` (${a.error.code}): ${a.error.message}`}`;
+
+/** Where a finding about a file is: the step that recorded it, if one did. */
+const ofStep = (step: string | undefined) => (step === undefined ? "" : ` (step '${step}')`);
+
+interface StepCounts {
+  readonly passed: number;
+  readonly failed: number;
+  readonly skipped: number;
+}
+
 const runBy = (via: string) => (via === "" ? "" : ` (run by ${via})`);
 const quoted = (names: readonly string[], separator: string) => names.map((n) => `'${n}'`).join(separator);
 
 /**
  * Everything the runbook runtime says when a step fails, a run pauses or an option is refused.
  * Several entries may share a code (RBX7017 is any option naming what the runbook lacks); each
- * code is defined once, in `RunCodes`. `runbook verify`'s findings (RBX71xx) are built in
- * `verify.ts`.
+ * code is defined once, in `RunCodes`. `runbook verify`'s findings (RBX71xx) are entries too, the
+ * last sections; a finding has no hint.
  */
 export const RunbookErrors = {
   // --- governance: a command refused before it runs ----------------------------------------
@@ -359,6 +391,148 @@ export const RunbookErrors = {
     RunCodes.RecordInconsistent,
     (a) =>
       `${a.path} was written after trace event ${a.position}, whose hash is now different: the trace was rewritten after it`,
+  ),
+
+  // --- runbook verify: the trace, the manifest and the files the run recorded ---------------
+  // (SnapshotAfterCut and SnapshotAfterRewrite above are findings too.)
+  TraceLineBroken: e<{ detail: string }>(RunCodes.TraceTampered, (a) => `trace.jsonl: ${a.detail}`),
+  TraceMoreLinesBroken: e<{ count: number }>(
+    RunCodes.TraceTampered,
+    (a) => `trace.jsonl: …and ${a.count} more broken lines`,
+  ),
+  TraceNotStarted: e(RunCodes.TraceUnreadable, () => "trace.jsonl does not start with a run_started event"),
+  ManifestNotRead: e<{ state: "missing" | "unreadable" }>(
+    RunCodes.ManifestMismatch,
+    (a) => `manifest.json is ${a.state === "missing" ? "missing" : "not readable"}`,
+  ),
+  ManifestKeyNeeded: e(
+    RunCodes.ManifestMismatch,
+    () =>
+      "manifest.json is signed (HMAC-SHA256); give its key (RUNBOOK_TRACE_KEY or --trace-key-file) to check it",
+  ),
+  ManifestNotKeyed: e(
+    RunCodes.ManifestMismatch,
+    () =>
+      "a key was given but manifest.json has only a plain digest: the run was not recorded with a key, or its manifest was replaced",
+  ),
+  ManifestDigestMismatch: e<{ algorithm: DigestAlgorithm }>(
+    RunCodes.ManifestMismatch,
+    (a) =>
+      `manifest.json does not match its ${a.algorithm === "hmac-sha256" ? "HMAC (a wrong key, or it was changed)" : "digest: it was changed"}`,
+  ),
+  ManifestOtherRun: e<{ manifestRunId: string; runId: string }>(
+    RunCodes.ManifestMismatch,
+    (a) => `manifest.json is of run '${a.manifestRunId}', not '${a.runId}'`,
+  ),
+  TraceShorterThanManifest: e<{ events: number; recorded: number }>(
+    RunCodes.TraceCut,
+    (a) =>
+      `the trace has ${a.events} events but manifest.json says ${a.recorded}: its last ${a.recorded - a.events} were cut off`,
+  ),
+  TraceLongerThanManifest: e<{ events: number; recorded: number }>(
+    RunCodes.TraceLongerThanManifest,
+    (a) =>
+      `the trace has ${a.events} events but manifest.json says ${a.recorded}: ${a.events - a.recorded} were added after it (or the run crashed between the two writes: resume it to repair the manifest)`,
+  ),
+  ManifestHeadMismatch: e<{
+    differences: readonly { field: string; manifest: unknown; trace: unknown }[];
+  }>(
+    RunCodes.ManifestMismatch,
+    (a) =>
+      `manifest.json does not match the trace: ${a.differences.map((d) => `${d.field} ${JSON.stringify(d.manifest)} in the manifest, ${JSON.stringify(d.trace)} in the trace`).join("; ")}`,
+  ),
+  ManifestFilesMismatch: e(
+    RunCodes.ManifestMismatch,
+    () => "manifest.json and run_started record different file hashes",
+  ),
+  FileMissing: e<{ path: string; step: string | undefined }>(
+    RunCodes.FileTampered,
+    (a) => `${a.path}${ofStep(a.step)} is missing`,
+  ),
+  FileChanged: e<{ path: string; step: string | undefined }>(
+    RunCodes.FileTampered,
+    (a) => `${a.path}${ofStep(a.step)} was changed: its SHA-256 is not the one the trace recorded`,
+  ),
+  SnapshotNotJson: e<{ path: string }>(
+    RunCodes.FileTampered,
+    (a) => `${a.path} is not a snapshot (not JSON)`,
+  ),
+  SnapshotMalformed: e<{ path: string; results: "history" | "tail" }>(
+    RunCodes.FileTampered,
+    (a) => `${a.path} is not a snapshot (no trace position or ${a.results})`,
+  ),
+  SnapshotStepNotInTrace: e<{ path: string; stepId: string; status: string }>(
+    RunCodes.TraceCut,
+    (a) => `${a.path} records step '${a.stepId}' (${a.status}), which the trace does not have`,
+  ),
+  SnapshotStepDiffers: e<{ path: string; stepId: string; status: string; traceStatus: string | undefined }>(
+    RunCodes.RecordInconsistent,
+    (a) =>
+      `${a.path} records step '${a.stepId}' ${a.status === a.traceStatus ? "differently from" : `as ${a.status}, but`} the trace${a.status === a.traceStatus ? "" : ` as ${a.traceStatus}`}`,
+  ),
+  SnapshotStepIndex: e<{ path: string; index: number; steps: number }>(
+    RunCodes.RecordInconsistent,
+    (a) => `${a.path} is at step ${a.index}, but the trace and its tail hold ${a.steps} steps`,
+  ),
+  RunFinishedCounts: e<{ recorded: StepCounts; counted: StepCounts }>(
+    RunCodes.RecordInconsistent,
+    ({ recorded: r, counted: c }) =>
+      `run_finished counts ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped; the step events ${c.passed}, ${c.failed}, ${c.skipped}`,
+  ),
+  RunFinishedStatus: e<{ status: string; expected: string }>(
+    RunCodes.RecordInconsistent,
+    (a) => `run_finished says the run ${a.status}, but its step events say it ${a.expected}`,
+  ),
+  InputChanged: e<InputChange>(
+    RunCodes.InputChanged,
+    (a) => `${describeInputChange(a)}; --allow-changed verifies the run against it anyway`,
+  ),
+  ScenarioNotConsumed: e<{ consumed: number; total: number; unmet: readonly string[] }>(
+    RunCodes.ScenarioIncomplete,
+    (a) => `the replay scenario was not consumed (${a.consumed}/${a.total} steps): ${a.unmet.join("; ")}`,
+  ),
+
+  // --- runbook verify: a step --------------------------------------------------------------
+  StepDidNotRun: e<{ stepId: string }>(RunCodes.StepNotRun, (a) => `step '${a.stepId}' did not run`),
+  StepSkipped: e<{ stepId: string; reason: string | undefined }>(
+    RunCodes.StepNotRun,
+    (a) => `step '${a.stepId}' was skipped: ${a.reason ?? "no reason recorded"}`,
+  ),
+  StepFailed: e(RunCodes.StepFailed, stepFailed),
+  StepFailedAssertion: e(RunCodes.VerifyAssertionFailed, stepFailed),
+  StepFailedChecklist: e(RunCodes.VerifyEvidenceMissing, stepFailed),
+  StepRefused: e<{ stepId: string; reason: string }>(
+    RunCodes.VerifyDisallowedCommand,
+    (a) => `step '${a.stepId}' tried to run a command governance refuses: ${a.reason}`,
+  ),
+  StepAssertionFailed: e<{ stepId: string; detail: string }>(
+    RunCodes.VerifyAssertionFailed,
+    (a) => `step '${a.stepId}': assertion failed: ${a.detail}`,
+  ),
+  AssertionResultsMissing: e<{ stepId: string; assertions: number; results: number }>(
+    RunCodes.VerifyAssertionFailed,
+    (a) => `step '${a.stepId}' has ${a.assertions} assertions but ${a.results} results`,
+  ),
+  EvidenceNeverGiven: e<{ stepId: string; name: string }>(
+    RunCodes.VerifyEvidenceMissing,
+    (a) => `step '${a.stepId}': evidence '${a.name}' was never given (the run is paused here)`,
+  ),
+  EvidenceMissing: e<{ stepId: string; name: string; kind: string }>(
+    RunCodes.VerifyEvidenceMissing,
+    (a) => `step '${a.stepId}': evidence '${a.name}' (${a.kind}) is missing`,
+  ),
+  ChecklistUnticked: e<{ stepId: string; name: string }>(
+    RunCodes.VerifyEvidenceMissing,
+    (a) => `step '${a.stepId}': checklist '${a.name}' has unticked items`,
+  ),
+  ApprovalNeverGiven: e<{ stepId: string; waitingFor: string }>(
+    RunCodes.VerifyApprovalMissing,
+    (a) => `step '${a.stepId}': the ${a.waitingFor} was never given (the run is paused here)`,
+  ),
+  ApprovalsTooFew: e<{ stepId: string; min: number; roles: readonly string[] | undefined; given: number }>(
+    RunCodes.VerifyApprovalMissing,
+    (a) =>
+      `step '${a.stepId}' needed ${a.min} approval(s)${a.roles ? ` by role ${a.roles.join(" or ")}` : ""}; it has ${a.given}`,
   ),
 } as const;
 

@@ -10,7 +10,14 @@
  * as they are now. Reports as text, JSON or JUnit.
  */
 
-import { RunCodes } from "./errors.js";
+import {
+  describeInput,
+  describeInputChange,
+  RunbookErrors,
+  type RunCode,
+  RunCodes,
+  type RunErrorDefinition,
+} from "./errors.js";
 import { LOCK_FILE } from "./lock.js";
 import { type DigestAlgorithm, digestMatches, headOf, readManifest } from "./manifest.js";
 import type {
@@ -45,7 +52,7 @@ export interface VerifyOptions {
 }
 
 export interface VerifyProblem {
-  readonly code: string;
+  readonly code: RunCode;
   readonly message: string;
   readonly step?: string;
 }
@@ -79,24 +86,24 @@ const POLICY_CODES = new Set<string>([
   RunCodes.CommandUncertain,
 ]);
 
+/** A finding: an entry of the catalogue (./errors.ts) said for `args`, about `step` if given. */
+function finding<A>(definition: RunErrorDefinition<A>, args: A, step?: string): VerifyProblem {
+  const message = definition.message(args);
+  return step === undefined ? { code: definition.code, message } : { code: definition.code, message, step };
+}
+
 export function verifyRun(store: RunStore, options: VerifyOptions = {}): VerifyReport {
   const read = readTrace(store.tracePath);
   const problems: VerifyProblem[] = read.problems
     .slice(0, 10)
-    .map((p) => ({ code: RunCodes.TraceTampered, message: `trace.jsonl: ${p.message}` }));
+    .map((p) => finding(RunbookErrors.TraceLineBroken, { detail: p.message }));
   if (read.problems.length > 10)
-    problems.push({
-      code: RunCodes.TraceTampered,
-      message: `trace.jsonl: …and ${read.problems.length - 10} more broken lines`,
-    });
+    problems.push(finding(RunbookErrors.TraceMoreLinesBroken, { count: read.problems.length - 10 }));
   const warnings: string[] = [];
   const started =
     read.events[0]?.type === "run_started" ? (read.events[0] as unknown as RunStartedEvent) : undefined;
   if (started === undefined) {
-    problems.push({
-      code: RunCodes.TraceUnreadable,
-      message: "trace.jsonl does not start with a run_started event",
-    });
+    problems.push(finding(RunbookErrors.TraceNotStarted, {}));
     return {
       run_id: store.runId,
       passed: false,
@@ -138,10 +145,13 @@ export function verifyRun(store: RunStore, options: VerifyOptions = {}): VerifyR
       `a process holds ${LOCK_FILE}: the run may be going on, and change while it is verified (a lock left by a crash goes when the run is resumed)`,
     );
   if (finished?.scenario_verify !== undefined && !finished.scenario_verify.passed)
-    problems.push({
-      code: RunCodes.ScenarioIncomplete,
-      message: `the replay scenario was not consumed (${finished.scenario_verify.consumed_steps}/${finished.scenario_verify.total_steps} steps): ${finished.scenario_verify.unmet.join("; ")}`,
-    });
+    problems.push(
+      finding(RunbookErrors.ScenarioNotConsumed, {
+        consumed: finished.scenario_verify.consumed_steps,
+        total: finished.scenario_verify.total_steps,
+        unmet: finished.scenario_verify.unmet,
+      }),
+    );
   if (finished === undefined)
     warnings.push(
       paused === undefined
@@ -171,55 +181,28 @@ function checkManifest(
   problems: VerifyProblem[],
 ): VerifyReport["manifest"] {
   const manifest = readManifest(store.dir);
-  const problem = (code: string, message: string) => problems.push({ code, message });
+  const problem = <A>(definition: RunErrorDefinition<A>, args: A) => problems.push(finding(definition, args));
   if (manifest === "missing" || manifest === "unreadable") {
-    problem(
-      RunCodes.ManifestMismatch,
-      `manifest.json is ${manifest === "missing" ? "missing" : "not readable"}`,
-    );
+    problem(RunbookErrors.ManifestNotRead, { state: manifest });
     return { digest: "none", verified: false };
   }
   const algorithm = manifest.digest.algorithm;
   let verified = false;
-  if (algorithm === "hmac-sha256" && key === undefined)
-    problem(
-      RunCodes.ManifestMismatch,
-      "manifest.json is signed (HMAC-SHA256); give its key (RUNBOOK_TRACE_KEY or --trace-key-file) to check it",
-    );
-  else if (algorithm === "sha256" && key !== undefined)
-    problem(
-      RunCodes.ManifestMismatch,
-      "a key was given but manifest.json has only a plain digest: the run was not recorded with a key, or its manifest was replaced",
-    );
-  else if (!digestMatches(manifest, key))
-    problem(
-      RunCodes.ManifestMismatch,
-      `manifest.json does not match its ${algorithm === "hmac-sha256" ? "HMAC (a wrong key, or it was changed)" : "digest: it was changed"}`,
-    );
+  if (algorithm === "hmac-sha256" && key === undefined) problem(RunbookErrors.ManifestKeyNeeded, {});
+  else if (algorithm === "sha256" && key !== undefined) problem(RunbookErrors.ManifestNotKeyed, {});
+  else if (!digestMatches(manifest, key)) problem(RunbookErrors.ManifestDigestMismatch, { algorithm });
   else verified = true;
   const actual = headOf(events);
   if (manifest.run_id !== started.run_id)
-    problem(
-      RunCodes.ManifestMismatch,
-      `manifest.json is of run '${manifest.run_id}', not '${started.run_id}'`,
-    );
-  if (manifest.events > actual.events)
-    problem(
-      RunCodes.TraceCut,
-      `the trace has ${actual.events} events but manifest.json says ${manifest.events}: its last ${manifest.events - actual.events} were cut off`,
-    );
-  else if (manifest.events < actual.events)
-    problem(
-      RunCodes.TraceLongerThanManifest,
-      `the trace has ${actual.events} events but manifest.json says ${manifest.events}: ${actual.events - manifest.events} were added after it (or the run crashed between the two writes: resume it to repair the manifest)`,
-    );
+    problem(RunbookErrors.ManifestOtherRun, { manifestRunId: manifest.run_id, runId: started.run_id });
+  const counts = { events: actual.events, recorded: manifest.events };
+  if (manifest.events > actual.events) problem(RunbookErrors.TraceShorterThanManifest, counts);
+  else if (manifest.events < actual.events) problem(RunbookErrors.TraceLongerThanManifest, counts);
   else {
-    const differ = (["head", "steps", "status"] as const).filter((f) => manifest[f] !== actual[f]);
-    if (differ.length > 0)
-      problem(
-        RunCodes.ManifestMismatch,
-        `manifest.json does not match the trace: ${differ.map((f) => `${f} ${JSON.stringify(manifest[f])} in the manifest, ${JSON.stringify(actual[f])} in the trace`).join("; ")}`,
-      );
+    const differences = (["head", "steps", "status"] as const)
+      .filter((f) => manifest[f] !== actual[f])
+      .map((f) => ({ field: f, manifest: manifest[f], trace: actual[f] }));
+    if (differences.length > 0) problem(RunbookErrors.ManifestHeadMismatch, { differences });
   }
   const files = manifest.files;
   if (
@@ -227,7 +210,7 @@ function checkManifest(
     (files.scenario_sha256 ?? null) !== (started.scenario?.sha256 ?? null) ||
     files.policy_sha256 !== started.policy_sha256
   )
-    problem(RunCodes.ManifestMismatch, "manifest.json and run_started record different file hashes");
+    problem(RunbookErrors.ManifestFilesMismatch, {});
   return { digest: algorithm, verified };
 }
 
@@ -246,7 +229,7 @@ function crossCheck(
   problems: VerifyProblem[],
   warnings: string[],
 ): void {
-  const problem = (code: string, message: string) => problems.push({ code, message });
+  const problem = <A>(definition: RunErrorDefinition<A>, args: A) => problems.push(finding(definition, args));
   const stepResults = events.flatMap((e) => (e.type === "step" ? [e.result] : []));
   const stepJson = stepResults.map((r) => JSON.stringify(r));
   // stepCounts[k]: how many step events are among the first k events.
@@ -261,7 +244,7 @@ function crossCheck(
     try {
       state = JSON.parse(bytes?.toString("utf8") ?? "") as RunState | RunSnapshot;
     } catch {
-      problem(RunCodes.FileTampered, `${path} is not a snapshot (not JSON)`);
+      problem(RunbookErrors.SnapshotNotJson, { path });
       continue;
     }
     const position = state?.trace?.events;
@@ -269,45 +252,30 @@ function crossCheck(
     const old = state?.format === "runbook-run/v0";
     const results = old ? (state as RunState).history : (state as RunSnapshot)?.tail;
     if (typeof position !== "number" || !Array.isArray(results)) {
-      problem(
-        RunCodes.FileTampered,
-        `${path} is not a snapshot (no trace position or ${old ? "history" : "tail"})`,
-      );
+      problem(RunbookErrors.SnapshotMalformed, { path, results: old ? "history" : "tail" });
       continue;
     }
     if (old) olderFormat = true;
     if (position > events.length) {
-      problem(
-        RunCodes.TraceCut,
-        `${path} was written after trace event ${position}, but the trace has ${events.length}: its tail was cut off`,
-      );
+      problem(RunbookErrors.SnapshotAfterCut, { path, position, events: events.length });
       continue;
     }
     const head = position === 0 ? GENESIS : events[position - 1]?.hash;
-    if (head !== state.trace.head)
-      problem(
-        RunCodes.RecordInconsistent,
-        `${path} was written after trace event ${position}, whose hash is now different: the trace was rewritten after it`,
-      );
+    if (head !== state.trace.head) problem(RunbookErrors.SnapshotAfterRewrite, { path, position });
     const first = old ? 0 : stepsBefore(position);
     results.forEach((result, i) => {
       const recorded = stepJson[first + i];
-      if (recorded === undefined)
-        problem(
-          RunCodes.TraceCut,
-          `${path} records step '${result.step_id}' (${result.status}), which the trace does not have`,
-        );
+      const step = { path, stepId: result.step_id, status: result.status };
+      if (recorded === undefined) problem(RunbookErrors.SnapshotStepNotInTrace, step);
       else if (recorded !== JSON.stringify(result))
-        problem(
-          RunCodes.RecordInconsistent,
-          `${path} records step '${result.step_id}' ${result.status === stepResults[first + i]?.status ? "differently from" : `as ${result.status}, but`} the trace${result.status === stepResults[first + i]?.status ? "" : ` as ${stepResults[first + i]?.status}`}`,
-        );
+        problem(RunbookErrors.SnapshotStepDiffers, { ...step, traceStatus: stepResults[first + i]?.status });
     });
     if (!old && (state as RunSnapshot).current_step_index !== first + results.length)
-      problem(
-        RunCodes.RecordInconsistent,
-        `${path} is at step ${(state as RunSnapshot).current_step_index}, but the trace and its tail hold ${first + results.length} steps`,
-      );
+      problem(RunbookErrors.SnapshotStepIndex, {
+        path,
+        index: (state as RunSnapshot).current_step_index,
+        steps: first + results.length,
+      });
   }
   if (olderFormat)
     warnings.push(
@@ -321,10 +289,7 @@ function crossCheck(
     finished.steps.failed !== counts.failed ||
     finished.steps.skipped !== counts.skipped
   )
-    problem(
-      RunCodes.RecordInconsistent,
-      `run_finished counts ${finished.steps.passed} passed, ${finished.steps.failed} failed, ${finished.steps.skipped} skipped; the step events ${counts.passed}, ${counts.failed}, ${counts.skipped}`,
-    );
+    problem(RunbookErrors.RunFinishedCounts, { recorded: finished.steps, counted: counts });
   const byId = new Map(stepResults.map((r) => [r.step_id, r]));
   const stepsOk = started.plan.every((entry) => {
     const result = byId.get(entry.id);
@@ -338,10 +303,7 @@ function crossCheck(
   });
   const expected = stepsOk && finished.scenario_verify?.passed !== false ? "passed" : "failed";
   if (finished.status !== expected)
-    problem(
-      RunCodes.RecordInconsistent,
-      `run_finished says the run ${finished.status}, but its step events say it ${expected}`,
-    );
+    problem(RunbookErrors.RunFinishedStatus, { status: finished.status, expected });
 }
 
 /** The runbook, scenario and policy the run recorded, against the files as they are now. */
@@ -362,19 +324,13 @@ function checkInputs(
     const current = now[what];
     const was = recorded[what];
     if (current === undefined || was === undefined) continue;
-    const name =
-      what === "policy"
-        ? `the policy (meta.governance of '${current.path}')`
-        : `the ${what} '${current.path}'`;
-    if (current.sha256 === undefined) warnings.push(`${name} was not found; its hash was not checked`);
+    if (current.sha256 === undefined)
+      warnings.push(`${describeInput(what, current.path)} was not found; its hash was not checked`);
     else if (current.sha256 !== was) {
-      const message = `${name} changed since the run (SHA-256 ${was.slice(0, 12)}… recorded, ${current.sha256.slice(0, 12)}… now)`;
-      if (options.allowChanged === true) warnings.push(`${message}; allowed by --allow-changed`);
-      else
-        problems.push({
-          code: RunCodes.InputChanged,
-          message: `${message}; --allow-changed verifies the run against it anyway`,
-        });
+      const change = { input: what, path: current.path, recorded: was, now: current.sha256 };
+      if (options.allowChanged === true)
+        warnings.push(`${describeInputChange(change)}; allowed by --allow-changed`);
+      else problems.push(finding(RunbookErrors.InputChanged, change));
     }
   }
 }
@@ -388,7 +344,9 @@ function verifyStep(
   const problems: VerifyProblem[] = [];
   const warnings: string[] = [];
   const base = { index: entry.index, id: entry.id, type: entry.type };
-  const problem = (code: string, message: string) => problems.push({ code, message, step: entry.id });
+  const problem = <A>(definition: RunErrorDefinition<A>, args: A) =>
+    problems.push(finding(definition, args, entry.id));
+  const stepId = entry.id;
   if (result === undefined) {
     const waiting = paused?.filter(
       (w) => w.startsWith(`evidence ${entry.id}.`) || w.startsWith(`approval of ${entry.id} `),
@@ -396,74 +354,53 @@ function verifyStep(
     if (waiting !== undefined && waiting.length > 0) {
       for (const w of waiting)
         if (w.startsWith("evidence "))
-          problem(
-            RunCodes.VerifyEvidenceMissing,
-            `step '${entry.id}': evidence '${w.slice(`evidence ${entry.id}.`.length)}' was never given (the run is paused here)`,
-          );
-        else
-          problem(
-            RunCodes.VerifyApprovalMissing,
-            `step '${entry.id}': the ${w} was never given (the run is paused here)`,
-          );
-    } else problem(RunCodes.StepNotRun, `step '${entry.id}' did not run`);
+          problem(RunbookErrors.EvidenceNeverGiven, { stepId, name: w.slice(`evidence ${stepId}.`.length) });
+        else problem(RunbookErrors.ApprovalNeverGiven, { stepId, waitingFor: w });
+    } else problem(RunbookErrors.StepDidNotRun, { stepId });
     return { ...base, status: "not run", problems, warnings };
   }
   if (result.status === "skipped") {
-    problem(
-      RunCodes.StepNotRun,
-      `step '${entry.id}' was skipped: ${result.error?.message ?? "no reason recorded"}`,
-    );
+    problem(RunbookErrors.StepSkipped, { stepId, reason: result.error?.message });
     return { ...base, status: "skipped", problems, warnings };
   }
   if (result.status === "failed") {
     const error = result.error;
-    const code =
-      error === null
-        ? RunCodes.StepFailed
-        : POLICY_CODES.has(error.code)
-          ? RunCodes.VerifyDisallowedCommand
-          : error.code === RunCodes.AssertionFailed
-            ? RunCodes.VerifyAssertionFailed
-            : error.code === RunCodes.ChecklistIncomplete
-              ? RunCodes.VerifyEvidenceMissing
-              : RunCodes.StepFailed;
-    const what = `step '${entry.id}' failed${error === null ? "" : ` (${error.code}): ${error.message}`}`;
-    if (entry.continue_on_error === true && code !== RunCodes.VerifyDisallowedCommand)
-      warnings.push(`${what}; the runbook lets the run go on`);
-    else
-      problem(
-        code,
-        code === RunCodes.VerifyDisallowedCommand
-          ? `step '${entry.id}' tried to run a command governance refuses: ${error?.message}`
-          : what,
-      );
+    // A command governance refused fails the run even where the runbook lets a failure go on.
+    if (error !== null && POLICY_CODES.has(error.code))
+      problem(RunbookErrors.StepRefused, { stepId, reason: error.message });
+    else {
+      const failure =
+        error?.code === RunCodes.AssertionFailed
+          ? RunbookErrors.StepFailedAssertion
+          : error?.code === RunCodes.ChecklistIncomplete
+            ? RunbookErrors.StepFailedChecklist
+            : RunbookErrors.StepFailed;
+      if (entry.continue_on_error === true)
+        warnings.push(`${failure.message({ stepId, error })}; the runbook lets the run go on`);
+      else problem(failure, { stepId, error });
+    }
   }
   for (const outcome of result.assertions)
     if (!outcome.passed && result.status === "passed")
-      problem(RunCodes.VerifyAssertionFailed, `step '${entry.id}': assertion failed: ${outcome.detail}`);
+      problem(RunbookErrors.StepAssertionFailed, { stepId, detail: outcome.detail });
   if (
     entry.type === "cli" &&
     result.status === "passed" &&
     (entry.assertions ?? 0) !== result.assertions.length
   )
-    problem(
-      RunCodes.VerifyAssertionFailed,
-      `step '${entry.id}' has ${entry.assertions ?? 0} assertions but ${result.assertions.length} results`,
-    );
+    problem(RunbookErrors.AssertionResultsMissing, {
+      stepId,
+      assertions: entry.assertions ?? 0,
+      results: result.assertions.length,
+    });
   if (entry.type === "manual" && result.status === "passed") {
     const required = entry.evidence !== undefined && entry.evidence.length > 0 ? entry.evidence : [];
     for (const spec of required) {
       const record = result.evidence[spec.name];
       if (record === undefined)
-        problem(
-          RunCodes.VerifyEvidenceMissing,
-          `step '${entry.id}': evidence '${spec.name}' (${spec.kind}) is missing`,
-        );
+        problem(RunbookErrors.EvidenceMissing, { stepId, name: spec.name, kind: spec.kind });
       else if (record.value.kind === "checklist" && record.value.items.some((i) => !i.checked))
-        problem(
-          RunCodes.VerifyEvidenceMissing,
-          `step '${entry.id}': checklist '${spec.name}' has unticked items`,
-        );
+        problem(RunbookErrors.ChecklistUnticked, { stepId, name: spec.name });
       else if (record.value.kind === "attachment") {
         const a = record.value.attachment;
         checkFile(store, a.path, a.sha256, a.size, problems, entry.id);
@@ -480,10 +417,7 @@ function verifyStep(
         .map((a) => a.by),
     );
     if (valid.size < entry.approvals.min && result.status === "passed")
-      problem(
-        RunCodes.VerifyApprovalMissing,
-        `step '${entry.id}' needed ${entry.approvals.min} approval(s)${roles ? ` by role ${roles.join(" or ")}` : ""}; it has ${valid.size}`,
-      );
+      problem(RunbookErrors.ApprovalsTooFew, { stepId, min: entry.approvals.min, roles, given: valid.size });
   }
   return { ...base, status: result.status, problems, warnings };
 }
@@ -497,19 +431,11 @@ function checkFile(
   step?: string,
 ): void {
   const bytes = store.readFile(path);
-  const where = step === undefined ? "" : ` (step '${step}')`;
+  // A step id of "" (a forged trace's) is named in the message but gives the finding no step.
   if (bytes === undefined)
-    problems.push({
-      code: RunCodes.FileTampered,
-      message: `${path}${where} is missing`,
-      ...(step ? { step } : {}),
-    });
+    problems.push(finding(RunbookErrors.FileMissing, { path, step }, step || undefined));
   else if (sha256(bytes) !== digest || (size !== undefined && bytes.length !== size))
-    problems.push({
-      code: RunCodes.FileTampered,
-      message: `${path}${where} was changed: its SHA-256 is not the one the trace recorded`,
-      ...(step ? { step } : {}),
-    });
+    problems.push(finding(RunbookErrors.FileChanged, { path, step }, step || undefined));
 }
 
 export function formatVerifyReportText(report: VerifyReport): string {
