@@ -43,11 +43,11 @@ import { readSource, sourceFromText } from "../dist/src/frontend/read-source.js"
 import { parseTsg } from "../dist/src/frontend/tsg/parse-tsg.js";
 import { compileRunbook } from "../dist/src/passes/runbook/compile-runbook.js";
 import { runbookWithSources } from "../dist/src/passes/runbook/provenance.js";
-import { prepareApp } from "../dist/src/runtime/compile-app.js";
-import { execute } from "../dist/src/runtime/execute.js";
-import { createReplayProvider } from "../dist/src/runtime/providers/cassette.js";
-import { createLocalProvider } from "../dist/src/runtime/providers/local.js";
-import { recordRun } from "../dist/src/runtime/stats/record-run.js";
+import { prepareApp } from "../dist/src/runtime/app/compile-app.js";
+import { execute } from "../dist/src/runtime/app/execute.js";
+import { createReplayProvider } from "../dist/src/runtime/app/providers/cassette.js";
+import { createLocalProvider } from "../dist/src/runtime/app/providers/local.js";
+import { recordRun } from "../dist/src/runtime/app/stats/record-run.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 // The stats database (RLLMC_HOME) is a folder of the bench's own, for this process and every

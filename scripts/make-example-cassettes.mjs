@@ -11,10 +11,10 @@
 import { rmSync } from "node:fs";
 import { chooseInput, readInputFile } from "../dist/src/cli/read-input.js";
 import { loadApp } from "../dist/src/driver/rllm-app.js";
-import { prepareApp } from "../dist/src/runtime/compile-app.js";
-import { runApp } from "../dist/src/runtime/compose.js";
-import { createRecordingProvider } from "../dist/src/runtime/providers/cassette.js";
-import { Redactor } from "../dist/src/runtime/redact.js";
+import { prepareApp } from "../dist/src/runtime/app/compile-app.js";
+import { runApp } from "../dist/src/runtime/app/compose.js";
+import { createRecordingProvider } from "../dist/src/runtime/app/providers/cassette.js";
+import { Redactor } from "../dist/src/runtime/shared/redact.js";
 
 const EXAMPLES = [
   {

@@ -95,7 +95,7 @@ export async function withUsage(
   }
 }
 
-/** WritePathError (runtime/write-file.ts) or OutputNameError (output-paths.ts), told by name so
+/** WritePathError (runtime/shared/write-file.ts) or OutputNameError (output-paths.ts), told by name so
  * that this module, which every command loads, loads neither. */
 function isOutputPathError(error: unknown): boolean {
   const name = (error as Error | undefined)?.name;

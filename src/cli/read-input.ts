@@ -3,8 +3,8 @@
  * is loaded only for input that is not JSON, so the common case starts faster.
  */
 import { readFileSync } from "node:fs";
-import type { JsonSchema } from "../runtime/app.js";
-import { AppErrors, appError } from "../runtime/errors.js";
+import type { JsonSchema } from "../runtime/app/app.js";
+import { AppErrors, appError } from "../runtime/app/errors.js";
 
 /**
  * The ways an input's text can be read, most structured first: as JSON, as YAML (a mapping or a

@@ -12,10 +12,10 @@ import { resolve } from "node:path";
 import { DiagnosticUsageError } from "../driver/usage-error.js";
 import { makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
-import type { CommandRunner } from "../runtime/runbook/providers.js";
 import { RecordingRunner, readRecording } from "../runtime/runbook/recorder.js";
+import type { CommandRunner } from "../runtime/runbook/step-providers.js";
 import { RunStore } from "../runtime/runbook/store.js";
-import { WritePathError } from "../runtime/write-file.js";
+import { WritePathError } from "../runtime/shared/write-file.js";
 
 export interface RecordPlan {
   /** The scenario file, absolute. */

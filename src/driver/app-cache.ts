@@ -17,9 +17,9 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { SIZE_LIMITS } from "../frontend/size-limits.js";
-import type { RunnableApp } from "../runtime/compose.js";
-import type { CompiledApp } from "../runtime/module.js";
-import { writeFileAtomic } from "../runtime/write-file.js";
+import type { RunnableApp } from "../runtime/app/compose.js";
+import type { CompiledApp } from "../runtime/app/module.js";
+import { writeFileAtomic } from "../runtime/shared/write-file.js";
 import { buildFingerprint } from "./fingerprint.js";
 import type { LoadedApp } from "./rllm-app.js";
 import { version } from "./version.js";
@@ -89,7 +89,7 @@ async function build(path: string): Promise<{ app: LoadedApp; runnable: Runnable
   const { loadApp } = await import("./rllm-app.js");
   const app = await loadApp(path);
   const { formatDiagnostic, sourceLookup } = await import("../ir/print-diagnostics.js");
-  const { prepareApp } = await import("../runtime/compile-app.js");
+  const { prepareApp } = await import("../runtime/app/compile-app.js");
   const lookup = sourceLookup(app.loaded.sources);
   const warnings: Warning[] = app.warnings.map((d) => {
     const full = formatDiagnostic(d, lookup);

@@ -6,14 +6,14 @@
  * once the extension is gone (`''`, `..`), and `join(outDir, "..")` would write outside the
  * output folder. Such a source is refused with RLC0010 instead.
  *
- * `WritePathError` (runtime/write-file.ts, a path that cannot be written: a folder given for a
+ * `WritePathError` (runtime/shared/write-file.ts, a path that cannot be written: a folder given for a
  * file, a file in the way of a folder, `/proc`, no permission) and `OutputNameError` become
  * RLC0009 and RLC0010; `withUsage` (cli/options.ts) prints them and ends the command with exit 2.
  */
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type Diagnostic, makeDiagnostic } from "../ir/diagnostic.js";
 import { Diagnostics } from "../ir/diagnostic-catalogue.js";
-import { WritePathError } from "../runtime/write-file.js";
+import { WritePathError } from "../runtime/shared/write-file.js";
 
 /** A source whose name leaves no usable name for its outputs. */
 export class OutputNameError extends Error {

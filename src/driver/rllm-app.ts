@@ -10,9 +10,9 @@ import { compareDiagnostics } from "../ir/diagnostic.js";
 import type { RllmModule } from "../ir/nodes.js";
 import { formatDiagnostic, sourceLookup, toJsonDiagnostic } from "../ir/print-diagnostics.js";
 import { childPath } from "../passes/resolve-uses.js";
-import type { AppDefinition } from "../runtime/app.js";
-import { type ErrorType, RllmError } from "../runtime/errors.js";
-import type { CodeBlockSpec } from "../runtime/sandbox/index.js";
+import type { AppDefinition } from "../runtime/app/app.js";
+import { type ErrorType, RllmError } from "../runtime/app/errors.js";
+import type { CodeBlockSpec } from "../runtime/app/sandbox/index.js";
 import { type LoadedSource, loadSource } from "./load-source.js";
 
 export interface LoadedApp {

@@ -13,10 +13,10 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { InterpretAnswer, Interpreter, InterpretRequest } from "../passes/runbook/interpret-request.js";
-import type { ProviderFlags } from "../runtime/config.js";
-import type { SamplingParams } from "../runtime/provider.js";
-import { canonicalJson } from "../runtime/providers/cassette.js";
-import { writeFileAtomic } from "../runtime/write-file.js";
+import type { ProviderFlags } from "../runtime/app/config.js";
+import type { SamplingParams } from "../runtime/app/provider.js";
+import { canonicalJson } from "../runtime/app/providers/cassette.js";
+import { writeFileAtomic } from "../runtime/shared/write-file.js";
 
 export type LlmMode = "off" | "cached" | "live";
 
@@ -110,9 +110,9 @@ async function complete(
   model: string,
   options: InterpreterOptions,
 ): Promise<string> {
-  const { resolveConfig, createProvider } = await import("../runtime/config.js");
-  const { callWithRetries, DEFAULT_RETRY_POLICY } = await import("../runtime/call.js");
-  const { Redactor } = await import("../runtime/redact.js");
+  const { resolveConfig, createProvider } = await import("../runtime/app/config.js");
+  const { callWithRetries, DEFAULT_RETRY_POLICY } = await import("../runtime/app/call.js");
+  const { Redactor } = await import("../runtime/shared/redact.js");
   const config = resolveConfig({ llm: { provider, model } }, options.flags, options.env);
   const client = await createProvider(config, Redactor.fromEnv(options.env));
   try {

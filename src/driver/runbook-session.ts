@@ -17,7 +17,6 @@ import { DEFAULT_DENY_ENV_VARS, isDeniedEnvVar } from "../lang/runbook/governanc
 import type { Runbook } from "../lang/runbook/types.js";
 import { type EngineOptions, type EvidenceInput, RunbookEngine } from "../runtime/runbook/engine.js";
 import { RunbookErrors, RunbookRuntimeError, runError } from "../runtime/runbook/errors.js";
-import type { CommandRunner } from "../runtime/runbook/providers.js";
 import { RealRunner } from "../runtime/runbook/real-runner.js";
 import {
   CliReplayBinaryRunner,
@@ -25,9 +24,10 @@ import {
   ReplayRunner,
 } from "../runtime/runbook/replay-runners.js";
 import type { EvidenceRecord, RunState } from "../runtime/runbook/state.js";
+import type { CommandRunner } from "../runtime/runbook/step-providers.js";
 import { newRunId, RunStore } from "../runtime/runbook/store.js";
 import { readTrace, sha256 } from "../runtime/runbook/trace.js";
-import { WritePathError } from "../runtime/write-file.js";
+import { WritePathError } from "../runtime/shared/write-file.js";
 import { checkRunbookFile } from "./check-runbook-file.js";
 import { wrongKindDiagnostic } from "./file-kinds.js";
 import { DiagnosticUsageError, UsageError } from "./usage-error.js";

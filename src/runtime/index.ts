@@ -9,20 +9,20 @@ import uri from "ajv/dist/runtime/uri.js";
 import validationError from "ajv/dist/runtime/validation_error.js";
 import type { AJV_RUNTIME_HELPERS } from "../lang/rllm/compile-options.js";
 
-export type { AppDefinition, JsonSchema, SchemaViolation } from "./app.js";
-export type { AppRunReport, ComposedResult } from "./compose.js";
-export { closeSandboxes } from "./compose.js";
-export { type ErrorPayload, type ErrorType, RllmError } from "./errors.js";
-export type { Attempt, RunResult } from "./execute.js";
+export type { AppDefinition, JsonSchema, SchemaViolation } from "./app/app.js";
+export type { AppRunReport, ComposedResult } from "./app/compose.js";
+export { closeSandboxes } from "./app/compose.js";
+export { type ErrorPayload, type ErrorType, RllmError } from "./app/errors.js";
+export type { Attempt, RunResult } from "./app/execute.js";
 export {
   type AppMetadata,
   type CompiledApp,
   type CompiledAppParts,
   createApp,
   type RunAppOptions,
-} from "./module.js";
-export type { Completion, CompletionRequest, Message, Provider, Usage } from "./provider.js";
-export type { SandboxLimits } from "./sandbox/index.js";
+} from "./app/module.js";
+export type { Completion, CompletionRequest, Message, Provider, Usage } from "./app/provider.js";
+export type { SandboxLimits } from "./app/sandbox/index.js";
 
 /**
  * The helpers ajv's standalone validators `require()`; a compiled module reads them from here

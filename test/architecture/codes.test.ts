@@ -1,7 +1,7 @@
 /**
  * Every stable code rllmc can print, from every registry: the compiler's catalogue
  * (`ir/diagnostic-catalogue.ts`), the template language's codes (`lang/template/errors.ts`, which
- * the catalogue mirrors), the app runtime's error classes (RUN, `runtime/errors.ts`), the runbook
+ * the catalogue mirrors), the app runtime's error classes (RUN, `runtime/app/errors.ts`), the runbook
  * runtime's codes (RBX, `runtime/runbook/errors.ts`) and the replay engine's failures (RPL81xx,
  * `runtime/replay/codes.ts`). A code means one thing: it is defined once, in one registry, and
  * documented where users look it up. The runtime registries cannot import the catalogue (the
@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Diagnostics } from "../../src/ir/diagnostic-catalogue.js";
 import { TEMPLATE_ERROR_CODES } from "../../src/lang/template/errors.js";
-import { ERROR_CLASSES } from "../../src/runtime/errors.js";
+import { ERROR_CLASSES } from "../../src/runtime/app/errors.js";
 import { REPLAY_ERROR_CODES, ReplayErrors } from "../../src/runtime/replay/codes.js";
 import { RunbookErrors, RunCodes } from "../../src/runtime/runbook/errors.js";
 

@@ -3,7 +3,10 @@
  * (frontend → ir ← passes → backend; cli → driver → the compiler and the runtime), the runtime
  * stands alone, src/lang (the shared language code) imports nothing of ours but grammar/'s data,
  * every layer may import src/lang, grammar/ holds no code; and no files import each other in a
- * cycle.
+ * cycle. Inside the runtime, each engine is a layer of its own (`runtime/app`, `runtime/runbook`,
+ * `runtime/replay`, with `runtime/shared` for what more than one needs): replay needs nothing of
+ * the runtime, the runbook engine only replay and the shared modules, the app runtime only the
+ * shared modules; `src/runtime/index.ts` (`rllmc/runtime`) re-exports the app runtime.
  */
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -13,7 +16,10 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(fileURLToPath(new URL("../../", import.meta.url)));
 
-/** Which layers each layer may import from (besides itself, node: builtins and packages). */
+/**
+ * Which layers each layer may import from (besides itself, node: builtins and packages). A layer
+ * named here stands for its sub-layers too: `runtime` is every engine of the runtime.
+ */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // The shared language code reads grammar/'s data (JSON) and nothing else of ours.
   lang: ["grammar"],
@@ -22,7 +28,12 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   frontend: ["ir", "lang", "grammar"],
   passes: ["ir", "lang", "grammar"],
   backend: ["ir", "passes", "lang", "grammar"],
-  runtime: ["lang", "grammar"],
+  // src/runtime/index.ts, the public `rllmc/runtime` entry.
+  runtime: ["runtime/app", "lang", "grammar"],
+  "runtime/app": ["runtime/shared", "lang", "grammar"],
+  "runtime/runbook": ["runtime/replay", "runtime/shared", "lang", "grammar"],
+  "runtime/replay": ["lang", "grammar"],
+  "runtime/shared": ["lang", "grammar"],
   driver: ["ir", "frontend", "passes", "backend", "runtime", "lang", "grammar"],
   cli: ["ir", "frontend", "passes", "backend", "runtime", "lang", "grammar", "driver"],
   index: ["ir", "frontend", "passes", "backend", "runtime", "lang", "grammar", "driver", "cli"],
@@ -33,7 +44,14 @@ function layerOf(path: string): string | undefined {
   if (rel[0] === "grammar") return "grammar";
   if (rel[0] !== "src") return undefined;
   if (rel.length === 2) return "index";
+  // src/runtime/<engine>/…: each engine of the runtime is a layer; src/runtime/index.ts is `runtime`.
+  if (rel[1] === "runtime" && rel.length > 3) return `runtime/${rel[2]}`;
   return rel[1];
+}
+
+/** Whether layer `from` may import layer `to`. */
+function mayImport(from: string, to: string): boolean {
+  return ALLOWED[from]!.some((layer) => layer === to || to.startsWith(`${layer}/`));
 }
 
 function sourceFiles(dir: string): string[] {
@@ -121,11 +139,18 @@ describe("layering", () => {
         if (!spec.startsWith(".")) continue;
         const to = layerOf(resolve(dirname(file), spec));
         if (to === undefined || to === from) continue;
-        if (!ALLOWED[from]!.includes(to))
+        if (!mayImport(from, to))
           violations.push(`${relative(ROOT, file)} (${from}) imports ${spec} (${to})`);
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it("should know every layer it meets, the runtime's engines included", () => {
+    const unknown = [...new Set(files.map((file) => layerOf(file)!))].filter(
+      (layer) => ALLOWED[layer] === undefined,
+    );
+    expect(unknown).toEqual([]);
   });
 
   it("should keep code out of grammar/, which holds formal definitions only (schemas, data, EBNF)", () => {

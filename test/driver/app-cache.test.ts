@@ -49,7 +49,7 @@ choice = choice.trim();
  */
 const SCRIPT = `
 import { cachedApp } from ${JSON.stringify(pathToFileURL(join(DIST, "driver/app-cache.js")).href)};
-import { execute } from ${JSON.stringify(pathToFileURL(join(DIST, "runtime/execute.js")).href)};
+import { execute } from ${JSON.stringify(pathToFileURL(join(DIST, "runtime/app/execute.js")).href)};
 const [path, cache, input] = process.argv.slice(2);
 const env = { RLLMC_CACHE_DIR: cache };
 const provider = (answers) => ({

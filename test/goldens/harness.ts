@@ -38,10 +38,10 @@ import { compareDiagnostics, hasErrors } from "../../src/ir/diagnostic.js";
 import type { SourceKind } from "../../src/ir/nodes.js";
 import { formatDiagnostics, sourceLookup } from "../../src/ir/print-diagnostics.js";
 import type { SourceFile } from "../../src/ir/source-file.js";
-import { prepareApp } from "../../src/runtime/compile-app.js";
-import { asRllmError, RunExit } from "../../src/runtime/errors.js";
-import { execute } from "../../src/runtime/execute.js";
-import { type FailureKind, ProviderFailure } from "../../src/runtime/provider.js";
+import { prepareApp } from "../../src/runtime/app/compile-app.js";
+import { asRllmError, RunExit } from "../../src/runtime/app/errors.js";
+import { execute } from "../../src/runtime/app/execute.js";
+import { type FailureKind, ProviderFailure } from "../../src/runtime/app/provider.js";
 import { scriptedProvider } from "../support/scripted-provider.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));

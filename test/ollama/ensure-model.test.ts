@@ -4,14 +4,14 @@
  * pull can fail.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { RllmError } from "../../src/runtime/errors.js";
+import { RllmError } from "../../src/runtime/app/errors.js";
 import {
   type EnsureOllamaModelOptions,
   ensureOllamaModel,
   normaliseOllamaName,
   type PullProgress,
   sameOllamaModel,
-} from "../../src/runtime/providers/ollama-models.js";
+} from "../../src/runtime/app/providers/ollama-models.js";
 import { startFakeLlmServer, unusedPort } from "../support/fake-llm-server.js";
 import { type FakeOllama, type FakeOllamaOptions, pullLines, startFakeOllama } from "./fake-ollama.js";
 

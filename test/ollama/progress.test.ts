@@ -7,7 +7,7 @@ import {
   autoPullFromEnv,
   type PullProgress,
   pullProgressPrinter,
-} from "../../src/runtime/providers/ollama-models.js";
+} from "../../src/runtime/app/providers/ollama-models.js";
 import { pullLines } from "./fake-ollama.js";
 
 function printed(tty: boolean, events: readonly PullProgress[]): string[] {

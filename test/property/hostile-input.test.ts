@@ -9,8 +9,8 @@ import { parseSource } from "../../src/frontend/parse-source.js";
 import { decodeSource, sourceFromText } from "../../src/frontend/read-source.js";
 import { SIZE_LIMITS } from "../../src/frontend/size-limits.js";
 import type { SourceKind } from "../../src/ir/nodes.js";
-import { wrapValidator } from "../../src/runtime/app.js";
-import { MAX_VALUE_DEPTH, nestedDeeperThan } from "../../src/runtime/value-depth.js";
+import { wrapValidator } from "../../src/runtime/app/app.js";
+import { MAX_VALUE_DEPTH, nestedDeeperThan } from "../../src/runtime/app/value-depth.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = join(ROOT, "dist/src/cli/main.js");

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Runbook } from "../../src/lang/runbook/types.js";
 import { dryRun } from "../../src/runtime/runbook/dry-run.js";
-import type { CommandResult, CommandRunner, ResolvedCall } from "../../src/runtime/runbook/providers.js";
 import { RealRunner } from "../../src/runtime/runbook/real-runner.js";
+import type { CommandResult, CommandRunner, ResolvedCall } from "../../src/runtime/runbook/step-providers.js";
 import { argvFor, type RefusalKind, VICTIM, WALK_AROUNDS, type WalkAround } from "../runbook/walk-arounds.js";
 import { startEngine, tempDir } from "./helpers.js";
 

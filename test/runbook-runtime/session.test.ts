@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { TerminalAttendant } from "../../src/cli/runbook-attendant.js";
 import { readRecordedEvidence } from "../../src/driver/runbook-session.js";
 import { RunbookEngine } from "../../src/runtime/runbook/engine.js";
-import type { CommandRunner } from "../../src/runtime/runbook/providers.js";
+import type { CommandRunner } from "../../src/runtime/runbook/step-providers.js";
 import { RunStore } from "../../src/runtime/runbook/store.js";
 import { verifyRun } from "../../src/runtime/runbook/verify.js";
 import { manual, NODE, nodeStep, runbookOf, startEngine, tempDir } from "./helpers.js";

@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { AppDefinition } from "../../src/runtime/app.js";
-import { prepareApp } from "../../src/runtime/compile-app.js";
+import type { AppDefinition } from "../../src/runtime/app/app.js";
+import { prepareApp } from "../../src/runtime/app/compile-app.js";
 import {
   type AppRunReport,
   mapInput,
   type RunnableApp,
   readPath,
   runApp,
-} from "../../src/runtime/compose.js";
-import { type ErrorPayload, RllmError } from "../../src/runtime/errors.js";
-import type { CompletionRequest } from "../../src/runtime/provider.js";
+} from "../../src/runtime/app/compose.js";
+import { type ErrorPayload, RllmError } from "../../src/runtime/app/errors.js";
+import type { CompletionRequest } from "../../src/runtime/app/provider.js";
 import { scriptedProvider } from "../support/scripted-provider.js";
 
 function definition(name: string, prompt: string, input: object, output: object, model = "m"): AppDefinition {

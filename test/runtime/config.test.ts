@@ -2,15 +2,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ignoredParams, resolveConfig } from "../../src/runtime/config.js";
-import { ProviderFailure } from "../../src/runtime/provider.js";
+import { ignoredParams, resolveConfig } from "../../src/runtime/app/config.js";
+import { ProviderFailure } from "../../src/runtime/app/provider.js";
 import {
   canonicalJson,
   createRecordingProvider,
   createReplayProvider,
   requestHash,
-} from "../../src/runtime/providers/cassette.js";
-import { Redactor } from "../../src/runtime/redact.js";
+} from "../../src/runtime/app/providers/cassette.js";
+import { Redactor } from "../../src/runtime/shared/redact.js";
 import { scriptedProvider } from "../support/scripted-provider.js";
 
 const app = { llm: { provider: "ollama", model: "llama3.2:3b" }, source: "apps/summary.rllm" };

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { docRef, ERROR_CLASSES, type ErrorType, RllmError } from "../../src/runtime/errors.js";
+import { docRef, ERROR_CLASSES, type ErrorType, RllmError } from "../../src/runtime/app/errors.js";
 
 const doc = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { AppDefinition } from "../../src/runtime/app.js";
-import { prepareApp } from "../../src/runtime/compile-app.js";
-import { type ErrorPayload, RllmError } from "../../src/runtime/errors.js";
-import { execute, preflight } from "../../src/runtime/execute.js";
-import { ProviderFailure } from "../../src/runtime/provider.js";
+import type { AppDefinition } from "../../src/runtime/app/app.js";
+import { prepareApp } from "../../src/runtime/app/compile-app.js";
+import { type ErrorPayload, RllmError } from "../../src/runtime/app/errors.js";
+import { execute, preflight } from "../../src/runtime/app/execute.js";
+import { ProviderFailure } from "../../src/runtime/app/provider.js";
 import { scriptedProvider } from "../support/scripted-provider.js";
 
 const APP: AppDefinition = {

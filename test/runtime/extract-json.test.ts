@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { extractJson } from "../../src/runtime/extract-json.js";
+import { extractJson } from "../../src/runtime/app/extract-json.js";
 
 describe("extractJson", () => {
   it.each([

@@ -6,14 +6,14 @@
  */
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { AppDefinition } from "../../src/runtime/app.js";
-import { CallFailed, callWithRetries, type RetryPolicy, type Sleep } from "../../src/runtime/call.js";
-import { prepareApp } from "../../src/runtime/compile-app.js";
-import { execute } from "../../src/runtime/execute.js";
-import type { CompletionRequest, Provider } from "../../src/runtime/provider.js";
-import { createAnthropicProvider, schemaInstruction } from "../../src/runtime/providers/anthropic.js";
-import { createOllamaProvider } from "../../src/runtime/providers/ollama.js";
-import { createOpenAiProvider } from "../../src/runtime/providers/openai.js";
+import type { AppDefinition } from "../../src/runtime/app/app.js";
+import { CallFailed, callWithRetries, type RetryPolicy, type Sleep } from "../../src/runtime/app/call.js";
+import { prepareApp } from "../../src/runtime/app/compile-app.js";
+import { execute } from "../../src/runtime/app/execute.js";
+import type { CompletionRequest, Provider } from "../../src/runtime/app/provider.js";
+import { createAnthropicProvider, schemaInstruction } from "../../src/runtime/app/providers/anthropic.js";
+import { createOllamaProvider } from "../../src/runtime/app/providers/ollama.js";
+import { createOpenAiProvider } from "../../src/runtime/app/providers/openai.js";
 import {
   anthropicMessage,
   type FakeLlmServer,

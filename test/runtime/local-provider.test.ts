@@ -6,9 +6,9 @@
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CompletionRequest, Provider } from "../../src/runtime/provider.js";
-import { ProviderFailure } from "../../src/runtime/provider.js";
-import { createLocalProvider } from "../../src/runtime/providers/local.js";
+import type { CompletionRequest, Provider } from "../../src/runtime/app/provider.js";
+import { ProviderFailure } from "../../src/runtime/app/provider.js";
+import { createLocalProvider } from "../../src/runtime/app/providers/local.js";
 import { tinyModelPath } from "../support/tiny-gguf.js";
 
 const FLAT = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED, Redactor } from "../../src/runtime/redact.js";
+import { REDACTED, Redactor } from "../../src/runtime/shared/redact.js";
 
 describe("Redactor", () => {
   const env = {

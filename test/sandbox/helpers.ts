@@ -1,6 +1,6 @@
 import { expect } from "vitest";
-import { RllmError } from "../../src/runtime/errors.js";
-import { type CodeBlockSpec, runCodeBlock, type SandboxLimits } from "../../src/runtime/sandbox/index.js";
+import { RllmError } from "../../src/runtime/app/errors.js";
+import { type CodeBlockSpec, runCodeBlock, type SandboxLimits } from "../../src/runtime/app/sandbox/index.js";
 
 /** A block as the frontend would hand it over, its code starting on line 11 of app.rllm. */
 export function block(

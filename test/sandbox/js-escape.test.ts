@@ -3,7 +3,7 @@
  * CodeBlockExecutionError with the right reason, in bounded time, and the next block runs.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { closeSandboxes, runCodeBlock } from "../../src/runtime/sandbox/index.js";
+import { closeSandboxes, runCodeBlock } from "../../src/runtime/app/sandbox/index.js";
 import { block, failure } from "./helpers.js";
 
 afterAll(() => closeSandboxes());

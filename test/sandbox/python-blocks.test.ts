@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { closeSandboxes, runCodeBlock } from "../../src/runtime/sandbox/index.js";
+import { closeSandboxes, runCodeBlock } from "../../src/runtime/app/sandbox/index.js";
 import { block, failure } from "./helpers.js";
 
 // One Pyodide worker serves the whole file; its first block pays the start-up of a few seconds.

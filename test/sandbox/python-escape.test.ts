@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeSandboxes, runCodeBlock } from "../../src/runtime/sandbox/index.js";
+import { closeSandboxes, runCodeBlock } from "../../src/runtime/app/sandbox/index.js";
 import { block, failure } from "./helpers.js";
 
 afterAll(() => closeSandboxes());

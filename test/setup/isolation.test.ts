@@ -4,7 +4,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cacheDir } from "../../src/driver/app-cache.js";
-import { statsFile } from "../../src/runtime/stats/location.js";
+import { statsFile } from "../../src/runtime/app/stats/location.js";
 import { compareSnapshots, guardedLocations, snapshotHome } from "./real-home-guard.js";
 
 describe("the test environment", () => {

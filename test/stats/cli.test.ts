@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { MIGRATIONS } from "../../src/runtime/stats/migrations.js";
-import { StatsStore } from "../../src/runtime/stats/store.js";
+import { MIGRATIONS } from "../../src/runtime/app/stats/migrations.js";
+import { StatsStore } from "../../src/runtime/app/stats/store.js";
 import { record } from "./fixtures/runs.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -9,8 +9,8 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { formatPrediction, mapInputs, predictTree } from "../../src/cli/commands/exectime.js";
 import { duration, formatStats, readStats } from "../../src/cli/commands/stats.js";
-import { StatsStore } from "../../src/runtime/stats/store.js";
-import { summariseApp } from "../../src/runtime/stats/summarise.js";
+import { StatsStore } from "../../src/runtime/app/stats/store.js";
+import { summariseApp } from "../../src/runtime/app/stats/summarise.js";
 import { record } from "./fixtures/runs.js";
 
 const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));

@@ -9,19 +9,19 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AppDefinition } from "../../src/runtime/app.js";
-import { RllmError } from "../../src/runtime/errors.js";
-import type { Attempt, RunResult } from "../../src/runtime/execute.js";
-import { dataDir, statsDisabled, statsFile } from "../../src/runtime/stats/location.js";
-import { MIGRATIONS, type Migration, SCHEMA_VERSION } from "../../src/runtime/stats/migrations.js";
+import type { AppDefinition } from "../../src/runtime/app/app.js";
+import { RllmError } from "../../src/runtime/app/errors.js";
+import type { Attempt, RunResult } from "../../src/runtime/app/execute.js";
+import { dataDir, statsDisabled, statsFile } from "../../src/runtime/app/stats/location.js";
+import { MIGRATIONS, type Migration, SCHEMA_VERSION } from "../../src/runtime/app/stats/migrations.js";
 import {
   closeStores,
   recordAppRun,
   recordRun,
   runRecordOf,
   statsHooks,
-} from "../../src/runtime/stats/record-run.js";
-import { StatsError, StatsStore } from "../../src/runtime/stats/store.js";
+} from "../../src/runtime/app/stats/record-run.js";
+import { StatsError, StatsStore } from "../../src/runtime/app/stats/store.js";
 import { record } from "./fixtures/runs.js";
 
 const run = promisify(execFile);

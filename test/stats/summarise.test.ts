@@ -3,9 +3,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chooseStats, predictOwnTime } from "../../src/runtime/stats/predict.js";
-import { type RunRecord, StatsStore } from "../../src/runtime/stats/store.js";
-import { type ModelStats, percentile, summariseApp } from "../../src/runtime/stats/summarise.js";
+import { chooseStats, predictOwnTime } from "../../src/runtime/app/stats/predict.js";
+import { type RunRecord, StatsStore } from "../../src/runtime/app/stats/store.js";
+import { type ModelStats, percentile, summariseApp } from "../../src/runtime/app/stats/summarise.js";
 import { record } from "./fixtures/runs.js";
 
 /** Four runs of `summary` with one model, hand-computed below. */

@@ -2,7 +2,7 @@
  * A provider that answers from a script, for tests: each call takes the next entry — a text, a
  * ProviderFailure to throw, or a function of the request — and every request is recorded.
  */
-import type { Completion, CompletionRequest, Provider } from "../../src/runtime/provider.js";
+import type { Completion, CompletionRequest, Provider } from "../../src/runtime/app/provider.js";
 
 export type ScriptEntry = string | Error | ((request: CompletionRequest) => string | Promise<string>);
 

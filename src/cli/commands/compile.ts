@@ -271,7 +271,7 @@ async function checkModelSettings(
   provider: string | undefined,
   model: string | undefined,
 ): Promise<void> {
-  const { PROVIDERS } = await import("../../runtime/config.js");
+  const { PROVIDERS } = await import("../../runtime/app/config.js");
   if (provider !== undefined && provider !== "") oneOf("--provider", provider, PROVIDERS);
   else if (mode !== "off" && process.env.LLM_PROVIDER)
     oneOf("LLM_PROVIDER", process.env.LLM_PROVIDER, PROVIDERS);

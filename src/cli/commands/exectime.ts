@@ -1,6 +1,6 @@
 /**
  * `exectime <app.rllm> [--model X] [--input … | --input-file f] [--json]`: how long a run will
- * take, predicted from the app's recorded runs (runtime/stats/predict.ts). With an input, the
+ * take, predicted from the app's recorded runs (runtime/app/stats/predict.ts). With an input, the
  * prompt is rendered and its tokens estimated exactly as a run does, and the time follows from
  * the history's ms per 1k tokens; without one, from the median latency. A composition is the sum
  * of its own time and its `uses` children's (they run one after another), each predicted the
@@ -12,12 +12,12 @@ import { loadSource } from "../../driver/load-source.js";
 import { toAppDefinition } from "../../driver/rllm-app.js";
 import { UsageError } from "../../driver/usage-error.js";
 import type { RllmModule } from "../../ir/nodes.js";
-import type { PreparedApp } from "../../runtime/app.js";
-import { RllmError } from "../../runtime/errors.js";
-import { statsFile } from "../../runtime/stats/location.js";
-import { chooseStats, type Prediction, predictOwnTime } from "../../runtime/stats/predict.js";
-import { StatsError, StatsStore } from "../../runtime/stats/store.js";
-import { type ModelStats, summariseApp } from "../../runtime/stats/summarise.js";
+import type { PreparedApp } from "../../runtime/app/app.js";
+import { RllmError } from "../../runtime/app/errors.js";
+import { statsFile } from "../../runtime/app/stats/location.js";
+import { chooseStats, type Prediction, predictOwnTime } from "../../runtime/app/stats/predict.js";
+import { StatsError, StatsStore } from "../../runtime/app/stats/store.js";
+import { type ModelStats, summariseApp } from "../../runtime/app/stats/summarise.js";
 import { ExitCode } from "../exit-codes.js";
 import { parseOptions, withUsage } from "../options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
@@ -150,10 +150,10 @@ async function predictApp(
   let estimatedPromptTokens: number | undefined;
   if (input !== undefined) {
     try {
-      const { prepareApp } = await import("../../runtime/compile-app.js");
+      const { prepareApp } = await import("../../runtime/app/compile-app.js");
       prepared = prepareApp(toAppDefinition(module, path));
       value = await input(prepared);
-      const { preflight } = await import("../../runtime/execute.js");
+      const { preflight } = await import("../../runtime/app/execute.js");
       const checked = await preflight(prepared, value);
       estimatedPromptTokens = checked.estimatedPromptTokens;
       value = checked.input;

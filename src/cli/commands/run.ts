@@ -7,15 +7,15 @@
 
 import { cachedApp } from "../../driver/app-cache.js";
 import { UsageError } from "../../driver/usage-error.js";
-import type { AppDefinition } from "../../runtime/app.js";
-import { type AppRunReport, closeSandboxes, type RunnableApp, runApp } from "../../runtime/compose.js";
+import type { AppDefinition } from "../../runtime/app/app.js";
+import { type AppRunReport, closeSandboxes, type RunnableApp, runApp } from "../../runtime/app/compose.js";
 import {
   createProvider,
   ignoredParams,
   PROVIDERS,
   type ProviderFlags,
   resolveConfig,
-} from "../../runtime/config.js";
+} from "../../runtime/app/config.js";
 import {
   AppErrors,
   appError,
@@ -23,10 +23,10 @@ import {
   type ErrorPayload,
   type RllmError,
   RunExit,
-} from "../../runtime/errors.js";
-import type { Attempt, RunResult } from "../../runtime/execute.js";
-import { type Provider, ProviderFailure } from "../../runtime/provider.js";
-import { Redactor } from "../../runtime/redact.js";
+} from "../../runtime/app/errors.js";
+import type { Attempt, RunResult } from "../../runtime/app/execute.js";
+import { type Provider, ProviderFailure } from "../../runtime/app/provider.js";
+import { Redactor } from "../../runtime/shared/redact.js";
 import { oneOf, parseOptions, withUsage } from "../options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
 
@@ -99,7 +99,7 @@ export default function run(program: string, args: readonly string[]): Promise<n
       if (config.provider === "ollama") {
         // docs/ollama.md: every model of the composition must be on the server; pulled only with
         // --ollama-auto-pull. A model replaced by a recommended one is replaced in every app.
-        const ollama = await import("../../runtime/providers/ollama-models.js");
+        const ollama = await import("../../runtime/app/providers/ollama-models.js");
         const quiet = values.quiet === true;
         for (const app of appsOf(root)) {
           const wanted = modelOverride ?? app.llm.model;
@@ -125,7 +125,7 @@ export default function run(program: string, args: readonly string[]): Promise<n
         config = { ...config, model: models.get(modelOverride ?? definition.llm.model) ?? config.model };
       }
       provider = await createProvider(config, redactor);
-      const stats = await import("../../runtime/stats/record-run.js");
+      const stats = await import("../../runtime/app/stats/record-run.js");
       const result = await runApp(root, value, {
         provider,
         ...(modelOverride === undefined ? {} : { model: config.model }),

@@ -2,15 +2,15 @@
  * `stats <app.rllm> [--model X] [--json]`: what the recorded runs of an app say, per provider and
  * model — runs, failures, schema compliance, latency percentiles, tokens, speed, retries
  * (docs/stats.md). The app's name is read from the file; the runs from the stats file
- * (runtime/stats). Having no history is not an error: it is said, with how to get some.
+ * (runtime/app/stats). Having no history is not an error: it is said, with how to get some.
  */
 import { existsSync } from "node:fs";
 import { loadSource } from "../../driver/load-source.js";
 import { UsageError } from "../../driver/usage-error.js";
 import { sourceLookup } from "../../ir/print-diagnostics.js";
-import { statsDisabled, statsFile } from "../../runtime/stats/location.js";
-import { StatsError, StatsStore } from "../../runtime/stats/store.js";
-import { type ModelStats, summariseApp } from "../../runtime/stats/summarise.js";
+import { statsDisabled, statsFile } from "../../runtime/app/stats/location.js";
+import { StatsError, StatsStore } from "../../runtime/app/stats/store.js";
+import { type ModelStats, summariseApp } from "../../runtime/app/stats/summarise.js";
 import { ExitCode } from "../exit-codes.js";
 import { parseOptions, withUsage } from "../options.js";
 import { printDiagnosticsText } from "../report.js";

@@ -11,10 +11,10 @@ import { KIND_NAMES, kindOfFile } from "../../driver/file-kinds.js";
 import { loadApp } from "../../driver/rllm-app.js";
 import { UsageError } from "../../driver/usage-error.js";
 import { isYamlPath } from "../../frontend/detect-kind.js";
-import { prepareApp } from "../../runtime/compile-app.js";
-import { asRllmError, RunExit } from "../../runtime/errors.js";
-import { preflight } from "../../runtime/execute.js";
-import { Redactor } from "../../runtime/redact.js";
+import { prepareApp } from "../../runtime/app/compile-app.js";
+import { asRllmError, RunExit } from "../../runtime/app/errors.js";
+import { preflight } from "../../runtime/app/execute.js";
+import { Redactor } from "../../runtime/shared/redact.js";
 import { parseOptions, withUsage } from "../options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
 

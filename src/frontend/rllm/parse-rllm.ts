@@ -13,7 +13,7 @@ import { validateRllmFrontmatter } from "../../lang/schemas/validators.generated
 import { parseYaml } from "../yaml/parse-yaml.js";
 import { validateDocument } from "../yaml/validate-document.js";
 import { parseBody } from "./parse-body.js";
-import { parseTemplate } from "./parse-template.js";
+import { parseTemplate } from "./parse-handlebars.js";
 import { readHeader } from "./read-header.js";
 import { splitFrontmatter } from "./split-frontmatter.js";
 

@@ -14,13 +14,6 @@ import type { Capture, CliStep, Evidence, ManualStep, Runbook, Step } from "../.
 import { RunbookErrors, RunbookRuntimeError, RunCodes, runError } from "./errors.js";
 import { groupAlive, RunLock, stopProcessGroup } from "./lock.js";
 import { digestMatches, headOf, type ManifestFiles, ManifestWriter, readManifest } from "./manifest.js";
-import {
-  type CommandResult,
-  type CommandRunner,
-  cliProvider,
-  manualProvider,
-  type ScenarioVerdict,
-} from "./providers.js";
 import { RunRedactor } from "./redaction.js";
 import { captureValue, checkAssertion } from "./results.js";
 import type {
@@ -42,6 +35,13 @@ import type {
   StoredText,
 } from "./state.js";
 import { SNAPSHOT_EVERY } from "./state.js";
+import {
+  type CommandResult,
+  type CommandRunner,
+  cliProvider,
+  manualProvider,
+  type ScenarioVerdict,
+} from "./step-providers.js";
 import { RunStore } from "./store.js";
 import { GENESIS, readTrace, sha256, TraceWriter } from "./trace.js";
 import { render, renderArgv, resolveVariables, templateError } from "./values.js";

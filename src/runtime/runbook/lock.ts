@@ -21,7 +21,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { writeFileAtomic } from "../write-file.js";
+import { writeFileAtomic } from "../shared/write-file.js";
 import { RunbookErrors, RunbookRuntimeError, runError } from "./errors.js";
 
 export const LOCK_FILE = "run.lock";

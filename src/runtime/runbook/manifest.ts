@@ -24,7 +24,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { closeSync, fstatSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../write-file.js";
+import { writeFileAtomic } from "../shared/write-file.js";
 import type { ChainedEvent, TraceEvent } from "./state.js";
 import { GENESIS, sha256 } from "./trace.js";
 

@@ -3,8 +3,8 @@
  * step's timeout and output cap, in the environment the engine scrubbed.
  */
 import { RunbookErrors, runError } from "./errors.js";
-import type { CommandResult, CommandRunner, ResolvedCall } from "./providers.js";
 import { runProcess } from "./spawn.js";
+import type { CommandResult, CommandRunner, ResolvedCall } from "./step-providers.js";
 
 export class RealRunner implements CommandRunner {
   readonly kind = "real";

@@ -19,7 +19,7 @@ import { programBaseName } from "../../lang/replay/argv-match.js";
 import type { Scenario, ScenarioRespond, ScenarioStep } from "../../lang/replay/types.js";
 import type { CliStep, Runbook } from "../../lang/runbook/types.js";
 import { isLiteralTemplate, parseTemplate, referencedFields } from "../../lang/template/index.js";
-import { writeFileAtomic } from "../write-file.js";
+import { writeFileAtomic } from "../shared/write-file.js";
 import { planSteps, type RunbookEngine } from "./engine.js";
 import { type RecordedCall, readRecording } from "./recorder.js";
 import { REDACTED, type RunRedactor } from "./redaction.js";

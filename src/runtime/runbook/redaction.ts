@@ -11,7 +11,7 @@ import {
   isDeniedEnvVar,
 } from "../../lang/runbook/governance.js";
 import type { Governance } from "../../lang/runbook/types.js";
-import { SECRET_NAME } from "../redact.js";
+import { SECRET_NAME } from "../shared/redact.js";
 
 export const REDACTED = "<redacted>";
 

@@ -7,8 +7,8 @@
 import type { Scenario } from "../../lang/replay/types.js";
 import { ReplaySession, type ReplayState } from "../replay/index.js";
 import { RunbookErrors, runError } from "./errors.js";
-import type { CommandResult, CommandRunner, ResolvedCall, ScenarioVerdict } from "./providers.js";
 import { runProcess } from "./spawn.js";
+import type { CommandResult, CommandRunner, ResolvedCall, ScenarioVerdict } from "./step-providers.js";
 
 /** A `ReplayState` as a snapshot holds it: `runs` is the call counts as pairs of a count and how many steps in a row have it. */
 export interface StoredReplayState {

@@ -17,7 +17,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { basename, extname, join, relative, resolve } from "node:path";
-import { makeDirectory } from "../write-file.js";
+import { makeDirectory } from "../shared/write-file.js";
 import { RunbookErrors, RunbookRuntimeError, runError } from "./errors.js";
 import type { RunRedactor } from "./redaction.js";
 import type {
@@ -72,7 +72,7 @@ export class RunStore {
     return join(this.dir, "trace.jsonl");
   }
 
-  /** Makes the run's folder; throws WritePathError (../write-file.ts) when it cannot be made. */
+  /** Makes the run's folder; throws WritePathError (../shared/write-file.ts) when it cannot be made. */
   create(): void {
     makeDirectory(join(this.dir, "snapshots"));
   }

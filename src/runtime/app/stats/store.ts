@@ -15,7 +15,7 @@
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { makeDirectory, WritePathError } from "../write-file.js";
+import { makeDirectory, WritePathError } from "../../shared/write-file.js";
 import { MIGRATIONS, type Migration } from "./migrations.js";
 
 /** One run of an app, as recorded. */

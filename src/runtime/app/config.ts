@@ -8,10 +8,10 @@
  * a server named only by the app's `base_url`: an app someone else wrote cannot redirect your key.
  */
 import { dirname, resolve } from "node:path";
-import table from "../../grammar/llm/params.json" with { type: "json" };
+import table from "../../../grammar/llm/params.json" with { type: "json" };
+import type { Redactor } from "../shared/redact.js";
 import type { Provider } from "./provider.js";
 import { ProviderFailure } from "./provider.js";
-import type { Redactor } from "./redact.js";
 
 export const PROVIDERS = [
   "openai",

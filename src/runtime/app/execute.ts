@@ -13,7 +13,7 @@
  * Hooks are where later features plug in without touching this loop: `pre`/`post` code blocks
  * and composition transform the input and output; stats observe the finished run.
  */
-import { estimateMessageTokens } from "../lang/llm/estimate-tokens.js";
+import { estimateMessageTokens } from "../../lang/llm/estimate-tokens.js";
 import { type PreparedApp, type SchemaViolation, valueAtPointer } from "./app.js";
 import {
   CallFailed,

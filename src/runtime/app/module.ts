@@ -12,6 +12,7 @@
  */
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Redactor } from "../shared/redact.js";
 import type { AppDefinition } from "./app.js";
 import { type AppArtifact, prepareArtifact } from "./artifact.js";
 import { type AppRunReport, type ComposedResult, type RunnableApp, runApp } from "./compose.js";
@@ -19,7 +20,6 @@ import { createProvider, resolveConfig } from "./config.js";
 import { AppErrors, appError } from "./errors.js";
 import type { RunOptions } from "./execute.js";
 import { type Provider, ProviderFailure } from "./provider.js";
-import { Redactor } from "./redact.js";
 import type { CodeBlockSpec, SandboxLimits } from "./sandbox/index.js";
 import { recordAppRun } from "./stats/record-run.js";
 

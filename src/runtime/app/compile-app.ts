@@ -6,7 +6,7 @@
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
 import Handlebars from "handlebars";
-import { AJV_OPTIONS, TEMPLATE_OPTIONS } from "../lang/rllm/compile-options.js";
+import { AJV_OPTIONS, TEMPLATE_OPTIONS } from "../../lang/rllm/compile-options.js";
 import {
   type AppDefinition,
   DEFAULT_RECOVERY,

@@ -67,7 +67,7 @@ export interface PreparedApp {
   readonly validateOutput: Validate;
 }
 
-export { DEFAULT_RECOVERY } from "../lang/rllm/compile-options.js";
+export { DEFAULT_RECOVERY } from "../../lang/rllm/compile-options.js";
 
 /** The helpers every template may call besides Handlebars' built-in blocks. */
 export function registerHelpers(env: Pick<typeof Handlebars, "registerHelper">): void {

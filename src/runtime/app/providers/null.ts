@@ -4,7 +4,7 @@
  * them. It exercises everything around the model (input validation, rendering, the context check,
  * output validation, hooks) offline, in CI or in a container without network.
  */
-import { estimateMessageTokens } from "../../lang/llm/estimate-tokens.js";
+import { estimateMessageTokens } from "../../../lang/llm/estimate-tokens.js";
 import type { Provider } from "../provider.js";
 
 export function createNullProvider(): Provider {

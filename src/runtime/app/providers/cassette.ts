@@ -7,10 +7,10 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import type { Redactor } from "../../shared/redact.js";
+import { WritePathError, writeFileAtomic } from "../../shared/write-file.js";
 import type { Completion, CompletionRequest, Provider } from "../provider.js";
 import { ProviderFailure } from "../provider.js";
-import type { Redactor } from "../redact.js";
-import { WritePathError, writeFileAtomic } from "../write-file.js";
 
 export const CASSETTE_VERSION = 1;
 
