@@ -226,6 +226,37 @@ export const COMMANDS: readonly CommandDoc[] = [
     ],
   },
   {
+    name: "task",
+    summary:
+      "run a code-change task: print a commit message and a verified patch on stdout (task run), or list the tasks (task list)",
+    usage:
+      "task run <NAME|PATH> [--var NAME=VALUE]... [--repo DIR] [--context DIR] [--provider P] [--model M] [--base-url URL] [--cassette F] [--record F] [--cache-dir D] [--frozen] [--dry-run] [--audit FILE] [--verbose] [--max-retries N] [--max-tokens N] [--max-context-tokens N] [--max-file-bytes N] [--max-context-bytes N] | task list [--context DIR] [--json]",
+    options: [
+      ["<NAME|PATH>", "a task under $CONTEXT_ROOT/tasks/NAME.md, or a task file"],
+      ["--var NAME=VALUE", "a placeholder's value (also TASK_VAR_NAME); every placeholder needs one"],
+      ["--repo <dir>", "the repository the patch is for (env REPO_ROOT, default /workspace/repo)"],
+      ["--context <dir>", "the context folder (env CONTEXT_ROOT, default /workspace/context)"],
+      [
+        "--provider <name>",
+        "openai, anthropic, openai-compatible, ollama, local, null or replay (env LLM_PROVIDER; null answers LLM_NULL_ANSWER's file, else 'no change')",
+      ],
+      ["--model <name>", "the model (env LLM_MODEL)"],
+      ["--base-url <url>", "the server's URL (env LLM_BASE_URL)"],
+      [
+        "--cache-dir <dir>",
+        "keep answers here, keyed by the prompt (env RLLMC_CACHE_DIR; default: no cache)",
+      ],
+      ["--frozen", "fail instead of calling a model when the answer is not in the cache"],
+      ["--dry-run", "print the prompt, the context files and the token estimate on stderr; call no model"],
+      [
+        "--audit <file>",
+        "write the run's audit record (hashes of the task, context, prompt, answer and patch)",
+      ],
+      ["--verbose", "each attempt and the audit record on stderr"],
+      ["--max-context-tokens <n>", "the model's context window (env LLM_CONTEXT_TOKENS, default 128000)"],
+    ],
+  },
+  {
     name: "validate",
     summary:
       "check an .rllm app and, with --input, that an input fits it, without calling a model; or check a runbook, a scenario, a TSG (does it compile) or a task",
@@ -291,7 +322,9 @@ export function programHelp(program: string): string {
     "Exit codes: 0 ok, 1 errors in the input (or more warnings than --max-warnings), 2 wrong command line, 3 internal error;",
     "run and validate also: 4 input does not fit the app, 5 answer off-schema, 6 provider failed, 7 a code block",
     "failed (docs/errors.md);",
-    "exec and debug: 4 the run paused for evidence or an approval (continue with --resume).",
+    "exec and debug: 4 the run paused for evidence or an approval (continue with --resume);",
+    "task run: 4 context too large, 5 answer off-contract, 6 provider failed, 8 a change outside the outputs,",
+    "9 a guarantee failed, 10 the patch did not verify, 11 no change needed (docs/task-spec.md).",
     "",
   ].join("\n");
 }

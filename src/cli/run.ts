@@ -19,6 +19,7 @@ const LOADERS: Readonly<Record<string, () => Promise<{ default: CommandRunner }>
   run: () => import("./commands/run.js"),
   runs: () => import("./commands/runs.js"),
   stats: () => import("./commands/stats.js"),
+  task: () => import("./commands/task.js"),
   validate: () => import("./commands/validate.js"),
   verify: () => import("./commands/verify.js"),
 };

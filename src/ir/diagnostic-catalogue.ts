@@ -398,6 +398,128 @@ export const Diagnostics = {
   ),
   TaskDuplicatePath: d<{ path: string }>("TSK4005", "warning", (a) => `path '${a.path}' is listed twice`),
 
+  // TSK42xx: running a task (`rllmc task run`: passes/task/resolve-task.ts, src/driver/task/),
+  // at the place in the task file that caused it.
+  TaskPlaceholderUnset: d<{ name: string }>(
+    "TSK4200",
+    "error",
+    (a) => `placeholder '{${a.name}}' has no value`,
+    (a) => `pass --var ${a.name}=… or set TASK_VAR_${a.name}`,
+  ),
+  TaskPathOutsideRoot: d<{ what: "context" | "output"; path: string; reason: string }>(
+    "TSK4201",
+    "error",
+    (a) => `${a.what} path '${a.path}' ${a.reason}`,
+    () =>
+      "a context path stays inside CONTEXT_ROOT or REPO_ROOT, an output inside REPO_ROOT (absolute paths may use the mounts /workspace/context, /mounts/specifications, /workspace/repo, /mounts/repo)",
+  ),
+  TaskContextTooLarge: d<{ detail: string; largest: string }>(
+    "TSK4202",
+    "error",
+    (a) => `the task's context is too large: ${a.detail}; largest files: ${a.largest}`,
+    () =>
+      "narrow the task's context (name files, not whole folders), or raise the limit (--max-context-tokens, --max-file-bytes, --max-context-bytes); nothing is cut silently",
+  ),
+  TaskContextNotText: d<{ path: string; reason: string }>(
+    "TSK4203",
+    "warning",
+    (a) => `'${a.path}' was left out of the context: ${a.reason}`,
+  ),
+  TaskContextMissing: d<{ path: string; resolved: string }>(
+    "TSK4204",
+    "error",
+    (a) => `context path '${a.path}' does not exist (looked for '${a.resolved}')`,
+  ),
+  TaskOutputNotFile: d<{ path: string; reason: string }>(
+    "TSK4205",
+    "error",
+    (a) => `output path '${a.path}' ${a.reason}`,
+    () => "an output names a file (or, ending in '/', a folder whose files the task may change)",
+  ),
+
+  // TSK41xx: the model's answer to a task (passes/task/check-answer.ts) and the checks on the
+  // files it proposes (passes/task/check-guarantees.ts). They have no span in a source file: the
+  // answer is the model's JSON, and these go back to the model in the recovery loop.
+  TaskAnswerSchema: d<{ pointer: string; detail: string }>(
+    "TSK4101",
+    "error",
+    (a) => `the answer does not follow grammar/schemas/task-answer.schema.json at ${a.pointer}: ${a.detail}`,
+    () =>
+      "answer one JSON object { commit_message, files: [{ path, content } | { path, delete: true } | { path, edits }] }",
+  ),
+  TaskAnswerUnsafePath: d<{ path: string; reason: string }>(
+    "TSK4102",
+    "error",
+    (a) => `the answer names the path ${JSON.stringify(a.path)}, which ${a.reason}`,
+    () =>
+      "write a path relative to the repository root with '/' separators, without '..', './' or a leading '/'",
+  ),
+  TaskAnswerDuplicatePath: d<{ path: string }>(
+    "TSK4103",
+    "error",
+    (a) => `the answer changes '${a.path}' more than once`,
+    () => "give each file once: put all the edits of a file in one entry, or give its whole content",
+  ),
+  TaskAnswerSearchNotFound: d<{ path: string; index: number }>(
+    "TSK4104",
+    "error",
+    (a) => `edit ${a.index + 1} of '${a.path}': its search text does not occur in the file`,
+    () =>
+      "copy the search text exactly from the file's current content (after the edits before it), or give the whole content",
+  ),
+  TaskAnswerSearchNotUnique: d<{ path: string; index: number; count: number }>(
+    "TSK4105",
+    "error",
+    (a) =>
+      `edit ${a.index + 1} of '${a.path}': its search text occurs ${a.count} times; it must occur exactly once`,
+    () => "make the search text longer, with surrounding lines, so that it occurs once",
+  ),
+  TaskAnswerDeleteMissing: d<{ path: string }>(
+    "TSK4106",
+    "error",
+    (a) => `the answer deletes '${a.path}', which does not exist`,
+    () => "delete only files that exist",
+  ),
+  TaskAnswerEditMissing: d<{ path: string }>(
+    "TSK4107",
+    "error",
+    (a) => `the answer edits '${a.path}', which does not exist`,
+    () => "give a new file's whole content ({ path, content }) instead of edits",
+  ),
+  TaskAnswerOutsideOutputs: d<{ path: string }>(
+    "TSK4110",
+    "error",
+    (a) => `the answer changes '${a.path}', which the task's outputs do not allow`,
+    () =>
+      "a task may change only the paths in its outputs (a path ending in '/' allows the files under that folder)",
+  ),
+  TaskOutputSyntax: d<{ path: string; what: string; detail: string }>(
+    "TSK4120",
+    "error",
+    (a) => `'${a.path}' is not valid ${a.what}: ${a.detail}`,
+  ),
+  TaskOutputOpenApiInvalid: d<{ path: string; version: string; detail: string }>(
+    "TSK4121",
+    "error",
+    (a) => `'${a.path}' is not a valid OpenAPI ${a.version} document: ${a.detail}`,
+  ),
+  TaskOutputOpenApiVersion: d<{ path: string; found: string; guarantee: string }>(
+    "TSK4122",
+    "error",
+    (a) => `'${a.path}' declares openapi: ${a.found}, but the task guarantees '${a.guarantee}'`,
+  ),
+  TaskOutputSchemaViolation: d<{ path: string; pointer: string; detail: string }>(
+    "TSK4123",
+    "error",
+    (a) => `'${a.path}' does not follow the JSON Schema the task names for it, at ${a.pointer}: ${a.detail}`,
+  ),
+  TaskOutputSchemaUnusable: d<{ path: string; detail: string }>(
+    "TSK4124",
+    "error",
+    (a) => `the JSON Schema the task names for '${a.path}' cannot be used: ${a.detail}`,
+    () => "fix the schema in the task's context (JSON Schema 2020-12, 2019-09 or draft-07)",
+  ),
+
   // --- TPL: the runbook template-expression language (src/lang/template) -----------------------
   // --- RBK: runbooks (runbook compile, runbook validate) -----------------------------------------
   RunbookDuplicateStepId: d<{ id: string }>(

@@ -75,8 +75,16 @@ describe("task frontend", () => {
       "prompt: p\noutputs: [/etc/app.yaml]\ncontext: [/workspace/context/a.md]\n",
       ["TSK4003"],
     ],
+    ["an output beside a repository mount", "prompt: p\noutputs: [/mounts/repository/a]\n", ["TSK4003"]],
   ])("should report %s", (_what, yaml, codes) => {
     expect(task(`\`\`\`yaml\n${yaml}\`\`\`\n`).codes.sort()).toEqual(codes);
+  });
+
+  it("should accept outputs under a repository mount, as the seed's example writes them", () => {
+    const { codes } = task(
+      "```yaml\nprompt: p\noutputs:\n  - /mounts/repo/docs/index.html \n  - /workspace/repo/docs/openapi.yaml\n```\n",
+    );
+    expect(codes).toEqual([]);
   });
 
   it("should suggest the field name for a misspelt key", () => {

@@ -20,6 +20,8 @@ import { lineEndAt, type SourceFile } from "../../ir/source-file.js";
 import type { Span } from "../../ir/span.js";
 import { locate } from "../../ir/yaml-locations.js";
 import { validateTaskBlock } from "../../lang/schemas/validators.generated.js";
+import { REPO_MOUNTS, underMount } from "../../lang/task/mounts.js";
+import { PLACEHOLDER, UNCLOSED_PLACEHOLDER } from "../../lang/task/placeholders.js";
 import { parseYaml } from "../yaml/parse-yaml.js";
 import { validateDocument } from "../yaml/validate-document.js";
 import { findTaskBlock } from "./find-task-block.js";
@@ -130,8 +132,12 @@ function readPaths(
           reason: "leaves its root through '..'",
         }),
       );
-    } else if (key === "outputs" && /^(?:\/|[A-Za-z]:[\\/]|~)/.test(path)) {
-      const reason = "is absolute; outputs are relative to the repository root";
+    } else if (
+      key === "outputs" &&
+      /^(?:\/|[A-Za-z]:[\\/]|~)/.test(path) &&
+      underMount(path, REPO_MOUNTS) === undefined
+    ) {
+      const reason = `is absolute; outputs are relative to the repository root (or under a repository mount: ${REPO_MOUNTS.map((m) => `${m}/`).join(", ")})`;
       diagnostics.push(makeDiagnostic(Diagnostics.TaskUnsafePath, pathSpan, { path, reason }));
     }
     const previous = seen.get(path);
@@ -161,8 +167,6 @@ function readPaths(
   return out;
 }
 
-const PLACEHOLDER = /(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})/g;
-const UNCLOSED = /(?<!\{)\{([A-Z_][A-Z0-9_]*)(?![A-Za-z0-9_}])/g;
 
 /** `{NAME}` placeholders, found in the raw source of a scalar so their spans are exact. */
 function scanPlaceholders(text: string, span: Span, diagnostics: Diagnostic[]): Placeholder[] {
@@ -177,7 +181,7 @@ function scanPlaceholders(text: string, span: Span, diagnostics: Diagnostic[]): 
       name: m[1]!,
     });
   }
-  for (const m of raw.matchAll(UNCLOSED)) {
+  for (const m of raw.matchAll(UNCLOSED_PLACEHOLDER)) {
     const start = span.start + m.index;
     diagnostics.push(
       makeDiagnostic(
