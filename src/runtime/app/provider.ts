@@ -38,6 +38,11 @@ export interface CompletionRequest {
   readonly schemaName?: string;
   readonly params: SamplingParams;
   readonly signal?: AbortSignal;
+  /**
+   * Extra HTTP headers for providers that speak HTTP (`X-Correlation-Id` of `rllmc task run`);
+   * not part of what decides the answer (a cassette's key leaves them out).
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface Usage {

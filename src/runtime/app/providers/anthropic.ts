@@ -37,6 +37,7 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
       try {
         response = await (await client).messages.create(body(request), {
           ...(request.signal ? { signal: request.signal } : {}),
+          ...(request.headers ? { headers: { ...request.headers } } : {}),
         });
       } catch (error) {
         throw failureFromClientError(error, "anthropic");

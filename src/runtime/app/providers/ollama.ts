@@ -18,12 +18,18 @@ export interface OllamaOptions {
 
 export function createOllamaProvider(options: OllamaOptions): Provider {
   const host = options.host ?? DEFAULT_OLLAMA_HOST;
-  const connect = async (signal: AbortSignal | undefined, seen: { headers?: Headers }): Promise<Ollama> => {
+  const connect = async (
+    signal: AbortSignal | undefined,
+    seen: { headers?: Headers },
+    extra: Readonly<Record<string, string>> | undefined,
+  ): Promise<Ollama> => {
     const { Ollama: Client } = await import("ollama");
-    // ollama-js has no per-request signal; a fetch bound to this call's signal gives it one. Its
-    // errors drop the response headers, so the last ones are kept here for `Retry-After`.
+    // ollama-js has no per-request signal or headers; a fetch bound to this call gives it both.
+    // Its errors drop the response headers, so the last ones are kept here for `Retry-After`.
     const bound: typeof fetch = async (url, init) => {
-      const response = await fetch(url, { ...init, ...(signal ? { signal } : {}) });
+      const headers = new Headers(init?.headers);
+      for (const [name, value] of Object.entries(extra ?? {})) headers.set(name, value);
+      const response = await fetch(url, { ...init, headers, ...(signal ? { signal } : {}) });
       seen.headers = response.headers;
       return response;
     };
@@ -33,7 +39,7 @@ export function createOllamaProvider(options: OllamaOptions): Provider {
     name: "ollama",
     async complete(request) {
       const seen: { headers?: Headers } = {};
-      const client = await connect(request.signal, seen);
+      const client = await connect(request.signal, seen, request.headers);
       let response: ChatResponse;
       try {
         response = await client.chat({ ...body(request), stream: false });

@@ -37,6 +37,7 @@ export function createOpenAiProvider(options: OpenAiOptions): Provider {
       try {
         response = await (await client).chat.completions.create(body(request, options.flavour), {
           ...(request.signal ? { signal: request.signal } : {}),
+          ...(request.headers ? { headers: { ...request.headers } } : {}),
         });
       } catch (error) {
         throw failureFromClientError(error, name);
