@@ -23,6 +23,7 @@ import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import type { TaskModule } from "../../ir/nodes.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import { estimateMessageTokens } from "../../lang/llm/estimate-tokens.js";
+import { REPO_MOUNTS, underMount } from "../../lang/task/mounts.js";
 import { buildTaskPrompt, TASK_PROMPT_VERSION } from "../../passes/task/build-prompt.js";
 import {
   type AnswerProblem,
@@ -293,6 +294,9 @@ export async function runTask(request: TaskRunRequest): Promise<TaskOutcome> {
       outputs.outputs.filter((o) => !o.path.endsWith("/")).map((o) => [o.path, o.current]),
     );
     const answerContext = { outputs: rules, current };
+    const outputSchemas = schemasForOutputs(context.files);
+    if (outputSchemas instanceof Error)
+      return done("task-invalid", { diagnostics: found, sources, message: outputSchemas.message });
     const prepared = withAnswerCheck(prepareApp(definition), answerContext);
     const ask = async (text: string) => {
       const result = await execute(
@@ -344,7 +348,7 @@ export async function runTask(request: TaskRunRequest): Promise<TaskOutcome> {
       guarantees = await checkProposedFiles(
         check.changes.flatMap((c) => (c.after === undefined ? [] : [{ path: c.path, content: c.after }])),
         task.guarantees,
-        new Map(),
+        outputSchemas,
       );
       if (guarantees.failures.length === 0) break;
       const failures = guarantees.failures.map((f) => `${f.path}: ${f.message}`);
@@ -416,6 +420,34 @@ export function commitMessage(message: string, breadcrumb: string): string {
   while (lines.length > 0 && lines[0] === "") lines.shift();
   const body = lines.filter((l) => !/^Tracking:/i.test(l));
   return `${body.join("\n")}\n\nTracking: ${breadcrumb.replace(/[\r\n]+/g, " ").trim()}`;
+}
+
+/**
+ * The JSON Schemas a task names for its outputs: a context file whose description is
+ * `schema for <output path>` (docs/task-spec.md, "Guarantees"). The path may be written as an
+ * output is (relative, or under a repository mount).
+ */
+export function schemasForOutputs(
+  files: readonly {
+    readonly label: string;
+    readonly description: string | undefined;
+    readonly content: string;
+  }[],
+): Map<string, unknown> | Error {
+  const schemas = new Map<string, unknown>();
+  for (const file of files) {
+    const named = /^schema for\s+(\S+)\s*$/i.exec(file.description ?? "");
+    if (named?.[1] === undefined) continue;
+    const target = underMount(named[1], REPO_MOUNTS) ?? named[1].replace(/^\.\//, "");
+    try {
+      schemas.set(target, JSON.parse(file.content));
+    } catch (error) {
+      return new Error(
+        `${file.label} is named as the schema for ${target} but is not JSON: ${(error as Error).message}`,
+      );
+    }
+  }
+  return schemas;
 }
 
 function outputRules(outputs: readonly OutputState[]): OutputRule[] {
