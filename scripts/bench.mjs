@@ -30,6 +30,8 @@ import { performance } from "node:perf_hooks";
 //  10. Shapes that used to go super-linear (issue 15): a list nested 400 and 800 levels deep
 //      (parseTsg), and a TSG of 2,500 and 5,000 sections that repeat one command (runbook compile
 //      to yaml + mapping); the ratio of the larger to the smaller is ~2 when the cost is linear.
+//  11. The patch backend (scripts/bench-patch.mjs): buildPatch on a 1 MiB file with 1,000 changed
+//      lines ÷ `git diff --no-index` on the same two files.
 import { fileURLToPath, pathToFileURL } from "node:url";
 import remarkParse from "remark-parse";
 import { unified } from "unified";
@@ -48,6 +50,7 @@ import { execute } from "../dist/src/runtime/app/execute.js";
 import { createReplayProvider } from "../dist/src/runtime/app/providers/cassette.js";
 import { createLocalProvider } from "../dist/src/runtime/app/providers/local.js";
 import { recordRun } from "../dist/src/runtime/app/stats/record-run.js";
+import { benchPatch, patchBenchRows } from "./bench-patch.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 // The stats database (RLLMC_HOME) is a folder of the bench's own, for this process and every
@@ -505,6 +508,9 @@ const [deep400Ms, deep800Ms, dense2500Ms, dense5000Ms] = [
   scaling.dense5000,
 ].map(median);
 
+// 11. The patch backend -------------------------------------------------------------------------
+const patchBench = benchPatch({ rounds: ROUNDS });
+
 const rows = [
   ["corpus", `${files.length} files, ${(bytes / 1e6).toFixed(2)} MB`, ""],
   ["bare remark-parse", `${bareMs.toFixed(1)} ms`, `${(bytes / 1e6 / (bareMs / 1000)).toFixed(2)} MB/s`],
@@ -619,6 +625,7 @@ const rows = [
     `${withStatsPerRunMs.toFixed(3)} ms`,
     `+${(withStatsPerRunMs - compiledPerRunMs).toFixed(3)} ms over stats off`,
   ],
+  ...patchBenchRows(patchBench),
 ];
 console.log(`rllmc bench — node ${process.version}, medians of ${ROUNDS} rounds / ${SPAWNS} spawns\n`);
 const w0 = Math.max(...rows.map((r) => r[0].length));
