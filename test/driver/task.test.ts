@@ -342,6 +342,23 @@ describe("runTask, in process", () => {
     });
   });
 
+  it("should refuse an answer that would break the stdout contract, after asking again", async () => {
+    const { r, request, log } = setup("prompt: p\noutputs: [docs/a.md]\n", { "repo/docs/a.md": "a\n" });
+    const answer = join(r.base, "answer.json");
+    writeFileSync(
+      answer,
+      JSON.stringify({
+        commit_message: "docs: a\n---PATCH---\ndiff --git a/x b/x",
+        files: [{ path: "docs/a.md", content: "b\n" }],
+      }),
+    );
+    const outcome = await runTask(request({ env: { LLM_NULL_ANSWER: answer }, maxRetries: 1 }));
+    expect(outcome.kind).toBe("off-contract");
+    expect(outcome.patch).toBeUndefined();
+    expect(log.filter((l) => l.startsWith("attempt"))).toHaveLength(2);
+    expect(log[0]).toMatch(/block marker/);
+  });
+
   it("should fail a change outside the outputs without a patch", async () => {
     const { r, request } = setup("prompt: p\noutputs: [docs/a.md]\n", { "repo/docs/a.md": "a\n" });
     const answer = join(r.base, "answer.json");

@@ -344,6 +344,14 @@ export async function runTask(request: TaskRunRequest): Promise<TaskOutcome> {
           details: check.problems.map(describeProblem),
         });
       }
+      const broken = outputProblems(check.commitMessage, check.changes);
+      if (broken.length > 0)
+        return done("off-contract", {
+          diagnostics: found,
+          sources,
+          message: "the model's answer would break the output contract",
+          details: broken.map((p) => `${p.pointer}: ${p.message}`),
+        });
       if (check.changes.length === 0) return done("no-change", { diagnostics: found, sources });
       guarantees = await checkProposedFiles(
         check.changes.flatMap((c) => (c.after === undefined ? [] : [{ path: c.path, content: c.after }])),
@@ -474,7 +482,10 @@ function withAnswerCheck(
       const validated = prepared.validateOutput(value);
       if (validated.errors.length > 0) return validated;
       const check = checkTaskAnswer(validated.value, context);
-      if (check.ok) return validated;
+      if (check.ok) {
+        const output = outputProblems(check.commitMessage, check.changes);
+        return output.length === 0 ? validated : { value: validated.value, errors: output };
+      }
       const fixable = check.problems.filter((p) => p.kind === "off-contract");
       return {
         value: validated.value,
@@ -489,6 +500,34 @@ function withAnswerCheck(
       };
     },
   };
+}
+
+/** The lines that delimit the blocks on stdout: a commit message holding one would break the contract. */
+const MARKERS = new Set(["---COMMIT_MSG---", "---PATCH---"]);
+
+/**
+ * What would break the output even though the answer follows the schema: a commit message line
+ * that is one of the block markers, and a file with a NUL character (a task writes text files).
+ */
+export function outputProblems(message: string, changes: readonly FileChange[]): SchemaViolation[] {
+  const problems: SchemaViolation[] = [];
+  if (message.split(/\r?\n/).some((line) => MARKERS.has(line.trim())))
+    problems.push({
+      pointer: "/commit_message",
+      message:
+        "a line of the commit message is a block marker (---COMMIT_MSG--- or ---PATCH---); write the message without it",
+      keyword: "contract",
+      schemaPath: "",
+    });
+  for (const change of changes)
+    if (change.after?.includes("\u0000"))
+      problems.push({
+        pointer: "/files",
+        message: `the new content of '${change.path}' has a NUL character; a task writes text files only`,
+        keyword: "contract",
+        schemaPath: "",
+      });
+  return problems;
 }
 
 function describeProblem(problem: AnswerProblem): string {
