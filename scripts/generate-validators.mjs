@@ -16,6 +16,7 @@ export const OUTPUT = new URL("src/lang/schemas/validators.generated.ts", ROOT);
 const SCHEMAS = {
   validateRllmFrontmatter: "grammar/schemas/rllm-frontmatter.schema.json",
   validateTaskBlock: "grammar/schemas/task-block.schema.json",
+  validateTaskAnswer: "grammar/schemas/task-answer.schema.json",
   validateRunbook: "grammar/schemas/runbook-v0.schema.json",
   validateScenario: "grammar/schemas/cli-replay-scenario.schema.json",
 };

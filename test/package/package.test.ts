@@ -97,6 +97,7 @@ describe("the package's files", () => {
       "runbook-v0.schema.json",
       "rllm-frontmatter.schema.json",
       "task-block.schema.json",
+      "task-answer.schema.json",
       "cli-replay-scenario.schema.json",
     ])
       expect(shipped).toContain(`grammar/schemas/${name}`);

@@ -1084,19 +1084,531 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateRunbook = validate22;
-const schema33 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://rllmc.dev/schemas/runbook-v0.json","title":"runbook/v0","description":"A governed, executable runbook: variables, a governance policy and an ordered list of steps (cli, manual, group). Strict: an unknown field anywhere is an error. See docs/runbook-spec.md.","type":"object","additionalProperties":false,"required":["apiVersion","meta","steps"],"properties":{"apiVersion":{"description":"The format's version. Only runbook/v0 exists.","const":"runbook/v0"},"meta":{"$ref":"#/$defs/Meta"},"steps":{"description":"The steps, run in order.","type":"array","items":{"$ref":"#/$defs/Step"}}},"$defs":{"Meta":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"A short identifier for the runbook.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":128},"title":{"description":"A human title.","type":"string"},"description":{"description":"What the runbook is for.","type":"string"},"source":{"$ref":"#/$defs/DocumentSource"},"vars":{"description":"Variables templates may use as {{ .name }}: a value, or an object describing a value the operator supplies.","type":"object","propertyNames":{"$ref":"#/$defs/VarName"},"additionalProperties":{"anyOf":[{"type":"string"},{"$ref":"#/$defs/VarSpec"}]}},"governance":{"$ref":"#/$defs/Governance"}}},"VarName":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","maxLength":64},"VarSpec":{"type":"object","additionalProperties":false,"properties":{"value":{"description":"The value; absent when the operator must supply it (--var name=value).","type":"string"},"description":{"description":"What the value is.","type":"string"},"todo":{"description":"What a reviewer still has to decide about this variable.","type":"string"},"source":{"$ref":"#/$defs/Source"}}},"DocumentSource":{"description":"The document the runbook was compiled from.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"Source":{"description":"Where in the source document something came from (1-based, inclusive lines).","type":"object","additionalProperties":false,"required":["file","line"],"properties":{"file":{"type":"string","minLength":1},"line":{"type":"integer","minimum":1},"end_line":{"type":"integer","minimum":1},"section":{"description":"The id (slug) of the section it is in.","type":"string"}}},"Governance":{"type":"object","additionalProperties":false,"properties":{"allowed_commands":{"description":"The only programs a cli step may run (argv[0]).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"denied_commands":{"description":"Commands no step may run: a program name ('rm') or a program and its leading arguments ('kubectl delete').","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny_env_vars":{"description":"Environment variables templates may not read; '*' matches any run of characters.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9_*]+$"},"uniqueItems":true},"redact":{"description":"Applied to everything before it is stored or printed.","type":"array","items":{"$ref":"#/$defs/RedactRule"}},"evidence":{"$ref":"#/$defs/EvidencePolicy"}}},"RedactRule":{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression; a leading (?i) makes it case-insensitive.","type":"string","minLength":1},"replace":{"description":"The replacement; defaults to <redacted>.","type":"string"}}},"EvidencePolicy":{"type":"object","additionalProperties":false,"properties":{"require_for_manual":{"description":"Every manual step must record evidence.","type":"boolean"},"store_full_stdout":{"description":"Store whole outputs rather than hashes and previews.","type":"boolean"}}},"StepId":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":64},"Step":{"description":"A step; its type picks which of CliStep, ManualStep or GroupStep it must be.","type":"object","required":["type"],"properties":{"type":{"enum":["cli","manual","group"]}},"allOf":[{"if":{"required":["type"],"properties":{"type":{"const":"cli"}}},"then":{"$ref":"#/$defs/CliStep"}},{"if":{"required":["type"],"properties":{"type":{"const":"manual"}}},"then":{"$ref":"#/$defs/ManualStep"}},{"if":{"required":["type"],"properties":{"type":{"const":"group"}}},"then":{"$ref":"#/$defs/GroupStep"}}]},"CliStep":{"description":"Runs one program with an argument vector, never through a shell.","type":"object","additionalProperties":false,"required":["id","type","with"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"cli"},"title":{"type":"string"},"description":{"type":"string"},"with":{"$ref":"#/$defs/CliWith"},"capture":{"description":"Values to keep from the result, by name.","type":"object","propertyNames":{"$ref":"#/$defs/VarName"},"additionalProperties":{"$ref":"#/$defs/Capture"}},"assertions":{"type":"array","items":{"$ref":"#/$defs/Assertion"}},"approvals":{"$ref":"#/$defs/Approvals"},"continue_on_error":{"type":"boolean"},"sample_output":{"description":"Output the source shows for this command: documentation, never executed or asserted.","type":"string"},"source":{"$ref":"#/$defs/Source"}}},"CliWith":{"type":"object","additionalProperties":false,"required":["argv"],"properties":{"argv":{"description":"The program and its arguments; each element may use {{ .var }}.","type":"array","minItems":1,"items":{"type":"string"}},"stdin":{"description":"Text written to the program's standard input.","type":"string"},"timeout_seconds":{"type":"number","exclusiveMinimum":0,"maximum":86400},"max_output_bytes":{"type":"integer","minimum":1}}},"Capture":{"anyOf":[{"enum":["stdout","stderr","exit_code"]},{"$ref":"#/$defs/CaptureSpec"}]},"CaptureSpec":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"enum":["stdout","stderr"]},"json_path":{"description":"A JSONPath into the stream parsed as JSON ($.items[0].name).","type":"string","minLength":1},"regex":{"description":"A regular expression searched in the stream.","type":"string","minLength":1},"group":{"description":"The regex group to keep (0 = the whole match).","type":"integer","minimum":0}}},"Assertion":{"description":"One check on a cli step's result; 'on' picks the stream (stdout by default).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":3,"properties":{"contains":{"type":"string"},"not_contains":{"type":"string"},"equals":{"type":"string"},"matches":{"type":"string"},"exit_code":{"type":"integer","minimum":0,"maximum":255},"json_path":{"type":"string","minLength":1},"on":{"enum":["stdout","stderr"]}},"oneOf":[{"properties":{"contains":true},"required":["contains"]},{"properties":{"not_contains":true},"required":["not_contains"]},{"properties":{"matches":true},"required":["matches"]},{"properties":{"exit_code":true},"required":["exit_code"]},{"properties":{"equals":true},"required":["equals"]}],"dependentSchemas":{"json_path":{"properties":{"equals":true},"required":["equals"]},"exit_code":{"maxProperties":1}}},"Approvals":{"description":"Who must approve before the step runs: at least min approvers, holding one of roles when given.","type":"object","additionalProperties":false,"required":["min"],"properties":{"min":{"type":"integer","minimum":1,"maximum":10},"roles":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"ManualStep":{"description":"Done by a person, who records evidence; execution pauses here.","type":"object","additionalProperties":false,"required":["id","type","title","instructions"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"manual"},"title":{"type":"string","minLength":1},"instructions":{"type":"string","minLength":1},"command":{"description":"The exact command the person runs, as the source gives it; shown verbatim, never rendered as a template.","type":"string"},"reason":{"description":"Why this step is manual rather than automated.","type":"string"},"required_evidence":{"type":"array","items":{"$ref":"#/$defs/Evidence"}},"approvals":{"$ref":"#/$defs/Approvals"},"replay_mode":{"description":"In replay: ask for evidence again, or reuse what the recorded run gave.","enum":["require_evidence","reuse_evidence"]},"sample_output":{"type":"string"},"source":{"$ref":"#/$defs/Source"}}},"Evidence":{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"enum":["text","checklist","attachment"]},"name":{"$ref":"#/$defs/VarName"},"description":{"type":"string"},"items":{"description":"For a checklist: what must be ticked.","type":"array","minItems":1,"items":{"type":"string","minLength":1}}},"if":{"properties":{"kind":{"const":"checklist"}}},"then":{"properties":{"items":true},"required":["items"]},"else":{"not":{"properties":{"items":true},"required":["items"]}}},"GroupStep":{"description":"Steps that belong together (a section of the source); run in order.","type":"object","additionalProperties":false,"required":["id","type","steps"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"group"},"title":{"type":"string"},"description":{"type":"string"},"steps":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/Step"}},"source":{"$ref":"#/$defs/Source"}}}}};
-const schema34 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"A short identifier for the runbook.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":128},"title":{"description":"A human title.","type":"string"},"description":{"description":"What the runbook is for.","type":"string"},"source":{"$ref":"#/$defs/DocumentSource"},"vars":{"description":"Variables templates may use as {{ .name }}: a value, or an object describing a value the operator supplies.","type":"object","propertyNames":{"$ref":"#/$defs/VarName"},"additionalProperties":{"anyOf":[{"type":"string"},{"$ref":"#/$defs/VarSpec"}]}},"governance":{"$ref":"#/$defs/Governance"}}};
-const schema35 = {"description":"The document the runbook was compiled from.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}}};
-const schema36 = {"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","maxLength":64};
-const pattern11 = new RegExp("^[0-9a-f]{64}$", "u");
-const schema37 = {"type":"object","additionalProperties":false,"properties":{"value":{"description":"The value; absent when the operator must supply it (--var name=value).","type":"string"},"description":{"description":"What the value is.","type":"string"},"todo":{"description":"What a reviewer still has to decide about this variable.","type":"string"},"source":{"$ref":"#/$defs/Source"}}};
-const schema38 = {"description":"Where in the source document something came from (1-based, inclusive lines).","type":"object","additionalProperties":false,"required":["file","line"],"properties":{"file":{"type":"string","minLength":1},"line":{"type":"integer","minimum":1},"end_line":{"type":"integer","minimum":1},"section":{"description":"The id (slug) of the section it is in.","type":"string"}}};
+export const validateTaskAnswer = validate22;
+const schema33 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://rllmc.dev/schemas/task-answer-0.1.json","title":"rllmc task answer v0.1","description":"The model's answer to a code-change task: a commit message and the files to change. Never a diff: rllmc computes the patch from the files' current and new contents. An empty 'files' list means no change is needed. See docs/task-spec.md.","type":"object","additionalProperties":false,"required":["commit_message","files"],"properties":{"commit_message":{"description":"The commit message: a summary line of at most 72 characters in the Conventional Commits form (e.g. 'feat(api): add the orders endpoint'), then a blank line and a body saying why. No tracking trailer: rllmc adds it.","type":"string","minLength":1},"files":{"description":"The files to change, each path at most once. Empty when no change is needed. Each path is relative to the repository root, written with '/', and must be one of the task's outputs.","type":"array","items":{"description":"One file: its whole new content, a delete, or search-and-replace edits.","oneOf":[{"description":"The whole new content of a file, which is created or replaced.","type":"object","additionalProperties":false,"required":["path","content"],"properties":{"path":{"description":"The file's path relative to the repository root, with '/' separators, no '..' and no leading '/'.","type":"string","minLength":1},"content":{"description":"The file's complete new content, exactly as it is to be written (end it with a newline unless the file must not have one).","type":"string"}}},{"description":"Delete an existing file.","type":"object","additionalProperties":false,"required":["path","delete"],"properties":{"path":{"description":"The path of the existing file to delete, relative to the repository root, with '/' separators.","type":"string","minLength":1},"delete":{"description":"Always true: the file is deleted.","const":true}}},{"description":"Search-and-replace edits to an existing file, applied in order, each to the result of the one before.","type":"object","additionalProperties":false,"required":["path","edits"],"properties":{"path":{"description":"The path of the existing file to edit, relative to the repository root, with '/' separators.","type":"string","minLength":1},"edits":{"description":"The edits, applied in order.","type":"array","minItems":1,"items":{"description":"Replace the one occurrence of 'search' with 'replace'.","type":"object","additionalProperties":false,"required":["search","replace"],"properties":{"search":{"description":"Text copied exactly from the file's current content (after the edits before this one), long enough to occur exactly once.","type":"string","minLength":1},"replace":{"description":"The text that takes the place of 'search'; empty to remove it.","type":"string"}}}}}}]}}}};
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://rllmc.dev/schemas/task-answer-0.1.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate24.evaluated;
+const evaluated0 = validate22.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.commit_message === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "commit_message"},message:"must have required property '"+"commit_message"+"'",schema:schema33.required,parentSchema:schema33,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.files === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'",schema:schema33.required,parentSchema:schema33,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "commit_message") || (key0 === "files"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.commit_message !== undefined){
+let data0 = data.commit_message;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err3 = {instancePath:instancePath+"/commit_message",schemaPath:"#/properties/commit_message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.properties.commit_message,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/commit_message",schemaPath:"#/properties/commit_message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.commit_message.type,parentSchema:schema33.properties.commit_message,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.files !== undefined){
+let data1 = data.files;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+const _errs7 = errors;
+let valid3 = false;
+let passing0 = null;
+const _errs8 = errors;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.path === undefined){
+const err5 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/oneOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema33.properties.files.items.oneOf[0].required,parentSchema:schema33.properties.files.items.oneOf[0],data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data2.content === undefined){
+const err6 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/oneOf/0/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'",schema:schema33.properties.files.items.oneOf[0].required,parentSchema:schema33.properties.files.items.oneOf[0],data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+for(const key1 in data2){
+if(!((key1 === "path") || (key1 === "content"))){
+const err7 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema33.properties.files.items.oneOf[0],data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data2.path !== undefined){
+let data3 = data2.path;
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err8 = {instancePath:instancePath+"/files/" + i0+"/path",schemaPath:"#/properties/files/items/oneOf/0/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.properties.files.items.oneOf[0].properties.path,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/files/" + i0+"/path",schemaPath:"#/properties/files/items/oneOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.files.items.oneOf[0].properties.path.type,parentSchema:schema33.properties.files.items.oneOf[0].properties.path,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data2.content !== undefined){
+let data4 = data2.content;
+if(typeof data4 !== "string"){
+const err10 = {instancePath:instancePath+"/files/" + i0+"/content",schemaPath:"#/properties/files/items/oneOf/0/properties/content/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.files.items.oneOf[0].properties.content.type,parentSchema:schema33.properties.files.items.oneOf[0].properties.content,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.files.items.oneOf[0].type,parentSchema:schema33.properties.files.items.oneOf[0],data:data2};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
+var props0 = true;
+}
+const _errs15 = errors;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.path === undefined){
+const err12 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/oneOf/1/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema33.properties.files.items.oneOf[1].required,parentSchema:schema33.properties.files.items.oneOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(data2.delete === undefined){
+const err13 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/oneOf/1/required",keyword:"required",params:{missingProperty: "delete"},message:"must have required property '"+"delete"+"'",schema:schema33.properties.files.items.oneOf[1].required,parentSchema:schema33.properties.files.items.oneOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+for(const key2 in data2){
+if(!((key2 === "path") || (key2 === "delete"))){
+const err14 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema33.properties.files.items.oneOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data2.path !== undefined){
+let data5 = data2.path;
+if(typeof data5 === "string"){
+if(func2(data5) < 1){
+const err15 = {instancePath:instancePath+"/files/" + i0+"/path",schemaPath:"#/properties/files/items/oneOf/1/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.properties.files.items.oneOf[1].properties.path,data:data5};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/files/" + i0+"/path",schemaPath:"#/properties/files/items/oneOf/1/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.files.items.oneOf[1].properties.path.type,parentSchema:schema33.properties.files.items.oneOf[1].properties.path,data:data5};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data2.delete !== undefined){
+let data6 = data2.delete;
+if(true !== data6){
+const err17 = {instancePath:instancePath+"/files/" + i0+"/delete",schemaPath:"#/properties/files/items/oneOf/1/properties/delete/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema33.properties.files.items.oneOf[1].properties.delete,data:data6};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.files.items.oneOf[1].type,parentSchema:schema33.properties.files.items.oneOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+var _valid0 = _errs15 === errors;
+if(_valid0 && valid3){
+valid3 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid3 = true;
+passing0 = 1;
+if(props0 !== true){
+props0 = true;
+}
+}
+const _errs21 = errors;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.path === undefined){
+const err19 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema33.properties.files.items.oneOf[2].required,parentSchema:schema33.properties.files.items.oneOf[2],data:data2};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(data2.edits === undefined){
+const err20 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/oneOf/2/required",keyword:"required",params:{missingProperty: "edits"},message:"must have required property '"+"edits"+"'",schema:schema33.properties.files.items.oneOf[2].required,parentSchema:schema33.properties.files.items.oneOf[2],data:data2};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+for(const key3 in data2){
+if(!((key3 === "path") || (key3 === "edits"))){
+const err21 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema33.properties.files.items.oneOf[2],data:data2};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data2.path !== undefined){
+let data7 = data2.path;
+if(typeof data7 === "string"){
+if(func2(data7) < 1){
+const err22 = {instancePath:instancePath+"/files/" + i0+"/path",schemaPath:"#/properties/files/items/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.properties.files.items.oneOf[2].properties.path,data:data7};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/files/" + i0+"/path",schemaPath:"#/properties/files/items/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.files.items.oneOf[2].properties.path.type,parentSchema:schema33.properties.files.items.oneOf[2].properties.path,data:data7};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data2.edits !== undefined){
+let data8 = data2.edits;
+if(Array.isArray(data8)){
+if(data8.length < 1){
+const err24 = {instancePath:instancePath+"/files/" + i0+"/edits",schemaPath:"#/properties/files/items/oneOf/2/properties/edits/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema33.properties.files.items.oneOf[2].properties.edits,data:data8};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+const len1 = data8.length;
+for(let i1=0; i1<len1; i1++){
+let data9 = data8[i1];
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.search === undefined){
+const err25 = {instancePath:instancePath+"/files/" + i0+"/edits/" + i1,schemaPath:"#/properties/files/items/oneOf/2/properties/edits/items/required",keyword:"required",params:{missingProperty: "search"},message:"must have required property '"+"search"+"'",schema:schema33.properties.files.items.oneOf[2].properties.edits.items.required,parentSchema:schema33.properties.files.items.oneOf[2].properties.edits.items,data:data9};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if(data9.replace === undefined){
+const err26 = {instancePath:instancePath+"/files/" + i0+"/edits/" + i1,schemaPath:"#/properties/files/items/oneOf/2/properties/edits/items/required",keyword:"required",params:{missingProperty: "replace"},message:"must have required property '"+"replace"+"'",schema:schema33.properties.files.items.oneOf[2].properties.edits.items.required,parentSchema:schema33.properties.files.items.oneOf[2].properties.edits.items,data:data9};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+for(const key4 in data9){
+if(!((key4 === "search") || (key4 === "replace"))){
+const err27 = {instancePath:instancePath+"/files/" + i0+"/edits/" + i1,schemaPath:"#/properties/files/items/oneOf/2/properties/edits/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema33.properties.files.items.oneOf[2].properties.edits.items,data:data9};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data9.search !== undefined){
+let data10 = data9.search;
+if(typeof data10 === "string"){
+if(func2(data10) < 1){
+const err28 = {instancePath:instancePath+"/files/" + i0+"/edits/" + i1+"/search",schemaPath:"#/properties/files/items/oneOf/2/properties/edits/items/properties/search/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema33.properties.files.items.oneOf[2].properties.edits.items.properties.search,data:data10};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/files/" + i0+"/edits/" + i1+"/search",schemaPath:"#/properties/files/items/oneOf/2/properties/edits/items/properties/search/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.files.items.oneOf[2].properties.edits.items.properties.search.type,parentSchema:schema33.properties.files.items.oneOf[2].properties.edits.items.properties.search,data:data10};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data9.replace !== undefined){
+let data11 = data9.replace;
+if(typeof data11 !== "string"){
+const err30 = {instancePath:instancePath+"/files/" + i0+"/edits/" + i1+"/replace",schemaPath:"#/properties/files/items/oneOf/2/properties/edits/items/properties/replace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.files.items.oneOf[2].properties.edits.items.properties.replace.type,parentSchema:schema33.properties.files.items.oneOf[2].properties.edits.items.properties.replace,data:data11};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/files/" + i0+"/edits/" + i1,schemaPath:"#/properties/files/items/oneOf/2/properties/edits/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.files.items.oneOf[2].properties.edits.items.type,parentSchema:schema33.properties.files.items.oneOf[2].properties.edits.items,data:data9};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/files/" + i0+"/edits",schemaPath:"#/properties/files/items/oneOf/2/properties/edits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.properties.files.items.oneOf[2].properties.edits.type,parentSchema:schema33.properties.files.items.oneOf[2].properties.edits,data:data8};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.files.items.oneOf[2].type,parentSchema:schema33.properties.files.items.oneOf[2],data:data2};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+var _valid0 = _errs21 === errors;
+if(_valid0 && valid3){
+valid3 = false;
+passing0 = [passing0, 2];
+}
+else {
+if(_valid0){
+valid3 = true;
+passing0 = 2;
+if(props0 !== true){
+props0 = true;
+}
+}
+}
+}
+if(!valid3){
+const err34 = {instancePath:instancePath+"/files/" + i0,schemaPath:"#/properties/files/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema33.properties.files.items.oneOf,parentSchema:schema33.properties.files.items,data:data2};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+else {
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.properties.files.type,parentSchema:schema33.properties.files,data:data1};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+validate22.errors = vErrors;
+return errors === 0;
+}
+validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const validateRunbook = validate23;
+const schema34 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://rllmc.dev/schemas/runbook-v0.json","title":"runbook/v0","description":"A governed, executable runbook: variables, a governance policy and an ordered list of steps (cli, manual, group). Strict: an unknown field anywhere is an error. See docs/runbook-spec.md.","type":"object","additionalProperties":false,"required":["apiVersion","meta","steps"],"properties":{"apiVersion":{"description":"The format's version. Only runbook/v0 exists.","const":"runbook/v0"},"meta":{"$ref":"#/$defs/Meta"},"steps":{"description":"The steps, run in order.","type":"array","items":{"$ref":"#/$defs/Step"}}},"$defs":{"Meta":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"A short identifier for the runbook.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":128},"title":{"description":"A human title.","type":"string"},"description":{"description":"What the runbook is for.","type":"string"},"source":{"$ref":"#/$defs/DocumentSource"},"vars":{"description":"Variables templates may use as {{ .name }}: a value, or an object describing a value the operator supplies.","type":"object","propertyNames":{"$ref":"#/$defs/VarName"},"additionalProperties":{"anyOf":[{"type":"string"},{"$ref":"#/$defs/VarSpec"}]}},"governance":{"$ref":"#/$defs/Governance"}}},"VarName":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","maxLength":64},"VarSpec":{"type":"object","additionalProperties":false,"properties":{"value":{"description":"The value; absent when the operator must supply it (--var name=value).","type":"string"},"description":{"description":"What the value is.","type":"string"},"todo":{"description":"What a reviewer still has to decide about this variable.","type":"string"},"source":{"$ref":"#/$defs/Source"}}},"DocumentSource":{"description":"The document the runbook was compiled from.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"Source":{"description":"Where in the source document something came from (1-based, inclusive lines).","type":"object","additionalProperties":false,"required":["file","line"],"properties":{"file":{"type":"string","minLength":1},"line":{"type":"integer","minimum":1},"end_line":{"type":"integer","minimum":1},"section":{"description":"The id (slug) of the section it is in.","type":"string"}}},"Governance":{"type":"object","additionalProperties":false,"properties":{"allowed_commands":{"description":"The only programs a cli step may run (argv[0]).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"denied_commands":{"description":"Commands no step may run: a program name ('rm') or a program and its leading arguments ('kubectl delete').","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny_env_vars":{"description":"Environment variables templates may not read; '*' matches any run of characters.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9_*]+$"},"uniqueItems":true},"redact":{"description":"Applied to everything before it is stored or printed.","type":"array","items":{"$ref":"#/$defs/RedactRule"}},"evidence":{"$ref":"#/$defs/EvidencePolicy"}}},"RedactRule":{"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression; a leading (?i) makes it case-insensitive.","type":"string","minLength":1},"replace":{"description":"The replacement; defaults to <redacted>.","type":"string"}}},"EvidencePolicy":{"type":"object","additionalProperties":false,"properties":{"require_for_manual":{"description":"Every manual step must record evidence.","type":"boolean"},"store_full_stdout":{"description":"Store whole outputs rather than hashes and previews.","type":"boolean"}}},"StepId":{"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":64},"Step":{"description":"A step; its type picks which of CliStep, ManualStep or GroupStep it must be.","type":"object","required":["type"],"properties":{"type":{"enum":["cli","manual","group"]}},"allOf":[{"if":{"required":["type"],"properties":{"type":{"const":"cli"}}},"then":{"$ref":"#/$defs/CliStep"}},{"if":{"required":["type"],"properties":{"type":{"const":"manual"}}},"then":{"$ref":"#/$defs/ManualStep"}},{"if":{"required":["type"],"properties":{"type":{"const":"group"}}},"then":{"$ref":"#/$defs/GroupStep"}}]},"CliStep":{"description":"Runs one program with an argument vector, never through a shell.","type":"object","additionalProperties":false,"required":["id","type","with"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"cli"},"title":{"type":"string"},"description":{"type":"string"},"with":{"$ref":"#/$defs/CliWith"},"capture":{"description":"Values to keep from the result, by name.","type":"object","propertyNames":{"$ref":"#/$defs/VarName"},"additionalProperties":{"$ref":"#/$defs/Capture"}},"assertions":{"type":"array","items":{"$ref":"#/$defs/Assertion"}},"approvals":{"$ref":"#/$defs/Approvals"},"continue_on_error":{"type":"boolean"},"sample_output":{"description":"Output the source shows for this command: documentation, never executed or asserted.","type":"string"},"source":{"$ref":"#/$defs/Source"}}},"CliWith":{"type":"object","additionalProperties":false,"required":["argv"],"properties":{"argv":{"description":"The program and its arguments; each element may use {{ .var }}.","type":"array","minItems":1,"items":{"type":"string"}},"stdin":{"description":"Text written to the program's standard input.","type":"string"},"timeout_seconds":{"type":"number","exclusiveMinimum":0,"maximum":86400},"max_output_bytes":{"type":"integer","minimum":1}}},"Capture":{"anyOf":[{"enum":["stdout","stderr","exit_code"]},{"$ref":"#/$defs/CaptureSpec"}]},"CaptureSpec":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"enum":["stdout","stderr"]},"json_path":{"description":"A JSONPath into the stream parsed as JSON ($.items[0].name).","type":"string","minLength":1},"regex":{"description":"A regular expression searched in the stream.","type":"string","minLength":1},"group":{"description":"The regex group to keep (0 = the whole match).","type":"integer","minimum":0}}},"Assertion":{"description":"One check on a cli step's result; 'on' picks the stream (stdout by default).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":3,"properties":{"contains":{"type":"string"},"not_contains":{"type":"string"},"equals":{"type":"string"},"matches":{"type":"string"},"exit_code":{"type":"integer","minimum":0,"maximum":255},"json_path":{"type":"string","minLength":1},"on":{"enum":["stdout","stderr"]}},"oneOf":[{"properties":{"contains":true},"required":["contains"]},{"properties":{"not_contains":true},"required":["not_contains"]},{"properties":{"matches":true},"required":["matches"]},{"properties":{"exit_code":true},"required":["exit_code"]},{"properties":{"equals":true},"required":["equals"]}],"dependentSchemas":{"json_path":{"properties":{"equals":true},"required":["equals"]},"exit_code":{"maxProperties":1}}},"Approvals":{"description":"Who must approve before the step runs: at least min approvers, holding one of roles when given.","type":"object","additionalProperties":false,"required":["min"],"properties":{"min":{"type":"integer","minimum":1,"maximum":10},"roles":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"ManualStep":{"description":"Done by a person, who records evidence; execution pauses here.","type":"object","additionalProperties":false,"required":["id","type","title","instructions"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"manual"},"title":{"type":"string","minLength":1},"instructions":{"type":"string","minLength":1},"command":{"description":"The exact command the person runs, as the source gives it; shown verbatim, never rendered as a template.","type":"string"},"reason":{"description":"Why this step is manual rather than automated.","type":"string"},"required_evidence":{"type":"array","items":{"$ref":"#/$defs/Evidence"}},"approvals":{"$ref":"#/$defs/Approvals"},"replay_mode":{"description":"In replay: ask for evidence again, or reuse what the recorded run gave.","enum":["require_evidence","reuse_evidence"]},"sample_output":{"type":"string"},"source":{"$ref":"#/$defs/Source"}}},"Evidence":{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"enum":["text","checklist","attachment"]},"name":{"$ref":"#/$defs/VarName"},"description":{"type":"string"},"items":{"description":"For a checklist: what must be ticked.","type":"array","minItems":1,"items":{"type":"string","minLength":1}}},"if":{"properties":{"kind":{"const":"checklist"}}},"then":{"properties":{"items":true},"required":["items"]},"else":{"not":{"properties":{"items":true},"required":["items"]}}},"GroupStep":{"description":"Steps that belong together (a section of the source); run in order.","type":"object","additionalProperties":false,"required":["id","type","steps"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"group"},"title":{"type":"string"},"description":{"type":"string"},"steps":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/Step"}},"source":{"$ref":"#/$defs/Source"}}}}};
+const schema35 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"A short identifier for the runbook.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":128},"title":{"description":"A human title.","type":"string"},"description":{"description":"What the runbook is for.","type":"string"},"source":{"$ref":"#/$defs/DocumentSource"},"vars":{"description":"Variables templates may use as {{ .name }}: a value, or an object describing a value the operator supplies.","type":"object","propertyNames":{"$ref":"#/$defs/VarName"},"additionalProperties":{"anyOf":[{"type":"string"},{"$ref":"#/$defs/VarSpec"}]}},"governance":{"$ref":"#/$defs/Governance"}}};
+const schema36 = {"description":"The document the runbook was compiled from.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"type":"string","minLength":1},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}}};
+const schema37 = {"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","maxLength":64};
+const pattern11 = new RegExp("^[0-9a-f]{64}$", "u");
+const schema38 = {"type":"object","additionalProperties":false,"properties":{"value":{"description":"The value; absent when the operator must supply it (--var name=value).","type":"string"},"description":{"description":"What the value is.","type":"string"},"todo":{"description":"What a reviewer still has to decide about this variable.","type":"string"},"source":{"$ref":"#/$defs/Source"}}};
+const schema39 = {"description":"Where in the source document something came from (1-based, inclusive lines).","type":"object","additionalProperties":false,"required":["file","line"],"properties":{"file":{"type":"string","minLength":1},"line":{"type":"integer","minimum":1},"end_line":{"type":"integer","minimum":1},"section":{"description":"The id (slug) of the section it is in.","type":"string"}}};
+
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate25.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1106,7 +1618,7 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!((((key0 === "value") || (key0 === "description")) || (key0 === "todo")) || (key0 === "source"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1119,7 +1631,7 @@ errors++;
 if(data.value !== undefined){
 let data0 = data.value;
 if(typeof data0 !== "string"){
-const err1 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.value.type,parentSchema:schema37.properties.value,data:data0};
+const err1 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.value.type,parentSchema:schema38.properties.value,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1132,7 +1644,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 !== "string"){
-const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.description.type,parentSchema:schema37.properties.description,data:data1};
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.description.type,parentSchema:schema38.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1145,7 +1657,7 @@ errors++;
 if(data.todo !== undefined){
 let data2 = data.todo;
 if(typeof data2 !== "string"){
-const err3 = {instancePath:instancePath+"/todo",schemaPath:"#/properties/todo/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.todo.type,parentSchema:schema37.properties.todo,data:data2};
+const err3 = {instancePath:instancePath+"/todo",schemaPath:"#/properties/todo/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.todo.type,parentSchema:schema38.properties.todo,data:data2};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1159,7 +1671,7 @@ if(data.source !== undefined){
 let data3 = data.source;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.file === undefined){
-const err4 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema38.required,parentSchema:schema38,data:data3};
+const err4 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema39.required,parentSchema:schema39,data:data3};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1169,7 +1681,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data3.line === undefined){
-const err5 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'",schema:schema38.required,parentSchema:schema38,data:data3};
+const err5 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'",schema:schema39.required,parentSchema:schema39,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1180,7 +1692,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!((((key1 === "file") || (key1 === "line")) || (key1 === "end_line")) || (key1 === "section"))){
-const err6 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data3};
+const err6 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1194,7 +1706,7 @@ if(data3.file !== undefined){
 let data4 = data3.file;
 if(typeof data4 === "string"){
 if(func2(data4) < 1){
-const err7 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.file,data:data4};
+const err7 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.file,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1205,7 +1717,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.file.type,parentSchema:schema38.properties.file,data:data4};
+const err8 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.file.type,parentSchema:schema39.properties.file,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1218,7 +1730,7 @@ errors++;
 if(data3.line !== undefined){
 let data5 = data3.line;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err9 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.line.type,parentSchema:schema38.properties.line,data:data5};
+const err9 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.line.type,parentSchema:schema39.properties.line,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1229,7 +1741,7 @@ errors++;
 }
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 < 1 || isNaN(data5)){
-const err10 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.line,data:data5};
+const err10 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.line,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1243,7 +1755,7 @@ errors++;
 if(data3.end_line !== undefined){
 let data6 = data3.end_line;
 if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err11 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.end_line.type,parentSchema:schema38.properties.end_line,data:data6};
+const err11 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.end_line.type,parentSchema:schema39.properties.end_line,data:data6};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1254,7 +1766,7 @@ errors++;
 }
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 < 1 || isNaN(data6)){
-const err12 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.end_line,data:data6};
+const err12 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.end_line,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1268,7 +1780,7 @@ errors++;
 if(data3.section !== undefined){
 let data7 = data3.section;
 if(typeof data7 !== "string"){
-const err13 = {instancePath:instancePath+"/source/section",schemaPath:"#/$defs/Source/properties/section/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.section.type,parentSchema:schema38.properties.section,data:data7};
+const err13 = {instancePath:instancePath+"/source/section",schemaPath:"#/$defs/Source/properties/section/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.section.type,parentSchema:schema39.properties.section,data:data7};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1280,7 +1792,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data3};
+const err14 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1292,7 +1804,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data};
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1301,20 +1813,20 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate24.errors = vErrors;
+validate25.errors = vErrors;
 return errors === 0;
 }
-validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema39 = {"type":"object","additionalProperties":false,"properties":{"allowed_commands":{"description":"The only programs a cli step may run (argv[0]).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"denied_commands":{"description":"Commands no step may run: a program name ('rm') or a program and its leading arguments ('kubectl delete').","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny_env_vars":{"description":"Environment variables templates may not read; '*' matches any run of characters.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9_*]+$"},"uniqueItems":true},"redact":{"description":"Applied to everything before it is stored or printed.","type":"array","items":{"$ref":"#/$defs/RedactRule"}},"evidence":{"$ref":"#/$defs/EvidencePolicy"}}};
-const schema40 = {"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression; a leading (?i) makes it case-insensitive.","type":"string","minLength":1},"replace":{"description":"The replacement; defaults to <redacted>.","type":"string"}}};
-const schema41 = {"type":"object","additionalProperties":false,"properties":{"require_for_manual":{"description":"Every manual step must record evidence.","type":"boolean"},"store_full_stdout":{"description":"Store whole outputs rather than hashes and previews.","type":"boolean"}}};
+const schema40 = {"type":"object","additionalProperties":false,"properties":{"allowed_commands":{"description":"The only programs a cli step may run (argv[0]).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"denied_commands":{"description":"Commands no step may run: a program name ('rm') or a program and its leading arguments ('kubectl delete').","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny_env_vars":{"description":"Environment variables templates may not read; '*' matches any run of characters.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9_*]+$"},"uniqueItems":true},"redact":{"description":"Applied to everything before it is stored or printed.","type":"array","items":{"$ref":"#/$defs/RedactRule"}},"evidence":{"$ref":"#/$defs/EvidencePolicy"}}};
+const schema41 = {"type":"object","additionalProperties":false,"required":["pattern"],"properties":{"pattern":{"description":"A regular expression; a leading (?i) makes it case-insensitive.","type":"string","minLength":1},"replace":{"description":"The replacement; defaults to <redacted>.","type":"string"}}};
+const schema42 = {"type":"object","additionalProperties":false,"properties":{"require_for_manual":{"description":"Every manual step must record evidence.","type":"boolean"},"store_full_stdout":{"description":"Store whole outputs rather than hashes and previews.","type":"boolean"}}};
 const pattern13 = new RegExp("^[A-Za-z0-9_*]+$", "u");
 
-function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate26.evaluated;
+const evaluated0 = validate27.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1324,7 +1836,7 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!(((((key0 === "allowed_commands") || (key0 === "denied_commands")) || (key0 === "deny_env_vars")) || (key0 === "redact")) || (key0 === "evidence"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1342,7 +1854,7 @@ for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err1 = {instancePath:instancePath+"/allowed_commands/" + i0,schemaPath:"#/properties/allowed_commands/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.allowed_commands.items,data:data1};
+const err1 = {instancePath:instancePath+"/allowed_commands/" + i0,schemaPath:"#/properties/allowed_commands/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40.properties.allowed_commands.items,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1353,7 +1865,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/allowed_commands/" + i0,schemaPath:"#/properties/allowed_commands/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.allowed_commands.items.type,parentSchema:schema39.properties.allowed_commands.items,data:data1};
+const err2 = {instancePath:instancePath+"/allowed_commands/" + i0,schemaPath:"#/properties/allowed_commands/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.allowed_commands.items.type,parentSchema:schema40.properties.allowed_commands.items,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1374,7 +1886,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err3 = {instancePath:instancePath+"/allowed_commands",schemaPath:"#/properties/allowed_commands/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema39.properties.allowed_commands,data:data0};
+const err3 = {instancePath:instancePath+"/allowed_commands",schemaPath:"#/properties/allowed_commands/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema40.properties.allowed_commands,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1389,7 +1901,7 @@ indices0[item0] = i1;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/allowed_commands",schemaPath:"#/properties/allowed_commands/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.allowed_commands.type,parentSchema:schema39.properties.allowed_commands,data:data0};
+const err4 = {instancePath:instancePath+"/allowed_commands",schemaPath:"#/properties/allowed_commands/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.allowed_commands.type,parentSchema:schema40.properties.allowed_commands,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1407,7 +1919,7 @@ for(let i2=0; i2<len1; i2++){
 let data3 = data2[i2];
 if(typeof data3 === "string"){
 if(func2(data3) < 1){
-const err5 = {instancePath:instancePath+"/denied_commands/" + i2,schemaPath:"#/properties/denied_commands/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.denied_commands.items,data:data3};
+const err5 = {instancePath:instancePath+"/denied_commands/" + i2,schemaPath:"#/properties/denied_commands/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40.properties.denied_commands.items,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1418,7 +1930,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/denied_commands/" + i2,schemaPath:"#/properties/denied_commands/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.denied_commands.items.type,parentSchema:schema39.properties.denied_commands.items,data:data3};
+const err6 = {instancePath:instancePath+"/denied_commands/" + i2,schemaPath:"#/properties/denied_commands/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.denied_commands.items.type,parentSchema:schema40.properties.denied_commands.items,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1439,7 +1951,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j1 = indices1[item1];
-const err7 = {instancePath:instancePath+"/denied_commands",schemaPath:"#/properties/denied_commands/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema39.properties.denied_commands,data:data2};
+const err7 = {instancePath:instancePath+"/denied_commands",schemaPath:"#/properties/denied_commands/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema40.properties.denied_commands,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1454,7 +1966,7 @@ indices1[item1] = i3;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/denied_commands",schemaPath:"#/properties/denied_commands/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.denied_commands.type,parentSchema:schema39.properties.denied_commands,data:data2};
+const err8 = {instancePath:instancePath+"/denied_commands",schemaPath:"#/properties/denied_commands/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.denied_commands.type,parentSchema:schema40.properties.denied_commands,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1472,7 +1984,7 @@ for(let i4=0; i4<len2; i4++){
 let data5 = data4[i4];
 if(typeof data5 === "string"){
 if(!pattern13.test(data5)){
-const err9 = {instancePath:instancePath+"/deny_env_vars/" + i4,schemaPath:"#/properties/deny_env_vars/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_*]+$"},message:"must match pattern \""+"^[A-Za-z0-9_*]+$"+"\"",schema:"^[A-Za-z0-9_*]+$",parentSchema:schema39.properties.deny_env_vars.items,data:data5};
+const err9 = {instancePath:instancePath+"/deny_env_vars/" + i4,schemaPath:"#/properties/deny_env_vars/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_*]+$"},message:"must match pattern \""+"^[A-Za-z0-9_*]+$"+"\"",schema:"^[A-Za-z0-9_*]+$",parentSchema:schema40.properties.deny_env_vars.items,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1483,7 +1995,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/deny_env_vars/" + i4,schemaPath:"#/properties/deny_env_vars/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.deny_env_vars.items.type,parentSchema:schema39.properties.deny_env_vars.items,data:data5};
+const err10 = {instancePath:instancePath+"/deny_env_vars/" + i4,schemaPath:"#/properties/deny_env_vars/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.deny_env_vars.items.type,parentSchema:schema40.properties.deny_env_vars.items,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1504,7 +2016,7 @@ continue;
 }
 if(typeof indices2[item2] == "number"){
 j2 = indices2[item2];
-const err11 = {instancePath:instancePath+"/deny_env_vars",schemaPath:"#/properties/deny_env_vars/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema39.properties.deny_env_vars,data:data4};
+const err11 = {instancePath:instancePath+"/deny_env_vars",schemaPath:"#/properties/deny_env_vars/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema40.properties.deny_env_vars,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1519,7 +2031,7 @@ indices2[item2] = i5;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/deny_env_vars",schemaPath:"#/properties/deny_env_vars/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.deny_env_vars.type,parentSchema:schema39.properties.deny_env_vars,data:data4};
+const err12 = {instancePath:instancePath+"/deny_env_vars",schemaPath:"#/properties/deny_env_vars/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.deny_env_vars.type,parentSchema:schema40.properties.deny_env_vars,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1537,7 +2049,7 @@ for(let i6=0; i6<len3; i6++){
 let data7 = data6[i6];
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 if(data7.pattern === undefined){
-const err13 = {instancePath:instancePath+"/redact/" + i6,schemaPath:"#/$defs/RedactRule/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema40.required,parentSchema:schema40,data:data7};
+const err13 = {instancePath:instancePath+"/redact/" + i6,schemaPath:"#/$defs/RedactRule/required",keyword:"required",params:{missingProperty: "pattern"},message:"must have required property '"+"pattern"+"'",schema:schema41.required,parentSchema:schema41,data:data7};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1548,7 +2060,7 @@ errors++;
 }
 for(const key1 in data7){
 if(!((key1 === "pattern") || (key1 === "replace"))){
-const err14 = {instancePath:instancePath+"/redact/" + i6,schemaPath:"#/$defs/RedactRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data:data7};
+const err14 = {instancePath:instancePath+"/redact/" + i6,schemaPath:"#/$defs/RedactRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1562,7 +2074,7 @@ if(data7.pattern !== undefined){
 let data8 = data7.pattern;
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-const err15 = {instancePath:instancePath+"/redact/" + i6+"/pattern",schemaPath:"#/$defs/RedactRule/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema40.properties.pattern,data:data8};
+const err15 = {instancePath:instancePath+"/redact/" + i6+"/pattern",schemaPath:"#/$defs/RedactRule/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.pattern,data:data8};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1573,7 +2085,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/redact/" + i6+"/pattern",schemaPath:"#/$defs/RedactRule/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.pattern.type,parentSchema:schema40.properties.pattern,data:data8};
+const err16 = {instancePath:instancePath+"/redact/" + i6+"/pattern",schemaPath:"#/$defs/RedactRule/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.pattern.type,parentSchema:schema41.properties.pattern,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1586,7 +2098,7 @@ errors++;
 if(data7.replace !== undefined){
 let data9 = data7.replace;
 if(typeof data9 !== "string"){
-const err17 = {instancePath:instancePath+"/redact/" + i6+"/replace",schemaPath:"#/$defs/RedactRule/properties/replace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.replace.type,parentSchema:schema40.properties.replace,data:data9};
+const err17 = {instancePath:instancePath+"/redact/" + i6+"/replace",schemaPath:"#/$defs/RedactRule/properties/replace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.replace.type,parentSchema:schema41.properties.replace,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1598,7 +2110,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/redact/" + i6,schemaPath:"#/$defs/RedactRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data:data7};
+const err18 = {instancePath:instancePath+"/redact/" + i6,schemaPath:"#/$defs/RedactRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1610,7 +2122,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/redact",schemaPath:"#/properties/redact/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.redact.type,parentSchema:schema39.properties.redact,data:data6};
+const err19 = {instancePath:instancePath+"/redact",schemaPath:"#/properties/redact/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.redact.type,parentSchema:schema40.properties.redact,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1625,7 +2137,7 @@ let data10 = data.evidence;
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 for(const key2 in data10){
 if(!((key2 === "require_for_manual") || (key2 === "store_full_stdout"))){
-const err20 = {instancePath:instancePath+"/evidence",schemaPath:"#/$defs/EvidencePolicy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data:data10};
+const err20 = {instancePath:instancePath+"/evidence",schemaPath:"#/$defs/EvidencePolicy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1638,7 +2150,7 @@ errors++;
 if(data10.require_for_manual !== undefined){
 let data11 = data10.require_for_manual;
 if(typeof data11 !== "boolean"){
-const err21 = {instancePath:instancePath+"/evidence/require_for_manual",schemaPath:"#/$defs/EvidencePolicy/properties/require_for_manual/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema41.properties.require_for_manual.type,parentSchema:schema41.properties.require_for_manual,data:data11};
+const err21 = {instancePath:instancePath+"/evidence/require_for_manual",schemaPath:"#/$defs/EvidencePolicy/properties/require_for_manual/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.require_for_manual.type,parentSchema:schema42.properties.require_for_manual,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1651,7 +2163,7 @@ errors++;
 if(data10.store_full_stdout !== undefined){
 let data12 = data10.store_full_stdout;
 if(typeof data12 !== "boolean"){
-const err22 = {instancePath:instancePath+"/evidence/store_full_stdout",schemaPath:"#/$defs/EvidencePolicy/properties/store_full_stdout/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema41.properties.store_full_stdout.type,parentSchema:schema41.properties.store_full_stdout,data:data12};
+const err22 = {instancePath:instancePath+"/evidence/store_full_stdout",schemaPath:"#/$defs/EvidencePolicy/properties/store_full_stdout/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.store_full_stdout.type,parentSchema:schema42.properties.store_full_stdout,data:data12};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1663,7 +2175,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/evidence",schemaPath:"#/$defs/EvidencePolicy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data:data10};
+const err23 = {instancePath:instancePath+"/evidence",schemaPath:"#/$defs/EvidencePolicy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1675,7 +2187,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1684,16 +2196,16 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate26.errors = vErrors;
+validate27.errors = vErrors;
 return errors === 0;
 }
-validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate23.evaluated;
+const evaluated0 = validate24.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1702,7 +2214,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema34.required,parentSchema:schema34,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema35.required,parentSchema:schema35,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1713,7 +2225,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "name") || (key0 === "title")) || (key0 === "description")) || (key0 === "source")) || (key0 === "vars")) || (key0 === "governance"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1727,7 +2239,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 128){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema34.properties.name,data:data0};
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema35.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1737,7 +2249,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!pattern9.test(data0)){
-const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema34.properties.name,data:data0};
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema35.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1748,7 +2260,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.name.type,parentSchema:schema34.properties.name,data:data0};
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.name.type,parentSchema:schema35.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1761,7 +2273,7 @@ errors++;
 if(data.title !== undefined){
 let data1 = data.title;
 if(typeof data1 !== "string"){
-const err5 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.title.type,parentSchema:schema34.properties.title,data:data1};
+const err5 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.title.type,parentSchema:schema35.properties.title,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1774,7 +2286,7 @@ errors++;
 if(data.description !== undefined){
 let data2 = data.description;
 if(typeof data2 !== "string"){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.description.type,parentSchema:schema34.properties.description,data:data2};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.description.type,parentSchema:schema35.properties.description,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1788,7 +2300,7 @@ if(data.source !== undefined){
 let data3 = data.source;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.file === undefined){
-const err7 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/DocumentSource/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema35.required,parentSchema:schema35,data:data3};
+const err7 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/DocumentSource/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema36.required,parentSchema:schema36,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1799,7 +2311,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!((key1 === "file") || (key1 === "sha256"))){
-const err8 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/DocumentSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data:data3};
+const err8 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/DocumentSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1813,7 +2325,7 @@ if(data3.file !== undefined){
 let data4 = data3.file;
 if(typeof data4 === "string"){
 if(func2(data4) < 1){
-const err9 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/DocumentSource/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.properties.file,data:data4};
+const err9 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/DocumentSource/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema36.properties.file,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1824,7 +2336,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/DocumentSource/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.file.type,parentSchema:schema35.properties.file,data:data4};
+const err10 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/DocumentSource/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.file.type,parentSchema:schema36.properties.file,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1838,7 +2350,7 @@ if(data3.sha256 !== undefined){
 let data5 = data3.sha256;
 if(typeof data5 === "string"){
 if(!pattern11.test(data5)){
-const err11 = {instancePath:instancePath+"/source/sha256",schemaPath:"#/$defs/DocumentSource/properties/sha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\"",schema:"^[0-9a-f]{64}$",parentSchema:schema35.properties.sha256,data:data5};
+const err11 = {instancePath:instancePath+"/source/sha256",schemaPath:"#/$defs/DocumentSource/properties/sha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\"",schema:"^[0-9a-f]{64}$",parentSchema:schema36.properties.sha256,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1849,7 +2361,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/source/sha256",schemaPath:"#/$defs/DocumentSource/properties/sha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.sha256.type,parentSchema:schema35.properties.sha256,data:data5};
+const err12 = {instancePath:instancePath+"/source/sha256",schemaPath:"#/$defs/DocumentSource/properties/sha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.sha256.type,parentSchema:schema36.properties.sha256,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1861,7 +2373,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/DocumentSource/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data:data3};
+const err13 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/DocumentSource/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1878,7 +2390,7 @@ for(const key2 in data6){
 const _errs18 = errors;
 if(typeof key2 === "string"){
 if(func2(key2) > 64){
-const err14 = {instancePath:instancePath+"/vars",schemaPath:"#/$defs/VarName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema36,data:key2,propertyName:key2};
+const err14 = {instancePath:instancePath+"/vars",schemaPath:"#/$defs/VarName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema37,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1888,7 +2400,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!pattern7.test(key2)){
-const err15 = {instancePath:instancePath+"/vars",schemaPath:"#/$defs/VarName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema36,data:key2,propertyName:key2};
+const err15 = {instancePath:instancePath+"/vars",schemaPath:"#/$defs/VarName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema37,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1899,7 +2411,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/vars",schemaPath:"#/$defs/VarName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:key2,propertyName:key2};
+const err16 = {instancePath:instancePath+"/vars",schemaPath:"#/$defs/VarName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1910,7 +2422,7 @@ errors++;
 }
 var valid3 = _errs18 === errors;
 if(!valid3){
-const err17 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema34.properties.vars.propertyNames,parentSchema:schema34.properties.vars,data:data6};
+const err17 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema35.properties.vars.propertyNames,parentSchema:schema35.properties.vars,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1926,7 +2438,7 @@ const _errs23 = errors;
 let valid6 = false;
 const _errs24 = errors;
 if(typeof data7 !== "string"){
-const err18 = {instancePath:instancePath+"/vars/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.vars.additionalProperties.anyOf[0].type,parentSchema:schema34.properties.vars.additionalProperties.anyOf[0],data:data7};
+const err18 = {instancePath:instancePath+"/vars/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.vars.additionalProperties.anyOf[0].type,parentSchema:schema35.properties.vars.additionalProperties.anyOf[0],data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1938,14 +2450,14 @@ errors++;
 var _valid0 = _errs24 === errors;
 valid6 = valid6 || _valid0;
 const _errs26 = errors;
-if(!(validate24(data7, {instancePath:instancePath+"/vars/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data6,parentDataProperty:key3,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if(!(validate25(data7, {instancePath:instancePath+"/vars/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data6,parentDataProperty:key3,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs26 === errors;
 valid6 = valid6 || _valid0;
 if(!valid6){
-const err19 = {instancePath:instancePath+"/vars/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema34.properties.vars.additionalProperties.anyOf,parentSchema:schema34.properties.vars.additionalProperties,data:data7};
+const err19 = {instancePath:instancePath+"/vars/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema35.properties.vars.additionalProperties.anyOf,parentSchema:schema35.properties.vars.additionalProperties,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1968,7 +2480,7 @@ vErrors = null;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.vars.type,parentSchema:schema34.properties.vars,data:data6};
+const err20 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties.vars.type,parentSchema:schema35.properties.vars,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1979,14 +2491,14 @@ errors++;
 }
 }
 if(data.governance !== undefined){
-if(!(validate26(data.governance, {instancePath:instancePath+"/governance",parentData:data,parentDataProperty:"governance",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+if(!(validate27(data.governance, {instancePath:instancePath+"/governance",parentData:data,parentDataProperty:"governance",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1995,25 +2507,25 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate23.errors = vErrors;
+validate24.errors = vErrors;
 return errors === 0;
 }
-validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema42 = {"description":"A step; its type picks which of CliStep, ManualStep or GroupStep it must be.","type":"object","required":["type"],"properties":{"type":{"enum":["cli","manual","group"]}},"allOf":[{"if":{"required":["type"],"properties":{"type":{"const":"cli"}}},"then":{"$ref":"#/$defs/CliStep"}},{"if":{"required":["type"],"properties":{"type":{"const":"manual"}}},"then":{"$ref":"#/$defs/ManualStep"}},{"if":{"required":["type"],"properties":{"type":{"const":"group"}}},"then":{"$ref":"#/$defs/GroupStep"}}]};
-const schema43 = {"description":"Runs one program with an argument vector, never through a shell.","type":"object","additionalProperties":false,"required":["id","type","with"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"cli"},"title":{"type":"string"},"description":{"type":"string"},"with":{"$ref":"#/$defs/CliWith"},"capture":{"description":"Values to keep from the result, by name.","type":"object","propertyNames":{"$ref":"#/$defs/VarName"},"additionalProperties":{"$ref":"#/$defs/Capture"}},"assertions":{"type":"array","items":{"$ref":"#/$defs/Assertion"}},"approvals":{"$ref":"#/$defs/Approvals"},"continue_on_error":{"type":"boolean"},"sample_output":{"description":"Output the source shows for this command: documentation, never executed or asserted.","type":"string"},"source":{"$ref":"#/$defs/Source"}}};
-const schema44 = {"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":64};
-const schema45 = {"type":"object","additionalProperties":false,"required":["argv"],"properties":{"argv":{"description":"The program and its arguments; each element may use {{ .var }}.","type":"array","minItems":1,"items":{"type":"string"}},"stdin":{"description":"Text written to the program's standard input.","type":"string"},"timeout_seconds":{"type":"number","exclusiveMinimum":0,"maximum":86400},"max_output_bytes":{"type":"integer","minimum":1}}};
-const schema49 = {"description":"One check on a cli step's result; 'on' picks the stream (stdout by default).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":3,"properties":{"contains":{"type":"string"},"not_contains":{"type":"string"},"equals":{"type":"string"},"matches":{"type":"string"},"exit_code":{"type":"integer","minimum":0,"maximum":255},"json_path":{"type":"string","minLength":1},"on":{"enum":["stdout","stderr"]}},"oneOf":[{"properties":{"contains":true},"required":["contains"]},{"properties":{"not_contains":true},"required":["not_contains"]},{"properties":{"matches":true},"required":["matches"]},{"properties":{"exit_code":true},"required":["exit_code"]},{"properties":{"equals":true},"required":["equals"]}],"dependentSchemas":{"json_path":{"properties":{"equals":true},"required":["equals"]},"exit_code":{"maxProperties":1}}};
-const schema50 = {"description":"Who must approve before the step runs: at least min approvers, holding one of roles when given.","type":"object","additionalProperties":false,"required":["min"],"properties":{"min":{"type":"integer","minimum":1,"maximum":10},"roles":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}};
+const schema43 = {"description":"A step; its type picks which of CliStep, ManualStep or GroupStep it must be.","type":"object","required":["type"],"properties":{"type":{"enum":["cli","manual","group"]}},"allOf":[{"if":{"required":["type"],"properties":{"type":{"const":"cli"}}},"then":{"$ref":"#/$defs/CliStep"}},{"if":{"required":["type"],"properties":{"type":{"const":"manual"}}},"then":{"$ref":"#/$defs/ManualStep"}},{"if":{"required":["type"],"properties":{"type":{"const":"group"}}},"then":{"$ref":"#/$defs/GroupStep"}}]};
+const schema44 = {"description":"Runs one program with an argument vector, never through a shell.","type":"object","additionalProperties":false,"required":["id","type","with"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"cli"},"title":{"type":"string"},"description":{"type":"string"},"with":{"$ref":"#/$defs/CliWith"},"capture":{"description":"Values to keep from the result, by name.","type":"object","propertyNames":{"$ref":"#/$defs/VarName"},"additionalProperties":{"$ref":"#/$defs/Capture"}},"assertions":{"type":"array","items":{"$ref":"#/$defs/Assertion"}},"approvals":{"$ref":"#/$defs/Approvals"},"continue_on_error":{"type":"boolean"},"sample_output":{"description":"Output the source shows for this command: documentation, never executed or asserted.","type":"string"},"source":{"$ref":"#/$defs/Source"}}};
+const schema45 = {"type":"string","pattern":"^[a-z][a-z0-9_]*$","maxLength":64};
+const schema46 = {"type":"object","additionalProperties":false,"required":["argv"],"properties":{"argv":{"description":"The program and its arguments; each element may use {{ .var }}.","type":"array","minItems":1,"items":{"type":"string"}},"stdin":{"description":"Text written to the program's standard input.","type":"string"},"timeout_seconds":{"type":"number","exclusiveMinimum":0,"maximum":86400},"max_output_bytes":{"type":"integer","minimum":1}}};
+const schema50 = {"description":"One check on a cli step's result; 'on' picks the stream (stdout by default).","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":3,"properties":{"contains":{"type":"string"},"not_contains":{"type":"string"},"equals":{"type":"string"},"matches":{"type":"string"},"exit_code":{"type":"integer","minimum":0,"maximum":255},"json_path":{"type":"string","minLength":1},"on":{"enum":["stdout","stderr"]}},"oneOf":[{"properties":{"contains":true},"required":["contains"]},{"properties":{"not_contains":true},"required":["not_contains"]},{"properties":{"matches":true},"required":["matches"]},{"properties":{"exit_code":true},"required":["exit_code"]},{"properties":{"equals":true},"required":["equals"]}],"dependentSchemas":{"json_path":{"properties":{"equals":true},"required":["equals"]},"exit_code":{"maxProperties":1}}};
+const schema51 = {"description":"Who must approve before the step runs: at least min approvers, holding one of roles when given.","type":"object","additionalProperties":false,"required":["min"],"properties":{"min":{"type":"integer","minimum":1,"maximum":10},"roles":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}};
 const pattern14 = new RegExp("^[a-z][a-z0-9_]*$", "u");
-const schema47 = {"anyOf":[{"enum":["stdout","stderr","exit_code"]},{"$ref":"#/$defs/CaptureSpec"}]};
-const schema48 = {"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"enum":["stdout","stderr"]},"json_path":{"description":"A JSONPath into the stream parsed as JSON ($.items[0].name).","type":"string","minLength":1},"regex":{"description":"A regular expression searched in the stream.","type":"string","minLength":1},"group":{"description":"The regex group to keep (0 = the whole match).","type":"integer","minimum":0}}};
+const schema48 = {"anyOf":[{"enum":["stdout","stderr","exit_code"]},{"$ref":"#/$defs/CaptureSpec"}]};
+const schema49 = {"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"enum":["stdout","stderr"]},"json_path":{"description":"A JSONPath into the stream parsed as JSON ($.items[0].name).","type":"string","minLength":1},"regex":{"description":"A regular expression searched in the stream.","type":"string","minLength":1},"group":{"description":"The regex group to keep (0 = the whole match).","type":"integer","minimum":0}}};
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate31.evaluated;
+const evaluated0 = validate32.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2024,7 +2536,7 @@ const _errs0 = errors;
 let valid0 = false;
 const _errs1 = errors;
 if(!(((data === "stdout") || (data === "stderr")) || (data === "exit_code"))){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema47.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema47.anyOf[0].enum,parentSchema:schema47.anyOf[0],data};
+const err0 = {instancePath,schemaPath:"#/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema48.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema48.anyOf[0].enum,parentSchema:schema48.anyOf[0],data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2038,7 +2550,7 @@ valid0 = valid0 || _valid0;
 const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.from === undefined){
-const err1 = {instancePath,schemaPath:"#/$defs/CaptureSpec/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema48.required,parentSchema:schema48,data};
+const err1 = {instancePath,schemaPath:"#/$defs/CaptureSpec/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema49.required,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2049,7 +2561,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "from") || (key0 === "json_path")) || (key0 === "regex")) || (key0 === "group"))){
-const err2 = {instancePath,schemaPath:"#/$defs/CaptureSpec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
+const err2 = {instancePath,schemaPath:"#/$defs/CaptureSpec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2062,7 +2574,7 @@ errors++;
 if(data.from !== undefined){
 let data0 = data.from;
 if(!((data0 === "stdout") || (data0 === "stderr"))){
-const err3 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/CaptureSpec/properties/from/enum",keyword:"enum",params:{allowedValues: schema48.properties.from.enum},message:"must be equal to one of the allowed values",schema:schema48.properties.from.enum,parentSchema:schema48.properties.from,data:data0};
+const err3 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/CaptureSpec/properties/from/enum",keyword:"enum",params:{allowedValues: schema49.properties.from.enum},message:"must be equal to one of the allowed values",schema:schema49.properties.from.enum,parentSchema:schema49.properties.from,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2076,7 +2588,7 @@ if(data.json_path !== undefined){
 let data1 = data.json_path;
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-const err4 = {instancePath:instancePath+"/json_path",schemaPath:"#/$defs/CaptureSpec/properties/json_path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.json_path,data:data1};
+const err4 = {instancePath:instancePath+"/json_path",schemaPath:"#/$defs/CaptureSpec/properties/json_path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.json_path,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2087,7 +2599,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/json_path",schemaPath:"#/$defs/CaptureSpec/properties/json_path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.json_path.type,parentSchema:schema48.properties.json_path,data:data1};
+const err5 = {instancePath:instancePath+"/json_path",schemaPath:"#/$defs/CaptureSpec/properties/json_path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.json_path.type,parentSchema:schema49.properties.json_path,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2101,7 +2613,7 @@ if(data.regex !== undefined){
 let data2 = data.regex;
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err6 = {instancePath:instancePath+"/regex",schemaPath:"#/$defs/CaptureSpec/properties/regex/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.regex,data:data2};
+const err6 = {instancePath:instancePath+"/regex",schemaPath:"#/$defs/CaptureSpec/properties/regex/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.regex,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2112,7 +2624,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/regex",schemaPath:"#/$defs/CaptureSpec/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.regex.type,parentSchema:schema48.properties.regex,data:data2};
+const err7 = {instancePath:instancePath+"/regex",schemaPath:"#/$defs/CaptureSpec/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.regex.type,parentSchema:schema49.properties.regex,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2125,7 +2637,7 @@ errors++;
 if(data.group !== undefined){
 let data3 = data.group;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err8 = {instancePath:instancePath+"/group",schemaPath:"#/$defs/CaptureSpec/properties/group/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema48.properties.group.type,parentSchema:schema48.properties.group,data:data3};
+const err8 = {instancePath:instancePath+"/group",schemaPath:"#/$defs/CaptureSpec/properties/group/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.group.type,parentSchema:schema49.properties.group,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2136,7 +2648,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/group",schemaPath:"#/$defs/CaptureSpec/properties/group/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema48.properties.group,data:data3};
+const err9 = {instancePath:instancePath+"/group",schemaPath:"#/$defs/CaptureSpec/properties/group/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema49.properties.group,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2149,7 +2661,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/$defs/CaptureSpec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
+const err10 = {instancePath,schemaPath:"#/$defs/CaptureSpec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2164,7 +2676,7 @@ if(_valid0){
 var props0 = true;
 }
 if(!valid0){
-const err11 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema47.anyOf,parentSchema:schema47,data};
+const err11 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema48.anyOf,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2184,17 +2696,17 @@ vErrors = null;
 }
 }
 }
-validate31.errors = vErrors;
+validate32.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate31.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate32.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate30.evaluated;
+const evaluated0 = validate31.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2203,7 +2715,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.id === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema43.required,parentSchema:schema43,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2213,7 +2725,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.type === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema43.required,parentSchema:schema43,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2223,7 +2735,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.with === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema43.required,parentSchema:schema43,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "with"},message:"must have required property '"+"with"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2233,8 +2745,8 @@ vErrors.push(err2);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema43.properties, key0))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
+if(!(func1.call(schema44.properties, key0))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2248,7 +2760,7 @@ if(data.id !== undefined){
 let data0 = data.id;
 if(typeof data0 === "string"){
 if(func2(data0) > 64){
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema44,data:data0};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema45,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2258,7 +2770,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!pattern14.test(data0)){
-const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z][a-z0-9_]*$"+"\"",schema:"^[a-z][a-z0-9_]*$",parentSchema:schema44,data:data0};
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z][a-z0-9_]*$"+"\"",schema:"^[a-z][a-z0-9_]*$",parentSchema:schema45,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2269,7 +2781,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.type,parentSchema:schema44,data:data0};
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.type,parentSchema:schema45,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2282,7 +2794,7 @@ errors++;
 if(data.type !== undefined){
 let data1 = data.type;
 if("cli" !== data1){
-const err7 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "cli"},message:"must be equal to constant",schema:"cli",parentSchema:schema43.properties.type,data:data1};
+const err7 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "cli"},message:"must be equal to constant",schema:"cli",parentSchema:schema44.properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2295,7 +2807,7 @@ errors++;
 if(data.title !== undefined){
 let data2 = data.title;
 if(typeof data2 !== "string"){
-const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.title.type,parentSchema:schema43.properties.title,data:data2};
+const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.title.type,parentSchema:schema44.properties.title,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2308,7 +2820,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.description.type,parentSchema:schema43.properties.description,data:data3};
+const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.description.type,parentSchema:schema44.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2322,7 +2834,7 @@ if(data.with !== undefined){
 let data4 = data.with;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.argv === undefined){
-const err10 = {instancePath:instancePath+"/with",schemaPath:"#/$defs/CliWith/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'",schema:schema45.required,parentSchema:schema45,data:data4};
+const err10 = {instancePath:instancePath+"/with",schemaPath:"#/$defs/CliWith/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'",schema:schema46.required,parentSchema:schema46,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2333,7 +2845,7 @@ errors++;
 }
 for(const key1 in data4){
 if(!((((key1 === "argv") || (key1 === "stdin")) || (key1 === "timeout_seconds")) || (key1 === "max_output_bytes"))){
-const err11 = {instancePath:instancePath+"/with",schemaPath:"#/$defs/CliWith/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data:data4};
+const err11 = {instancePath:instancePath+"/with",schemaPath:"#/$defs/CliWith/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2347,7 +2859,7 @@ if(data4.argv !== undefined){
 let data5 = data4.argv;
 if(Array.isArray(data5)){
 if(data5.length < 1){
-const err12 = {instancePath:instancePath+"/with/argv",schemaPath:"#/$defs/CliWith/properties/argv/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema45.properties.argv,data:data5};
+const err12 = {instancePath:instancePath+"/with/argv",schemaPath:"#/$defs/CliWith/properties/argv/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema46.properties.argv,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2360,7 +2872,7 @@ const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if(typeof data6 !== "string"){
-const err13 = {instancePath:instancePath+"/with/argv/" + i0,schemaPath:"#/$defs/CliWith/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.argv.items.type,parentSchema:schema45.properties.argv.items,data:data6};
+const err13 = {instancePath:instancePath+"/with/argv/" + i0,schemaPath:"#/$defs/CliWith/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.argv.items.type,parentSchema:schema46.properties.argv.items,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2372,7 +2884,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/with/argv",schemaPath:"#/$defs/CliWith/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.properties.argv.type,parentSchema:schema45.properties.argv,data:data5};
+const err14 = {instancePath:instancePath+"/with/argv",schemaPath:"#/$defs/CliWith/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.argv.type,parentSchema:schema46.properties.argv,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2385,7 +2897,7 @@ errors++;
 if(data4.stdin !== undefined){
 let data7 = data4.stdin;
 if(typeof data7 !== "string"){
-const err15 = {instancePath:instancePath+"/with/stdin",schemaPath:"#/$defs/CliWith/properties/stdin/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.stdin.type,parentSchema:schema45.properties.stdin,data:data7};
+const err15 = {instancePath:instancePath+"/with/stdin",schemaPath:"#/$defs/CliWith/properties/stdin/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.stdin.type,parentSchema:schema46.properties.stdin,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2399,7 +2911,7 @@ if(data4.timeout_seconds !== undefined){
 let data8 = data4.timeout_seconds;
 if((typeof data8 == "number") && (isFinite(data8))){
 if(data8 > 86400 || isNaN(data8)){
-const err16 = {instancePath:instancePath+"/with/timeout_seconds",schemaPath:"#/$defs/CliWith/properties/timeout_seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema45.properties.timeout_seconds,data:data8};
+const err16 = {instancePath:instancePath+"/with/timeout_seconds",schemaPath:"#/$defs/CliWith/properties/timeout_seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema46.properties.timeout_seconds,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2409,7 +2921,7 @@ vErrors.push(err16);
 errors++;
 }
 if(data8 <= 0 || isNaN(data8)){
-const err17 = {instancePath:instancePath+"/with/timeout_seconds",schemaPath:"#/$defs/CliWith/properties/timeout_seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema45.properties.timeout_seconds,data:data8};
+const err17 = {instancePath:instancePath+"/with/timeout_seconds",schemaPath:"#/$defs/CliWith/properties/timeout_seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema46.properties.timeout_seconds,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2420,7 +2932,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/with/timeout_seconds",schemaPath:"#/$defs/CliWith/properties/timeout_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema45.properties.timeout_seconds.type,parentSchema:schema45.properties.timeout_seconds,data:data8};
+const err18 = {instancePath:instancePath+"/with/timeout_seconds",schemaPath:"#/$defs/CliWith/properties/timeout_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema46.properties.timeout_seconds.type,parentSchema:schema46.properties.timeout_seconds,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2433,7 +2945,7 @@ errors++;
 if(data4.max_output_bytes !== undefined){
 let data9 = data4.max_output_bytes;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err19 = {instancePath:instancePath+"/with/max_output_bytes",schemaPath:"#/$defs/CliWith/properties/max_output_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema45.properties.max_output_bytes.type,parentSchema:schema45.properties.max_output_bytes,data:data9};
+const err19 = {instancePath:instancePath+"/with/max_output_bytes",schemaPath:"#/$defs/CliWith/properties/max_output_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema46.properties.max_output_bytes.type,parentSchema:schema46.properties.max_output_bytes,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2444,7 +2956,7 @@ errors++;
 }
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 < 1 || isNaN(data9)){
-const err20 = {instancePath:instancePath+"/with/max_output_bytes",schemaPath:"#/$defs/CliWith/properties/max_output_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema45.properties.max_output_bytes,data:data9};
+const err20 = {instancePath:instancePath+"/with/max_output_bytes",schemaPath:"#/$defs/CliWith/properties/max_output_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema46.properties.max_output_bytes,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2457,7 +2969,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/with",schemaPath:"#/$defs/CliWith/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data:data4};
+const err21 = {instancePath:instancePath+"/with",schemaPath:"#/$defs/CliWith/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data:data4};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2474,7 +2986,7 @@ for(const key2 in data10){
 const _errs26 = errors;
 if(typeof key2 === "string"){
 if(func2(key2) > 64){
-const err22 = {instancePath:instancePath+"/capture",schemaPath:"#/$defs/VarName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema36,data:key2,propertyName:key2};
+const err22 = {instancePath:instancePath+"/capture",schemaPath:"#/$defs/VarName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema37,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2484,7 +2996,7 @@ vErrors.push(err22);
 errors++;
 }
 if(!pattern7.test(key2)){
-const err23 = {instancePath:instancePath+"/capture",schemaPath:"#/$defs/VarName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema36,data:key2,propertyName:key2};
+const err23 = {instancePath:instancePath+"/capture",schemaPath:"#/$defs/VarName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema37,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2495,7 +3007,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/capture",schemaPath:"#/$defs/VarName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:key2,propertyName:key2};
+const err24 = {instancePath:instancePath+"/capture",schemaPath:"#/$defs/VarName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2506,7 +3018,7 @@ errors++;
 }
 var valid6 = _errs26 === errors;
 if(!valid6){
-const err25 = {instancePath:instancePath+"/capture",schemaPath:"#/properties/capture/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema43.properties.capture.propertyNames,parentSchema:schema43.properties.capture,data:data10};
+const err25 = {instancePath:instancePath+"/capture",schemaPath:"#/properties/capture/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema44.properties.capture.propertyNames,parentSchema:schema44.properties.capture,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2517,14 +3029,14 @@ errors++;
 }
 }
 for(const key3 in data10){
-if(!(validate31(data10[key3], {instancePath:instancePath+"/capture/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data10,parentDataProperty:key3,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+if(!(validate32(data10[key3], {instancePath:instancePath+"/capture/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data10,parentDataProperty:key3,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/capture",schemaPath:"#/properties/capture/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.properties.capture.type,parentSchema:schema43.properties.capture,data:data10};
+const err26 = {instancePath:instancePath+"/capture",schemaPath:"#/properties/capture/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.properties.capture.type,parentSchema:schema44.properties.capture,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2546,7 +3058,7 @@ let passing0 = null;
 const _errs37 = errors;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 if(data13.contains === undefined){
-const err27 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/0/required",keyword:"required",params:{missingProperty: "contains"},message:"must have required property '"+"contains"+"'",schema:schema49.oneOf[0].required,parentSchema:schema49.oneOf[0],data:data13};
+const err27 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/0/required",keyword:"required",params:{missingProperty: "contains"},message:"must have required property '"+"contains"+"'",schema:schema50.oneOf[0].required,parentSchema:schema50.oneOf[0],data:data13};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2566,7 +3078,7 @@ props1.contains = true;
 const _errs38 = errors;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 if(data13.not_contains === undefined){
-const err28 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/1/required",keyword:"required",params:{missingProperty: "not_contains"},message:"must have required property '"+"not_contains"+"'",schema:schema49.oneOf[1].required,parentSchema:schema49.oneOf[1],data:data13};
+const err28 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/1/required",keyword:"required",params:{missingProperty: "not_contains"},message:"must have required property '"+"not_contains"+"'",schema:schema50.oneOf[1].required,parentSchema:schema50.oneOf[1],data:data13};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2593,7 +3105,7 @@ props1.not_contains = true;
 const _errs39 = errors;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 if(data13.matches === undefined){
-const err29 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/2/required",keyword:"required",params:{missingProperty: "matches"},message:"must have required property '"+"matches"+"'",schema:schema49.oneOf[2].required,parentSchema:schema49.oneOf[2],data:data13};
+const err29 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/2/required",keyword:"required",params:{missingProperty: "matches"},message:"must have required property '"+"matches"+"'",schema:schema50.oneOf[2].required,parentSchema:schema50.oneOf[2],data:data13};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2620,7 +3132,7 @@ props1.matches = true;
 const _errs40 = errors;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 if(data13.exit_code === undefined){
-const err30 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/3/required",keyword:"required",params:{missingProperty: "exit_code"},message:"must have required property '"+"exit_code"+"'",schema:schema49.oneOf[3].required,parentSchema:schema49.oneOf[3],data:data13};
+const err30 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/3/required",keyword:"required",params:{missingProperty: "exit_code"},message:"must have required property '"+"exit_code"+"'",schema:schema50.oneOf[3].required,parentSchema:schema50.oneOf[3],data:data13};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2647,7 +3159,7 @@ props1.exit_code = true;
 const _errs41 = errors;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 if(data13.equals === undefined){
-const err31 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/4/required",keyword:"required",params:{missingProperty: "equals"},message:"must have required property '"+"equals"+"'",schema:schema49.oneOf[4].required,parentSchema:schema49.oneOf[4],data:data13};
+const err31 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf/4/required",keyword:"required",params:{missingProperty: "equals"},message:"must have required property '"+"equals"+"'",schema:schema50.oneOf[4].required,parentSchema:schema50.oneOf[4],data:data13};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2676,7 +3188,7 @@ props1.equals = true;
 }
 }
 if(!valid12){
-const err32 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema49.oneOf,parentSchema:schema49,data:data13};
+const err32 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2698,7 +3210,7 @@ vErrors = null;
 }
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 if(Object.keys(data13).length > 3){
-const err33 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/maxProperties",keyword:"maxProperties",params:{limit: 3},message:"must NOT have more than 3 properties",schema:3,parentSchema:schema49,data:data13};
+const err33 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/maxProperties",keyword:"maxProperties",params:{limit: 3},message:"must NOT have more than 3 properties",schema:3,parentSchema:schema50,data:data13};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2708,7 +3220,7 @@ vErrors.push(err33);
 errors++;
 }
 if(Object.keys(data13).length < 1){
-const err34 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema49,data:data13};
+const err34 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema50,data:data13};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2719,7 +3231,7 @@ errors++;
 }
 for(const key4 in data13){
 if(!(((((((key4 === "contains") || (key4 === "not_contains")) || (key4 === "equals")) || (key4 === "matches")) || (key4 === "exit_code")) || (key4 === "json_path")) || (key4 === "on"))){
-const err35 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data:data13};
+const err35 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data:data13};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2732,7 +3244,7 @@ errors++;
 if(data13.contains !== undefined){
 let data14 = data13.contains;
 if(typeof data14 !== "string"){
-const err36 = {instancePath:instancePath+"/assertions/" + i1+"/contains",schemaPath:"#/$defs/Assertion/properties/contains/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.contains.type,parentSchema:schema49.properties.contains,data:data14};
+const err36 = {instancePath:instancePath+"/assertions/" + i1+"/contains",schemaPath:"#/$defs/Assertion/properties/contains/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.contains.type,parentSchema:schema50.properties.contains,data:data14};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2745,7 +3257,7 @@ errors++;
 if(data13.not_contains !== undefined){
 let data15 = data13.not_contains;
 if(typeof data15 !== "string"){
-const err37 = {instancePath:instancePath+"/assertions/" + i1+"/not_contains",schemaPath:"#/$defs/Assertion/properties/not_contains/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.not_contains.type,parentSchema:schema49.properties.not_contains,data:data15};
+const err37 = {instancePath:instancePath+"/assertions/" + i1+"/not_contains",schemaPath:"#/$defs/Assertion/properties/not_contains/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.not_contains.type,parentSchema:schema50.properties.not_contains,data:data15};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2758,7 +3270,7 @@ errors++;
 if(data13.equals !== undefined){
 let data16 = data13.equals;
 if(typeof data16 !== "string"){
-const err38 = {instancePath:instancePath+"/assertions/" + i1+"/equals",schemaPath:"#/$defs/Assertion/properties/equals/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.equals.type,parentSchema:schema49.properties.equals,data:data16};
+const err38 = {instancePath:instancePath+"/assertions/" + i1+"/equals",schemaPath:"#/$defs/Assertion/properties/equals/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.equals.type,parentSchema:schema50.properties.equals,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2771,7 +3283,7 @@ errors++;
 if(data13.matches !== undefined){
 let data17 = data13.matches;
 if(typeof data17 !== "string"){
-const err39 = {instancePath:instancePath+"/assertions/" + i1+"/matches",schemaPath:"#/$defs/Assertion/properties/matches/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.matches.type,parentSchema:schema49.properties.matches,data:data17};
+const err39 = {instancePath:instancePath+"/assertions/" + i1+"/matches",schemaPath:"#/$defs/Assertion/properties/matches/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.matches.type,parentSchema:schema50.properties.matches,data:data17};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2784,7 +3296,7 @@ errors++;
 if(data13.exit_code !== undefined){
 let data18 = data13.exit_code;
 if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
-const err40 = {instancePath:instancePath+"/assertions/" + i1+"/exit_code",schemaPath:"#/$defs/Assertion/properties/exit_code/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.exit_code.type,parentSchema:schema49.properties.exit_code,data:data18};
+const err40 = {instancePath:instancePath+"/assertions/" + i1+"/exit_code",schemaPath:"#/$defs/Assertion/properties/exit_code/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema50.properties.exit_code.type,parentSchema:schema50.properties.exit_code,data:data18};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2795,7 +3307,7 @@ errors++;
 }
 if((typeof data18 == "number") && (isFinite(data18))){
 if(data18 > 255 || isNaN(data18)){
-const err41 = {instancePath:instancePath+"/assertions/" + i1+"/exit_code",schemaPath:"#/$defs/Assertion/properties/exit_code/maximum",keyword:"maximum",params:{comparison: "<=", limit: 255},message:"must be <= 255",schema:255,parentSchema:schema49.properties.exit_code,data:data18};
+const err41 = {instancePath:instancePath+"/assertions/" + i1+"/exit_code",schemaPath:"#/$defs/Assertion/properties/exit_code/maximum",keyword:"maximum",params:{comparison: "<=", limit: 255},message:"must be <= 255",schema:255,parentSchema:schema50.properties.exit_code,data:data18};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2805,7 +3317,7 @@ vErrors.push(err41);
 errors++;
 }
 if(data18 < 0 || isNaN(data18)){
-const err42 = {instancePath:instancePath+"/assertions/" + i1+"/exit_code",schemaPath:"#/$defs/Assertion/properties/exit_code/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema49.properties.exit_code,data:data18};
+const err42 = {instancePath:instancePath+"/assertions/" + i1+"/exit_code",schemaPath:"#/$defs/Assertion/properties/exit_code/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.properties.exit_code,data:data18};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2820,7 +3332,7 @@ if(data13.json_path !== undefined){
 let data19 = data13.json_path;
 if(typeof data19 === "string"){
 if(func2(data19) < 1){
-const err43 = {instancePath:instancePath+"/assertions/" + i1+"/json_path",schemaPath:"#/$defs/Assertion/properties/json_path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.properties.json_path,data:data19};
+const err43 = {instancePath:instancePath+"/assertions/" + i1+"/json_path",schemaPath:"#/$defs/Assertion/properties/json_path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.json_path,data:data19};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2831,7 +3343,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/assertions/" + i1+"/json_path",schemaPath:"#/$defs/Assertion/properties/json_path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.json_path.type,parentSchema:schema49.properties.json_path,data:data19};
+const err44 = {instancePath:instancePath+"/assertions/" + i1+"/json_path",schemaPath:"#/$defs/Assertion/properties/json_path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.json_path.type,parentSchema:schema50.properties.json_path,data:data19};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2844,7 +3356,7 @@ errors++;
 if(data13.on !== undefined){
 let data20 = data13.on;
 if(!((data20 === "stdout") || (data20 === "stderr"))){
-const err45 = {instancePath:instancePath+"/assertions/" + i1+"/on",schemaPath:"#/$defs/Assertion/properties/on/enum",keyword:"enum",params:{allowedValues: schema49.properties.on.enum},message:"must be equal to one of the allowed values",schema:schema49.properties.on.enum,parentSchema:schema49.properties.on,data:data20};
+const err45 = {instancePath:instancePath+"/assertions/" + i1+"/on",schemaPath:"#/$defs/Assertion/properties/on/enum",keyword:"enum",params:{allowedValues: schema50.properties.on.enum},message:"must be equal to one of the allowed values",schema:schema50.properties.on.enum,parentSchema:schema50.properties.on,data:data20};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2857,7 +3369,7 @@ errors++;
 if(data13.json_path !== undefined){
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 if(data13.equals === undefined){
-const err46 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/dependentSchemas/json_path/required",keyword:"required",params:{missingProperty: "equals"},message:"must have required property '"+"equals"+"'",schema:schema49.dependentSchemas.json_path.required,parentSchema:schema49.dependentSchemas.json_path,data:data13};
+const err46 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/dependentSchemas/json_path/required",keyword:"required",params:{missingProperty: "equals"},message:"must have required property '"+"equals"+"'",schema:schema50.dependentSchemas.json_path.required,parentSchema:schema50.dependentSchemas.json_path,data:data13};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2871,7 +3383,7 @@ errors++;
 if(data13.exit_code !== undefined){
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 if(Object.keys(data13).length > 1){
-const err47 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/dependentSchemas/exit_code/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema49.dependentSchemas.exit_code,data:data13};
+const err47 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/dependentSchemas/exit_code/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema50.dependentSchemas.exit_code,data:data13};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -2884,7 +3396,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data:data13};
+const err48 = {instancePath:instancePath+"/assertions/" + i1,schemaPath:"#/$defs/Assertion/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data:data13};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2896,7 +3408,7 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/assertions",schemaPath:"#/properties/assertions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.assertions.type,parentSchema:schema43.properties.assertions,data:data12};
+const err49 = {instancePath:instancePath+"/assertions",schemaPath:"#/properties/assertions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.assertions.type,parentSchema:schema44.properties.assertions,data:data12};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -2910,7 +3422,7 @@ if(data.approvals !== undefined){
 let data21 = data.approvals;
 if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
 if(data21.min === undefined){
-const err50 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema50.required,parentSchema:schema50,data:data21};
+const err50 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema51.required,parentSchema:schema51,data:data21};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2921,7 +3433,7 @@ errors++;
 }
 for(const key5 in data21){
 if(!((key5 === "min") || (key5 === "roles"))){
-const err51 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data:data21};
+const err51 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data:data21};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2934,7 +3446,7 @@ errors++;
 if(data21.min !== undefined){
 let data22 = data21.min;
 if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
-const err52 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema50.properties.min.type,parentSchema:schema50.properties.min,data:data22};
+const err52 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema51.properties.min.type,parentSchema:schema51.properties.min,data:data22};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2945,7 +3457,7 @@ errors++;
 }
 if((typeof data22 == "number") && (isFinite(data22))){
 if(data22 > 10 || isNaN(data22)){
-const err53 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10",schema:10,parentSchema:schema50.properties.min,data:data22};
+const err53 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10",schema:10,parentSchema:schema51.properties.min,data:data22};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2955,7 +3467,7 @@ vErrors.push(err53);
 errors++;
 }
 if(data22 < 1 || isNaN(data22)){
-const err54 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema50.properties.min,data:data22};
+const err54 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema51.properties.min,data:data22};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2974,7 +3486,7 @@ for(let i2=0; i2<len2; i2++){
 let data24 = data23[i2];
 if(typeof data24 === "string"){
 if(func2(data24) < 1){
-const err55 = {instancePath:instancePath+"/approvals/roles/" + i2,schemaPath:"#/$defs/Approvals/properties/roles/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.roles.items,data:data24};
+const err55 = {instancePath:instancePath+"/approvals/roles/" + i2,schemaPath:"#/$defs/Approvals/properties/roles/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.roles.items,data:data24};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2985,7 +3497,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/approvals/roles/" + i2,schemaPath:"#/$defs/Approvals/properties/roles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.roles.items.type,parentSchema:schema50.properties.roles.items,data:data24};
+const err56 = {instancePath:instancePath+"/approvals/roles/" + i2,schemaPath:"#/$defs/Approvals/properties/roles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.roles.items.type,parentSchema:schema51.properties.roles.items,data:data24};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -3006,7 +3518,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err57 = {instancePath:instancePath+"/approvals/roles",schemaPath:"#/$defs/Approvals/properties/roles/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema50.properties.roles,data:data23};
+const err57 = {instancePath:instancePath+"/approvals/roles",schemaPath:"#/$defs/Approvals/properties/roles/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema51.properties.roles,data:data23};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -3021,7 +3533,7 @@ indices0[item0] = i3;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/approvals/roles",schemaPath:"#/$defs/Approvals/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.properties.roles.type,parentSchema:schema50.properties.roles,data:data23};
+const err58 = {instancePath:instancePath+"/approvals/roles",schemaPath:"#/$defs/Approvals/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.properties.roles.type,parentSchema:schema51.properties.roles,data:data23};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -3033,7 +3545,7 @@ errors++;
 }
 }
 else {
-const err59 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data:data21};
+const err59 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data:data21};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -3046,7 +3558,7 @@ errors++;
 if(data.continue_on_error !== undefined){
 let data25 = data.continue_on_error;
 if(typeof data25 !== "boolean"){
-const err60 = {instancePath:instancePath+"/continue_on_error",schemaPath:"#/properties/continue_on_error/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.continue_on_error.type,parentSchema:schema43.properties.continue_on_error,data:data25};
+const err60 = {instancePath:instancePath+"/continue_on_error",schemaPath:"#/properties/continue_on_error/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.continue_on_error.type,parentSchema:schema44.properties.continue_on_error,data:data25};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -3059,7 +3571,7 @@ errors++;
 if(data.sample_output !== undefined){
 let data26 = data.sample_output;
 if(typeof data26 !== "string"){
-const err61 = {instancePath:instancePath+"/sample_output",schemaPath:"#/properties/sample_output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.sample_output.type,parentSchema:schema43.properties.sample_output,data:data26};
+const err61 = {instancePath:instancePath+"/sample_output",schemaPath:"#/properties/sample_output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.sample_output.type,parentSchema:schema44.properties.sample_output,data:data26};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -3073,7 +3585,7 @@ if(data.source !== undefined){
 let data27 = data.source;
 if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
 if(data27.file === undefined){
-const err62 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema38.required,parentSchema:schema38,data:data27};
+const err62 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema39.required,parentSchema:schema39,data:data27};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -3083,7 +3595,7 @@ vErrors.push(err62);
 errors++;
 }
 if(data27.line === undefined){
-const err63 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'",schema:schema38.required,parentSchema:schema38,data:data27};
+const err63 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'",schema:schema39.required,parentSchema:schema39,data:data27};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -3094,7 +3606,7 @@ errors++;
 }
 for(const key6 in data27){
 if(!((((key6 === "file") || (key6 === "line")) || (key6 === "end_line")) || (key6 === "section"))){
-const err64 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data27};
+const err64 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data27};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -3108,7 +3620,7 @@ if(data27.file !== undefined){
 let data28 = data27.file;
 if(typeof data28 === "string"){
 if(func2(data28) < 1){
-const err65 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.file,data:data28};
+const err65 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.file,data:data28};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -3119,7 +3631,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.file.type,parentSchema:schema38.properties.file,data:data28};
+const err66 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.file.type,parentSchema:schema39.properties.file,data:data28};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -3132,7 +3644,7 @@ errors++;
 if(data27.line !== undefined){
 let data29 = data27.line;
 if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
-const err67 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.line.type,parentSchema:schema38.properties.line,data:data29};
+const err67 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.line.type,parentSchema:schema39.properties.line,data:data29};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -3143,7 +3655,7 @@ errors++;
 }
 if((typeof data29 == "number") && (isFinite(data29))){
 if(data29 < 1 || isNaN(data29)){
-const err68 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.line,data:data29};
+const err68 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.line,data:data29};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3157,7 +3669,7 @@ errors++;
 if(data27.end_line !== undefined){
 let data30 = data27.end_line;
 if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
-const err69 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.end_line.type,parentSchema:schema38.properties.end_line,data:data30};
+const err69 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.end_line.type,parentSchema:schema39.properties.end_line,data:data30};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3168,7 +3680,7 @@ errors++;
 }
 if((typeof data30 == "number") && (isFinite(data30))){
 if(data30 < 1 || isNaN(data30)){
-const err70 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.end_line,data:data30};
+const err70 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.end_line,data:data30};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3182,7 +3694,7 @@ errors++;
 if(data27.section !== undefined){
 let data31 = data27.section;
 if(typeof data31 !== "string"){
-const err71 = {instancePath:instancePath+"/source/section",schemaPath:"#/$defs/Source/properties/section/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.section.type,parentSchema:schema38.properties.section,data:data31};
+const err71 = {instancePath:instancePath+"/source/section",schemaPath:"#/$defs/Source/properties/section/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.section.type,parentSchema:schema39.properties.section,data:data31};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -3194,7 +3706,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data27};
+const err72 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data27};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -3206,7 +3718,7 @@ errors++;
 }
 }
 else {
-const err73 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
+const err73 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -3215,18 +3727,18 @@ vErrors.push(err73);
 }
 errors++;
 }
-validate30.errors = vErrors;
+validate31.errors = vErrors;
 return errors === 0;
 }
-validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate31.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema52 = {"description":"Done by a person, who records evidence; execution pauses here.","type":"object","additionalProperties":false,"required":["id","type","title","instructions"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"manual"},"title":{"type":"string","minLength":1},"instructions":{"type":"string","minLength":1},"command":{"description":"The exact command the person runs, as the source gives it; shown verbatim, never rendered as a template.","type":"string"},"reason":{"description":"Why this step is manual rather than automated.","type":"string"},"required_evidence":{"type":"array","items":{"$ref":"#/$defs/Evidence"}},"approvals":{"$ref":"#/$defs/Approvals"},"replay_mode":{"description":"In replay: ask for evidence again, or reuse what the recorded run gave.","enum":["require_evidence","reuse_evidence"]},"sample_output":{"type":"string"},"source":{"$ref":"#/$defs/Source"}}};
-const schema54 = {"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"enum":["text","checklist","attachment"]},"name":{"$ref":"#/$defs/VarName"},"description":{"type":"string"},"items":{"description":"For a checklist: what must be ticked.","type":"array","minItems":1,"items":{"type":"string","minLength":1}}},"if":{"properties":{"kind":{"const":"checklist"}}},"then":{"properties":{"items":true},"required":["items"]},"else":{"not":{"properties":{"items":true},"required":["items"]}}};
+const schema53 = {"description":"Done by a person, who records evidence; execution pauses here.","type":"object","additionalProperties":false,"required":["id","type","title","instructions"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"manual"},"title":{"type":"string","minLength":1},"instructions":{"type":"string","minLength":1},"command":{"description":"The exact command the person runs, as the source gives it; shown verbatim, never rendered as a template.","type":"string"},"reason":{"description":"Why this step is manual rather than automated.","type":"string"},"required_evidence":{"type":"array","items":{"$ref":"#/$defs/Evidence"}},"approvals":{"$ref":"#/$defs/Approvals"},"replay_mode":{"description":"In replay: ask for evidence again, or reuse what the recorded run gave.","enum":["require_evidence","reuse_evidence"]},"sample_output":{"type":"string"},"source":{"$ref":"#/$defs/Source"}}};
+const schema55 = {"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"enum":["text","checklist","attachment"]},"name":{"$ref":"#/$defs/VarName"},"description":{"type":"string"},"items":{"description":"For a checklist: what must be ticked.","type":"array","minItems":1,"items":{"type":"string","minLength":1}}},"if":{"properties":{"kind":{"const":"checklist"}}},"then":{"properties":{"items":true},"required":["items"]},"else":{"not":{"properties":{"items":true},"required":["items"]}}};
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate35.evaluated;
+const evaluated0 = validate36.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3265,7 +3777,7 @@ if(_valid0){
 const _errs4 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.items === undefined){
-const err1 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "items"},message:"must have required property '"+"items"+"'",schema:schema54.then.required,parentSchema:schema54.then,data};
+const err1 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "items"},message:"must have required property '"+"items"+"'",schema:schema55.then.required,parentSchema:schema55.then,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3303,7 +3815,7 @@ errors++;
 }
 var valid2 = _errs7 === errors;
 if(valid2){
-const err3 = {instancePath,schemaPath:"#/else/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema54.else.not,parentSchema:schema54.else,data};
+const err3 = {instancePath,schemaPath:"#/else/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema55.else.not,parentSchema:schema55.else,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3328,7 +3840,7 @@ valid0 = _valid0;
 ifClause0 = "else";
 }
 if(!valid0){
-const err4 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema",schema:schema54.if,parentSchema:schema54,data};
+const err4 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema",schema:schema55.if,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3339,7 +3851,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema54.required,parentSchema:schema54,data};
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema55.required,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3349,7 +3861,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data.name === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema54.required,parentSchema:schema54,data};
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema55.required,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3360,7 +3872,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "kind") || (key0 === "name")) || (key0 === "description")) || (key0 === "items"))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data};
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3373,7 +3885,7 @@ errors++;
 if(data.kind !== undefined){
 let data1 = data.kind;
 if(!(((data1 === "text") || (data1 === "checklist")) || (data1 === "attachment"))){
-const err8 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema54.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema54.properties.kind.enum,parentSchema:schema54.properties.kind,data:data1};
+const err8 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema55.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema55.properties.kind.enum,parentSchema:schema55.properties.kind,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3387,7 +3899,7 @@ if(data.name !== undefined){
 let data2 = data.name;
 if(typeof data2 === "string"){
 if(func2(data2) > 64){
-const err9 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/VarName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema36,data:data2};
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/VarName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema37,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3397,7 +3909,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!pattern7.test(data2)){
-const err10 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/VarName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema36,data:data2};
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/VarName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema37,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3408,7 +3920,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/VarName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:data2};
+const err11 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/VarName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3421,7 +3933,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err12 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.description.type,parentSchema:schema54.properties.description,data:data3};
+const err12 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.description.type,parentSchema:schema55.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3435,7 +3947,7 @@ if(data.items !== undefined){
 let data4 = data.items;
 if(Array.isArray(data4)){
 if(data4.length < 1){
-const err13 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema54.properties.items,data:data4};
+const err13 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema55.properties.items,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3449,7 +3961,7 @@ for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err14 = {instancePath:instancePath+"/items/" + i0,schemaPath:"#/properties/items/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema54.properties.items.items,data:data5};
+const err14 = {instancePath:instancePath+"/items/" + i0,schemaPath:"#/properties/items/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema55.properties.items.items,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3460,7 +3972,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/items/" + i0,schemaPath:"#/properties/items/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.items.items.type,parentSchema:schema54.properties.items.items,data:data5};
+const err15 = {instancePath:instancePath+"/items/" + i0,schemaPath:"#/properties/items/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.items.items.type,parentSchema:schema55.properties.items.items,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3472,7 +3984,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema54.properties.items.type,parentSchema:schema54.properties.items,data:data4};
+const err16 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema55.properties.items.type,parentSchema:schema55.properties.items,data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3484,7 +3996,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3493,16 +4005,16 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate35.errors = vErrors;
+validate36.errors = vErrors;
 return errors === 0;
 }
-validate35.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate36.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate34.evaluated;
+const evaluated0 = validate35.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3511,7 +4023,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.id === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema52.required,parentSchema:schema52,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema53.required,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3521,7 +4033,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.type === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema52.required,parentSchema:schema52,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema53.required,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3531,7 +4043,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.title === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'",schema:schema52.required,parentSchema:schema52,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'",schema:schema53.required,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3541,7 +4053,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.instructions === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "instructions"},message:"must have required property '"+"instructions"+"'",schema:schema52.required,parentSchema:schema52,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "instructions"},message:"must have required property '"+"instructions"+"'",schema:schema53.required,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3551,8 +4063,8 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema52.properties, key0))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data};
+if(!(func1.call(schema53.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3566,7 +4078,7 @@ if(data.id !== undefined){
 let data0 = data.id;
 if(typeof data0 === "string"){
 if(func2(data0) > 64){
-const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema44,data:data0};
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema45,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3576,7 +4088,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!pattern14.test(data0)){
-const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z][a-z0-9_]*$"+"\"",schema:"^[a-z][a-z0-9_]*$",parentSchema:schema44,data:data0};
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z][a-z0-9_]*$"+"\"",schema:"^[a-z][a-z0-9_]*$",parentSchema:schema45,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3587,7 +4099,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.type,parentSchema:schema44,data:data0};
+const err7 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.type,parentSchema:schema45,data:data0};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3600,7 +4112,7 @@ errors++;
 if(data.type !== undefined){
 let data1 = data.type;
 if("manual" !== data1){
-const err8 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "manual"},message:"must be equal to constant",schema:"manual",parentSchema:schema52.properties.type,data:data1};
+const err8 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "manual"},message:"must be equal to constant",schema:"manual",parentSchema:schema53.properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3614,7 +4126,7 @@ if(data.title !== undefined){
 let data2 = data.title;
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err9 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.title,data:data2};
+const err9 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema53.properties.title,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3625,7 +4137,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.title.type,parentSchema:schema52.properties.title,data:data2};
+const err10 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.title.type,parentSchema:schema53.properties.title,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3639,7 +4151,7 @@ if(data.instructions !== undefined){
 let data3 = data.instructions;
 if(typeof data3 === "string"){
 if(func2(data3) < 1){
-const err11 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.instructions,data:data3};
+const err11 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema53.properties.instructions,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3650,7 +4162,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.instructions.type,parentSchema:schema52.properties.instructions,data:data3};
+const err12 = {instancePath:instancePath+"/instructions",schemaPath:"#/properties/instructions/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.instructions.type,parentSchema:schema53.properties.instructions,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3663,7 +4175,7 @@ errors++;
 if(data.command !== undefined){
 let data4 = data.command;
 if(typeof data4 !== "string"){
-const err13 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.command.type,parentSchema:schema52.properties.command,data:data4};
+const err13 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.command.type,parentSchema:schema53.properties.command,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3676,7 +4188,7 @@ errors++;
 if(data.reason !== undefined){
 let data5 = data.reason;
 if(typeof data5 !== "string"){
-const err14 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.reason.type,parentSchema:schema52.properties.reason,data:data5};
+const err14 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.reason.type,parentSchema:schema53.properties.reason,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3691,14 +4203,14 @@ let data6 = data.required_evidence;
 if(Array.isArray(data6)){
 const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate35(data6[i0], {instancePath:instancePath+"/required_evidence/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate36(data6[i0], {instancePath:instancePath+"/required_evidence/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/required_evidence",schemaPath:"#/properties/required_evidence/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema52.properties.required_evidence.type,parentSchema:schema52.properties.required_evidence,data:data6};
+const err15 = {instancePath:instancePath+"/required_evidence",schemaPath:"#/properties/required_evidence/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.required_evidence.type,parentSchema:schema53.properties.required_evidence,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3712,7 +4224,7 @@ if(data.approvals !== undefined){
 let data8 = data.approvals;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.min === undefined){
-const err16 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema50.required,parentSchema:schema50,data:data8};
+const err16 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'",schema:schema51.required,parentSchema:schema51,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3723,7 +4235,7 @@ errors++;
 }
 for(const key1 in data8){
 if(!((key1 === "min") || (key1 === "roles"))){
-const err17 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data:data8};
+const err17 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3736,7 +4248,7 @@ errors++;
 if(data8.min !== undefined){
 let data9 = data8.min;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err18 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema50.properties.min.type,parentSchema:schema50.properties.min,data:data9};
+const err18 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema51.properties.min.type,parentSchema:schema51.properties.min,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3747,7 +4259,7 @@ errors++;
 }
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 10 || isNaN(data9)){
-const err19 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10",schema:10,parentSchema:schema50.properties.min,data:data9};
+const err19 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10",schema:10,parentSchema:schema51.properties.min,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3757,7 +4269,7 @@ vErrors.push(err19);
 errors++;
 }
 if(data9 < 1 || isNaN(data9)){
-const err20 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema50.properties.min,data:data9};
+const err20 = {instancePath:instancePath+"/approvals/min",schemaPath:"#/$defs/Approvals/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema51.properties.min,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3776,7 +4288,7 @@ for(let i1=0; i1<len1; i1++){
 let data11 = data10[i1];
 if(typeof data11 === "string"){
 if(func2(data11) < 1){
-const err21 = {instancePath:instancePath+"/approvals/roles/" + i1,schemaPath:"#/$defs/Approvals/properties/roles/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.roles.items,data:data11};
+const err21 = {instancePath:instancePath+"/approvals/roles/" + i1,schemaPath:"#/$defs/Approvals/properties/roles/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.roles.items,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3787,7 +4299,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/approvals/roles/" + i1,schemaPath:"#/$defs/Approvals/properties/roles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.roles.items.type,parentSchema:schema50.properties.roles.items,data:data11};
+const err22 = {instancePath:instancePath+"/approvals/roles/" + i1,schemaPath:"#/$defs/Approvals/properties/roles/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.roles.items.type,parentSchema:schema51.properties.roles.items,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3808,7 +4320,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err23 = {instancePath:instancePath+"/approvals/roles",schemaPath:"#/$defs/Approvals/properties/roles/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema50.properties.roles,data:data10};
+const err23 = {instancePath:instancePath+"/approvals/roles",schemaPath:"#/$defs/Approvals/properties/roles/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema51.properties.roles,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3823,7 +4335,7 @@ indices0[item0] = i2;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/approvals/roles",schemaPath:"#/$defs/Approvals/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.properties.roles.type,parentSchema:schema50.properties.roles,data:data10};
+const err24 = {instancePath:instancePath+"/approvals/roles",schemaPath:"#/$defs/Approvals/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.properties.roles.type,parentSchema:schema51.properties.roles,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3835,7 +4347,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data:data8};
+const err25 = {instancePath:instancePath+"/approvals",schemaPath:"#/$defs/Approvals/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data:data8};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3848,7 +4360,7 @@ errors++;
 if(data.replay_mode !== undefined){
 let data12 = data.replay_mode;
 if(!((data12 === "require_evidence") || (data12 === "reuse_evidence"))){
-const err26 = {instancePath:instancePath+"/replay_mode",schemaPath:"#/properties/replay_mode/enum",keyword:"enum",params:{allowedValues: schema52.properties.replay_mode.enum},message:"must be equal to one of the allowed values",schema:schema52.properties.replay_mode.enum,parentSchema:schema52.properties.replay_mode,data:data12};
+const err26 = {instancePath:instancePath+"/replay_mode",schemaPath:"#/properties/replay_mode/enum",keyword:"enum",params:{allowedValues: schema53.properties.replay_mode.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.replay_mode.enum,parentSchema:schema53.properties.replay_mode,data:data12};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3861,7 +4373,7 @@ errors++;
 if(data.sample_output !== undefined){
 let data13 = data.sample_output;
 if(typeof data13 !== "string"){
-const err27 = {instancePath:instancePath+"/sample_output",schemaPath:"#/properties/sample_output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.sample_output.type,parentSchema:schema52.properties.sample_output,data:data13};
+const err27 = {instancePath:instancePath+"/sample_output",schemaPath:"#/properties/sample_output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.sample_output.type,parentSchema:schema53.properties.sample_output,data:data13};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3875,7 +4387,7 @@ if(data.source !== undefined){
 let data14 = data.source;
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 if(data14.file === undefined){
-const err28 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema38.required,parentSchema:schema38,data:data14};
+const err28 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema39.required,parentSchema:schema39,data:data14};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3885,7 +4397,7 @@ vErrors.push(err28);
 errors++;
 }
 if(data14.line === undefined){
-const err29 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'",schema:schema38.required,parentSchema:schema38,data:data14};
+const err29 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'",schema:schema39.required,parentSchema:schema39,data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3896,7 +4408,7 @@ errors++;
 }
 for(const key2 in data14){
 if(!((((key2 === "file") || (key2 === "line")) || (key2 === "end_line")) || (key2 === "section"))){
-const err30 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data14};
+const err30 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data14};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3910,7 +4422,7 @@ if(data14.file !== undefined){
 let data15 = data14.file;
 if(typeof data15 === "string"){
 if(func2(data15) < 1){
-const err31 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.file,data:data15};
+const err31 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.file,data:data15};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3921,7 +4433,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.file.type,parentSchema:schema38.properties.file,data:data15};
+const err32 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.file.type,parentSchema:schema39.properties.file,data:data15};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3934,7 +4446,7 @@ errors++;
 if(data14.line !== undefined){
 let data16 = data14.line;
 if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err33 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.line.type,parentSchema:schema38.properties.line,data:data16};
+const err33 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.line.type,parentSchema:schema39.properties.line,data:data16};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3945,7 +4457,7 @@ errors++;
 }
 if((typeof data16 == "number") && (isFinite(data16))){
 if(data16 < 1 || isNaN(data16)){
-const err34 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.line,data:data16};
+const err34 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.line,data:data16};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3959,7 +4471,7 @@ errors++;
 if(data14.end_line !== undefined){
 let data17 = data14.end_line;
 if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-const err35 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.end_line.type,parentSchema:schema38.properties.end_line,data:data17};
+const err35 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.end_line.type,parentSchema:schema39.properties.end_line,data:data17};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3970,7 +4482,7 @@ errors++;
 }
 if((typeof data17 == "number") && (isFinite(data17))){
 if(data17 < 1 || isNaN(data17)){
-const err36 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.end_line,data:data17};
+const err36 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.end_line,data:data17};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -3984,7 +4496,7 @@ errors++;
 if(data14.section !== undefined){
 let data18 = data14.section;
 if(typeof data18 !== "string"){
-const err37 = {instancePath:instancePath+"/source/section",schemaPath:"#/$defs/Source/properties/section/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.section.type,parentSchema:schema38.properties.section,data:data18};
+const err37 = {instancePath:instancePath+"/source/section",schemaPath:"#/$defs/Source/properties/section/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.section.type,parentSchema:schema39.properties.section,data:data18};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -3996,7 +4508,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data14};
+const err38 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data14};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -4008,7 +4520,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data};
+const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4017,18 +4529,18 @@ vErrors.push(err39);
 }
 errors++;
 }
-validate34.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
-validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate35.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema58 = {"description":"Steps that belong together (a section of the source); run in order.","type":"object","additionalProperties":false,"required":["id","type","steps"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"group"},"title":{"type":"string"},"description":{"type":"string"},"steps":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/Step"}},"source":{"$ref":"#/$defs/Source"}}};
-const wrapper0 = {validate: validate29};
+const schema59 = {"description":"Steps that belong together (a section of the source); run in order.","type":"object","additionalProperties":false,"required":["id","type","steps"],"properties":{"id":{"$ref":"#/$defs/StepId"},"type":{"const":"group"},"title":{"type":"string"},"description":{"type":"string"},"steps":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/Step"}},"source":{"$ref":"#/$defs/Source"}}};
+const wrapper0 = {validate: validate30};
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate38.evaluated;
+const evaluated0 = validate39.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4037,7 +4549,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.id === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema58.required,parentSchema:schema58,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'",schema:schema59.required,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4047,7 +4559,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.type === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema58.required,parentSchema:schema58,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema59.required,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4057,7 +4569,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.steps === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema58.required,parentSchema:schema58,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema59.required,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4068,7 +4580,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "id") || (key0 === "type")) || (key0 === "title")) || (key0 === "description")) || (key0 === "steps")) || (key0 === "source"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4082,7 +4594,7 @@ if(data.id !== undefined){
 let data0 = data.id;
 if(typeof data0 === "string"){
 if(func2(data0) > 64){
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema44,data:data0};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema45,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4092,7 +4604,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!pattern14.test(data0)){
-const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z][a-z0-9_]*$"+"\"",schema:"^[a-z][a-z0-9_]*$",parentSchema:schema44,data:data0};
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z][a-z0-9_]*$"+"\"",schema:"^[a-z][a-z0-9_]*$",parentSchema:schema45,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4103,7 +4615,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.type,parentSchema:schema44,data:data0};
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/StepId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.type,parentSchema:schema45,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4116,7 +4628,7 @@ errors++;
 if(data.type !== undefined){
 let data1 = data.type;
 if("group" !== data1){
-const err7 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "group"},message:"must be equal to constant",schema:"group",parentSchema:schema58.properties.type,data:data1};
+const err7 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "group"},message:"must be equal to constant",schema:"group",parentSchema:schema59.properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4129,7 +4641,7 @@ errors++;
 if(data.title !== undefined){
 let data2 = data.title;
 if(typeof data2 !== "string"){
-const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.title.type,parentSchema:schema58.properties.title,data:data2};
+const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.title.type,parentSchema:schema59.properties.title,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4142,7 +4654,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.description.type,parentSchema:schema58.properties.description,data:data3};
+const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.description.type,parentSchema:schema59.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4156,7 +4668,7 @@ if(data.steps !== undefined){
 let data4 = data.steps;
 if(Array.isArray(data4)){
 if(data4.length < 1){
-const err10 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema58.properties.steps,data:data4};
+const err10 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema59.properties.steps,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4174,7 +4686,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema58.properties.steps.type,parentSchema:schema58.properties.steps,data:data4};
+const err11 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema59.properties.steps.type,parentSchema:schema59.properties.steps,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4188,7 +4700,7 @@ if(data.source !== undefined){
 let data6 = data.source;
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 if(data6.file === undefined){
-const err12 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema38.required,parentSchema:schema38,data:data6};
+const err12 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema39.required,parentSchema:schema39,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4198,7 +4710,7 @@ vErrors.push(err12);
 errors++;
 }
 if(data6.line === undefined){
-const err13 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'",schema:schema38.required,parentSchema:schema38,data:data6};
+const err13 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'",schema:schema39.required,parentSchema:schema39,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4209,7 +4721,7 @@ errors++;
 }
 for(const key1 in data6){
 if(!((((key1 === "file") || (key1 === "line")) || (key1 === "end_line")) || (key1 === "section"))){
-const err14 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data:data6};
+const err14 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4223,7 +4735,7 @@ if(data6.file !== undefined){
 let data7 = data6.file;
 if(typeof data7 === "string"){
 if(func2(data7) < 1){
-const err15 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.file,data:data7};
+const err15 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.file,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -4234,7 +4746,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.file.type,parentSchema:schema38.properties.file,data:data7};
+const err16 = {instancePath:instancePath+"/source/file",schemaPath:"#/$defs/Source/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.file.type,parentSchema:schema39.properties.file,data:data7};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -4247,7 +4759,7 @@ errors++;
 if(data6.line !== undefined){
 let data8 = data6.line;
 if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err17 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.line.type,parentSchema:schema38.properties.line,data:data8};
+const err17 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.line.type,parentSchema:schema39.properties.line,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4258,7 +4770,7 @@ errors++;
 }
 if((typeof data8 == "number") && (isFinite(data8))){
 if(data8 < 1 || isNaN(data8)){
-const err18 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.line,data:data8};
+const err18 = {instancePath:instancePath+"/source/line",schemaPath:"#/$defs/Source/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.line,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -4272,7 +4784,7 @@ errors++;
 if(data6.end_line !== undefined){
 let data9 = data6.end_line;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err19 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.properties.end_line.type,parentSchema:schema38.properties.end_line,data:data9};
+const err19 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.end_line.type,parentSchema:schema39.properties.end_line,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -4283,7 +4795,7 @@ errors++;
 }
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 < 1 || isNaN(data9)){
-const err20 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38.properties.end_line,data:data9};
+const err20 = {instancePath:instancePath+"/source/end_line",schemaPath:"#/$defs/Source/properties/end_line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.end_line,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4297,7 +4809,7 @@ errors++;
 if(data6.section !== undefined){
 let data10 = data6.section;
 if(typeof data10 !== "string"){
-const err21 = {instancePath:instancePath+"/source/section",schemaPath:"#/$defs/Source/properties/section/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.section.type,parentSchema:schema38.properties.section,data:data10};
+const err21 = {instancePath:instancePath+"/source/section",schemaPath:"#/$defs/Source/properties/section/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.section.type,parentSchema:schema39.properties.section,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4309,7 +4821,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data:data6};
+const err22 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/Source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data6};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -4321,7 +4833,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data};
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -4330,16 +4842,16 @@ vErrors.push(err23);
 }
 errors++;
 }
-validate38.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
-validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate29.evaluated;
+const evaluated0 = validate30.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4388,8 +4900,8 @@ vErrors = null;
 }
 if(_valid0){
 const _errs5 = errors;
-if(!(validate30(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+if(!(validate31(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs5 === errors;
@@ -4399,7 +4911,7 @@ var props0 = true;
 }
 }
 if(!valid1){
-const err2 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema42.allOf[0].if,parentSchema:schema42.allOf[0],data};
+const err2 = {instancePath,schemaPath:"#/allOf/0/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema43.allOf[0].if,parentSchema:schema43.allOf[0],data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4450,8 +4962,8 @@ vErrors = null;
 }
 if(_valid1){
 const _errs10 = errors;
-if(!(validate34(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+if(!(validate35(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs10 === errors;
@@ -4461,7 +4973,7 @@ var props1 = true;
 }
 }
 if(!valid3){
-const err5 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema42.allOf[1].if,parentSchema:schema42.allOf[1],data};
+const err5 = {instancePath,schemaPath:"#/allOf/1/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema43.allOf[1].if,parentSchema:schema43.allOf[1],data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4521,8 +5033,8 @@ vErrors = null;
 }
 if(_valid2){
 const _errs15 = errors;
-if(!(validate38(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+if(!(validate39(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs15 === errors;
@@ -4532,7 +5044,7 @@ var props2 = true;
 }
 }
 if(!valid5){
-const err8 = {instancePath,schemaPath:"#/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema42.allOf[2].if,parentSchema:schema42.allOf[2],data};
+const err8 = {instancePath,schemaPath:"#/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema43.allOf[2].if,parentSchema:schema43.allOf[2],data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4552,7 +5064,7 @@ Object.assign(props0, props2);
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema42.required,parentSchema:schema42,data};
+const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4568,7 +5080,7 @@ props0.type = true;
 if(data.type !== undefined){
 let data3 = data.type;
 if(!(((data3 === "cli") || (data3 === "manual")) || (data3 === "group"))){
-const err10 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema42.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.type.enum,parentSchema:schema42.properties.type,data:data3};
+const err10 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema43.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema43.properties.type.enum,parentSchema:schema43.properties.type,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4580,7 +5092,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4589,18 +5101,18 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate29.errors = vErrors;
+validate30.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate29.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate30.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://rllmc.dev/schemas/runbook-v0.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate22.evaluated;
+const evaluated0 = validate23.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4609,7 +5121,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.apiVersion === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4619,7 +5131,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.meta === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "meta"},message:"must have required property '"+"meta"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "meta"},message:"must have required property '"+"meta"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4629,7 +5141,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.steps === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4640,7 +5152,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "apiVersion") || (key0 === "meta")) || (key0 === "steps"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4653,7 +5165,7 @@ errors++;
 if(data.apiVersion !== undefined){
 let data0 = data.apiVersion;
 if("runbook/v0" !== data0){
-const err4 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "runbook/v0"},message:"must be equal to constant",schema:"runbook/v0",parentSchema:schema33.properties.apiVersion,data:data0};
+const err4 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "runbook/v0"},message:"must be equal to constant",schema:"runbook/v0",parentSchema:schema34.properties.apiVersion,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4664,8 +5176,8 @@ errors++;
 }
 }
 if(data.meta !== undefined){
-if(!(validate23(data.meta, {instancePath:instancePath+"/meta",parentData:data,parentDataProperty:"meta",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+if(!(validate24(data.meta, {instancePath:instancePath+"/meta",parentData:data,parentDataProperty:"meta",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
 errors = vErrors.length;
 }
 }
@@ -4674,14 +5186,14 @@ let data2 = data.steps;
 if(Array.isArray(data2)){
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate29(data2[i0], {instancePath:instancePath+"/steps/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+if(!(validate30(data2[i0], {instancePath:instancePath+"/steps/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.properties.steps.type,parentSchema:schema33.properties.steps,data:data2};
+const err5 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema34.properties.steps.type,parentSchema:schema34.properties.steps,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4693,7 +5205,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4702,22 +5214,22 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate22.errors = vErrors;
+validate23.errors = vErrors;
 return errors === 0;
 }
-validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateScenario = validate41;
-const schema61 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://rllmc.dev/schemas/cli-replay-scenario.json","title":"cli-replay scenario","description":"A scenario of the public cli-replay tool: the commands a program is expected to run, in order, and the canned response of each. Strict: an unknown field anywhere is an error. The rules a schema cannot say (calls bounds, captures, forward references, templates, durations) are checked by src/frontend/replay/parse-scenario.ts. See docs/replay.md.","type":"object","additionalProperties":false,"required":["meta","steps"],"properties":{"meta":{"$ref":"#/$defs/ScenarioMeta"},"steps":{"description":"The expected calls, in order: leaf steps and unordered groups of leaf steps.","type":"array","minItems":1,"items":{"$ref":"#/$defs/ScenarioEntry"}}},"$defs":{"ScenarioMeta":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The scenario's name: not blank.","type":"string","pattern":"\\S"},"description":{"type":"string"},"vars":{"description":"Variables response templates may use as {{ .name }}; a non-empty environment variable of the same name overrides one, unless security.deny_env_vars denies it.","type":"object","additionalProperties":{"type":"string"}},"security":{"$ref":"#/$defs/ScenarioSecurity"},"session":{"$ref":"#/$defs/ScenarioSession"}}},"ScenarioSecurity":{"type":"object","additionalProperties":false,"properties":{"allowed_commands":{"description":"The programs (base names of argv[0]) the scenario may intercept.","type":"array","items":{"type":"string"}},"deny_env_vars":{"description":"Glob patterns (Go path.Match syntax) of environment variables that may not override meta.vars.","type":"array","items":{"type":"string","minLength":1}}}},"ScenarioSession":{"type":"object","additionalProperties":false,"properties":{"ttl":{"description":"A positive Go duration (5m, 1h30m).","type":"string"}}},"ScenarioEntry":{"description":"A leaf step, or a group of leaf steps when the element has the key 'group'.","if":{"type":"object","required":["group"],"properties":{"group":true}},"then":{"$ref":"#/$defs/ScenarioGroupEntry"},"else":{"$ref":"#/$defs/ScenarioStep"}},"GroupMember":{"description":"A member of a group: a leaf step; groups do not nest.","if":{"type":"object","required":["group"],"properties":{"group":true}},"then":false,"else":{"$ref":"#/$defs/ScenarioStep"}},"ScenarioStep":{"type":"object","additionalProperties":false,"required":["match","respond"],"properties":{"match":{"$ref":"#/$defs/ScenarioMatch"},"respond":{"$ref":"#/$defs/ScenarioRespond"},"calls":{"$ref":"#/$defs/ScenarioCalls"},"when":{"description":"Accepted, never evaluated.","type":"string"}}},"ScenarioMatch":{"type":"object","additionalProperties":false,"required":["argv"],"properties":{"argv":{"description":"The expected argument vector: literal strings, {{ .any }} or {{ .regex \"PATTERN\" }}.","type":"array","minItems":1,"items":{"type":"string"}},"stdin":{"description":"The expected standard input (CRLF read as LF, trailing newlines ignored).","type":"string"}}},"ScenarioRespond":{"type":"object","additionalProperties":false,"allOf":[{"not":{"required":["stdout","stdout_file"],"properties":{"stdout":true,"stdout_file":true}}},{"not":{"required":["stderr","stderr_file"],"properties":{"stderr":true,"stderr_file":true}}}],"properties":{"exit":{"type":"integer","minimum":0,"maximum":255},"stdout":{"type":"string"},"stdout_file":{"description":"A file, relative to the scenario file, whose content is the response.","type":"string"},"stderr":{"type":"string"},"stderr_file":{"description":"A file, relative to the scenario file, whose content is the response.","type":"string"},"delay":{"description":"A Go duration; checked, ignored by replay.","type":"string"},"capture":{"description":"Literal values later responses may use as {{ .capture.name }}.","type":"object","propertyNames":{"pattern":"^[a-zA-Z_][a-zA-Z0-9_]*$"},"additionalProperties":{"type":"string"}}}},"ScenarioCalls":{"type":"object","additionalProperties":false,"properties":{"min":{"type":"integer","minimum":0},"max":{"type":"integer","minimum":1}}},"ScenarioGroupEntry":{"type":"object","additionalProperties":false,"required":["group"],"properties":{"group":{"$ref":"#/$defs/ScenarioGroup"}}},"ScenarioGroup":{"type":"object","additionalProperties":false,"required":["mode","steps"],"properties":{"mode":{"const":"unordered"},"name":{"type":"string"},"steps":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/GroupMember"}}}}}};
-const schema62 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The scenario's name: not blank.","type":"string","pattern":"\\S"},"description":{"type":"string"},"vars":{"description":"Variables response templates may use as {{ .name }}; a non-empty environment variable of the same name overrides one, unless security.deny_env_vars denies it.","type":"object","additionalProperties":{"type":"string"}},"security":{"$ref":"#/$defs/ScenarioSecurity"},"session":{"$ref":"#/$defs/ScenarioSession"}}};
-const schema63 = {"type":"object","additionalProperties":false,"properties":{"allowed_commands":{"description":"The programs (base names of argv[0]) the scenario may intercept.","type":"array","items":{"type":"string"}},"deny_env_vars":{"description":"Glob patterns (Go path.Match syntax) of environment variables that may not override meta.vars.","type":"array","items":{"type":"string","minLength":1}}}};
-const schema64 = {"type":"object","additionalProperties":false,"properties":{"ttl":{"description":"A positive Go duration (5m, 1h30m).","type":"string"}}};
+export const validateScenario = validate42;
+const schema62 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://rllmc.dev/schemas/cli-replay-scenario.json","title":"cli-replay scenario","description":"A scenario of the public cli-replay tool: the commands a program is expected to run, in order, and the canned response of each. Strict: an unknown field anywhere is an error. The rules a schema cannot say (calls bounds, captures, forward references, templates, durations) are checked by src/frontend/replay/parse-scenario.ts. See docs/replay.md.","type":"object","additionalProperties":false,"required":["meta","steps"],"properties":{"meta":{"$ref":"#/$defs/ScenarioMeta"},"steps":{"description":"The expected calls, in order: leaf steps and unordered groups of leaf steps.","type":"array","minItems":1,"items":{"$ref":"#/$defs/ScenarioEntry"}}},"$defs":{"ScenarioMeta":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The scenario's name: not blank.","type":"string","pattern":"\\S"},"description":{"type":"string"},"vars":{"description":"Variables response templates may use as {{ .name }}; a non-empty environment variable of the same name overrides one, unless security.deny_env_vars denies it.","type":"object","additionalProperties":{"type":"string"}},"security":{"$ref":"#/$defs/ScenarioSecurity"},"session":{"$ref":"#/$defs/ScenarioSession"}}},"ScenarioSecurity":{"type":"object","additionalProperties":false,"properties":{"allowed_commands":{"description":"The programs (base names of argv[0]) the scenario may intercept.","type":"array","items":{"type":"string"}},"deny_env_vars":{"description":"Glob patterns (Go path.Match syntax) of environment variables that may not override meta.vars.","type":"array","items":{"type":"string","minLength":1}}}},"ScenarioSession":{"type":"object","additionalProperties":false,"properties":{"ttl":{"description":"A positive Go duration (5m, 1h30m).","type":"string"}}},"ScenarioEntry":{"description":"A leaf step, or a group of leaf steps when the element has the key 'group'.","if":{"type":"object","required":["group"],"properties":{"group":true}},"then":{"$ref":"#/$defs/ScenarioGroupEntry"},"else":{"$ref":"#/$defs/ScenarioStep"}},"GroupMember":{"description":"A member of a group: a leaf step; groups do not nest.","if":{"type":"object","required":["group"],"properties":{"group":true}},"then":false,"else":{"$ref":"#/$defs/ScenarioStep"}},"ScenarioStep":{"type":"object","additionalProperties":false,"required":["match","respond"],"properties":{"match":{"$ref":"#/$defs/ScenarioMatch"},"respond":{"$ref":"#/$defs/ScenarioRespond"},"calls":{"$ref":"#/$defs/ScenarioCalls"},"when":{"description":"Accepted, never evaluated.","type":"string"}}},"ScenarioMatch":{"type":"object","additionalProperties":false,"required":["argv"],"properties":{"argv":{"description":"The expected argument vector: literal strings, {{ .any }} or {{ .regex \"PATTERN\" }}.","type":"array","minItems":1,"items":{"type":"string"}},"stdin":{"description":"The expected standard input (CRLF read as LF, trailing newlines ignored).","type":"string"}}},"ScenarioRespond":{"type":"object","additionalProperties":false,"allOf":[{"not":{"required":["stdout","stdout_file"],"properties":{"stdout":true,"stdout_file":true}}},{"not":{"required":["stderr","stderr_file"],"properties":{"stderr":true,"stderr_file":true}}}],"properties":{"exit":{"type":"integer","minimum":0,"maximum":255},"stdout":{"type":"string"},"stdout_file":{"description":"A file, relative to the scenario file, whose content is the response.","type":"string"},"stderr":{"type":"string"},"stderr_file":{"description":"A file, relative to the scenario file, whose content is the response.","type":"string"},"delay":{"description":"A Go duration; checked, ignored by replay.","type":"string"},"capture":{"description":"Literal values later responses may use as {{ .capture.name }}.","type":"object","propertyNames":{"pattern":"^[a-zA-Z_][a-zA-Z0-9_]*$"},"additionalProperties":{"type":"string"}}}},"ScenarioCalls":{"type":"object","additionalProperties":false,"properties":{"min":{"type":"integer","minimum":0},"max":{"type":"integer","minimum":1}}},"ScenarioGroupEntry":{"type":"object","additionalProperties":false,"required":["group"],"properties":{"group":{"$ref":"#/$defs/ScenarioGroup"}}},"ScenarioGroup":{"type":"object","additionalProperties":false,"required":["mode","steps"],"properties":{"mode":{"const":"unordered"},"name":{"type":"string"},"steps":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/GroupMember"}}}}}};
+const schema63 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The scenario's name: not blank.","type":"string","pattern":"\\S"},"description":{"type":"string"},"vars":{"description":"Variables response templates may use as {{ .name }}; a non-empty environment variable of the same name overrides one, unless security.deny_env_vars denies it.","type":"object","additionalProperties":{"type":"string"}},"security":{"$ref":"#/$defs/ScenarioSecurity"},"session":{"$ref":"#/$defs/ScenarioSession"}}};
+const schema64 = {"type":"object","additionalProperties":false,"properties":{"allowed_commands":{"description":"The programs (base names of argv[0]) the scenario may intercept.","type":"array","items":{"type":"string"}},"deny_env_vars":{"description":"Glob patterns (Go path.Match syntax) of environment variables that may not override meta.vars.","type":"array","items":{"type":"string","minLength":1}}}};
+const schema65 = {"type":"object","additionalProperties":false,"properties":{"ttl":{"description":"A positive Go duration (5m, 1h30m).","type":"string"}}};
 const pattern19 = new RegExp("\\S", "u");
 
-function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate42.evaluated;
+const evaluated0 = validate43.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4726,7 +5238,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema62.required,parentSchema:schema62,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema63.required,parentSchema:schema63,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4737,7 +5249,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "name") || (key0 === "description")) || (key0 === "vars")) || (key0 === "security")) || (key0 === "session"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema62,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4751,7 +5263,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(!pattern19.test(data0)){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema62.properties.name,data:data0};
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema63.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4762,7 +5274,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.name.type,parentSchema:schema62.properties.name,data:data0};
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.name.type,parentSchema:schema63.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4775,7 +5287,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.description.type,parentSchema:schema62.properties.description,data:data1};
+const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.description.type,parentSchema:schema63.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4791,7 +5303,7 @@ if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 for(const key1 in data2){
 let data3 = data2[key1];
 if(typeof data3 !== "string"){
-const err5 = {instancePath:instancePath+"/vars/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.vars.additionalProperties.type,parentSchema:schema62.properties.vars.additionalProperties,data:data3};
+const err5 = {instancePath:instancePath+"/vars/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/vars/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.vars.additionalProperties.type,parentSchema:schema63.properties.vars.additionalProperties,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4803,7 +5315,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.properties.vars.type,parentSchema:schema62.properties.vars,data:data2};
+const err6 = {instancePath:instancePath+"/vars",schemaPath:"#/properties/vars/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.vars.type,parentSchema:schema63.properties.vars,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4818,7 +5330,7 @@ let data4 = data.security;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 for(const key2 in data4){
 if(!((key2 === "allowed_commands") || (key2 === "deny_env_vars"))){
-const err7 = {instancePath:instancePath+"/security",schemaPath:"#/$defs/ScenarioSecurity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data:data4};
+const err7 = {instancePath:instancePath+"/security",schemaPath:"#/$defs/ScenarioSecurity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4835,7 +5347,7 @@ const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if(typeof data6 !== "string"){
-const err8 = {instancePath:instancePath+"/security/allowed_commands/" + i0,schemaPath:"#/$defs/ScenarioSecurity/properties/allowed_commands/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.allowed_commands.items.type,parentSchema:schema63.properties.allowed_commands.items,data:data6};
+const err8 = {instancePath:instancePath+"/security/allowed_commands/" + i0,schemaPath:"#/$defs/ScenarioSecurity/properties/allowed_commands/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.allowed_commands.items.type,parentSchema:schema64.properties.allowed_commands.items,data:data6};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4847,7 +5359,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/security/allowed_commands",schemaPath:"#/$defs/ScenarioSecurity/properties/allowed_commands/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.allowed_commands.type,parentSchema:schema63.properties.allowed_commands,data:data5};
+const err9 = {instancePath:instancePath+"/security/allowed_commands",schemaPath:"#/$defs/ScenarioSecurity/properties/allowed_commands/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.allowed_commands.type,parentSchema:schema64.properties.allowed_commands,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4865,7 +5377,7 @@ for(let i1=0; i1<len1; i1++){
 let data8 = data7[i1];
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-const err10 = {instancePath:instancePath+"/security/deny_env_vars/" + i1,schemaPath:"#/$defs/ScenarioSecurity/properties/deny_env_vars/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.deny_env_vars.items,data:data8};
+const err10 = {instancePath:instancePath+"/security/deny_env_vars/" + i1,schemaPath:"#/$defs/ScenarioSecurity/properties/deny_env_vars/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64.properties.deny_env_vars.items,data:data8};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4876,7 +5388,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/security/deny_env_vars/" + i1,schemaPath:"#/$defs/ScenarioSecurity/properties/deny_env_vars/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.deny_env_vars.items.type,parentSchema:schema63.properties.deny_env_vars.items,data:data8};
+const err11 = {instancePath:instancePath+"/security/deny_env_vars/" + i1,schemaPath:"#/$defs/ScenarioSecurity/properties/deny_env_vars/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.deny_env_vars.items.type,parentSchema:schema64.properties.deny_env_vars.items,data:data8};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4888,7 +5400,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/security/deny_env_vars",schemaPath:"#/$defs/ScenarioSecurity/properties/deny_env_vars/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.deny_env_vars.type,parentSchema:schema63.properties.deny_env_vars,data:data7};
+const err12 = {instancePath:instancePath+"/security/deny_env_vars",schemaPath:"#/$defs/ScenarioSecurity/properties/deny_env_vars/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.deny_env_vars.type,parentSchema:schema64.properties.deny_env_vars,data:data7};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4900,7 +5412,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/security",schemaPath:"#/$defs/ScenarioSecurity/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data:data4};
+const err13 = {instancePath:instancePath+"/security",schemaPath:"#/$defs/ScenarioSecurity/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4915,7 +5427,7 @@ let data9 = data.session;
 if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
 for(const key3 in data9){
 if(!(key3 === "ttl")){
-const err14 = {instancePath:instancePath+"/session",schemaPath:"#/$defs/ScenarioSession/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data:data9};
+const err14 = {instancePath:instancePath+"/session",schemaPath:"#/$defs/ScenarioSession/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema65,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4928,7 +5440,7 @@ errors++;
 if(data9.ttl !== undefined){
 let data10 = data9.ttl;
 if(typeof data10 !== "string"){
-const err15 = {instancePath:instancePath+"/session/ttl",schemaPath:"#/$defs/ScenarioSession/properties/ttl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.ttl.type,parentSchema:schema64.properties.ttl,data:data10};
+const err15 = {instancePath:instancePath+"/session/ttl",schemaPath:"#/$defs/ScenarioSession/properties/ttl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.ttl.type,parentSchema:schema65.properties.ttl,data:data10};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -4940,7 +5452,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/session",schemaPath:"#/$defs/ScenarioSession/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data:data9};
+const err16 = {instancePath:instancePath+"/session",schemaPath:"#/$defs/ScenarioSession/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.type,parentSchema:schema65,data:data9};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -4952,7 +5464,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.type,parentSchema:schema62,data};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4961,25 +5473,25 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate42.errors = vErrors;
+validate43.errors = vErrors;
 return errors === 0;
 }
-validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema65 = {"description":"A leaf step, or a group of leaf steps when the element has the key 'group'.","if":{"type":"object","required":["group"],"properties":{"group":true}},"then":{"$ref":"#/$defs/ScenarioGroupEntry"},"else":{"$ref":"#/$defs/ScenarioStep"}};
-const schema66 = {"type":"object","additionalProperties":false,"required":["group"],"properties":{"group":{"$ref":"#/$defs/ScenarioGroup"}}};
-const schema67 = {"type":"object","additionalProperties":false,"required":["mode","steps"],"properties":{"mode":{"const":"unordered"},"name":{"type":"string"},"steps":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/GroupMember"}}}};
-const schema68 = {"description":"A member of a group: a leaf step; groups do not nest.","if":{"type":"object","required":["group"],"properties":{"group":true}},"then":false,"else":{"$ref":"#/$defs/ScenarioStep"}};
-const schema69 = {"type":"object","additionalProperties":false,"required":["match","respond"],"properties":{"match":{"$ref":"#/$defs/ScenarioMatch"},"respond":{"$ref":"#/$defs/ScenarioRespond"},"calls":{"$ref":"#/$defs/ScenarioCalls"},"when":{"description":"Accepted, never evaluated.","type":"string"}}};
-const schema70 = {"type":"object","additionalProperties":false,"required":["argv"],"properties":{"argv":{"description":"The expected argument vector: literal strings, {{ .any }} or {{ .regex \"PATTERN\" }}.","type":"array","minItems":1,"items":{"type":"string"}},"stdin":{"description":"The expected standard input (CRLF read as LF, trailing newlines ignored).","type":"string"}}};
-const schema71 = {"type":"object","additionalProperties":false,"allOf":[{"not":{"required":["stdout","stdout_file"],"properties":{"stdout":true,"stdout_file":true}}},{"not":{"required":["stderr","stderr_file"],"properties":{"stderr":true,"stderr_file":true}}}],"properties":{"exit":{"type":"integer","minimum":0,"maximum":255},"stdout":{"type":"string"},"stdout_file":{"description":"A file, relative to the scenario file, whose content is the response.","type":"string"},"stderr":{"type":"string"},"stderr_file":{"description":"A file, relative to the scenario file, whose content is the response.","type":"string"},"delay":{"description":"A Go duration; checked, ignored by replay.","type":"string"},"capture":{"description":"Literal values later responses may use as {{ .capture.name }}.","type":"object","propertyNames":{"pattern":"^[a-zA-Z_][a-zA-Z0-9_]*$"},"additionalProperties":{"type":"string"}}}};
-const schema72 = {"type":"object","additionalProperties":false,"properties":{"min":{"type":"integer","minimum":0},"max":{"type":"integer","minimum":1}}};
+const schema66 = {"description":"A leaf step, or a group of leaf steps when the element has the key 'group'.","if":{"type":"object","required":["group"],"properties":{"group":true}},"then":{"$ref":"#/$defs/ScenarioGroupEntry"},"else":{"$ref":"#/$defs/ScenarioStep"}};
+const schema67 = {"type":"object","additionalProperties":false,"required":["group"],"properties":{"group":{"$ref":"#/$defs/ScenarioGroup"}}};
+const schema68 = {"type":"object","additionalProperties":false,"required":["mode","steps"],"properties":{"mode":{"const":"unordered"},"name":{"type":"string"},"steps":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/GroupMember"}}}};
+const schema69 = {"description":"A member of a group: a leaf step; groups do not nest.","if":{"type":"object","required":["group"],"properties":{"group":true}},"then":false,"else":{"$ref":"#/$defs/ScenarioStep"}};
+const schema70 = {"type":"object","additionalProperties":false,"required":["match","respond"],"properties":{"match":{"$ref":"#/$defs/ScenarioMatch"},"respond":{"$ref":"#/$defs/ScenarioRespond"},"calls":{"$ref":"#/$defs/ScenarioCalls"},"when":{"description":"Accepted, never evaluated.","type":"string"}}};
+const schema71 = {"type":"object","additionalProperties":false,"required":["argv"],"properties":{"argv":{"description":"The expected argument vector: literal strings, {{ .any }} or {{ .regex \"PATTERN\" }}.","type":"array","minItems":1,"items":{"type":"string"}},"stdin":{"description":"The expected standard input (CRLF read as LF, trailing newlines ignored).","type":"string"}}};
+const schema72 = {"type":"object","additionalProperties":false,"allOf":[{"not":{"required":["stdout","stdout_file"],"properties":{"stdout":true,"stdout_file":true}}},{"not":{"required":["stderr","stderr_file"],"properties":{"stderr":true,"stderr_file":true}}}],"properties":{"exit":{"type":"integer","minimum":0,"maximum":255},"stdout":{"type":"string"},"stdout_file":{"description":"A file, relative to the scenario file, whose content is the response.","type":"string"},"stderr":{"type":"string"},"stderr_file":{"description":"A file, relative to the scenario file, whose content is the response.","type":"string"},"delay":{"description":"A Go duration; checked, ignored by replay.","type":"string"},"capture":{"description":"Literal values later responses may use as {{ .capture.name }}.","type":"object","propertyNames":{"pattern":"^[a-zA-Z_][a-zA-Z0-9_]*$"},"additionalProperties":{"type":"string"}}}};
+const schema73 = {"type":"object","additionalProperties":false,"properties":{"min":{"type":"integer","minimum":0},"max":{"type":"integer","minimum":1}}};
 const pattern20 = new RegExp("^[a-zA-Z_][a-zA-Z0-9_]*$", "u");
 
-function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate48.evaluated;
+const evaluated0 = validate49.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4988,7 +5500,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.match === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "match"},message:"must have required property '"+"match"+"'",schema:schema69.required,parentSchema:schema69,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "match"},message:"must have required property '"+"match"+"'",schema:schema70.required,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4998,7 +5510,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.respond === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "respond"},message:"must have required property '"+"respond"+"'",schema:schema69.required,parentSchema:schema69,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "respond"},message:"must have required property '"+"respond"+"'",schema:schema70.required,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5009,7 +5521,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "match") || (key0 === "respond")) || (key0 === "calls")) || (key0 === "when"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5023,7 +5535,7 @@ if(data.match !== undefined){
 let data0 = data.match;
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.argv === undefined){
-const err3 = {instancePath:instancePath+"/match",schemaPath:"#/$defs/ScenarioMatch/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'",schema:schema70.required,parentSchema:schema70,data:data0};
+const err3 = {instancePath:instancePath+"/match",schemaPath:"#/$defs/ScenarioMatch/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'",schema:schema71.required,parentSchema:schema71,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5034,7 +5546,7 @@ errors++;
 }
 for(const key1 in data0){
 if(!((key1 === "argv") || (key1 === "stdin"))){
-const err4 = {instancePath:instancePath+"/match",schemaPath:"#/$defs/ScenarioMatch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data:data0};
+const err4 = {instancePath:instancePath+"/match",schemaPath:"#/$defs/ScenarioMatch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5048,7 +5560,7 @@ if(data0.argv !== undefined){
 let data1 = data0.argv;
 if(Array.isArray(data1)){
 if(data1.length < 1){
-const err5 = {instancePath:instancePath+"/match/argv",schemaPath:"#/$defs/ScenarioMatch/properties/argv/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema70.properties.argv,data:data1};
+const err5 = {instancePath:instancePath+"/match/argv",schemaPath:"#/$defs/ScenarioMatch/properties/argv/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema71.properties.argv,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5061,7 +5573,7 @@ const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 !== "string"){
-const err6 = {instancePath:instancePath+"/match/argv/" + i0,schemaPath:"#/$defs/ScenarioMatch/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.argv.items.type,parentSchema:schema70.properties.argv.items,data:data2};
+const err6 = {instancePath:instancePath+"/match/argv/" + i0,schemaPath:"#/$defs/ScenarioMatch/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.argv.items.type,parentSchema:schema71.properties.argv.items,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5073,7 +5585,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/match/argv",schemaPath:"#/$defs/ScenarioMatch/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema70.properties.argv.type,parentSchema:schema70.properties.argv,data:data1};
+const err7 = {instancePath:instancePath+"/match/argv",schemaPath:"#/$defs/ScenarioMatch/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.argv.type,parentSchema:schema71.properties.argv,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5086,7 +5598,7 @@ errors++;
 if(data0.stdin !== undefined){
 let data3 = data0.stdin;
 if(typeof data3 !== "string"){
-const err8 = {instancePath:instancePath+"/match/stdin",schemaPath:"#/$defs/ScenarioMatch/properties/stdin/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.stdin.type,parentSchema:schema70.properties.stdin,data:data3};
+const err8 = {instancePath:instancePath+"/match/stdin",schemaPath:"#/$defs/ScenarioMatch/properties/stdin/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.stdin.type,parentSchema:schema71.properties.stdin,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5098,7 +5610,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/match",schemaPath:"#/$defs/ScenarioMatch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data:data0};
+const err9 = {instancePath:instancePath+"/match",schemaPath:"#/$defs/ScenarioMatch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data:data0};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5127,7 +5639,7 @@ errors++;
 }
 var valid7 = _errs17 === errors;
 if(valid7){
-const err11 = {instancePath:instancePath+"/respond",schemaPath:"#/$defs/ScenarioRespond/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema71.allOf[0].not,parentSchema:schema71.allOf[0],data:data4};
+const err11 = {instancePath:instancePath+"/respond",schemaPath:"#/$defs/ScenarioRespond/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema72.allOf[0].not,parentSchema:schema72.allOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5164,7 +5676,7 @@ errors++;
 }
 var valid8 = _errs20 === errors;
 if(valid8){
-const err13 = {instancePath:instancePath+"/respond",schemaPath:"#/$defs/ScenarioRespond/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema71.allOf[1].not,parentSchema:schema71.allOf[1],data:data4};
+const err13 = {instancePath:instancePath+"/respond",schemaPath:"#/$defs/ScenarioRespond/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema72.allOf[1].not,parentSchema:schema72.allOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5187,7 +5699,7 @@ vErrors = null;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 for(const key2 in data4){
 if(!(((((((key2 === "exit") || (key2 === "stdout")) || (key2 === "stdout_file")) || (key2 === "stderr")) || (key2 === "stderr_file")) || (key2 === "delay")) || (key2 === "capture"))){
-const err14 = {instancePath:instancePath+"/respond",schemaPath:"#/$defs/ScenarioRespond/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data:data4};
+const err14 = {instancePath:instancePath+"/respond",schemaPath:"#/$defs/ScenarioRespond/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5200,7 +5712,7 @@ errors++;
 if(data4.exit !== undefined){
 let data5 = data4.exit;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err15 = {instancePath:instancePath+"/respond/exit",schemaPath:"#/$defs/ScenarioRespond/properties/exit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema71.properties.exit.type,parentSchema:schema71.properties.exit,data:data5};
+const err15 = {instancePath:instancePath+"/respond/exit",schemaPath:"#/$defs/ScenarioRespond/properties/exit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema72.properties.exit.type,parentSchema:schema72.properties.exit,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5211,7 +5723,7 @@ errors++;
 }
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 > 255 || isNaN(data5)){
-const err16 = {instancePath:instancePath+"/respond/exit",schemaPath:"#/$defs/ScenarioRespond/properties/exit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 255},message:"must be <= 255",schema:255,parentSchema:schema71.properties.exit,data:data5};
+const err16 = {instancePath:instancePath+"/respond/exit",schemaPath:"#/$defs/ScenarioRespond/properties/exit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 255},message:"must be <= 255",schema:255,parentSchema:schema72.properties.exit,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5221,7 +5733,7 @@ vErrors.push(err16);
 errors++;
 }
 if(data5 < 0 || isNaN(data5)){
-const err17 = {instancePath:instancePath+"/respond/exit",schemaPath:"#/$defs/ScenarioRespond/properties/exit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema71.properties.exit,data:data5};
+const err17 = {instancePath:instancePath+"/respond/exit",schemaPath:"#/$defs/ScenarioRespond/properties/exit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.exit,data:data5};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5235,7 +5747,7 @@ errors++;
 if(data4.stdout !== undefined){
 let data6 = data4.stdout;
 if(typeof data6 !== "string"){
-const err18 = {instancePath:instancePath+"/respond/stdout",schemaPath:"#/$defs/ScenarioRespond/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.stdout.type,parentSchema:schema71.properties.stdout,data:data6};
+const err18 = {instancePath:instancePath+"/respond/stdout",schemaPath:"#/$defs/ScenarioRespond/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.stdout.type,parentSchema:schema72.properties.stdout,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -5248,7 +5760,7 @@ errors++;
 if(data4.stdout_file !== undefined){
 let data7 = data4.stdout_file;
 if(typeof data7 !== "string"){
-const err19 = {instancePath:instancePath+"/respond/stdout_file",schemaPath:"#/$defs/ScenarioRespond/properties/stdout_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.stdout_file.type,parentSchema:schema71.properties.stdout_file,data:data7};
+const err19 = {instancePath:instancePath+"/respond/stdout_file",schemaPath:"#/$defs/ScenarioRespond/properties/stdout_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.stdout_file.type,parentSchema:schema72.properties.stdout_file,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -5261,7 +5773,7 @@ errors++;
 if(data4.stderr !== undefined){
 let data8 = data4.stderr;
 if(typeof data8 !== "string"){
-const err20 = {instancePath:instancePath+"/respond/stderr",schemaPath:"#/$defs/ScenarioRespond/properties/stderr/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.stderr.type,parentSchema:schema71.properties.stderr,data:data8};
+const err20 = {instancePath:instancePath+"/respond/stderr",schemaPath:"#/$defs/ScenarioRespond/properties/stderr/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.stderr.type,parentSchema:schema72.properties.stderr,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5274,7 +5786,7 @@ errors++;
 if(data4.stderr_file !== undefined){
 let data9 = data4.stderr_file;
 if(typeof data9 !== "string"){
-const err21 = {instancePath:instancePath+"/respond/stderr_file",schemaPath:"#/$defs/ScenarioRespond/properties/stderr_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.stderr_file.type,parentSchema:schema71.properties.stderr_file,data:data9};
+const err21 = {instancePath:instancePath+"/respond/stderr_file",schemaPath:"#/$defs/ScenarioRespond/properties/stderr_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.stderr_file.type,parentSchema:schema72.properties.stderr_file,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5287,7 +5799,7 @@ errors++;
 if(data4.delay !== undefined){
 let data10 = data4.delay;
 if(typeof data10 !== "string"){
-const err22 = {instancePath:instancePath+"/respond/delay",schemaPath:"#/$defs/ScenarioRespond/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.delay.type,parentSchema:schema71.properties.delay,data:data10};
+const err22 = {instancePath:instancePath+"/respond/delay",schemaPath:"#/$defs/ScenarioRespond/properties/delay/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.delay.type,parentSchema:schema72.properties.delay,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5304,7 +5816,7 @@ for(const key3 in data11){
 const _errs36 = errors;
 if(typeof key3 === "string"){
 if(!pattern20.test(key3)){
-const err23 = {instancePath:instancePath+"/respond/capture",schemaPath:"#/$defs/ScenarioRespond/properties/capture/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z_][a-zA-Z0-9_]*$"},message:"must match pattern \""+"^[a-zA-Z_][a-zA-Z0-9_]*$"+"\"",schema:"^[a-zA-Z_][a-zA-Z0-9_]*$",parentSchema:schema71.properties.capture.propertyNames,data:key3,propertyName:key3};
+const err23 = {instancePath:instancePath+"/respond/capture",schemaPath:"#/$defs/ScenarioRespond/properties/capture/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z_][a-zA-Z0-9_]*$"},message:"must match pattern \""+"^[a-zA-Z_][a-zA-Z0-9_]*$"+"\"",schema:"^[a-zA-Z_][a-zA-Z0-9_]*$",parentSchema:schema72.properties.capture.propertyNames,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -5316,7 +5828,7 @@ errors++;
 }
 var valid10 = _errs36 === errors;
 if(!valid10){
-const err24 = {instancePath:instancePath+"/respond/capture",schemaPath:"#/$defs/ScenarioRespond/properties/capture/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema71.properties.capture.propertyNames,parentSchema:schema71.properties.capture,data:data11};
+const err24 = {instancePath:instancePath+"/respond/capture",schemaPath:"#/$defs/ScenarioRespond/properties/capture/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema72.properties.capture.propertyNames,parentSchema:schema72.properties.capture,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -5329,7 +5841,7 @@ errors++;
 for(const key4 in data11){
 let data12 = data11[key4];
 if(typeof data12 !== "string"){
-const err25 = {instancePath:instancePath+"/respond/capture/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/ScenarioRespond/properties/capture/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.capture.additionalProperties.type,parentSchema:schema71.properties.capture.additionalProperties,data:data12};
+const err25 = {instancePath:instancePath+"/respond/capture/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/ScenarioRespond/properties/capture/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.capture.additionalProperties.type,parentSchema:schema72.properties.capture.additionalProperties,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -5341,7 +5853,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/respond/capture",schemaPath:"#/$defs/ScenarioRespond/properties/capture/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.properties.capture.type,parentSchema:schema71.properties.capture,data:data11};
+const err26 = {instancePath:instancePath+"/respond/capture",schemaPath:"#/$defs/ScenarioRespond/properties/capture/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.properties.capture.type,parentSchema:schema72.properties.capture,data:data11};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -5353,7 +5865,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/respond",schemaPath:"#/$defs/ScenarioRespond/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data:data4};
+const err27 = {instancePath:instancePath+"/respond",schemaPath:"#/$defs/ScenarioRespond/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data:data4};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -5368,7 +5880,7 @@ let data13 = data.calls;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 for(const key5 in data13){
 if(!((key5 === "min") || (key5 === "max"))){
-const err28 = {instancePath:instancePath+"/calls",schemaPath:"#/$defs/ScenarioCalls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data:data13};
+const err28 = {instancePath:instancePath+"/calls",schemaPath:"#/$defs/ScenarioCalls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data:data13};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -5381,7 +5893,7 @@ errors++;
 if(data13.min !== undefined){
 let data14 = data13.min;
 if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err29 = {instancePath:instancePath+"/calls/min",schemaPath:"#/$defs/ScenarioCalls/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema72.properties.min.type,parentSchema:schema72.properties.min,data:data14};
+const err29 = {instancePath:instancePath+"/calls/min",schemaPath:"#/$defs/ScenarioCalls/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.min.type,parentSchema:schema73.properties.min,data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -5392,7 +5904,7 @@ errors++;
 }
 if((typeof data14 == "number") && (isFinite(data14))){
 if(data14 < 0 || isNaN(data14)){
-const err30 = {instancePath:instancePath+"/calls/min",schemaPath:"#/$defs/ScenarioCalls/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema72.properties.min,data:data14};
+const err30 = {instancePath:instancePath+"/calls/min",schemaPath:"#/$defs/ScenarioCalls/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema73.properties.min,data:data14};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -5406,7 +5918,7 @@ errors++;
 if(data13.max !== undefined){
 let data15 = data13.max;
 if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err31 = {instancePath:instancePath+"/calls/max",schemaPath:"#/$defs/ScenarioCalls/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema72.properties.max.type,parentSchema:schema72.properties.max,data:data15};
+const err31 = {instancePath:instancePath+"/calls/max",schemaPath:"#/$defs/ScenarioCalls/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.max.type,parentSchema:schema73.properties.max,data:data15};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -5417,7 +5929,7 @@ errors++;
 }
 if((typeof data15 == "number") && (isFinite(data15))){
 if(data15 < 1 || isNaN(data15)){
-const err32 = {instancePath:instancePath+"/calls/max",schemaPath:"#/$defs/ScenarioCalls/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema72.properties.max,data:data15};
+const err32 = {instancePath:instancePath+"/calls/max",schemaPath:"#/$defs/ScenarioCalls/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema73.properties.max,data:data15};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -5430,7 +5942,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/calls",schemaPath:"#/$defs/ScenarioCalls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data:data13};
+const err33 = {instancePath:instancePath+"/calls",schemaPath:"#/$defs/ScenarioCalls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data:data13};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -5443,7 +5955,7 @@ errors++;
 if(data.when !== undefined){
 let data16 = data.when;
 if(typeof data16 !== "string"){
-const err34 = {instancePath:instancePath+"/when",schemaPath:"#/properties/when/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.when.type,parentSchema:schema69.properties.when,data:data16};
+const err34 = {instancePath:instancePath+"/when",schemaPath:"#/properties/when/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.when.type,parentSchema:schema70.properties.when,data:data16};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -5455,7 +5967,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data};
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5464,16 +5976,16 @@ vErrors.push(err35);
 }
 errors++;
 }
-validate48.errors = vErrors;
+validate49.errors = vErrors;
 return errors === 0;
 }
-validate48.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate49.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate47.evaluated;
+const evaluated0 = validate48.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5521,7 +6033,7 @@ vErrors = null;
 let ifClause0;
 if(_valid0){
 var _valid0 = false;
-const err2 = {instancePath,schemaPath:"#/then/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema68.then,data};
+const err2 = {instancePath,schemaPath:"#/then/false schema",keyword:"false schema",params:{},message:"boolean schema is false",schema:false,parentSchema:schema69.then,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5534,8 +6046,8 @@ ifClause0 = "then";
 }
 else {
 const _errs3 = errors;
-if(!(validate48(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+if(!(validate49(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs3 === errors;
@@ -5546,7 +6058,7 @@ var props0 = true;
 ifClause0 = "else";
 }
 if(!valid0){
-const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema",schema:schema68.if,parentSchema:schema68,data};
+const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema",schema:schema69.if,parentSchema:schema69,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5555,17 +6067,17 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate47.errors = vErrors;
+validate48.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate47.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate48.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate46.evaluated;
+const evaluated0 = validate47.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5574,7 +6086,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema67.required,parentSchema:schema67,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema68.required,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5584,7 +6096,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.steps === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema67.required,parentSchema:schema67,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema68.required,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5595,7 +6107,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "mode") || (key0 === "name")) || (key0 === "steps"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5608,7 +6120,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("unordered" !== data0){
-const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "unordered"},message:"must be equal to constant",schema:"unordered",parentSchema:schema67.properties.mode,data:data0};
+const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "unordered"},message:"must be equal to constant",schema:"unordered",parentSchema:schema68.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5621,7 +6133,7 @@ errors++;
 if(data.name !== undefined){
 let data1 = data.name;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.name.type,parentSchema:schema67.properties.name,data:data1};
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.name.type,parentSchema:schema68.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5635,7 +6147,7 @@ if(data.steps !== undefined){
 let data2 = data.steps;
 if(Array.isArray(data2)){
 if(data2.length < 1){
-const err5 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema67.properties.steps,data:data2};
+const err5 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema68.properties.steps,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5646,14 +6158,14 @@ errors++;
 }
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate47(data2[i0], {instancePath:instancePath+"/steps/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+if(!(validate48(data2[i0], {instancePath:instancePath+"/steps/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema67.properties.steps.type,parentSchema:schema67.properties.steps,data:data2};
+const err6 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema68.properties.steps.type,parentSchema:schema68.properties.steps,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5665,12 +6177,68 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+validate47.errors = vErrors;
+return errors === 0;
+}
+validate47.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate46.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.group === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'",schema:schema67.required,parentSchema:schema67,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "group")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.group !== undefined){
+if(!(validate47(data.group, {instancePath:instancePath+"/group",parentData:data,parentDataProperty:"group",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
 }
 errors++;
 }
@@ -5684,62 +6252,6 @@ function validate45(data, {instancePath="", parentData, parentDataProperty, root
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate45.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.group === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'",schema:schema66.required,parentSchema:schema66,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(key0 === "group")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.group !== undefined){
-if(!(validate46(data.group, {instancePath:instancePath+"/group",parentData:data,parentDataProperty:"group",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-validate45.errors = vErrors;
-return errors === 0;
-}
-validate45.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate44.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5787,8 +6299,8 @@ vErrors = null;
 let ifClause0;
 if(_valid0){
 const _errs3 = errors;
-if(!(validate45(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+if(!(validate46(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs3 === errors;
@@ -5800,8 +6312,8 @@ ifClause0 = "then";
 }
 else {
 const _errs4 = errors;
-if(!(validate48(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+if(!(validate49(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs4 === errors;
@@ -5814,7 +6326,7 @@ props0 = true;
 ifClause0 = "else";
 }
 if(!valid0){
-const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema",schema:schema65.if,parentSchema:schema65,data};
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema",schema:schema66.if,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5823,18 +6335,18 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate44.errors = vErrors;
+validate45.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate44.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate45.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://rllmc.dev/schemas/cli-replay-scenario.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate41.evaluated;
+const evaluated0 = validate42.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5843,7 +6355,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.meta === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "meta"},message:"must have required property '"+"meta"+"'",schema:schema61.required,parentSchema:schema61,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "meta"},message:"must have required property '"+"meta"+"'",schema:schema62.required,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5853,7 +6365,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.steps === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema61.required,parentSchema:schema61,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "steps"},message:"must have required property '"+"steps"+"'",schema:schema62.required,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5864,7 +6376,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "meta") || (key0 === "steps"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5875,8 +6387,8 @@ errors++;
 }
 }
 if(data.meta !== undefined){
-if(!(validate42(data.meta, {instancePath:instancePath+"/meta",parentData:data,parentDataProperty:"meta",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+if(!(validate43(data.meta, {instancePath:instancePath+"/meta",parentData:data,parentDataProperty:"meta",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
 errors = vErrors.length;
 }
 }
@@ -5884,7 +6396,7 @@ if(data.steps !== undefined){
 let data1 = data.steps;
 if(Array.isArray(data1)){
 if(data1.length < 1){
-const err3 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema61.properties.steps,data:data1};
+const err3 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema62.properties.steps,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5895,14 +6407,14 @@ errors++;
 }
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate44(data1[i0], {instancePath:instancePath+"/steps/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+if(!(validate45(data1[i0], {instancePath:instancePath+"/steps/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema61.properties.steps.type,parentSchema:schema61.properties.steps,data:data1};
+const err4 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema62.properties.steps.type,parentSchema:schema62.properties.steps,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5914,7 +6426,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.type,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5923,10 +6435,10 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate41.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
-validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateJsonSchemaDraft2020 = validate0;
 const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://json-schema.org/draft/2020-12/schema","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/core":true,"https://json-schema.org/draft/2020-12/vocab/applicator":true,"https://json-schema.org/draft/2020-12/vocab/unevaluated":true,"https://json-schema.org/draft/2020-12/vocab/validation":true,"https://json-schema.org/draft/2020-12/vocab/meta-data":true,"https://json-schema.org/draft/2020-12/vocab/format-annotation":true,"https://json-schema.org/draft/2020-12/vocab/content":true},"$dynamicAnchor":"meta","title":"Core and Validation specifications meta-schema","allOf":[{"$ref":"meta/core"},{"$ref":"meta/applicator"},{"$ref":"meta/unevaluated"},{"$ref":"meta/validation"},{"$ref":"meta/meta-data"},{"$ref":"meta/format-annotation"},{"$ref":"meta/content"}],"type":["object","boolean"],"$comment":"This meta-schema also defines keywords that have appeared in previous drafts in order to prevent incompatible extensions as they remain in common use.","properties":{"definitions":{"$comment":"\"definitions\" has been replaced by \"$defs\".","type":"object","additionalProperties":{"$dynamicRef":"#meta"},"deprecated":true,"default":{}},"dependencies":{"$comment":"\"dependencies\" has been split and replaced by \"dependentSchemas\" and \"dependentRequired\" in order to serve their differing semantics.","type":"object","additionalProperties":{"anyOf":[{"$dynamicRef":"#meta"},{"$ref":"meta/validation#/$defs/stringArray"}]},"deprecated":true,"default":{}},"$recursiveAnchor":{"$comment":"\"$recursiveAnchor\" has been replaced by \"$dynamicAnchor\".","$ref":"meta/core#/$defs/anchorString","deprecated":true},"$recursiveRef":{"$comment":"\"$recursiveRef\" has been replaced by \"$dynamicRef\".","$ref":"meta/core#/$defs/uriReferenceString","deprecated":true}}};
