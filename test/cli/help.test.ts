@@ -20,15 +20,22 @@ vi.mock(import("../../src/cli/options.js"), async (importOriginal) => ({
   },
 }));
 
-async function optionsOf(name: string): Promise<OptionSpec> {
+/** The arguments that get a command with subcommands as far as its parser. */
+const ARGS: Readonly<Record<string, readonly string[]>> = { task: ["run", "x"] };
+
+async function optionsOf(name: string, args: readonly string[] = ARGS[name] ?? []): Promise<OptionSpec> {
   const module = (await import(`../../src/cli/commands/${name}.ts`)) as {
     default: (program: string, args: readonly string[]) => Promise<number>;
   };
+  // task run reads the breadcrumb before its options.
+  vi.stubEnv("TRACKING_BREADCRUMB", "help-test");
   try {
-    await module.default("rllmc", []);
+    await module.default("rllmc", args);
   } catch (error) {
     if (error instanceof Captured) return error.spec;
     throw error;
+  } finally {
+    vi.unstubAllEnvs();
   }
   throw new Error(`${name} parsed no options`);
 }
@@ -44,6 +51,12 @@ describe("command help", () => {
         : [`-${short}`]),
     ]);
     expect(missing).toEqual([]);
+  });
+
+  it("should list every option of task list too", async () => {
+    const spec = await optionsOf("task", ["list"]);
+    const help = commandHelp("rllmc", "task");
+    expect(Object.keys(spec).filter((option) => !help.includes(`--${option}`))).toEqual([]);
   });
 
   it("should describe both kinds of compile: apps to .mjs + .d.mts, TSGs to runbook.yaml + mapping.md", () => {
