@@ -5,8 +5,9 @@
  * and the variables still without a value.
  */
 import type { Runbook } from "../../lang/runbook/types.js";
-import { commandBlocked, planSteps, requiredEvidence } from "./engine.js";
+import { commandBlocked, requiredEvidence } from "./gates.js";
 import { RunRedactor } from "./redaction.js";
+import { planSteps } from "./run-context.js";
 import type { RunError } from "./state.js";
 import { render, renderArgv, resolveVariables } from "./values.js";
 

@@ -9,8 +9,8 @@
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { PlannedStep } from "./engine.js";
 import type { RunRedactor } from "./redaction.js";
+import type { PlannedStep } from "./run-context.js";
 import type { CommandResult, CommandRunner, ResolvedCall, ScenarioVerdict } from "./step-providers.js";
 
 export const RECORDING_FILE = "recording.jsonl";
