@@ -2,6 +2,7 @@
  * `--mode real`: a `cli` step's argv runs as a real process — never through a shell — with the
  * step's timeout and output cap, in the environment the engine scrubbed.
  */
+import { callFailed, commandResult } from "./command-result.js";
 import { RunbookErrors, runError } from "./errors.js";
 import { runProcess } from "./spawn.js";
 import type { CommandResult, CommandRunner, ResolvedCall } from "./step-providers.js";
@@ -20,17 +21,8 @@ export class RealRunner implements CommandRunner {
       maxOutputBytes: call.maxOutputBytes,
       ...(call.onSpawn === undefined ? {} : { onSpawn: call.onSpawn }),
     });
-    return {
-      exitCode: result.exitCode,
-      stdout: result.stdout,
-      stderr: result.stderr,
-      timedOut: result.timedOut,
-      truncated: result.truncated,
-      ...(result.startError === undefined
-        ? {}
-        : {
-            error: runError(RunbookErrors.CannotStart, { reason: result.startError }),
-          }),
-    };
+    return result.startError === undefined
+      ? commandResult(result, call.maxOutputBytes)
+      : callFailed(result.exitCode, runError(RunbookErrors.CannotStart, { reason: result.startError }));
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { Scenario } from "../../lang/replay/types.js";
 import { ReplaySession, type ReplayState } from "../replay/index.js";
+import { callFailed, commandResult } from "./command-result.js";
 import { RunbookErrors, runError } from "./errors.js";
 import { runProcess } from "./spawn.js";
 import type { CommandResult, CommandRunner, ResolvedCall, ScenarioVerdict } from "./step-providers.js";
@@ -52,20 +53,15 @@ export class ReplayRunner implements CommandRunner {
   async run(call: ResolvedCall): Promise<CommandResult> {
     const answer = this.session.call(call.argv, call.stdin);
     if (!answer.ok)
-      return {
-        exitCode: 1,
-        stdout: "",
-        stderr: `${answer.message}\n`,
-        error: runError(RunbookErrors.ReplayMismatch, { detail: answer.message }),
-      };
-    const cut = (text: string) =>
-      Buffer.byteLength(text) > call.maxOutputBytes
-        ? Buffer.from(text).subarray(0, call.maxOutputBytes).toString()
-        : text;
-    const truncated: ("stdout" | "stderr")[] = [];
-    if (Buffer.byteLength(answer.stdout) > call.maxOutputBytes) truncated.push("stdout");
-    if (Buffer.byteLength(answer.stderr) > call.maxOutputBytes) truncated.push("stderr");
-    return { exitCode: answer.exit, stdout: cut(answer.stdout), stderr: cut(answer.stderr), truncated };
+      return callFailed(
+        1,
+        runError(RunbookErrors.ReplayMismatch, { detail: answer.message }),
+        `${answer.message}\n`,
+      );
+    return commandResult(
+      { exitCode: answer.exit, stdout: answer.stdout, stderr: answer.stderr },
+      call.maxOutputBytes,
+    );
   }
 
   /** The session's state with its call counts run-length encoded, so a snapshot stays small for a long scenario. */
@@ -176,20 +172,9 @@ export class CliReplayBinaryRunner implements CommandRunner {
       timeoutMs: call.timeoutMs,
       maxOutputBytes: call.maxOutputBytes,
     });
-    if (result.startError !== undefined)
-      return {
-        exitCode: result.exitCode,
-        stdout: "",
-        stderr: "",
-        error: runError(RunbookErrors.CliReplayFailed, { detail: result.startError }),
-      };
-    return {
-      exitCode: result.exitCode,
-      stdout: result.stdout,
-      stderr: result.stderr,
-      timedOut: result.timedOut,
-      truncated: result.truncated,
-    };
+    return result.startError === undefined
+      ? commandResult(result, call.maxOutputBytes)
+      : callFailed(result.exitCode, runError(RunbookErrors.CliReplayFailed, { detail: result.startError }));
   }
 
   state(): unknown {
