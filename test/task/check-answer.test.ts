@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type AnswerCheck,
@@ -418,5 +419,40 @@ describe("grammar/schemas/task-answer.schema.json", () => {
       if (typeof node.description !== "string" || node.description.length === 0) undescribed.push(at);
     });
     expect(undescribed).toEqual([]);
+  });
+});
+
+describe("checkTaskAnswer on arbitrary input", () => {
+  it("should never throw, and give either changes or coded problems", () => {
+    const file = fc.oneof(
+      fc.record({ path: fc.string(), content: fc.string() }),
+      fc.record({
+        path: fc.constantFrom("src/gen/a.ts", "src/gen/gone.ts", "docs/index.html"),
+        delete: fc.boolean(),
+      }),
+      fc.record({
+        path: fc.constantFrom("src/gen/a.ts", "docs/index.html", "README.md"),
+        edits: fc.array(
+          fc.record({ search: fc.constantFrom("export", "const a", "<p>", "", "x"), replace: fc.string() }),
+        ),
+      }),
+      fc.anything(),
+    );
+    const answer = fc.oneof(
+      fc.record({ commit_message: fc.string(), files: fc.array(file, { maxLength: 5 }) }),
+      fc.anything(),
+    );
+    fc.assert(
+      fc.property(answer, (value) => {
+        const result = checkTaskAnswer(value, { outputs: OUTPUTS, current: CURRENT });
+        if (result.ok) {
+          for (const change of result.changes) expect(isAllowedOutput(change.path, OUTPUTS)).toBe(true);
+        } else {
+          expect(result.problems.length).toBeGreaterThan(0);
+          for (const p of result.problems) expect(p.code).toMatch(/^TSK41\d\d$/);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkProposedFiles, openApiVersion } from "../../src/passes/task/check-guarantees.js";
 
@@ -304,5 +305,30 @@ describe("checkProposedFiles: JSON Schemas named by the task", () => {
       new Map([["a.json", { type: "object" }]]),
     );
     expect(result.failures.map((f) => f.code)).toEqual(["TSK4120"]);
+  });
+});
+
+describe("checkProposedFiles on arbitrary input", () => {
+  it("should never throw on any content of any checked kind", async () => {
+    const extension = fc.constantFrom("yaml", "json", "html", "md", "txt");
+    const content = fc.oneof(
+      fc.string({ unit: "grapheme" }),
+      fc.string({
+        unit: fc.constantFrom("{", "}", "[", "]", ":", "-", " ", "\n", "<", ">", "/", '"', "&", "*", "a"),
+      }),
+      fc.constant("openapi: 3.1.0\ninfo: [\n"),
+    );
+    await fc.assert(
+      fc.asyncProperty(extension, content, async (ext, text) => {
+        const result = await checkProposedFiles(
+          [{ path: `f.${ext}`, content: text }],
+          ["OpenAPI 3.x"],
+          NO_SCHEMAS,
+        );
+        for (const f of result.failures) expect(f.code).toMatch(/^TSK412\d$/);
+        expect([...result.checked, ...result.unchecked]).toEqual(["OpenAPI 3.x"]);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
