@@ -16,6 +16,9 @@
  * (`{"input": …, "answers": [text | {"fail": {kind, status?, retry_after_ms?}}], "max_retries"?}`)
  * and `result.json` is what `rllmc run` prints — the output or the error payload — with the
  * exit code.
+ * A `task` case with a `repo/` folder runs `rllmc task run` on it with a recorded answer
+ * instead, and expects `stdout.txt`, `stderr.txt` and `exit.txt` (test/goldens/task-run.ts,
+ * which also applies the printed patch with `git apply` and compares it with the answer).
  * A run compares what the frontend produces with these files. A missing expected file is
  * written (outside CI); a difference fails and leaves `<name>.actual` beside the expected file;
  * an expected file that the case no longer produces fails. With GOLDENS_UPDATE=1 (what
@@ -43,13 +46,14 @@ import { asRllmError, RunExit } from "../../src/runtime/app/errors.js";
 import { execute } from "../../src/runtime/app/execute.js";
 import { type FailureKind, ProviderFailure } from "../../src/runtime/app/provider.js";
 import { scriptedProvider } from "../support/scripted-provider.js";
+import { checkTaskRun, isTaskRunCase, runTaskCase, taskRunInput } from "./task-run.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const GOLDENS_ROOT = join(REPO_ROOT, "goldens");
 
 /** The expected outputs a case can have; every other file in a case folder is an input or fixture. */
 const OUTPUT_FILES =
-  /^(ir\.json|errors\.txt|inspect\.txt|result\.json|runbook\.yaml|mapping\.md|compile\.txt|app\.mjs|app\.d\.mts)$/;
+  /^(ir\.json|errors\.txt|inspect\.txt|result\.json|runbook\.yaml|mapping\.md|compile\.txt|app\.mjs|app\.d\.mts|stdout\.txt|stderr\.txt|exit\.txt)$/;
 
 export interface GoldenCase {
   readonly suite: string;
@@ -71,6 +75,10 @@ export function listCases(): GoldenCase[] {
     for (const name of readdirSync(suiteDir).sort()) {
       const dir = join(suiteDir, name);
       if (!statSync(dir).isDirectory()) continue;
+      if (suite === "task" && isTaskRunCase(dir)) {
+        cases.push({ suite, name, dir, input: taskRunInput(dir) });
+        continue;
+      }
       const input = readdirSync(dir).find((f) => /^input\.[A-Za-z]+$/.test(f));
       if (input === undefined) throw new Error(`golden case ${suite}/${name} has no input.* file`);
       cases.push({ suite, name, dir, input: join(dir, input) });
@@ -181,7 +189,12 @@ export async function compileTsg(path: string, dir: string): Promise<Map<string,
 export async function runCase(goldenCase: GoldenCase, update: boolean, ci: boolean): Promise<GoldenOutcome> {
   const problems: string[] = [];
   const written: string[] = [];
-  const produced = await produce(goldenCase);
+  const taskRun =
+    goldenCase.suite === "task" && isTaskRunCase(goldenCase.dir)
+      ? await runTaskCase(goldenCase.dir)
+      : undefined;
+  if (taskRun !== undefined) problems.push(...checkTaskRun(goldenCase.dir, taskRun));
+  const produced = taskRun?.outputs ?? (await produce(goldenCase));
   for (const [name, actual] of produced) {
     const expectedPath = join(goldenCase.dir, name);
     const actualPath = `${expectedPath}.actual`;

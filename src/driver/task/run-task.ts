@@ -290,9 +290,15 @@ export async function runTask(request: TaskRunRequest): Promise<TaskOutcome> {
       maxContextWindow: request.limits.contextTokens,
     };
     const rules = outputRules(outputs.outputs);
-    const current = new Map<string, string | undefined>(
-      outputs.outputs.filter((o) => !o.path.endsWith("/")).map((o) => [o.path, o.current]),
-    );
+    // The files under a folder output exist too: an answer may replace, edit or delete them.
+    const underFolders = readOutputs(
+      outputs.outputs.flatMap((o) =>
+        (o.existing ?? []).map((path) => ({ path, description: undefined, span: module.span })),
+      ),
+      request.roots,
+    ).outputs;
+    const outputFiles = [...outputs.outputs.filter((o) => !o.path.endsWith("/")), ...underFolders];
+    const current = new Map<string, string | undefined>(outputFiles.map((o) => [o.path, o.current]));
     const answerContext = { outputs: rules, current };
     const outputSchemas = schemasForOutputs(context.files);
     if (outputSchemas instanceof Error)
@@ -381,7 +387,7 @@ export async function runTask(request: TaskRunRequest): Promise<TaskOutcome> {
       request.log(`guarantees not checked by a machine: ${audit.guarantees_unchecked.join("; ")}`);
 
     // 7. The patch, verified before it is printed.
-    const modes = new Map(outputs.outputs.map((o) => [o.path, o.mode]));
+    const modes = new Map(outputFiles.map((o) => [o.path, o.mode]));
     const changes = check.changes.map((c: FileChange) => {
       const mode = modes.get(c.path);
       return mode === undefined ? c : { ...c, mode };

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+kubectl apply -f deploy/
+echo "deployed"
