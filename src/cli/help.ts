@@ -230,7 +230,7 @@ export const COMMANDS: readonly CommandDoc[] = [
     summary:
       "run a code-change task: print a commit message and a verified patch on stdout (task run), or list the tasks (task list)",
     usage:
-      "task run <NAME|PATH> [--var NAME=VALUE]... [--repo DIR] [--context DIR] [--provider P] [--model M] [--base-url URL] [--cassette F] [--record F] [--cache-dir D] [--frozen] [--dry-run] [--audit FILE] [--verbose] [--max-retries N] [--max-tokens N] [--max-context-tokens N] [--max-file-bytes N] [--max-context-bytes N] | task list [--context DIR] [--json]",
+      "task run <NAME|PATH> [--var NAME=VALUE]... [--repo DIR] [--context DIR] [--provider P] [--model M] [--base-url URL] [--cassette F] [--record F] [--cache-dir D] [--frozen] [--dry-run] [--audit FILE] [--verbose] [--max-retries N] [--max-tokens N] [--timeout-ms N] [--max-context-tokens N] [--max-file-bytes N] [--max-context-bytes N] | task list [--context DIR] [--json]",
     options: [
       ["<NAME|PATH>", "a task under $CONTEXT_ROOT/tasks/NAME.md, or a task file"],
       ["--var NAME=VALUE", "a placeholder's value (also TASK_VAR_NAME); every placeholder needs one"],
@@ -253,6 +253,10 @@ export const COMMANDS: readonly CommandDoc[] = [
         "write the run's audit record (hashes of the task, context, prompt, answer and patch)",
       ],
       ["--verbose", "each attempt and the audit record on stderr"],
+      [
+        "--timeout-ms <n>",
+        "how long one try of the model call may take (env LLM_TIMEOUT_MS, default 120000)",
+      ],
       ["--max-context-tokens <n>", "the model's context window (env LLM_CONTEXT_TOKENS, default 128000)"],
     ],
   },

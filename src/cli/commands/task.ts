@@ -50,6 +50,7 @@ const RUN_OPTIONS = {
   verbose: { type: "boolean" },
   "max-retries": { type: "string" },
   "max-tokens": { type: "string" },
+  "timeout-ms": { type: "string" },
   "max-context-tokens": { type: "string" },
   "max-file-bytes": { type: "string" },
   "max-context-bytes": { type: "string" },
@@ -109,6 +110,7 @@ async function runCommand(program: string, args: readonly string[]): Promise<num
     dryRun: values["dry-run"] === true,
     maxRetries: count("--max-retries", values["max-retries"], 0, 20),
     maxTokens: count("--max-tokens", values["max-tokens"], 1, 1_000_000),
+    timeoutMs: count("--timeout-ms", values["timeout-ms"] ?? nonEmpty(env.LLM_TIMEOUT_MS), 1, 86_400_000),
     limits: {
       fileBytes:
         count("--max-file-bytes", values["max-file-bytes"], 1, 2 ** 40) ?? DEFAULT_CONTEXT_LIMITS.fileBytes,

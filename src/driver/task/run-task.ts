@@ -83,6 +83,8 @@ export interface TaskRunRequest {
   readonly dryRun: boolean;
   readonly maxRetries: number | undefined;
   readonly maxTokens: number | undefined;
+  /** How long one try of the model call may take (LLM_TIMEOUT_MS); the runtime's default when absent. */
+  readonly timeoutMs?: number;
   readonly limits: ContextLimits & {
     /** The model's context window, in (estimated) tokens. */
     readonly contextTokens: number;
@@ -312,6 +314,7 @@ export async function runTask(request: TaskRunRequest): Promise<TaskOutcome> {
           provider: provider as Provider,
           model: config.model,
           ...(request.maxRetries === undefined ? {} : { maxRetries: request.maxRetries }),
+          ...(request.timeoutMs === undefined ? {} : { retryPolicy: { timeoutMs: request.timeoutMs } }),
           redact: (t) => redactor.text(t),
           hooks: {
             onAttempt: (attempt) => {
