@@ -13,6 +13,11 @@
  * bytes (the JSON number grammar allows exponents where an integer is due). Test schemas must still
  * bound every string and array.
  *
+ * The same channel can favour characters (`favour`): under greedy decoding (temperature 0, as
+ * `rllmc task run` asks) a random model tends to repeat itself inside an unbounded string or
+ * array and stop at the token limit; favouring `"` ends every string as soon as the grammar
+ * allows, and an order of favourites decides the other choices the grammar leaves open.
+ *
  * No vitest imports: benchmarks use this module too.
  */
 
@@ -50,9 +55,22 @@ const ARRAY = 9;
 /** The GGML tensor type of f32 data. */
 const GGML_F32 = 0;
 
-/** Writes the model to `path`; the same seed always gives the same bytes. */
-export async function writeTinyGguf(path: string, options: { seed?: number } = {}): Promise<void> {
-  await writeFile(path, encodeTinyGguf(options.seed ?? DEFAULT_SEED));
+export interface TinyGgufOptions {
+  /** The seed of the weights; the same options always give the same bytes. */
+  readonly seed?: number;
+  /** `llama.context_length`, in tokens (one per character): 512 by default. The weights do not depend on it. */
+  readonly contextLength?: number;
+  /**
+   * Printable ASCII characters the model prefers, each with a bias in units of the bias channel
+   * (a unit adds about 5.7 to the logit, where the random part spreads by about 3): at each
+   * step the most favoured character the grammar allows wins. The default favours none.
+   */
+  readonly favour?: Readonly<Record<string, number>>;
+}
+
+/** Writes the model to `path`. */
+export async function writeTinyGguf(path: string, options: TinyGgufOptions = {}): Promise<void> {
+  await writeFile(path, encodeTinyGguf(options));
 }
 
 let cached: Promise<string> | undefined;
@@ -84,16 +102,19 @@ interface Vocabulary {
   readonly tokens: string[];
   readonly scores: number[];
   readonly types: number[];
-  readonly banned: boolean[];
+  /** The weight of the bias channel in the token's row of `output.weight`: BANNED, 0, or a favour. */
+  readonly bias: number[];
 }
 
-function vocabulary(): Vocabulary {
-  const vocab: Vocabulary = { tokens: [], scores: [], types: [], banned: [] };
-  const add = (token: string, type: number, banned: boolean) => {
+const BANNED = -100;
+
+function vocabulary(favour: Readonly<Record<string, number>>): Vocabulary {
+  const vocab: Vocabulary = { tokens: [], scores: [], types: [], bias: [] };
+  const add = (token: string, type: number, banned: boolean, char?: string) => {
     vocab.tokens.push(token);
     vocab.scores.push(0);
     vocab.types.push(type);
-    vocab.banned.push(banned);
+    vocab.bias.push(banned ? BANNED : char === undefined ? 0 : (favour[char] ?? 0));
   };
   add("<unk>", TOKEN_UNKNOWN, true);
   add("<s>", TOKEN_CONTROL, true);
@@ -104,12 +125,13 @@ function vocabulary(): Vocabulary {
       `<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>`,
       TOKEN_BYTE,
       byte >= 0x80 || char === "e" || char === "E",
+      char,
     );
   }
   add("\u2581", TOKEN_NORMAL, false);
   for (let code = 0x21; code <= 0x7e; code++) {
     const char = String.fromCharCode(code);
-    add(char, TOKEN_NORMAL, char === "e" || char === "E");
+    add(char, TOKEN_NORMAL, char === "e" || char === "E", char);
   }
   return vocab;
 }
@@ -121,14 +143,14 @@ interface Tensor {
   readonly data: Float32Array;
 }
 
-function encodeTinyGguf(seed: number): Uint8Array {
-  const vocab = vocabulary();
-  const tensors = weights(vocab, normals(seed));
+function encodeTinyGguf(options: TinyGgufOptions): Uint8Array {
+  const vocab = vocabulary(options.favour ?? {});
+  const tensors = weights(vocab, normals(options.seed ?? DEFAULT_SEED));
   const out = new ByteWriter();
 
   const metadata: [string, (w: ByteWriter) => void][] = [
     ["general.architecture", (w) => w.typedString("llama")],
-    ["llama.context_length", (w) => w.typedU32(CONTEXT)],
+    ["llama.context_length", (w) => w.typedU32(options.contextLength ?? CONTEXT)],
     ["llama.embedding_length", (w) => w.typedU32(EMBED)],
     ["llama.block_count", (w) => w.typedU32(LAYERS)],
     ["llama.feed_forward_length", (w) => w.typedU32(FFN)],
@@ -187,7 +209,7 @@ function weights(vocab: Vocabulary, normal: () => number): Tensor[] {
   const output = random([EMBED, nVocab], 0.5);
   for (let token = 0; token < nVocab; token++) {
     embedding[token * EMBED] = BIAS;
-    output[token * EMBED] = vocab.banned[token] ? -100 : 0;
+    output[token * EMBED] = vocab.bias[token] as number;
   }
 
   const tensors: Tensor[] = [
