@@ -97,6 +97,18 @@ const CONTEXT = {
     "```",
     "",
   ].join("\n"),
+  "tasks/leak-folder.md": [
+    "# Read a folder with a symlink in it",
+    "",
+    "```yaml",
+    "prompt: Summarise the standards.",
+    "context:",
+    "  - /workspace/context/standards for the standards",
+    "outputs:",
+    "  - docs/guide.md",
+    "```",
+    "",
+  ].join("\n"),
 };
 
 const GOOD_ANSWER = {
@@ -426,16 +438,19 @@ describe.concurrent("rllmc task run, end to end", () => {
     });
   });
 
-  it("should exit 1 with TSK4201 and read nothing when a context path escapes through a symlink", async () => {
+  it("should exit 1 with TSK4201 and read nothing when a context path or a file in a context folder escapes through a symlink", async () => {
     const prepare = (world: TaskWorld) => {
       const secret = world.file("outside/secret.md", "the secret is 7f3a\n");
       symlinkSync(secret, join(world.context, "notes.md"));
+      symlinkSync(secret, join(world.context, "standards", "secret.md"));
     };
     await scene({ prepare }, async (s) => {
-      const run = await s.run(["leak"]);
-      expectFailure(run, 1);
-      expect(run.stderr).toContain("TSK4201");
-      expect(run.stderr).not.toContain("7f3a");
+      for (const task of ["leak", "leak-folder"]) {
+        const run = await s.run([task]);
+        expectFailure(run, 1);
+        expect(run.stderr).toContain("TSK4201");
+        expect(run.stderr).not.toContain("7f3a");
+      }
       expect(s.server.requests).toHaveLength(0);
     });
   });
