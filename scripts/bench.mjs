@@ -32,6 +32,8 @@ import { performance } from "node:perf_hooks";
 //      to yaml + mapping); the ratio of the larger to the smaller is ~2 when the cost is linear.
 //  11. The patch backend (scripts/bench-patch.mjs): buildPatch on a 1 MiB file with 1,000 changed
 //      lines ÷ `git diff --no-index` on the same two files.
+//  12. `rllmc task run` without a model (scripts/bench-task.mjs): a 2,000-file git repository and
+//      50 context files, LLM_PROVIDER=null with a recorded answer; spawn time over `--version`.
 import { fileURLToPath, pathToFileURL } from "node:url";
 import remarkParse from "remark-parse";
 import { unified } from "unified";
@@ -51,6 +53,7 @@ import { createReplayProvider } from "../dist/src/runtime/app/providers/cassette
 import { createLocalProvider } from "../dist/src/runtime/app/providers/local.js";
 import { recordRun } from "../dist/src/runtime/app/stats/record-run.js";
 import { benchPatch, patchBenchRows } from "./bench-patch.mjs";
+import { benchTaskRun, taskRunBenchRows } from "./bench-task.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 // The stats database (RLLMC_HOME) is a folder of the bench's own, for this process and every
@@ -511,6 +514,9 @@ const [deep400Ms, deep800Ms, dense2500Ms, dense5000Ms] = [
 // 11. The patch backend -------------------------------------------------------------------------
 const patchBench = benchPatch({ rounds: ROUNDS });
 
+// 12. `rllmc task run` overhead without a model --------------------------------------------------
+const taskRunBench = benchTaskRun({ spawns: SPAWNS });
+
 const rows = [
   ["corpus", `${files.length} files, ${(bytes / 1e6).toFixed(2)} MB`, ""],
   ["bare remark-parse", `${bareMs.toFixed(1)} ms`, `${(bytes / 1e6 / (bareMs / 1000)).toFixed(2)} MB/s`],
@@ -626,6 +632,7 @@ const rows = [
     `+${(withStatsPerRunMs - compiledPerRunMs).toFixed(3)} ms over stats off`,
   ],
   ...patchBenchRows(patchBench),
+  ...taskRunBenchRows(taskRunBench),
 ];
 console.log(`rllmc bench — node ${process.version}, medians of ${ROUNDS} rounds / ${SPAWNS} spawns\n`);
 const w0 = Math.max(...rows.map((r) => r[0].length));
