@@ -30,6 +30,8 @@ describe("checkProposedFiles: each file parses as its extension says", () => {
     ["a.yml", "--- \na: 1\n---\nb: 2\n"],
     ["a.YAML", "a: 1\n"],
     ["a.json", '{ "a": [1, 2] }\n'],
+    ["bom.json", '\uFEFF{ "a": 1 }\n'],
+    ["bom.yaml", "\uFEFFa: 1\n"],
     ["a.html", "<!DOCTYPE html>\n<html><head><title>x</title></head><body><p>é ✓</p></body></html>\n"],
     ["a.htm", "<!doctype html><p>unclosed paragraphs are fine in HTML"],
     ["a.md", "# Title\n\n* [ ] anything goes in Markdown ](\n"],

@@ -127,7 +127,8 @@ async function parseByExtension(file: ProposedFile): Promise<Parsed> {
       return parseYamlFile(file.content);
     case "json":
       try {
-        return { kind: "data", value: JSON.parse(file.content) };
+        // A file keeps its byte order mark when it is read (driver/task/context.ts), and JSON.parse refuses one.
+        return { kind: "data", value: JSON.parse(file.content.replace(/^\uFEFF/, "")) };
       } catch (error) {
         return { kind: "error", what: "JSON", detail: (error as Error).message };
       }
