@@ -109,7 +109,8 @@ export async function runTaskCase(dir: string): Promise<TaskRunResult> {
  */
 export function checkTaskRun(dir: string, result: TaskRunResult): string[] {
   const problems = [...result.problems];
-  if (result.exitCode !== 0) {
+  // `--dry-run` ends with 0 and prints the prompt on stderr: stdout stays empty.
+  if (result.exitCode !== 0 || readSpec(dir).args?.includes("--dry-run")) {
     if (result.stdout !== "")
       problems.push(`exit code ${result.exitCode}, but something was printed on stdout`);
     return problems;
