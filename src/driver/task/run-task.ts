@@ -15,7 +15,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import TASK_ANSWER_SCHEMA from "../../../grammar/schemas/task-answer.schema.json" with { type: "json" };
 import { applyPatchInMemory, buildPatch } from "../../backend/patch.js";
 import { type Diagnostic, hasErrors, makeDiagnostic } from "../../ir/diagnostic.js";
@@ -559,7 +559,15 @@ function verifyPatch(
   for (const change of changes)
     if (applied.files.get(change.path) !== change.after)
       return `the patch applied to '${change.path}' does not give the proposed content`;
-  const git = spawnSync("git", ["apply", "--check", "-"], { cwd: repo, input: patch, encoding: "utf8" });
+  // The ceiling keeps git from taking a repository above the root for its own: from a
+  // subfolder of one, git apply reads the patch's paths from that repository's top and skips
+  // every file outside the subfolder, so the check would pass having checked nothing.
+  const git = spawnSync("git", ["apply", "--check", "-"], {
+    cwd: repo,
+    input: patch,
+    encoding: "utf8",
+    env: { ...process.env, GIT_CEILING_DIRECTORIES: dirname(repo) },
+  });
   if (git.error !== undefined) {
     audit.git_apply_check = "git not found";
     return undefined;
