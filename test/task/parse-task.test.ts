@@ -80,6 +80,30 @@ describe("task frontend", () => {
     expect(task(`\`\`\`yaml\n${yaml}\`\`\`\n`).codes.sort()).toEqual(codes);
   });
 
+  it("should read the seed's example as written: a fence without a language holding prompt and outputs", () => {
+    const seed = [
+      "## Task Model",
+      "```",
+      "prompt: generate an OpenAPI based API explorer for the {SERVICE} domain",
+      "context:",
+      "- /mounts/specifications/README.md for system context",
+      "outputs:",
+      "- /mounts/repo/docs/index.html ",
+      "- /mounts/repo/docs/openapi.yaml",
+      "```",
+      "",
+    ].join("\n");
+    const { module, codes } = task(seed);
+    expect(codes).toEqual([]);
+    expect(module?.outputs.map((o) => o.path)).toEqual([
+      "/mounts/repo/docs/index.html",
+      "/mounts/repo/docs/openapi.yaml",
+    ]);
+    expect(detectKind("seed.md", seed)).toBe("task");
+    // A fence without a language that only mentions a prompt is not a task block: a TSG stays a TSG.
+    expect(detectKind("tsg.md", "# Login\n\n```\nprompt: enter your password\n```\n")).toBe("tsg");
+  });
+
   it("should accept outputs under a repository mount, as the seed's example writes them", () => {
     const { codes } = task(
       "```yaml\nprompt: p\noutputs:\n  - /mounts/repo/docs/index.html \n  - /workspace/repo/docs/openapi.yaml\n```\n",

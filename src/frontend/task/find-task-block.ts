@@ -1,7 +1,8 @@
 /**
  * Where a task's YAML block is: the frontmatter, or the first fenced ```yaml block, whichever
- * has a top-level `prompt:` key. Also used by kind detection: a `.md` file with a task block is
- * a task, any other `.md` is a TSG.
+ * has a top-level `prompt:` key — or a fence with no language at all that has top-level
+ * `prompt:` and `outputs:` keys, as the seed's own example task is written. Also used by kind
+ * detection: a `.md` file with a task block is a task, any other `.md` is a TSG.
  */
 import { lineEndAt } from "../../ir/source-file.js";
 import { findFrontmatter } from "../markdown/frontmatter.js";
@@ -20,6 +21,8 @@ export interface TaskBlockLocation {
 
 /** A top-level `prompt:` key — or one in a list item, so that a list written by mistake is reported as such. */
 const PROMPT_KEY = /^(?:-[ \t]+)?prompt[ \t]*:/m;
+/** A top-level `outputs:` key: with `prompt:`, what makes a fence without a language a task block. */
+const OUTPUTS_KEY = /^outputs[ \t]*:/m;
 
 export function findTaskBlock(text: string): TaskBlockLocation | undefined {
   if (!PROMPT_KEY.test(text)) return undefined;
@@ -36,10 +39,9 @@ export function findTaskBlock(text: string): TaskBlockLocation | undefined {
   }
   const outline = scanOutline(text, bodyFrom);
   for (const fence of outline.fences) {
-    if (
-      (fence.lang === "yaml" || fence.lang === "yml") &&
-      PROMPT_KEY.test(text.slice(fence.contentStart, fence.contentEnd))
-    ) {
+    const content = text.slice(fence.contentStart, fence.contentEnd);
+    const yaml = fence.lang === "yaml" || fence.lang === "yml";
+    if (PROMPT_KEY.test(content) && (yaml || (fence.lang === "" && OUTPUTS_KEY.test(content)))) {
       candidates.push({
         origin: "fenced-yaml",
         start: fence.contentStart,
