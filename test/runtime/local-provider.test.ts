@@ -119,6 +119,18 @@ describe("local provider", () => {
     expect(completion.usage?.completionTokens).toBe(5);
   });
 
+  it("should refuse a prompt over the model's context instead of cutting it", async () => {
+    const long = {
+      ...request(undefined, 1),
+      messages: [{ role: "user" as const, content: "word ".repeat(5000) }],
+    };
+    const failure = await provider.complete(long).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ name: "ProviderFailure", kind: "request", retryable: false });
+    expect((failure as Error).message).toMatch(
+      /^the prompt is \d+ tokens.*over the model's context of \d+ tokens; nothing was cut/,
+    );
+  });
+
   it("should fail as aborted when the signal aborts", async () => {
     const before = provider.complete({ ...request(undefined, 1), signal: AbortSignal.abort() });
     await expect(before).rejects.toMatchObject({ name: "ProviderFailure", kind: "aborted" });

@@ -137,6 +137,17 @@ async function loadEngine(options: LocalProviderOptions): Promise<Engine> {
 async function generate(engine: Engine, modelName: string, request: CompletionRequest): Promise<Completion> {
   const { signal } = request;
   throwIfAborted(signal);
+  // node-llama-cpp would cut the start of a conversation that does not fit its context: say so
+  // instead, before anything is generated.
+  const room = engine.context.contextSize;
+  const promptTokens = request.messages.reduce((n, m) => n + engine.model.tokenize(m.content).length, 0);
+  const answerTokens = request.params.max_tokens ?? 0;
+  if (promptTokens + answerTokens > room)
+    throw failure(
+      "request",
+      `the prompt is ${promptTokens} tokens${answerTokens > 0 ? ` and the answer may take ${answerTokens}` : ""}, over the model's context of ${room} tokens; nothing was cut: shorten the prompt or max_tokens, or use a model with a larger context`,
+      undefined,
+    );
   const grammar = request.schema === undefined ? undefined : await grammarFor(engine, request.schema);
   const sequence = engine.context.getSequence();
   const chat = new engine.lib.LlamaChat({
