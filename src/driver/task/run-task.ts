@@ -423,7 +423,10 @@ export async function runTask(request: TaskRunRequest): Promise<TaskOutcome> {
         diagnostics: found,
         sources,
         message: `${error.payload.error_code} ${error.message}`,
-        details: [error.payload.recovery_hint],
+        // A task has no llm_params: its timeout is --timeout-ms (LLM_TIMEOUT_MS).
+        details: [
+          error.payload.recovery_hint.replace("llm_params.timeout_ms", "--timeout-ms (LLM_TIMEOUT_MS)"),
+        ],
       });
     }
     throw error;
