@@ -3,7 +3,8 @@
  * in order, as commands, with what the document claims about them.
  *
  * - A command is a line of the block (`\` continuations joined); blank lines and `#` lines are
- *   left out. A trailing `# exits N …` comment says the exit code it ends with (0 otherwise).
+ *   left out. A trailing `# exits N …` comment says the exit code it ends with (0 otherwise);
+ *   a trailing `> FILE` sends the command's standard output to FILE.
  * - A ` ```text ` block right after a `sh` block is the output the block's last command claims:
  *   each of its non-blank lines must appear in what that command printed.
  * - A ` ```ts ` block is a program the walkthrough runs; it is written to a file and run.

@@ -5,7 +5,8 @@
  * command with its own exit code and the output the README claims for it (`doc-commands.ts`
  * says how the README marks them). `<run_id>` is filled from what an earlier command printed.
  * The ` ```ts ` program is run too, with Node's type stripping. Commands are spawned without a
- * shell: `NAME=value` prefixes become the environment, the rest is split like a shell would.
+ * shell: `NAME=value` prefixes become the environment, the rest is split like a shell would, and
+ * a trailing `> FILE` writes the command's standard output to FILE.
  *
  * Model servers are local fakes that speak each provider's protocol: the Ollama example reaches a
  * fake Ollama through `OLLAMA_HOST`, the README's `http://127.0.0.1:8000` is the fake
@@ -24,7 +25,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as shellParse } from "shell-quote";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -129,6 +130,13 @@ function describeDocument(name: string, markdown: string): void {
           const at = word.indexOf("=");
           env[word.slice(0, at)] = word.slice(at + 1);
         }
+        // `> FILE` at the end: the command's standard output goes to FILE, as in a shell.
+        const last = words.at(-2);
+        const redirect =
+          typeof last === "object" && "op" in last && last.op === ">" && typeof words.at(-1) === "string"
+            ? (words.at(-1) as string)
+            : undefined;
+        if (redirect !== undefined) words.splice(-2);
         const argv = words.slice(k).map((w) => {
           if (typeof w !== "string") throw new Error(`line ${command.line}: '${text}' needs a shell`);
           return block.fakeServers ? w.replace("http://127.0.0.1:8000", openai.url) : w;
@@ -136,7 +144,11 @@ function describeDocument(name: string, markdown: string): void {
         if (block.fakeServers && /--provider (?:openai|anthropic)\b/.test(text))
           env.LLM_BASE_URL = `${openai.url}/v1`;
         const result = await run(argv[0]!, argv.slice(1), { cwd: dir, env, input: block.input ?? "" });
-        output = `${result.stdout}\n${result.stderr}`.replace(ANSI, "");
+        if (redirect !== undefined) {
+          mkdirSync(dirname(join(dir, redirect)), { recursive: true });
+          writeFileSync(join(dir, redirect), result.stdout);
+        }
+        output = `${redirect === undefined ? result.stdout : ""}\n${result.stderr}`.replace(ANSI, "");
         for (const m of output.matchAll(/\bas run (\d{8}T\d{6}Z-[0-9a-f]+)/g)) captured.set("run_id", m[1]!);
         expect(
           { line: command.line, command: text, exit: result.status },
@@ -183,6 +195,8 @@ function run(
       clearTimeout(timer);
       resolvePromise({ status, stdout, stderr });
     });
+    // A program that exits without reading its input (cp, git init) closes the pipe first.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.input);
   });
 }
