@@ -77,20 +77,9 @@ export class RunLock {
     const holder: LockHolder = { pid: process.pid, host: hostname(), started: now.toISOString() };
     let previous: LockHolder | undefined;
     for (let attempt = 0; attempt < 5; attempt++) {
-      let fd: number | undefined;
-      try {
-        fd = openSync(path, "wx");
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      }
-      if (fd !== undefined) {
-        try {
-          writeSync(fd, `${JSON.stringify(holder)}\n`);
-        } finally {
-          closeSync(fd);
-        }
-        return new RunLock(path, holder, previous);
-      }
+      // The lock file appears whole: written beside it, then hard-linked into place (link fails
+      // when the lock exists). A reader never sees an empty lock and so always names the holder.
+      if (createWhole(path, `${JSON.stringify(holder)}\n`)) return new RunLock(path, holder, previous);
       const seen = readHolder(path);
       if (seen === "gone") continue;
       if (seen === "unreadable") {
@@ -245,4 +234,24 @@ function locked(runId: string, path: string, holder: LockHolder | undefined): Ru
       ? `a lock from another host is never taken over; if no run is going on there, remove ${path} by hand`
       : "wait for it to finish or pause; a lock left by a process that is gone is taken over by the next run";
   return new RunbookRuntimeError(runError(RunbookErrors.RunLocked, { runId, who, hint }));
+}
+
+/** Creates `path` holding `text`, or returns false when it exists; a reader sees all of it or nothing. */
+function createWhole(path: string, text: string): boolean {
+  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const fd = openSync(temp, "wx");
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return false;
+  } finally {
+    unlinkSync(temp);
+  }
 }
