@@ -167,7 +167,6 @@ function readPaths(
   return out;
 }
 
-
 /** `{NAME}` placeholders, found in the raw source of a scalar so their spans are exact. */
 function scanPlaceholders(text: string, span: Span, diagnostics: Diagnostic[]): Placeholder[] {
   const raw = text.slice(span.start, span.end);
