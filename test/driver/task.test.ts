@@ -13,6 +13,7 @@ import { locateContext, locateOutput, type TaskRoots } from "../../src/driver/ta
 import {
   commitMessage,
   correlationId,
+  outputProblems,
   runTask,
   schemasForOutputs,
   type TaskRunRequest,
@@ -176,6 +177,27 @@ describe("task answers and messages", () => {
       "feat: x\n\nbody\n\nTracking: user=a correlation_id=c1",
     );
     expect(commitMessage("fix: y", "line one\nline two")).toBe("fix: y\n\nTracking: line one line two");
+  });
+
+  it("should leave no extra blank line when the model's own tracking line is removed", () => {
+    expect(commitMessage("x\n\nTracking: evil\n", "user=a")).toBe("x\n\nTracking: user=a");
+  });
+
+  it.each([
+    [
+      "a diff --git header",
+      "x\n\ndiff --git a/e.sh b/e.sh\n--- /dev/null\n+++ b/e.sh\n@@ -0,0 +1 @@\n+pwned",
+      /starts a patch/,
+    ],
+    ["a traditional diff header", "x\n--- a/e.sh\n+++ b/e.sh\n@@ -1 +1 @@", /starts a patch/],
+    ["an ANSI escape", "x \u001b[31mred", /control character/],
+    ["a NUL", "x\u0000y", /control character/],
+  ])("should refuse a commit message with %s", (_name, message, problem) => {
+    expect(outputProblems(message, []).map((p) => p.message)).toEqual([expect.stringMatching(problem)]);
+  });
+
+  it("should accept a commit message with tabs, CRLF and a markdown rule", () => {
+    expect(outputProblems("feat: x\r\n\r\n\t- a\n---\n--- not a header", [])).toEqual([]);
   });
 
   it("should take the correlation id from the breadcrumb, else hash it", () => {

@@ -440,11 +440,11 @@ export function commitMessage(message: string, breadcrumb: string): string {
   const lines = message
     .replace(/\r\n?/g, "\n")
     .split("\n")
-    .map((l) => l.trimEnd());
+    .map((l) => l.trimEnd())
+    .filter((l) => !/^Tracking:/i.test(l));
   while (lines.length > 0 && lines.at(-1) === "") lines.pop();
   while (lines.length > 0 && lines[0] === "") lines.shift();
-  const body = lines.filter((l) => !/^Tracking:/i.test(l));
-  return `${body.join("\n")}\n\nTracking: ${breadcrumb.replace(/[\r\n]+/g, " ").trim()}`;
+  return `${lines.join("\n")}\n\nTracking: ${breadcrumb.replace(/[\r\n]+/g, " ").trim()}`;
 }
 
 /**
@@ -551,18 +551,33 @@ const MARKERS = new Set(["---COMMIT_MSG---", "---PATCH---"]);
 
 /**
  * What would break the output even though the answer follows the schema: a commit message line
- * that is one of the block markers, and a file with a NUL character (a task writes text files).
+ * that is one of the block markers; one that starts a patch (`git apply` on the whole output,
+ * as the README does, would apply a patch hidden in the message, outside the outputs and
+ * unverified); a control character in the message (git refuses a NUL, a terminal obeys an
+ * escape); and a file with a NUL character (a task writes text files).
  */
 export function outputProblems(message: string, changes: readonly FileChange[]): SchemaViolation[] {
   const problems: SchemaViolation[] = [];
-  if (message.split(/\r?\n/).some((line) => MARKERS.has(line.trim())))
-    problems.push({
-      pointer: "/commit_message",
-      message:
-        "a line of the commit message is a block marker (---COMMIT_MSG--- or ---PATCH---); write the message without it",
-      keyword: "contract",
-      schemaPath: "",
-    });
+  const contract = (text: string) =>
+    problems.push({ pointer: "/commit_message", message: text, keyword: "contract", schemaPath: "" });
+  const lines = message.split(/\r?\n/);
+  if (lines.some((line) => MARKERS.has(line.trim())))
+    contract(
+      "a line of the commit message is a block marker (---COMMIT_MSG--- or ---PATCH---); write the message without it",
+    );
+  if (
+    lines.some(
+      (line, i) => /^diff /.test(line) || (/^--- /.test(line) && /^\+\+\+ /.test(lines[i + 1] ?? "")),
+    )
+  )
+    contract(
+      "a line of the commit message starts a patch ('diff …', or '--- …' then '+++ …'); describe the change in words, the patch is made from the files",
+    );
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(message))
+    contract(
+      "the commit message has a control character (only tab and line ends are allowed); write plain text",
+    );
   for (const change of changes)
     if (change.after?.includes("\u0000"))
       problems.push({
