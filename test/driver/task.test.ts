@@ -62,6 +62,9 @@ describe("task paths", () => {
     expect(refused(locateOutput("docs/../../../etc/cron.d/x", r))).toBe(
       "leaves the repository root through '..'",
     );
+    // A placeholder value with a newline makes an output no answer can name.
+    expect(refused(locateOutput("docs/a.md\nb", r))).toMatch(/control character/);
+    expect(refused(locateContext("/workspace/context/a\u001b[2J", r))).toMatch(/control character/);
   });
 
   it("should refuse a path that leaves its root through a symlink, and a dangling symlink", () => {

@@ -4,7 +4,8 @@
  * mounts; an output is relative to the repository root or absolute under it or a repository
  * mount. Whatever the spelling, the path that is read must stay inside its root after every
  * symlink is followed: a path that leaves it — directly, by `..` (after placeholders are
- * filled), or through a symlink — is refused (TSK4201) before anything is read.
+ * filled), or through a symlink — or that has a control character is refused (TSK4201) before
+ * anything is read.
  */
 import { existsSync, lstatSync, realpathSync } from "node:fs";
 import { isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
@@ -61,6 +62,11 @@ function below(root: string, path: string): string | undefined {
 }
 
 function inside(root: "repo" | "context", path: string, roots: TaskRoots): Locate {
+  // An answer can never name such a path (check-answer refuses it), and a filled placeholder
+  // is where one comes from: refuse it before anything is read.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(path))
+    return { ok: false, reason: "has a control character (a placeholder's value?)" };
   const base = root === "repo" ? roots.repo : roots.context;
   const cleaned = normalize(path === "" ? "." : path);
   if (cleaned === ".." || cleaned.startsWith(`..${sep}`) || isAbsolute(cleaned))
