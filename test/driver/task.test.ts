@@ -3,6 +3,7 @@
  * refused, what is read as context, the outputs' current state, the answer cache, the commit
  * message, and whole runs in process with a scripted answer.
  */
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -111,6 +112,37 @@ describe("task context", () => {
       ["TSK4203", "'context:specs/logo.png' was left out of the context: it has NUL bytes (a binary file)"],
     ]);
     expect(read.notes).toHaveLength(2);
+  });
+
+  it("should leave out a FIFO with a warning rather than block on it", () => {
+    const r = roots();
+    mkdirSync(join(r.context, "specs"));
+    writeFileSync(join(r.context, "specs", "a.md"), "a\n");
+    execFileSync("mkfifo", [join(r.context, "specs", "pipe"), join(r.context, "pipe")]);
+    const read = readContext([entry("/workspace/context/specs"), entry("/workspace/context/pipe")], r, {
+      fileBytes: 1000,
+      totalBytes: 10_000,
+    });
+    expect(read.files.map((f) => f.label)).toEqual(["context:specs/a.md"]);
+    expect(read.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["TSK4203", "'context:specs/pipe' was left out of the context: it is not a regular file"],
+      ["TSK4203", "'context:pipe' was left out of the context: it is not a regular file"],
+    ]);
+  });
+
+  it.skipIf(process.getuid?.() === 0)("should leave out an unreadable file or folder with a warning", () => {
+    const r = roots();
+    mkdirSync(join(r.context, "specs", "sub"), { recursive: true });
+    writeFileSync(join(r.context, "specs", "a.md"), "a\n");
+    writeFileSync(join(r.context, "specs", "b.md"), "b\n");
+    chmodSync(join(r.context, "specs", "b.md"), 0);
+    chmodSync(join(r.context, "specs", "sub"), 0);
+    const read = readContext([entry("/workspace/context/specs")], r, { fileBytes: 1000, totalBytes: 10_000 });
+    expect(read.files.map((f) => f.label)).toEqual(["context:specs/a.md"]);
+    expect(read.diagnostics.map((d) => d.message)).toEqual([
+      "'context:specs/b.md' was left out of the context: it cannot be read (EACCES)",
+      "'context:specs/sub' was left out of the context: it is a folder that cannot be read",
+    ]);
   });
 
   it("should refuse a context over the per-file or total limit, naming the largest files", () => {

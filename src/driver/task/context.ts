@@ -1,9 +1,10 @@
 /**
  * Reading what a task names: its `context` files and folders, and the current content of its
  * `outputs` (docs/task-spec.md, "Context"). Text only: a file with NUL bytes or that is not
- * UTF-8 is left out with a note (TSK4203). Folders are read recursively, in byte order of their
- * names, without `.git`; a file reached twice is read once. A file over the per-file limit or a
- * context over the total limit is refused with the largest files named (TSK4202): nothing is cut.
+ * UTF-8, is not a regular file (a FIFO is never opened) or cannot be read is left out with a note
+ * (TSK4203). Folders are read recursively, in byte order of their names, without `.git`; a file
+ * reached twice is read once. A file over the per-file limit or a context over the total limit is
+ * refused with the largest files named (TSK4202): nothing is cut.
  */
 import { createHash } from "node:crypto";
 import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
@@ -110,17 +111,30 @@ export function readContext(
       }
       if (seen.has(real)) continue;
       seen.add(real);
-      const size = statSync(real).size;
-      if (size > limits.fileBytes) {
-        tooLarge.push({ label, bytes: size });
-        continue;
-      }
-      const bytes = readFileSync(real);
-      const text = asText(bytes);
-      if (text === undefined) {
-        const reason = bytes.includes(0) ? "it has NUL bytes (a binary file)" : "it is not UTF-8 text";
+      const leaveOut = (reason: string) => {
         diagnostics.push(makeDiagnostic(Diagnostics.TaskContextNotText, entry.span, { path: label, reason }));
         notes.push(`${label}: ${reason}`);
+      };
+      // A FIFO would block the read for ever, a socket fails it: only regular files are read.
+      const stat = statSync(real);
+      if (!stat.isFile()) {
+        leaveOut(stat.isDirectory() ? "it is a folder that cannot be read" : "it is not a regular file");
+        continue;
+      }
+      if (stat.size > limits.fileBytes) {
+        tooLarge.push({ label, bytes: stat.size });
+        continue;
+      }
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(real);
+      } catch (error) {
+        leaveOut(`it cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+        continue;
+      }
+      const text = asText(bytes);
+      if (text === undefined) {
+        leaveOut(bytes.includes(0) ? "it has NUL bytes (a binary file)" : "it is not UTF-8 text");
         continue;
       }
       files.push({
@@ -217,7 +231,12 @@ export function readOutputs(
     }
     let current: string | undefined;
     if (stat !== undefined) {
-      current = asText(readFileSync(located.absolute));
+      try {
+        current = asText(readFileSync(located.absolute));
+      } catch (error) {
+        notFile(`cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+        continue;
+      }
       if (current === undefined) {
         notFile("is not a text file (NUL bytes or not UTF-8); a task changes text files only");
         continue;
@@ -246,7 +265,13 @@ function walk(dir: string, prefix: string): string[] {
     }
     if (visited.has(real)) return; // a symlink loop
     visited.add(real);
-    const entries: Dirent[] = readdirSync(absolute, { withFileTypes: true });
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(absolute, { withFileTypes: true });
+    } catch {
+      out.push(rel); // a folder that cannot be listed: the reader says so rather than skip it
+      return;
+    }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (entry.name === ".git") continue;
