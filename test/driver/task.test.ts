@@ -216,6 +216,7 @@ describe("task answers and messages", () => {
 
   it("should leave no extra blank line when the model's own tracking line is removed", () => {
     expect(commitMessage("x\n\nTracking: evil\n", "user=a")).toBe("x\n\nTracking: user=a");
+    expect(commitMessage("x", "user=a\u001b[31m\u0007 b\t\r\nc")).toBe("x\n\nTracking: user=a [31m  b c");
   });
 
   it.each([

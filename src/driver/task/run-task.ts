@@ -435,7 +435,10 @@ export async function runTask(request: TaskRunRequest): Promise<TaskOutcome> {
   }
 }
 
-/** The commit message as printed: the model's, with LF line ends, and the tracking line. */
+/**
+ * The commit message as printed: the model's, with LF line ends, and the tracking line (the
+ * breadcrumb on one line: its control characters, line ends too, made spaces).
+ */
 export function commitMessage(message: string, breadcrumb: string): string {
   const lines = message
     .replace(/\r\n?/g, "\n")
@@ -444,7 +447,9 @@ export function commitMessage(message: string, breadcrumb: string): string {
     .filter((l) => !/^Tracking:/i.test(l));
   while (lines.length > 0 && lines.at(-1) === "") lines.pop();
   while (lines.length > 0 && lines[0] === "") lines.shift();
-  return `${lines.join("\n")}\n\nTracking: ${breadcrumb.replace(/[\r\n]+/g, " ").trim()}`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
+  const tracking = breadcrumb.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+  return `${lines.join("\n")}\n\nTracking: ${tracking}`;
 }
 
 /**
