@@ -417,6 +417,27 @@ describe("runTask, in process", () => {
     expect(log[0]).toMatch(/block marker/);
   });
 
+  it("should not print a patch that writes through a symlink, also where git is not on PATH", async () => {
+    const { r, request } = setup("prompt: p\noutputs: [docs/]\n", { "repo/docs/a.md": "a\n" });
+    mkdirSync(join(r.base, "elsewhere"));
+    symlinkSync(join(r.base, "elsewhere"), join(r.repo, "docs", "out"));
+    const answer = join(r.base, "answer.json");
+    writeFileSync(
+      answer,
+      JSON.stringify({ commit_message: "x", files: [{ path: "docs/out/new.md", content: "b\n" }] }),
+    );
+    const path = process.env.PATH;
+    process.env.PATH = "";
+    try {
+      const outcome = await runTask(request({ env: { LLM_NULL_ANSWER: answer } }));
+      expect(outcome.kind).toBe("verification");
+      expect(outcome.patch).toBeUndefined();
+      expect(outcome.message).toMatch(/'docs\/out' on its way is a symbolic link/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it("should fail a change outside the outputs without a patch", async () => {
     const { r, request } = setup("prompt: p\noutputs: [docs/a.md]\n", { "repo/docs/a.md": "a\n" });
     const answer = join(r.base, "answer.json");

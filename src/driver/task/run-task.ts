@@ -15,7 +15,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { basename, dirname } from "node:path";
+import { lstatSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import TASK_ANSWER_SCHEMA from "../../../grammar/schemas/task-answer.schema.json" with { type: "json" };
 import { applyPatchInMemory, buildPatch } from "../../backend/patch.js";
 import { type Diagnostic, hasErrors, makeDiagnostic } from "../../ir/diagnostic.js";
@@ -614,6 +615,11 @@ function verifyPatch(
   for (const change of changes)
     if (applied.files.get(change.path) !== change.after)
       return `the patch applied to '${change.path}' does not give the proposed content`;
+  for (const change of changes) {
+    const link = symlinkOnTheWay(repo, change.path);
+    if (link !== undefined)
+      return `the patch changes '${change.path}', and '${link}' on its way is a symbolic link (a patch writes through it, maybe outside the repository)`;
+  }
   // The ceiling keeps git from taking a repository above the root for its own: from a
   // subfolder of one, git apply reads the patch's paths from that repository's top and skips
   // every file outside the subfolder, so the check would pass having checked nothing.
@@ -629,6 +635,24 @@ function verifyPatch(
   }
   audit.git_apply_check = git.status === 0 ? "passed" : "failed";
   return git.status === 0 ? undefined : `git apply --check refused the patch: ${git.stderr.trim()}`;
+}
+
+/**
+ * The first part of `path` (repository-relative, `/` separators) that is a symlink now, the file
+ * itself included: what `git apply` refuses ("beyond a symbolic link", "wrong type"), checked
+ * here too so that a run without git does not print such a patch.
+ */
+function symlinkOnTheWay(repo: string, path: string): string | undefined {
+  const parts = path.split("/");
+  for (let i = 1; i <= parts.length; i += 1) {
+    const part = parts.slice(0, i).join("/");
+    try {
+      if (lstatSync(join(repo, part)).isSymbolicLink()) return part;
+    } catch {
+      return undefined; // what does not exist yet holds no symlink
+    }
+  }
+  return undefined;
 }
 
 function withHeaders(inner: Provider, headers: Readonly<Record<string, string>>): Provider {
