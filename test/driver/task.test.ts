@@ -438,6 +438,28 @@ describe("runTask, in process", () => {
     }
   });
 
+  it("should not print a patch into a .git folder, also where git is not on PATH", async () => {
+    const { r, request } = setup("prompt: p\noutputs: [.git/hooks/post-checkout, docs/]\n", {
+      "repo/docs/a.md": "a\n",
+    });
+    const path = process.env.PATH;
+    process.env.PATH = "";
+    try {
+      for (const file of [".git/hooks/post-checkout", "docs/.GIT/config"]) {
+        const answer = join(r.base, "answer.json");
+        writeFileSync(
+          answer,
+          JSON.stringify({ commit_message: "x", files: [{ path: file, content: "b\n" }] }),
+        );
+        const outcome = await runTask(request({ env: { LLM_NULL_ANSWER: answer } }));
+        expect(outcome.kind).toBe("verification");
+        expect(outcome.message).toMatch(/inside a \.git folder/);
+      }
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it("should fail a change outside the outputs without a patch", async () => {
     const { r, request } = setup("prompt: p\noutputs: [docs/a.md]\n", { "repo/docs/a.md": "a\n" });
     const answer = join(r.base, "answer.json");

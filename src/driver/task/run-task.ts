@@ -616,6 +616,8 @@ function verifyPatch(
     if (applied.files.get(change.path) !== change.after)
       return `the patch applied to '${change.path}' does not give the proposed content`;
   for (const change of changes) {
+    if (change.path.split("/").some((part) => part.toLowerCase() === ".git"))
+      return `the patch changes '${change.path}', inside a .git folder (git's own files: git apply refuses it, another tool would write it)`;
     const link = symlinkOnTheWay(repo, change.path);
     if (link !== undefined)
       return `the patch changes '${change.path}', and '${link}' on its way is a symbolic link (a patch writes through it, maybe outside the repository)`;
