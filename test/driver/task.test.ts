@@ -438,6 +438,30 @@ describe("runTask, in process", () => {
     }
   });
 
+  it.each([
+    ["under a file", [{ path: "docs/a.md/x", content: "b\n" }], /'docs\/a\.md' on its way is a file/],
+    ["over a folder", [{ path: "docs/sub", content: "b\n" }], /it is a folder now/],
+    [
+      "at a file and under it",
+      [
+        { path: "docs/n", content: "b\n" },
+        { path: "docs/n/x", content: "b\n" },
+      ],
+      /a file cannot be a folder too/,
+    ],
+  ])("should not print a patch that cannot be applied: a file %s", async (_name, files, problem) => {
+    const { r, request } = setup("prompt: p\noutputs: [docs/]\n", {
+      "repo/docs/a.md": "a\n",
+      "repo/docs/sub/b.md": "b\n",
+    });
+    const answer = join(r.base, "answer.json");
+    writeFileSync(answer, JSON.stringify({ commit_message: "x", files }));
+    const outcome = await runTask(request({ env: { LLM_NULL_ANSWER: answer } }));
+    expect(outcome.kind).toBe("verification");
+    expect(outcome.patch).toBeUndefined();
+    expect(outcome.message).toMatch(problem);
+  });
+
   it("should not print a patch into a .git folder, also where git is not on PATH", async () => {
     const { r, request } = setup("prompt: p\noutputs: [.git/hooks/post-checkout, docs/]\n", {
       "repo/docs/a.md": "a\n",

@@ -618,10 +618,14 @@ function verifyPatch(
   for (const change of changes) {
     if (change.path.split("/").some((part) => part.toLowerCase() === ".git"))
       return `the patch changes '${change.path}', inside a .git folder (git's own files: git apply refuses it, another tool would write it)`;
-    const link = symlinkOnTheWay(repo, change.path);
-    if (link !== undefined)
-      return `the patch changes '${change.path}', and '${link}' on its way is a symbolic link (a patch writes through it, maybe outside the repository)`;
+    const blocked = blockedOnTheWay(repo, change.path);
+    if (blocked !== undefined) return `the patch changes '${change.path}', and ${blocked}`;
   }
+  const files = new Set(changes.filter((c) => c.after !== undefined).map((c) => c.path));
+  for (const path of files)
+    for (let cut = path.indexOf("/"); cut !== -1; cut = path.indexOf("/", cut + 1))
+      if (files.has(path.slice(0, cut)))
+        return `the patch makes both '${path.slice(0, cut)}' and '${path}': a file cannot be a folder too`;
   // The ceiling keeps git from taking a repository above the root for its own: from a
   // subfolder of one, git apply reads the patch's paths from that repository's top and skips
   // every file outside the subfolder, so the check would pass having checked nothing.
@@ -640,19 +644,26 @@ function verifyPatch(
 }
 
 /**
- * The first part of `path` (repository-relative, `/` separators) that is a symlink now, the file
- * itself included: what `git apply` refuses ("beyond a symbolic link", "wrong type"), checked
- * here too so that a run without git does not print such a patch.
+ * Why the file at `path` (repository-relative, `/` separators) cannot be written as the patch
+ * says, or undefined: a part of the way that is a symlink now, the file itself included (git
+ * apply: "beyond a symbolic link", "wrong type"), a part of the way that is a file, or the path
+ * itself a folder ("Not a directory", "Is a directory"). Checked here too so that a run without
+ * git does not print such a patch.
  */
-function symlinkOnTheWay(repo: string, path: string): string | undefined {
+function blockedOnTheWay(repo: string, path: string): string | undefined {
   const parts = path.split("/");
   for (let i = 1; i <= parts.length; i += 1) {
     const part = parts.slice(0, i).join("/");
+    let stat: ReturnType<typeof lstatSync>;
     try {
-      if (lstatSync(join(repo, part)).isSymbolicLink()) return part;
+      stat = lstatSync(join(repo, part));
     } catch {
-      return undefined; // what does not exist yet holds no symlink
+      return undefined; // what does not exist yet blocks nothing
     }
+    if (stat.isSymbolicLink())
+      return `'${part}' on its way is a symbolic link (a patch writes through it, maybe outside the repository)`;
+    if (i < parts.length && !stat.isDirectory()) return `'${part}' on its way is a file, not a folder`;
+    if (i === parts.length && stat.isDirectory()) return "it is a folder now";
   }
   return undefined;
 }
