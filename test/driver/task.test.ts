@@ -484,6 +484,15 @@ describe("runTask, in process", () => {
     }
   });
 
+  it("should refuse a blank placeholder value in a path: it would widen an output to a folder", async () => {
+    const { request } = setup("prompt: p {FILE}\noutputs:\n  - docs/{FILE}\n", { "repo/docs/a.md": "a\n" });
+    const outcome = await runTask(request({ values: new Map([["FILE", " "]]) }));
+    expect(outcome.patch).toBeUndefined();
+    expect(outcome.diagnostics?.map((d) => [d.code, d.span.start])).toEqual([
+      ["TSK4200", expect.any(Number)],
+    ]);
+  });
+
   it("should fail a change outside the outputs without a patch", async () => {
     const { r, request } = setup("prompt: p\noutputs: [docs/a.md]\n", { "repo/docs/a.md": "a\n" });
     const answer = join(r.base, "answer.json");

@@ -1,7 +1,8 @@
 /**
  * The first pass of `rllmc task run`: the task's placeholders filled in. Every placeholder of
  * the prompt, `context` and `outputs` needs a value (`--var NAME=VALUE` or `TASK_VAR_NAME`); one
- * without is TSK4200 at each place it is used, before anything is read or any model is called.
+ * without, or with a blank value in a path, is TSK4200 at each place it is used, before anything
+ * is read or any model is called.
  * Paths are left as the task wrote them (after filling); the driver maps them onto the roots.
  */
 import { type Diagnostic, makeDiagnostic } from "../../ir/diagnostic.js";
@@ -45,12 +46,13 @@ export function resolveTask(
   fallbackName: string,
 ): { readonly task: ResolvedTask | undefined; readonly diagnostics: readonly Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const uses = [
-    ...(module.prompt?.placeholders ?? []),
-    ...[...module.context, ...module.outputs].flatMap((ref) => ref.placeholders),
-  ];
+  const inPaths = [...module.context, ...module.outputs].flatMap((ref) => ref.placeholders);
+  const uses = [...(module.prompt?.placeholders ?? []), ...inPaths];
+  // In a path, a blank value is no value: `docs/{FILE}` with FILE='' would be the folder `docs/`,
+  // every file under it an output.
+  const blank = new Set(inPaths.filter((p) => values.get(p.name)?.trim() === ""));
   for (const placeholder of uses)
-    if (!values.has(placeholder.name))
+    if (!values.has(placeholder.name) || blank.has(placeholder))
       diagnostics.push(
         makeDiagnostic(Diagnostics.TaskPlaceholderUnset, placeholder.span, { name: placeholder.name }),
       );
