@@ -493,6 +493,18 @@ describe("runTask, in process", () => {
     ]);
   });
 
+  it("should refuse a placeholder value that turns a file output into a folder", async () => {
+    const { request } = setup("prompt: p\noutputs:\n  - docs/{FILE}\n", { "repo/docs/a.md": "a\n" });
+    const outcome = await runTask(request({ values: new Map([["FILE", "sub/"]]) }));
+    expect(outcome.kind).toBe("usage");
+    expect(outcome.diagnostics?.map((d) => [d.code, d.message])).toEqual([
+      [
+        "TSK4205",
+        "output path 'docs/sub/' ends in '/' only through a placeholder's value; a value cannot make a file output a folder",
+      ],
+    ]);
+  });
+
   it("should fail a change outside the outputs without a patch", async () => {
     const { r, request } = setup("prompt: p\noutputs: [docs/a.md]\n", { "repo/docs/a.md": "a\n" });
     const answer = join(r.base, "answer.json");

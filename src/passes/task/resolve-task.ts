@@ -56,6 +56,18 @@ export function resolveTask(
       diagnostics.push(
         makeDiagnostic(Diagnostics.TaskPlaceholderUnset, placeholder.span, { name: placeholder.name }),
       );
+  // A value ending in '/' would turn a file output into a folder output, every file under it.
+  for (const ref of module.outputs) {
+    const filled = fillPlaceholders(ref.path, values);
+    if (!ref.path.endsWith("/") && filled.endsWith("/"))
+      diagnostics.push(
+        makeDiagnostic(Diagnostics.TaskOutputNotFile, ref.pathSpan, {
+          path: filled,
+          reason:
+            "ends in '/' only through a placeholder's value; a value cannot make a file output a folder",
+        }),
+      );
+  }
   if (diagnostics.length > 0 || module.prompt === undefined) return { task: undefined, diagnostics };
   const entry = (ref: PathReference): TaskEntry => ({
     path: fillPlaceholders(ref.path, values),
