@@ -233,7 +233,9 @@ describe("task answers and messages", () => {
   });
 
   it("should accept a commit message with tabs, CRLF and a markdown rule", () => {
-    expect(outputProblems("feat: x\r\n\r\n\t- a\n---\n--- not a header", [])).toEqual([]);
+    expect(
+      outputProblems("feat: x\r\n\r\n\t- a\n---\n--- not a header\ndiff view: show both sides", []),
+    ).toEqual([]);
   });
 
   it("should take the correlation id from the breadcrumb, else hash it", () => {

@@ -573,11 +573,11 @@ export function outputProblems(message: string, changes: readonly FileChange[]):
     );
   if (
     lines.some(
-      (line, i) => /^diff /.test(line) || (/^--- /.test(line) && /^\+\+\+ /.test(lines[i + 1] ?? "")),
+      (line, i) => /^diff --git /.test(line) || (/^--- /.test(line) && /^\+\+\+ /.test(lines[i + 1] ?? "")),
     )
   )
     contract(
-      "a line of the commit message starts a patch ('diff …', or '--- …' then '+++ …'); describe the change in words, the patch is made from the files",
+      "a line of the commit message starts a patch ('diff --git …', or '--- …' then '+++ …'); describe the change in words, the patch is made from the files",
     );
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(message))
