@@ -118,6 +118,40 @@ describe("rllmc task", () => {
     expect(result.stderr).toMatch(/no model was called/);
   });
 
+  it("should refuse an --audit or cache path that cannot be written before the model is asked", () => {
+    const w = workspace();
+    const answer = join(w.base, "answer.json");
+    writeFileSync(
+      answer,
+      JSON.stringify({ commit_message: "x", files: [{ path: "docs/api.md", content: "b\n" }] }),
+    );
+    const env = {
+      TRACKING_BREADCRUMB: "ci",
+      REPO_ROOT: w.repo,
+      CONTEXT_ROOT: w.context,
+      LLM_PROVIDER: "null",
+      LLM_NULL_ANSWER: answer,
+    };
+    const audit = cli(
+      ["task", "run", "document-api", "--var", "SERVICE=b", "--audit", join(answer, "a.json")],
+      env,
+    );
+    expect(audit).toMatchObject({ code: 2, stdout: "" });
+    expect(audit.stderr).toMatch(/--audit: cannot write '.*a\.json': '.*answer\.json' is not a folder/);
+    expect(audit.stderr).not.toMatch(/changed/);
+    const folder = cli(["task", "run", "document-api", "--var", "SERVICE=b", "--audit", w.base], env);
+    expect(folder).toMatchObject({ code: 2, stdout: "" });
+    expect(folder.stderr).toMatch(/--audit: '.*' is a folder; give a file name/);
+    const cache = cli(["task", "run", "document-api", "--var", "SERVICE=b", "--cache-dir", answer], env);
+    expect(cache).toMatchObject({ code: 2, stdout: "" });
+    expect(cache.stderr).toMatch(/the answer cache \(RLLMC_CACHE_DIR or --cache-dir\): cannot write/);
+    const fine = cli(
+      ["task", "run", "document-api", "--var", "SERVICE=b", "--audit", join(w.base, "out", "a.json")],
+      { ...env, RLLMC_CACHE_DIR: join(w.base, "cache") },
+    );
+    expect(fine).toMatchObject({ code: 0 });
+  });
+
   it("should exit 11 with nothing on stdout when no change is needed", () => {
     const w = workspace();
     const result = cli(["task", "run", "document-api", "--var", "SERVICE=billing"], {

@@ -4,8 +4,8 @@
  * for local use. stdout is a public contract: exactly the commit message block and the patch
  * block, or nothing; every log line and diagnostic goes to stderr. Exit codes: docs/task-spec.md.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { DEFAULT_CONTEXT_LIMITS } from "../../driver/task/context.js";
 import type { TaskOutcome, TaskOutcomeKind } from "../../driver/task/run-task.js";
 import { UsageError } from "../../driver/usage-error.js";
@@ -88,6 +88,12 @@ async function runCommand(program: string, args: readonly string[]): Promise<num
   if (!isFolder(roots.repo))
     throw new UsageError(`the repository root '${roots.repo}' is not a folder (REPO_ROOT or --repo)`);
   const taskPath = locateTask(positionals[0] as string, roots.context);
+  const cacheDir = (values["cache-dir"] as string | undefined) ?? nonEmpty(env.RLLMC_CACHE_DIR);
+  // What is written after the model has answered is checked before it is asked: a typo in a path
+  // must not cost a model call and end in an unwritten answer.
+  if (cacheDir !== undefined && values.frozen !== true && values["dry-run"] !== true)
+    checkWritable(join(cacheDir, "task"), "folder", "the answer cache (RLLMC_CACHE_DIR or --cache-dir)");
+  if (values.audit !== undefined) checkWritable(values.audit as string, "file", "--audit");
   const verbose = values.verbose === true;
   const redactor = Redactor.fromEnv(env);
   const err = (text: string) => process.stderr.write(redactor.text(text));
@@ -105,7 +111,7 @@ async function runCommand(program: string, args: readonly string[]): Promise<num
       ...stringFlag("record", values.record),
     },
     env,
-    cacheDir: (values["cache-dir"] as string | undefined) ?? nonEmpty(env.RLLMC_CACHE_DIR),
+    cacheDir,
     frozen: values.frozen === true,
     dryRun: values["dry-run"] === true,
     maxRetries: count("--max-retries", values["max-retries"], 0, 20),
@@ -240,6 +246,25 @@ function placeholderValues(vars: readonly string[] | undefined, env: NodeJS.Proc
     values.set(item.slice(0, eq), item.slice(eq + 1));
   }
   return values;
+}
+
+/**
+ * Checks that `path` can be written, as a file or as a folder: a file is not a folder, a folder
+ * that exists can be written, and where it does not exist yet, the nearest folder on its way
+ * that does can be written (the missing ones are made when it is written). A usage error when not.
+ */
+function checkWritable(path: string, kind: "file" | "folder", what: string): void {
+  const absolute = resolve(path);
+  if (kind === "file" && isFolder(absolute))
+    throw new UsageError(`${what}: '${path}' is a folder; give a file name`);
+  let dir = kind === "folder" ? absolute : dirname(absolute);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error("not a folder");
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`${what}: cannot write '${path}': '${dir}' is not a folder that can be written`);
+  }
 }
 
 function count(flag: string, value: unknown, min: number, max: number): number | undefined {
