@@ -244,6 +244,19 @@ describe("checkTaskAnswer: off-contract answers", () => {
     expect(problemsOf(result)[0]?.message).toContain("edit 2 of 'src/gen/a.ts'");
   });
 
+  it("should match and keep CRLF line ends when an edit of a CRLF file is written with LF", () => {
+    const current = new Map([
+      ["src/gen/w.ts", "a\r\nb\r\n"],
+      ["src/gen/m.ts", "a\r\nb\n"],
+    ]);
+    const crlf = check([{ path: "src/gen/w.ts", edits: [{ search: "b\n", replace: "c\nd\n" }] }], current);
+    expect(crlf.ok && crlf.changes[0]?.after).toBe("a\r\nc\r\nd\r\n");
+    // Mixed line ends are taken as they are.
+    expect(
+      codes(check([{ path: "src/gen/m.ts", edits: [{ search: "a\nb", replace: "x" }] }], current)),
+    ).toEqual(["off-contract TSK4104"]);
+  });
+
   it("should refuse a delete of a file that does not exist", () => {
     expect(codes(check([{ path: "src/gen/none.ts", delete: true }]))).toEqual(["off-contract TSK4106"]);
   });

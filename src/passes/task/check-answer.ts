@@ -232,8 +232,13 @@ function resolveFile(file: AnswerFile, path: string, before: string | undefined,
       problem: problem("off-contract", Diagnostics.TaskAnswerEditMissing, { path }, pointer, path),
     };
   }
+  // In a file whose every line ends in CRLF, an edit written with LF ends (as a model sees the
+  // content) means the file's own ends: its search and replace are matched and kept as CRLF.
+  const crlf = before.includes("\r\n") && !/(^|[^\r])\n/.test(before);
+  const ends = (t: string) => (crlf ? t.replace(/\r?\n/g, "\r\n") : t);
   let text = before;
-  for (const [index, edit] of file.edits.entries()) {
+  for (const [index, written] of file.edits.entries()) {
+    const edit = { search: ends(written.search), replace: ends(written.replace) };
     const at = text.indexOf(edit.search);
     const editPointer = `${pointer}/edits/${index}/search`;
     if (at < 0) {
