@@ -172,6 +172,24 @@ export const COMMANDS: readonly CommandDoc[] = [
     ],
   },
   {
+    name: "init",
+    summary:
+      "set a repository up for review: a git pre-commit hook (--hook) or a Makefile fragment (--makefile) that run rllmc review",
+    usage: "init --hook [--repo DIR] [--force] | init --makefile [--out FILE] [--force]",
+    details: [
+      "--hook writes .git/hooks/pre-commit (executable): it runs 'rllmc review --auto --no-llm' on the",
+      "staged TSGs and apps and stops the commit when a gate fails. --makefile prints the rllmc-review and",
+      "rllmc-check targets (or writes them to --out). Both come from templates/ (docs/review.md).",
+    ],
+    options: [
+      ["--hook", "write .git/hooks/pre-commit into the repository"],
+      ["--makefile", "print the Makefile fragment (rllmc-review, rllmc-check targets) on stdout"],
+      ["--repo <dir>", "with --hook: the repository (default: the current folder)"],
+      ["--out <file>", "with --makefile: write the fragment to this file instead of stdout"],
+      ["--force", "overwrite an existing hook or --out file"],
+    ],
+  },
+  {
     name: "inspect",
     summary:
       "describe a source: an app's inputs, variables and token estimate; a TSG's sections, commands, steps and placeholders; a task's paths",
@@ -183,6 +201,39 @@ export const COMMANDS: readonly CommandDoc[] = [
         "print {kind, app|tsg|task, module, diagnostics} as one JSON object on stdout (the summary and the IR)",
       ],
       ["--ir", "print the IR as JSON instead of the summary"],
+    ],
+  },
+  {
+    name: "review",
+    summary:
+      "review and apply the changes the compiled outputs need (drift) and given change sets, through gates, as one atomic batch",
+    usage:
+      "review [PATHS...] [--repo DIR] [--from-git-since REF] [--changes FILE|-] [--no-llm] [--auto] [--yes] [--auto-confidence high|medium|low] [--auto-max-delta N] [--validate-cmd CMD] [--format json|text] [--recover]",
+    details: [
+      "Off a terminal the events (suggestion, applied, skipped, rejected, rolled_back, summary) go to stdout",
+      "as JSON lines, and nothing is written without --auto or --yes. The interactive terminal flow is not",
+      "built yet: on a terminal, use --auto or --yes to apply. Exit 0 applied or nothing to do, 1 a gate or",
+      "the validation failed and nothing was written, 2 no writes (refused or everything skipped). See docs/review.md.",
+    ],
+    options: [
+      ["PATHS", "only sources and outputs under these paths (default: the whole repository)"],
+      ["--repo <dir>", "the repository (default: the current folder)"],
+      ["--from-git-since <ref>", "only files changed since this git ref"],
+      ["--changes <file|->", "a change set (JSON), or the stdout of 'rllmc task run', from a file or stdin"],
+      ["--no-llm", "skip LLM proposals (they are not available in this version either way)"],
+      [
+        "--auto",
+        "apply tier safe, and other changes with confidence >= --auto-confidence that pass every gate",
+      ],
+      ["--yes", "the same as --auto (with the default thresholds unless given)"],
+      ["--auto-confidence <level>", "high (default), medium or low: the least confidence --auto applies"],
+      ["--auto-max-delta <n>", "promotions of steps per runbook per session (default 1; 0: none)"],
+      [
+        "--validate-cmd <cmd>",
+        "run this after the batch is in place (argv, no shell; words or a JSON array); non-zero rolls it back",
+      ],
+      ["--format <json|text>", "JSON lines (default off a terminal) or text for a person (default on one)"],
+      ["--recover", "only finish or undo an interrupted batch, then exit"],
     ],
   },
   {
@@ -328,7 +379,8 @@ export function programHelp(program: string): string {
     "failed (docs/errors.md);",
     "exec and debug: 4 the run paused for evidence or an approval (continue with --resume);",
     "task run: 4 context too large, 5 answer off-contract, 6 provider failed, 8 a change outside the outputs,",
-    "9 a guarantee failed, 10 the patch did not verify, 11 no change needed (docs/task-spec.md).",
+    "9 a guarantee failed, 10 the patch did not verify, 11 no change needed (docs/task-spec.md);",
+    "review: 1 a gate or validation failed (nothing written), 2 also when nothing was written (docs/review.md).",
     "",
   ].join("\n");
 }

@@ -1,0 +1,208 @@
+/**
+ * `review [PATHS…]`: review the changes the repository's compiled outputs need (drift) and the
+ * given change sets (`--changes FILE|-`, also `rllmc task run`'s stdout), run the gates, and
+ * apply what the flow allows as one atomic batch (driver/review/session.ts; docs/review.md).
+ *
+ * The flows: off a terminal (stdin or stdout not a TTY) the events go to stdout as JSON lines
+ * and nothing is written without `--auto` or `--yes`; `--format json` gives the same on a
+ * terminal. The interactive TTY flow is not built yet: on a terminal without `--auto`/`--yes`
+ * the suggestions are printed and nothing is written (exit 2). Exit 0 applied or nothing to do,
+ * 1 a gate or validation failed and nothing was written, 2 no writes (refused, everything
+ * skipped, or a wrong command line).
+ */
+import { readFileSync } from "node:fs";
+import { relative, resolve, sep } from "node:path";
+import { parse as parseShell } from "shell-quote";
+import { recoverBatches } from "../../driver/review/batch.js";
+import { type ReviewEvent, reviewSession } from "../../driver/review/session.js";
+import { UsageError } from "../../driver/usage-error.js";
+import { splitShellCommands } from "../../lang/runbook/shell-words.js";
+import { colorsFor } from "../color.js";
+import { ExitCode } from "../exit-codes.js";
+import { oneOf, parseOptions, withUsage } from "../options.js";
+
+export default function review(program: string, args: readonly string[]): Promise<number> {
+  return withUsage(program, "review", async () => {
+    const { values, positionals } = parseOptions(args, {
+      repo: { type: "string" },
+      "from-git-since": { type: "string" },
+      changes: { type: "string" },
+      "no-llm": { type: "boolean" },
+      auto: { type: "boolean" },
+      yes: { type: "boolean" },
+      "auto-confidence": { type: "string" },
+      "auto-max-delta": { type: "string" },
+      "validate-cmd": { type: "string" },
+      format: { type: "string" },
+      recover: { type: "boolean" },
+    });
+    const repo = resolve((values.repo as string | undefined) ?? ".");
+    const confidence =
+      values["auto-confidence"] === undefined
+        ? "high"
+        : oneOf("--auto-confidence", String(values["auto-confidence"]), ["high", "medium", "low"] as const);
+    const maxDelta = wholeNumber("--auto-max-delta", values["auto-max-delta"] as string | undefined) ?? 1;
+    const validateCmd =
+      values["validate-cmd"] === undefined ? undefined : commandArgv(String(values["validate-cmd"]));
+    const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+    const format =
+      values.format === undefined
+        ? tty
+          ? "text"
+          : "json"
+        : oneOf("--format", String(values.format), ["text", "json"] as const);
+    const print = (event: ReviewEvent) =>
+      process.stdout.write(format === "json" ? `${JSON.stringify(event)}\n` : textOf(event));
+
+    // An interrupted batch is finished or undone before anything else.
+    const recovered = recoverBatches(repo);
+    if (recovered.recovered !== "none")
+      print({ event: "recovered", outcome: recovered.recovered, files: recovered.files });
+    if (values.recover === true) {
+      if (recovered.recovered === "none" && format === "text")
+        process.stdout.write("no interrupted batch to recover\n");
+      return ExitCode.Ok;
+    }
+
+    const auto = values.auto === true || values.yes === true;
+    const refusal = auto
+      ? undefined
+      : tty && format === "text"
+        ? "interactive review is not available in this version of rllmc: nothing is written without --auto or --yes"
+        : "not a terminal: nothing is written without --auto or --yes";
+    process.stderr.write(
+      `${program} review: LLM proposals skipped: ${
+        values["no-llm"] === true
+          ? "--no-llm"
+          : "not available in this version (only drift and --changes are reviewed)"
+      }\n`,
+    );
+    const changesPath = values.changes as string | undefined;
+    const paths = positionals.map((p) => repoPath(repo, p));
+    const events = await reviewSession({
+      repo,
+      ...(paths.length === 0 ? {} : { paths }),
+      ...(values["from-git-since"] === undefined ? {} : { sinceRef: String(values["from-git-since"]) }),
+      ...(changesPath === undefined ? {} : { changes: readChangesText(changesPath) }),
+      policy: {
+        mode: auto ? "auto" : "none",
+        confidence,
+        maxDelta,
+        ...(refusal === undefined ? {} : { refusal }),
+      },
+      ...(validateCmd === undefined ? {} : { validateCmd }),
+    });
+    for (const event of events) print(event);
+    const summary = events.at(-1);
+    const code = summary?.event === "summary" ? summary.exit_code : ExitCode.Usage;
+    if (refusal !== undefined)
+      process.stderr.write(
+        `${program} review: ${refusal}${tty ? "" : " (stdin or stdout is not a terminal)"}; run '${program} review --auto' to apply the safe changes, or see docs/review.md\n`,
+      );
+    return code;
+  });
+}
+
+/** A path on the command line as the repository sees it: repo-relative, `/`-separated. */
+function repoPath(repo: string, path: string): string {
+  const rel = relative(repo, resolve(path));
+  if (rel === ".." || rel.startsWith(`..${sep}`) || resolve(rel) === rel)
+    throw new UsageError(`${path} is outside the repository ${repo}`);
+  return rel === "" ? "." : rel.split(sep).join("/");
+}
+
+function readChangesText(path: string): { text: string; origin: string } {
+  try {
+    return { text: readFileSync(path === "-" ? 0 : path, "utf8"), origin: path === "-" ? "<stdin>" : path };
+  } catch (error) {
+    throw new UsageError(
+      `--changes ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
+  }
+}
+
+function wholeNumber(option: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) throw new UsageError(`${option} must be a whole number, not '${raw}'`);
+  return Number(raw);
+}
+
+/**
+ * --validate-cmd: a JSON array of strings, or one command line split into words as a shell
+ * would (quotes only): no separators, redirections, variables or globs, since no shell runs it.
+ */
+export function commandArgv(text: string): readonly string[] {
+  if (text.trimStart().startsWith("[")) {
+    let argv: unknown;
+    try {
+      argv = JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(`--validate-cmd is not a JSON array: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(argv) || argv.length === 0 || !argv.every((w) => typeof w === "string"))
+      throw new UsageError("--validate-cmd as JSON must be a non-empty array of strings");
+    return argv as string[];
+  }
+  const split = splitShellCommands(text);
+  if (split.uncertain !== undefined)
+    throw new UsageError(
+      `--validate-cmd runs without a shell, but ${split.uncertain}; give it as a JSON array`,
+    );
+  const words = parseShell(text);
+  if (split.commands.length !== 1 || !words.every((w) => typeof w === "string"))
+    throw new UsageError(
+      "--validate-cmd is one command, run without a shell: no ';', '&&', '|' or redirections",
+    );
+  return split.commands[0]!;
+}
+
+/** An event for a person on a terminal. */
+function textOf(event: ReviewEvent): string {
+  const c = colorsFor(process.stdout);
+  switch (event.event) {
+    case "recovered":
+      return `recovered an interrupted batch (${event.outcome}): ${event.files.join(", ") || "no files"}\n`;
+    case "suggestion": {
+      const diff = event.diff
+        .split("\n")
+        .map((line) =>
+          line.startsWith("+") && !line.startsWith("+++")
+            ? c.green(line)
+            : line.startsWith("-") && !line.startsWith("---")
+              ? c.red(line)
+              : line,
+        )
+        .join("\n");
+      const citations = event.evidence_citations.map(
+        (e) =>
+          `    cites ${e.path}${e.line === undefined ? "" : `:${e.line}${e.end_line === undefined ? "" : `-${e.end_line}`}`}\n`,
+      );
+      return [
+        `${c.bold(event.id)} ${event.kind} ${event.target} [${event.tier}, ${event.confidence} confidence]\n`,
+        `    ${event.rationale}\n`,
+        ...citations,
+        diff === "" ? "" : `${diff.endsWith("\n") ? diff : `${diff}\n`}`,
+      ].join("");
+    }
+    case "applied":
+      return `${c.green("applied")} ${event.id}${event.files.length > 0 ? `: ${event.files.join(", ")}` : " (already in place)"}\n`;
+    case "skipped":
+      return `${c.yellow("skipped")} ${event.id}: ${event.reason}\n`;
+    case "rejected":
+      return `${c.red("rejected")} ${event.id} (${event.gate} gate): ${event.reason}\n`;
+    case "rolled_back":
+      return `${c.red("rolled back")} ${event.ids.join(", ")}: ${event.reason}; the tree is as it was\n`;
+    case "summary":
+      return [
+        `\n${event.changes} change(s): ${event.applied} applied, ${event.skipped} skipped, ${event.rejected} rejected${event.rolled_back ? ", batch rolled back" : ""}\n`,
+        event.files_changed.length > 0 ? `files changed: ${event.files_changed.join(", ")}\n` : "",
+        ...event.manual.map((m) => `  manual: ${m.id} (${m.target}): ${m.reason}\n`),
+      ].join("");
+    default:
+      return assertNever(event);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected review event ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,309 @@
+/**
+ * One `rllmc review` session as data: collect the changes (drift first, then the given change
+ * sets), run the gates, decide each change by the flow's policy, write the chosen ones as one
+ * atomic batch, and return the events that the command prints (docs/review.md). Nothing here
+ * prints; `cli/commands/review.ts` turns the events into JSON lines or text.
+ *
+ * Order of the gates for one change: schema, evidence, then (over the whole set) level, then the
+ * change is resolved into whole files; the validate gate runs on the staged batch, and
+ * `--validate-cmd` after the files are in place (a failure there rolls the batch back).
+ */
+import { spawnSync } from "node:child_process";
+import { buildPatch } from "../../backend/patch.js";
+import { applyBatch } from "./batch.js";
+import {
+  type Change,
+  type Rejection,
+  readChanges,
+  resolveChange,
+  type StagedFile,
+  type Tier,
+} from "./change-set.js";
+import { findDrift } from "./drift.js";
+import { evidenceGate, levelGate, schemaGate, validateGate } from "./gates.js";
+
+export type Confidence = "high" | "medium" | "low";
+
+export interface ReviewPolicy {
+  /**
+   * `auto`: apply what the --auto rules allow (docs/review.md "Tiers"); `none`: write nothing,
+   * only list the suggestions (a refused non-TTY session, or a TTY without an interactive flow).
+   */
+  readonly mode: "auto" | "none";
+  /** --auto-confidence: the least confidence of a non-`safe` change that --auto applies. */
+  readonly confidence: Confidence;
+  /** --auto-max-delta: promotions per runbook per session; 0 disables them. */
+  readonly maxDelta: number;
+  /** Why nothing is written, for `mode: "none"` (the skipped events' reason). */
+  readonly refusal?: string;
+}
+
+export interface ReviewOptions {
+  /** The repository root, absolute. */
+  readonly repo: string;
+  /** Only sources and outputs under these repo-relative paths (none: the whole tree). */
+  readonly paths?: readonly string[];
+  /** --from-git-since: only files changed since this git ref. */
+  readonly sinceRef?: string;
+  /** --changes: the text of a change set or of `rllmc task run`'s stdout, and where it came from. */
+  readonly changes?: { readonly text: string; readonly origin: string };
+  readonly policy: ReviewPolicy;
+  /** --validate-cmd as argv, run in the repo without a shell after the batch is in place. */
+  readonly validateCmd?: readonly string[];
+}
+
+export interface SuggestionEvent {
+  readonly event: "suggestion";
+  readonly id: string;
+  readonly kind: Change["kind"];
+  readonly target: string;
+  readonly tier: Tier;
+  readonly confidence: Confidence;
+  readonly rationale: string;
+  readonly evidence_citations: Change["evidence_citations"];
+  /** The files the change writes, repo-relative; empty when it could not be resolved. */
+  readonly files: readonly string[];
+  /** A git-style unified diff of those files ("" when it could not be resolved). */
+  readonly diff: string;
+}
+
+export type ReviewEvent =
+  | {
+      readonly event: "recovered";
+      readonly outcome: "completed" | "undone";
+      readonly files: readonly string[];
+    }
+  | SuggestionEvent
+  | { readonly event: "applied"; readonly id: string; readonly files: readonly string[] }
+  | { readonly event: "skipped"; readonly id: string; readonly reason: string }
+  | {
+      readonly event: "rejected";
+      readonly id: string;
+      readonly gate: Rejection["gate"];
+      readonly reason: string;
+    }
+  | {
+      readonly event: "rolled_back";
+      readonly reason: string;
+      readonly ids: readonly string[];
+      readonly files: readonly string[];
+    }
+  | SummaryEvent;
+
+export interface SummaryEvent {
+  readonly event: "summary";
+  readonly changes: number;
+  readonly applied: number;
+  readonly skipped: number;
+  readonly rejected: number;
+  readonly rolled_back: boolean;
+  /** Files written by the batch, sorted. */
+  readonly files_changed: readonly string[];
+  /** What still needs a person: every skipped or rejected change. */
+  readonly manual: readonly { readonly id: string; readonly target: string; readonly reason: string }[];
+  /** 0 applied or nothing to do, 1 a gate or validation failed and nothing was written, 2 no writes. */
+  readonly exit_code: 0 | 1 | 2;
+}
+
+const RANK: Readonly<Record<Confidence, number>> = { low: 0, medium: 1, high: 2 };
+
+/** Whether --auto applies a change that passed every gate: `safe` always, others by confidence. */
+export function autoApplies(change: Change, policy: ReviewPolicy): string | undefined {
+  if (change.tier === "safe") return undefined;
+  // A task patch is never safe: like an LLM change, it needs the confidence threshold.
+  if (RANK[change.confidence] >= RANK[policy.confidence]) return undefined;
+  return `tier ${change.tier}, confidence ${change.confidence} is below --auto-confidence ${policy.confidence}`;
+}
+
+export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent[]> {
+  const { repo, policy } = options;
+  const events: ReviewEvent[] = [];
+  const rejections: Rejection[] = [];
+
+  // 1. Collect: drift first (deterministic), then the given change sets.
+  const changes: Change[] = [
+    ...(await findDrift(repo, {
+      ...(options.paths === undefined || options.paths.length === 0 ? {} : { paths: options.paths }),
+      ...(options.sinceRef === undefined ? {} : { sinceRef: options.sinceRef }),
+    })),
+  ];
+  if (options.changes !== undefined) {
+    const read = readChanges(options.changes.text, options.changes.origin);
+    changes.push(...read.changes);
+    rejections.push(...read.rejections);
+  }
+
+  // 2. Gates per change, then the level gate over the ones left, then resolve into files.
+  const rejected = new Map<string, Rejection>();
+  for (const change of changes) {
+    const rejection = schemaGate(change, repo) ?? evidenceGate(change, repo);
+    if (rejection !== undefined) rejected.set(change.id, rejection);
+  }
+  for (const rejection of levelGate(
+    changes.filter((c) => !rejected.has(c.id)),
+    policy.maxDelta,
+  ))
+    if (!rejected.has(rejection.change)) rejected.set(rejection.change, rejection);
+  const resolved = new Map<string, readonly StagedFile[]>();
+  for (const change of changes) {
+    if (rejected.has(change.id)) continue;
+    const result = resolveChange(change, repo);
+    if ("rejection" in result) rejected.set(change.id, result.rejection);
+    else resolved.set(change.id, result.files);
+  }
+
+  // 3. Every change as a suggestion, in order; then the rejections of unreadable change sets.
+  for (const change of changes) {
+    const files = resolved.get(change.id) ?? [];
+    events.push({
+      event: "suggestion",
+      id: change.id,
+      kind: change.kind,
+      target: change.target,
+      tier: change.tier,
+      confidence: change.confidence,
+      rationale: change.rationale,
+      evidence_citations: change.evidence_citations,
+      files: files.map((f) => f.path),
+      diff: preview(files),
+    });
+  }
+  for (const rejection of rejections)
+    events.push({ event: "rejected", id: rejection.change, gate: rejection.gate, reason: rejection.reason });
+
+  // 4. Decide.
+  const chosen: Change[] = [];
+  const batch = new Map<string, StagedFile>();
+  const skipped = new Map<string, string>();
+  for (const change of changes) {
+    const rejection = rejected.get(change.id);
+    if (rejection !== undefined) {
+      events.push({ event: "rejected", id: change.id, gate: rejection.gate, reason: rejection.reason });
+      continue;
+    }
+    const why =
+      policy.mode === "none" ? (policy.refusal ?? "no writes in this session") : autoApplies(change, policy);
+    const files = resolved.get(change.id) ?? [];
+    const clash = files.find((f) => batch.has(f.path));
+    const reason =
+      why ??
+      (clash === undefined
+        ? undefined
+        : `${clash.path} is also written by another change of this session; review again after it`);
+    if (reason !== undefined) {
+      skipped.set(change.id, reason);
+      events.push({ event: "skipped", id: change.id, reason });
+      continue;
+    }
+    chosen.push(change);
+    for (const file of files) batch.set(file.path, file);
+  }
+
+  // 5. Write the chosen changes as one batch.
+  const files = [...batch.values()].filter((f) => f.before !== f.after);
+  let written: readonly string[] = [];
+  let rolledBack = false;
+  if (files.length > 0) {
+    const validateRejections: Rejection[] = [];
+    const outcome = await applyBatch(repo, files, {
+      beforeCommit: async () => {
+        validateRejections.push(...(await validateGate(files, repo)));
+        return validateRejections.length === 0
+          ? undefined
+          : validateRejections.map((r) => `${r.change}: ${r.reason}`).join("; ");
+      },
+      ...(options.validateCmd === undefined
+        ? {}
+        : { afterCommit: async () => runValidateCommand(options.validateCmd!, repo) }),
+    });
+    if (outcome.applied) {
+      written = files.map((f) => f.path).sort();
+      for (const change of chosen)
+        events.push({
+          event: "applied",
+          id: change.id,
+          files: (resolved.get(change.id) ?? []).map((f) => f.path),
+        });
+    } else {
+      rolledBack = true;
+      // The validate gate names files: each change that writes a failing file is rejected.
+      for (const r of validateRejections)
+        for (const change of chosen)
+          if ((resolved.get(change.id) ?? []).some((f) => f.path === r.change) && !rejected.has(change.id)) {
+            rejected.set(change.id, r);
+            events.push({ event: "rejected", id: change.id, gate: r.gate, reason: r.reason });
+          }
+      events.push({
+        event: "rolled_back",
+        reason: outcome.reason,
+        ids: chosen.map((c) => c.id),
+        files: files.map((f) => f.path).sort(),
+      });
+    }
+  } else {
+    // Chosen changes that write nothing new (already in place) count as applied.
+    for (const change of chosen) events.push({ event: "applied", id: change.id, files: [] });
+  }
+
+  // 6. Summary.
+  const manual = changes
+    .filter((c) => skipped.has(c.id) || rejected.has(c.id))
+    .map((c) => ({
+      id: c.id,
+      target: c.target,
+      reason: skipped.get(c.id) ?? `${rejected.get(c.id)!.gate} gate: ${rejected.get(c.id)!.reason}`,
+    }));
+  const rejectedCount = rejected.size + rejections.length;
+  const appliedCount = rolledBack ? 0 : chosen.length;
+  const exitCode: 0 | 1 | 2 = rolledBack
+    ? 1
+    : policy.mode === "none"
+      ? 2
+      : written.length > 0 || (changes.length === 0 && rejections.length === 0)
+        ? 0
+        : rejectedCount > 0
+          ? 1
+          : appliedCount > 0 && skipped.size === 0
+            ? 0
+            : 2;
+  events.push({
+    event: "summary",
+    changes: changes.length,
+    applied: appliedCount,
+    skipped: skipped.size,
+    rejected: rejectedCount,
+    rolled_back: rolledBack,
+    files_changed: written,
+    manual,
+    exit_code: exitCode,
+  });
+  return events;
+}
+
+/** The unified diff of a change's files; "" when there are none. */
+function preview(files: readonly StagedFile[]): string {
+  try {
+    return buildPatch(files.map((f) => ({ path: f.path, before: f.before, after: f.after })));
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * --validate-cmd after the files are in place: argv, no shell, in the repo. Undefined when it
+ * exits 0, else why (the batch is then rolled back).
+ */
+export function runValidateCommand(argv: readonly string[], repo: string): Promise<string | undefined> {
+  const [program, ...args] = argv;
+  const result = spawnSync(program!, args, {
+    cwd: repo,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (result.error !== undefined)
+    return Promise.resolve(`--validate-cmd ${program} could not run: ${result.error.message}`);
+  if (result.status === 0) return Promise.resolve(undefined);
+  const tail = `${result.stderr ?? ""}${result.stdout ?? ""}`.trim().split("\n").slice(-3).join(" | ");
+  const how = result.status === null ? `was killed by ${result.signal}` : `exited ${result.status}`;
+  return Promise.resolve(`--validate-cmd ${argv.join(" ")} ${how}${tail ? `: ${tail}` : ""}`);
+}

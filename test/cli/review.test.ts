@@ -1,0 +1,438 @@
+/**
+ * `rllmc review` and `rllmc init --hook|--makefile` through the bin, in temporary git
+ * repositories: the non-TTY refusal, --auto on a drifted runbook, a task's stdout contract with
+ * the tier/confidence rules, gate rejections and a failing --validate-cmd that leave the tree
+ * byte-identical, the hook templates, and the JSON events' stable fields (docs/review.md).
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const BIN = join(ROOT, "dist/src/cli/main.js");
+const EXAMPLE = join(ROOT, "examples/pod-crashloop.md");
+const temps: string[] = [];
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+function cli(args: string[], cwd: string, input?: string) {
+  const { NO_COLOR: _n, FORCE_COLOR: _f, ...env } = process.env;
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...env, NO_COLOR: "1" },
+    ...(input === undefined ? { stdio: ["ignore", "pipe", "pipe"] } : { input }),
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function git(cwd: string, ...args: string[]): string {
+  const result = spawnSync("git", args, { cwd, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** A git repository with one TSG compiled beside it (tsgs/crash.md → crash/runbook.yaml, mapping.md), committed. */
+function repoWithRunbook(): string {
+  const dir = mkdtempSync(join(tmpdir(), "rllmc-review-"));
+  temps.push(dir);
+  git(dir, "init", "-q");
+  git(dir, "config", "user.email", "t@example.com");
+  git(dir, "config", "user.name", "t");
+  writeFileSync(join(dir, ".gitignore"), ".rllmc/\n");
+  mkdirSync(join(dir, "tsgs"));
+  cpSync(EXAMPLE, join(dir, "tsgs/crash.md"));
+  writeFileSync(join(dir, "notes.txt"), "one\ntwo\nthree\n");
+  const compiled = cli(["compile", "tsgs/crash.md", "--out-dir", "."], dir);
+  expect(compiled.code, compiled.stderr).toBe(0);
+  expect(existsSync(join(dir, "crash/runbook.yaml"))).toBe(true);
+  git(dir, "add", "-A");
+  git(dir, "commit", "-qm", "init");
+  return dir;
+}
+
+/** Edits the TSG so that its runbook drifts: a new command in the diagnosis. */
+function driftTsg(dir: string): void {
+  appendFileSync(
+    join(dir, "tsgs/crash.md"),
+    "\n## Check events\n\n```bash\nkubectl get events -n <namespace>\n```\n",
+  );
+}
+
+/** Every file of the tree but .git and the compile cache, with its bytes' hash. */
+function treeHash(dir: string): string {
+  const hash = createHash("sha256");
+  const walk = (folder: string) => {
+    for (const name of readdirSync(folder).sort()) {
+      const path = join(folder, name);
+      const rel = relative(dir, path);
+      if (rel === ".git" || rel === join(".rllmc", "cache")) continue;
+      if (statSync(path).isDirectory()) walk(path);
+      else hash.update(`${rel}\0`).update(readFileSync(path)).update("\0");
+    }
+  };
+  walk(dir);
+  return hash.digest("hex");
+}
+
+type Event = Record<string, unknown> & { event: string };
+const events = (stdout: string): Event[] =>
+  stdout
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as Event);
+const ofKind = (list: Event[], kind: string) => list.filter((e) => e.event === kind);
+
+/** The task stdout contract for a change of notes.txt, made with git diff and then undone. */
+function taskOutput(dir: string): string {
+  writeFileSync(join(dir, "notes.txt"), "one\nTWO\nthree\n");
+  const patch = git(dir, "diff", "--", "notes.txt");
+  git(dir, "checkout", "--", "notes.txt");
+  return `---COMMIT_MSG---\nfix(notes): capitalise two\n\nTracking: test\n---PATCH---\n${patch}`;
+}
+
+describe("rllmc review off a terminal", () => {
+  it("should refuse to write without --auto or --yes: exit 2, the suggestions as JSON lines, nothing written", () => {
+    const dir = repoWithRunbook();
+    driftTsg(dir);
+    const before = treeHash(dir);
+    const run = cli(["review"], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("not a terminal: nothing is written without --auto or --yes");
+    expect(run.stderr).toMatch(/LLM proposals skipped: not available in this version/);
+    const list = events(run.stdout);
+    expect(ofKind(list, "suggestion").length).toBeGreaterThan(0);
+    expect(ofKind(list, "applied")).toEqual([]);
+    expect(ofKind(list, "skipped").length).toBe(ofKind(list, "suggestion").length);
+    expect(list.at(-1)).toMatchObject({ event: "summary", applied: 0, exit_code: 2, files_changed: [] });
+    expect(treeHash(dir)).toBe(before);
+  });
+
+  it("should recompile a drifted runbook with --auto, as one batch, and say so in the events", () => {
+    const dir = repoWithRunbook();
+    driftTsg(dir);
+    const run = cli(["review", "--auto", "--no-llm"], dir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("LLM proposals skipped: --no-llm");
+    // What review wrote is what the CLI's own compile writes.
+    const reviewed = readFileSync(join(dir, "crash/runbook.yaml"), "utf8");
+    expect(cli(["compile", "tsgs/crash.md", "--out-dir", ".", "--no-cache"], dir).code).toBe(0);
+    expect(readFileSync(join(dir, "crash/runbook.yaml"), "utf8")).toBe(reviewed);
+    expect(readFileSync(join(dir, "crash/runbook.yaml"), "utf8")).toContain("kubectl");
+    expect(readFileSync(join(dir, "crash/runbook.yaml"), "utf8")).toContain("events");
+    const list = events(run.stdout);
+    const suggestion = ofKind(list, "suggestion").find((e) => e.target === "crash/runbook.yaml")!;
+    expect(Object.keys(suggestion).sort()).toEqual(
+      [
+        "confidence",
+        "diff",
+        "event",
+        "evidence_citations",
+        "files",
+        "id",
+        "kind",
+        "rationale",
+        "target",
+        "tier",
+      ].sort(),
+    );
+    expect(suggestion).toMatchObject({ kind: "recompile", tier: "safe" });
+    expect(suggestion.diff).toMatch(/^diff --git a\/crash\/runbook\.yaml/m);
+    expect(ofKind(list, "applied").map((e) => e.id)).toEqual(ofKind(list, "suggestion").map((e) => e.id));
+    const summary = list.at(-1)!;
+    expect(Object.keys(summary).sort()).toEqual(
+      [
+        "applied",
+        "changes",
+        "event",
+        "exit_code",
+        "files_changed",
+        "manual",
+        "rejected",
+        "rolled_back",
+        "skipped",
+      ].sort(),
+    );
+    expect(summary).toMatchObject({
+      event: "summary",
+      skipped: 0,
+      rejected: 0,
+      rolled_back: false,
+      exit_code: 0,
+    });
+    expect(summary.files_changed).toContain("crash/runbook.yaml");
+    expect(existsSync(join(dir, ".rllmc/review")) ? readdirSync(join(dir, ".rllmc/review")) : []).toEqual([]);
+
+    // A second review has nothing to do.
+    const again = cli(["review", "--auto", "--no-llm"], dir);
+    expect(again.code).toBe(0);
+    expect(events(again.stdout).at(-1)).toMatchObject({ changes: 0, applied: 0, files_changed: [] });
+  });
+
+  it("should treat --yes as --auto", () => {
+    const dir = repoWithRunbook();
+    driftTsg(dir);
+    const run = cli(["review", "--yes", "--no-llm"], dir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(events(run.stdout).at(-1)).toMatchObject({ exit_code: 0 });
+  });
+
+  it("should print nothing to do with exit 0 on a tree without drift", () => {
+    const dir = repoWithRunbook();
+    const run = cli(["review", "--auto", "--no-llm"], dir);
+    expect(run.code).toBe(0);
+    expect(events(run.stdout)).toEqual([
+      {
+        event: "summary",
+        changes: 0,
+        applied: 0,
+        skipped: 0,
+        rejected: 0,
+        rolled_back: false,
+        files_changed: [],
+        manual: [],
+        exit_code: 0,
+      },
+    ]);
+  });
+});
+
+describe("rllmc task run … | rllmc review --changes - --auto", () => {
+  it("should skip a task patch (tier task, confidence medium) below --auto-confidence high: exit 2", () => {
+    const dir = repoWithRunbook();
+    const output = taskOutput(dir);
+    const before = treeHash(dir);
+    const run = cli(["review", "--changes", "-", "--auto", "--no-llm"], dir, output);
+    expect(run.code).toBe(2);
+    const list = events(run.stdout);
+    expect(ofKind(list, "suggestion")).toEqual([
+      expect.objectContaining({
+        kind: "task_patch",
+        tier: "task",
+        confidence: "medium",
+        target: "notes.txt",
+        rationale: expect.stringContaining("fix(notes): capitalise two"),
+      }),
+    ]);
+    expect(ofKind(list, "skipped")[0]!.reason).toMatch(/below --auto-confidence high/);
+    expect(list.at(-1)).toMatchObject({
+      skipped: 1,
+      manual: [expect.objectContaining({ target: "notes.txt" })],
+    });
+    expect(treeHash(dir)).toBe(before);
+  });
+
+  it("should apply it with --auto-confidence medium", () => {
+    const dir = repoWithRunbook();
+    const file = join(dir, "task.out");
+    writeFileSync(file, taskOutput(dir));
+    const run = cli(["review", "--changes", file, "--auto", "--auto-confidence", "medium", "--no-llm"], dir);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(readFileSync(join(dir, "notes.txt"), "utf8")).toBe("one\nTWO\nthree\n");
+    expect(ofKind(events(run.stdout), "applied")).toEqual([
+      { event: "applied", id: expect.stringMatching(/^task:[0-9a-f]{12}$/), files: ["notes.txt"] },
+    ]);
+  });
+});
+
+describe("gates and rollback", () => {
+  it("should reject a promotion whose cited lines do not hold the command: exit 1, the tree byte-identical", () => {
+    const dir = repoWithRunbook();
+    const before = treeHash(dir);
+    const set = {
+      changes: [
+        {
+          id: "promote-1",
+          kind: "promote_step",
+          target: "crash/runbook.yaml",
+          tier: "llm-promote",
+          confidence: "high",
+          rationale: "the command stands in the TSG",
+          evidence_citations: [
+            { path: "tsgs/crash.md", line: 1, quote: "kubectl rollout restart deployment" },
+          ],
+          content: readFileSync(join(dir, "crash/runbook.yaml"), "utf8").replace("crash", "crash2"),
+        },
+      ],
+    };
+    const run = cli(["review", "--changes", "-", "--auto", "--no-llm"], dir, JSON.stringify(set));
+    expect(run.code).toBe(1);
+    const rejected = ofKind(events(run.stdout), "rejected");
+    expect(rejected).toEqual([
+      { event: "rejected", id: "promote-1", gate: "evidence", reason: expect.any(String) },
+    ]);
+    expect(events(run.stdout).at(-1)).toMatchObject({ rejected: 1, applied: 0, exit_code: 1 });
+    expect(treeHash(dir)).toBe(before);
+  });
+
+  it("should reject a change set that is not one (schema gate, named by its origin)", () => {
+    const dir = repoWithRunbook();
+    const run = cli(["review", "--changes", "-", "--auto", "--no-llm"], dir, "{ not json");
+    expect(run.code).toBe(1);
+    expect(ofKind(events(run.stdout), "rejected")).toEqual([
+      { event: "rejected", id: "<stdin>", gate: "schema", reason: expect.stringContaining("not JSON") },
+    ]);
+  });
+
+  it("should discard the whole batch when a staged runbook fails the validate gate", () => {
+    const dir = repoWithRunbook();
+    const before = treeHash(dir);
+    const set = {
+      changes: [
+        {
+          id: "meta-1",
+          kind: "metadata",
+          target: "crash/runbook.yaml",
+          tier: "llm-metadata",
+          confidence: "high",
+          rationale: "a better title",
+          evidence_citations: [],
+          content: "apiVersion: runbook/v0\nkind: Runbook\nmeta: 7\n",
+        },
+      ],
+    };
+    const run = cli(["review", "--changes", "-", "--auto", "--no-llm"], dir, JSON.stringify(set));
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const list = events(run.stdout);
+    expect(ofKind(list, "rejected")).toEqual([
+      {
+        event: "rejected",
+        id: "meta-1",
+        gate: "validate",
+        reason: expect.stringContaining("crash/runbook.yaml"),
+      },
+    ]);
+    expect(ofKind(list, "rolled_back")).toEqual([
+      expect.objectContaining({ ids: ["meta-1"], files: ["crash/runbook.yaml"] }),
+    ]);
+    expect(list.at(-1)).toMatchObject({ applied: 0, rejected: 1, rolled_back: true, exit_code: 1 });
+    expect(treeHash(dir)).toBe(before);
+  });
+
+  it("should skip a change whose file another change of the session writes", () => {
+    const dir = repoWithRunbook();
+    driftTsg(dir);
+    const set = {
+      changes: [
+        {
+          id: "meta-2",
+          kind: "metadata",
+          target: "crash/runbook.yaml",
+          tier: "llm-metadata",
+          confidence: "high",
+          rationale: "a better title",
+          evidence_citations: [],
+          content: "apiVersion: runbook/v0\n",
+        },
+      ],
+    };
+    const run = cli(["review", "--changes", "-", "--auto", "--no-llm"], dir, JSON.stringify(set));
+    expect(run.code, run.stderr).toBe(0);
+    const list = events(run.stdout);
+    expect(ofKind(list, "skipped")).toEqual([
+      { event: "skipped", id: "meta-2", reason: expect.stringContaining("also written by another change") },
+    ]);
+    expect(list.at(-1)).toMatchObject({ skipped: 1, manual: [expect.objectContaining({ id: "meta-2" })] });
+  });
+
+  it("should roll back the applied batch when --validate-cmd fails", () => {
+    const dir = repoWithRunbook();
+    driftTsg(dir);
+    const before = treeHash(dir);
+    const run = cli(["review", "--auto", "--no-llm", "--validate-cmd", "false"], dir);
+    expect(run.code).toBe(1);
+    const list = events(run.stdout);
+    expect(ofKind(list, "rolled_back")).toEqual([
+      {
+        event: "rolled_back",
+        reason: expect.stringContaining("--validate-cmd false exited 1"),
+        ids: ofKind(list, "suggestion").map((e) => e.id),
+        files: expect.arrayContaining(["crash/runbook.yaml"]),
+      },
+    ]);
+    expect(list.at(-1)).toMatchObject({ rolled_back: true, applied: 0, files_changed: [], exit_code: 1 });
+    expect(treeHash(dir)).toBe(before);
+
+    const ok = cli(["review", "--auto", "--no-llm", "--validate-cmd", '["git","status","--short"]'], dir);
+    expect(ok.code, ok.stderr).toBe(0);
+  });
+
+  it("should refuse a --validate-cmd that needs a shell", () => {
+    const dir = repoWithRunbook();
+    const run = cli(["review", "--auto", "--validate-cmd", "make test && echo ok"], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--validate-cmd is one command");
+  });
+});
+
+describe("rllmc init", () => {
+  it("should write an executable pre-commit hook, and not over an existing one without --force", () => {
+    const dir = repoWithRunbook();
+    const hook = join(dir, ".git/hooks/pre-commit");
+    rmSync(hook, { force: true });
+    const first = cli(["init", "--hook"], dir);
+    expect(first.code, first.stderr).toBe(0);
+    const text = readFileSync(hook, "utf8");
+    expect(text).toMatch(/^#!\/bin\/sh\n/);
+    expect(text).toContain("review --auto --no-llm");
+    expect(statSync(hook).mode & 0o111).not.toBe(0);
+
+    writeFileSync(hook, "#!/bin/sh\necho mine\n");
+    const second = cli(["init", "--hook"], dir);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain("pass --force");
+    expect(readFileSync(hook, "utf8")).toBe("#!/bin/sh\necho mine\n");
+    expect(cli(["init", "--hook", "--force"], dir).code).toBe(0);
+    expect(readFileSync(hook, "utf8")).toBe(text);
+  });
+
+  it("should make the hook stop a commit whose TSG drifted its runbook, and recompile it", () => {
+    const dir = repoWithRunbook();
+    expect(cli(["init", "--hook", "--force"], dir).code).toBe(0);
+    driftTsg(dir);
+    git(dir, "add", "tsgs/crash.md");
+    const commit = spawnSync("git", ["commit", "-qm", "edit"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, RLLMC: `${process.execPath} ${BIN}` },
+    });
+    expect(commit.status).not.toBe(0);
+    expect(commit.stderr).toContain("rewrote compiled outputs");
+    expect(readFileSync(join(dir, "crash/runbook.yaml"), "utf8")).toContain("events");
+    git(dir, "add", "-A");
+    const again = spawnSync("git", ["commit", "-qm", "edit"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, RLLMC: `${process.execPath} ${BIN}` },
+    });
+    expect(again.status, again.stderr).toBe(0);
+  });
+
+  it("should print the Makefile fragment, or write it to --out", () => {
+    const dir = repoWithRunbook();
+    const run = cli(["init", "--makefile"], dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^rllmc-review:/m);
+    expect(run.stdout).toMatch(/^rllmc-check:/m);
+    expect(cli(["init", "--makefile", "--out", "rllmc.mk"], dir).code).toBe(0);
+    expect(readFileSync(join(dir, "rllmc.mk"), "utf8")).toBe(run.stdout);
+    expect(cli(["init", "--makefile", "--out", "rllmc.mk"], dir).code).toBe(1);
+    expect(cli(["init"], dir).code).toBe(2);
+  });
+});
