@@ -19,6 +19,7 @@ const SCHEMAS = {
   validateTaskAnswer: "grammar/schemas/task-answer.schema.json",
   validateRunbook: "grammar/schemas/runbook-v0.schema.json",
   validateScenario: "grammar/schemas/cli-replay-scenario.schema.json",
+  validateChangeSet: "grammar/schemas/change-set.schema.json",
 };
 
 export function generateValidators() {

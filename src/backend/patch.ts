@@ -289,6 +289,21 @@ export function applyPatchInMemory(
   return { ok: true, files };
 }
 
+/**
+ * The paths a patch touches, in its order (the `diff --git` lines only, no hunk is read), or
+ * undefined when a header's path cannot be read. `applyPatchInMemory` needs their contents.
+ */
+export function patchPaths(patch: string): string[] | undefined {
+  const paths: string[] = [];
+  for (const line of patch.split("\n")) {
+    if (!line.startsWith("diff --git ")) continue;
+    const path = headerPath(line.slice("diff --git ".length));
+    if (path === undefined) return undefined;
+    paths.push(path);
+  }
+  return paths;
+}
+
 function parsePatch(patch: string): { ok: true; sections: FileSection[] } | { ok: false; reason: string } {
   if (patch === "") return { ok: true, sections: [] };
   if (!patch.endsWith("\n"))

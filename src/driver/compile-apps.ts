@@ -51,6 +51,20 @@ export async function compileApps(
   paths: readonly string[],
   options: CompileAppsOptions,
 ): Promise<CompiledApps> {
+  const emitted = await emitApps(paths, options);
+  for (const entry of emitted.written) {
+    writeAtomic(entry.mjs, entry.emitted.mjs);
+    writeAtomic(entry.dts, entry.emitted.dts);
+  }
+  return emitted;
+}
+
+/**
+ * What `compileApps` writes, without writing it: every app of the tree emitted (`written` holds
+ * the modules that would be written, with their paths), or none when any app has an error.
+ * `rllmc review` compares these bytes with the modules on disk (review/drift.ts).
+ */
+export async function emitApps(paths: readonly string[], options: CompileAppsOptions): Promise<CompiledApps> {
   const apps = new Map<string, App>();
   const diagnostics: Diagnostic[] = [];
   const sources = new Set<SourceFile>();
@@ -68,44 +82,37 @@ export async function compileApps(
   for (const path of paths) await visit(path);
 
   const unique = dedupe(diagnostics);
-  const written: CompiledAppFile[] = [];
-  if (!hasErrors(unique)) {
-    const all = [...apps.values()];
-    const base = commonDirectory(all.map((a) => a.path));
-    const outputOf = (app: App) => outputStem(app.path, /\.rllm$/i, { base, outDir: options.outDir });
-    // Emit everything first: an app the backend cannot emit must not leave half a tree written.
-    const emitted = all.map((app) => {
-      const out = outputOf(app);
-      const childImports = new Map(
-        app.module.header.uses.map((use) => {
-          const child = apps.get(resolve(childPath(app.module, use)))!;
-          let specifier = relative(dirname(out), outputOf(child)).split(sep).join("/");
-          if (!specifier.startsWith(".")) specifier = `./${specifier}`;
-          return [use.name, `${specifier}.mjs`] as const;
-        }),
-      );
-      // The source and the command from the module's folder: the bytes do not depend on the cwd.
-      const { source, command } = appProvenance(app.path, `${out}.mjs`, {
-        roots: paths,
-        outDir: options.outDir,
-        runtimeImport: options.runtimeImport,
-      });
-      const module = emitJsModule(app.module, {
-        source,
-        command,
-        generator: `rllmc ${version()}`,
-        childImports,
-        lineCol: (offset) => app.source.lineCol(offset),
-        ...(options.runtimeImport === undefined ? {} : { runtimeImport: options.runtimeImport }),
-      });
-      return { path: app.path, module: app.module, emitted: module, mjs: `${out}.mjs`, dts: `${out}.d.mts` };
+  if (hasErrors(unique)) return { written: [], diagnostics: unique, sources };
+  const all = [...apps.values()];
+  const base = commonDirectory(all.map((a) => a.path));
+  const outputOf = (app: App) => outputStem(app.path, /\.rllm$/i, { base, outDir: options.outDir });
+  // Emit everything first: an app the backend cannot emit must not leave half a tree written.
+  const written = all.map((app): CompiledAppFile => {
+    const out = outputOf(app);
+    const childImports = new Map(
+      app.module.header.uses.map((use) => {
+        const child = apps.get(resolve(childPath(app.module, use)))!;
+        let specifier = relative(dirname(out), outputOf(child)).split(sep).join("/");
+        if (!specifier.startsWith(".")) specifier = `./${specifier}`;
+        return [use.name, `${specifier}.mjs`] as const;
+      }),
+    );
+    // The source and the command from the module's folder: the bytes do not depend on the cwd.
+    const { source, command } = appProvenance(app.path, `${out}.mjs`, {
+      roots: paths,
+      outDir: options.outDir,
+      runtimeImport: options.runtimeImport,
     });
-    for (const entry of emitted) {
-      writeAtomic(entry.mjs, entry.emitted.mjs);
-      writeAtomic(entry.dts, entry.emitted.dts);
-      written.push(entry);
-    }
-  }
+    const module = emitJsModule(app.module, {
+      source,
+      command,
+      generator: `rllmc ${version()}`,
+      childImports,
+      lineCol: (offset) => app.source.lineCol(offset),
+      ...(options.runtimeImport === undefined ? {} : { runtimeImport: options.runtimeImport }),
+    });
+    return { path: app.path, module: app.module, emitted: module, mjs: `${out}.mjs`, dts: `${out}.d.mts` };
+  });
   return { written, diagnostics: unique, sources };
 }
 
