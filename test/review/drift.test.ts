@@ -104,6 +104,30 @@ describe("findDrift", () => {
     expect(changes[1]?.content).toBe(readFileSync(join(repo, "app.mjs"), "utf8"));
   });
 
+  it("should recompile a uses tree compiled under --out-dir once, and find a child's drift", async () => {
+    const repo = tempRepo("tree");
+    repos.push(repo);
+    mkdirSync(join(repo, "apps"));
+    for (const name of ["compose_summary_keywords.rllm", "summary.rllm", "extract_keywords.rllm"])
+      copyFileSync(join(EXAMPLES, name), join(repo, "apps", name));
+    rllmc(repo, [
+      "compile",
+      "apps/compose_summary_keywords.rllm",
+      "--out-dir",
+      "gen",
+      "--runtime-import",
+      "rllmc/runtime",
+    ]);
+    expect(await scanDrift(repo, {})).toEqual({ changes: [], skipped: [] });
+    const child = join(repo, "apps/summary.rllm");
+    writeFileSync(child, readFileSync(child, "utf8").replace("---\n", "---\n# a comment\n"));
+    const app = join(repo, "apps/extract_keywords.rllm");
+    writeFileSync(app, readFileSync(app, "utf8").replace("most important first.", "most important first!"));
+    const changes = await findDrift(repo, {});
+    expect(changes.map((c) => c.target)).toEqual(["gen/extract_keywords.d.mts", "gen/extract_keywords.mjs"]);
+    expect(changes[1]?.evidence_citations).toEqual([{ path: "apps/extract_keywords.rllm" }]);
+  });
+
   it("should report, not recompile, an output made with an LLM mode", async () => {
     const repo = repoWithTsg();
     const file = join(repo, "ops/runbook.yaml");
