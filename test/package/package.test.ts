@@ -99,6 +99,7 @@ describe("the package's files", () => {
       "task-block.schema.json",
       "task-answer.schema.json",
       "cli-replay-scenario.schema.json",
+      "change-set.schema.json",
     ])
       expect(shipped).toContain(`grammar/schemas/${name}`);
   });

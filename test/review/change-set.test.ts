@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildPatch } from "../../src/backend/patch.js";
@@ -129,5 +129,29 @@ describe("resolveChange", () => {
       repo,
     );
     expect(result).toMatchObject({ rejection: { change: "c1", gate: "validate" } });
+  });
+});
+
+describe("grammar/schemas/change-set.schema.json", () => {
+  const schema = JSON.parse(
+    readFileSync(new URL("../../grammar/schemas/change-set.schema.json", import.meta.url), "utf8"),
+  ) as Record<string, unknown>;
+
+  it("should describe every property, definition and branch", () => {
+    const missing: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (typeof node !== "object" || node === null) return;
+      const record = node as Record<string, unknown>;
+      if (at !== "" && typeof record.description !== "string" && record.$ref === undefined) missing.push(at);
+      for (const [key, value] of Object.entries((record.properties as object | undefined) ?? {}))
+        walk(value, `${at}/properties/${key}`);
+      for (const [key, value] of Object.entries((record.$defs as object | undefined) ?? {}))
+        walk(value, `${at}/$defs/${key}`);
+      if (record.items !== undefined) walk(record.items, `${at}/items`);
+      for (const [i, branch] of ((record.oneOf as unknown[] | undefined) ?? []).entries())
+        walk(branch, `${at}/oneOf/${i}`);
+    };
+    walk(schema, "");
+    expect(missing).toEqual([]);
   });
 });
