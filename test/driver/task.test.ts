@@ -193,6 +193,17 @@ describe("task outputs", () => {
     ]);
   });
 
+  it("should refuse an output that is a symlink, before any model is asked", () => {
+    const r = roots();
+    writeFileSync(join(r.repo, "real.md"), "real\n");
+    symlinkSync("real.md", join(r.repo, "alias.md"));
+    const read = readOutputs([entry("alias.md"), entry("real.md")], r);
+    expect(read.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["TSK4205", "output path 'alias.md' is a symlink; name the file it points to"],
+    ]);
+    expect(read.outputs.map((o) => o.path)).toEqual(["real.md"]);
+  });
+
   it("should refuse a folder named without '/', a binary output and the root itself", () => {
     const r = roots();
     mkdirSync(join(r.repo, "docs"));

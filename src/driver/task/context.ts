@@ -7,7 +7,7 @@
  * refused with the largest files named (TSK4202): nothing is cut.
  */
 import { createHash } from "node:crypto";
-import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { type Dirent, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Diagnostic, makeDiagnostic } from "../../ir/diagnostic.js";
 import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
@@ -225,6 +225,11 @@ export function readOutputs(
       notFile("is a folder (end it with '/' to let the task change the files under it)");
       continue;
     }
+    if (isSymlink(located.absolute)) {
+      // A patch changes the link, not its target: refused now rather than after the model's answer.
+      notFile("is a symlink; name the file it points to");
+      continue;
+    }
     if (stat !== undefined && !stat.isFile()) {
       notFile("is not a regular file");
       continue;
@@ -300,5 +305,13 @@ export function asText(bytes: Uint8Array): string | undefined {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     return undefined;
+  }
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
