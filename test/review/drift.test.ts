@@ -128,6 +128,24 @@ describe("findDrift", () => {
     expect(changes[1]?.evidence_citations).toEqual([{ path: "apps/extract_keywords.rllm" }]);
   });
 
+  it("should recompile a runbook printed to stdout and redirected, and a mapping written alone", async () => {
+    const repo = tempRepo("stdout");
+    repos.push(repo);
+    mkdirSync(join(repo, "ops"));
+    copyFileSync(join(EXAMPLES, "pod-crashloop.md"), join(repo, "ops/tsg.md"));
+    const ops = join(repo, "ops");
+    writeFileSync(join(ops, "runbook.yaml"), rllmc(ops, ["compile", "tsg.md", "--no-cache"]));
+    mkdirSync(join(repo, "report"));
+    rllmc(ops, ["compile", "tsg.md", "--mapping", "../report/mapping.md", "--no-cache"]);
+    expect(await scanDrift(repo, {})).toEqual({ changes: [], skipped: [] });
+    editTsg(repo);
+    const changes = await findDrift(repo, {});
+    expect(changes.map((c) => c.target)).toEqual(["ops/runbook.yaml", "report/mapping.md"]);
+    expect(changes[0]?.content).toBe(rllmc(ops, ["compile", "tsg.md", "--no-cache"]));
+    rllmc(ops, ["compile", "tsg.md", "--mapping", "../report/mapping.md", "--no-cache"]);
+    expect(changes[1]?.content).toBe(readFileSync(join(repo, "report/mapping.md"), "utf8"));
+  });
+
   it("should report, not recompile, an output made with an LLM mode", async () => {
     const repo = repoWithTsg();
     const file = join(repo, "ops/runbook.yaml");

@@ -126,6 +126,28 @@ describe("evidenceGate", () => {
     );
   });
 
+  it("should reject a citation of another file than the TSG the runbook is compiled from", () => {
+    const dir = repo();
+    rllmc(join(dir, "ops"), ["compile", "tsg.md", "--out", "runbook.yaml", "--no-cache"]);
+    expect(evidenceGate(promote, dir)).toBeUndefined();
+    copyFileSync(join(dir, "ops/tsg.md"), join(dir, "ops/copy.md"));
+    const change = {
+      ...promote,
+      evidence_citations: [{ ...promote.evidence_citations[0]!, path: "ops/copy.md" }],
+    };
+    expect(evidenceGate(change, dir)?.reason).toContain("is compiled from 'ops/tsg.md'");
+  });
+
+  it("should reject a citation of a file that is not Markdown when the runbook names no TSG", () => {
+    const dir = repo();
+    writeFileSync(join(dir, "ops/notes.txt"), readFileSync(join(dir, "ops/tsg.md")));
+    const change = {
+      ...promote,
+      evidence_citations: [{ ...promote.evidence_citations[0]!, path: "ops/notes.txt" }],
+    };
+    expect(evidenceGate(change, dir)?.reason).toContain("Markdown");
+  });
+
   it("should let other kinds pass", () => {
     expect(evidenceGate({ ...promote, kind: "metadata", evidence_citations: [] }, repo())).toBeUndefined();
   });

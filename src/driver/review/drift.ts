@@ -249,6 +249,11 @@ function walk(repo: string): string[] {
   return files;
 }
 
+/** The source an output's provenance header names (absolute), or undefined when it has none. */
+export function headerSource(file: string): string | undefined {
+  return readHeader(file)?.source;
+}
+
 /** The provenance header of a file rllmc wrote, or undefined. */
 function readHeader(file: string): Header | undefined {
   let text: string;

@@ -7,14 +7,15 @@
  *   absolute, no control character, no `.git` folder, no symlink out: `task/paths.ts`'
  *   `symlinkEscape`).
  * - evidence: a `promote_step` cites the TSG lines where its command stands verbatim: at least one
- *   citation, and each one's file inside the repository and present, its `line..end_line`
- *   present, and `quote` found in those lines.
+ *   citation, and each one's file inside the repository and present — the TSG the target
+ *   runbook's header names when it has one, else a Markdown file — its `line..end_line` present,
+ *   and `quote` found in those lines.
  * - level: at most `maxDelta` promotions per runbook target in one session (0: none).
  * - validate: every staged file checked as its kind, in memory (the staged set overlays the disk,
  *   so an app's `uses` child in the same batch is read as staged).
  */
 import { lstatSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { patchPaths } from "../../backend/patch.js";
 import { readSource } from "../../frontend/read-source.js";
 import { sizeLimit } from "../../frontend/size-limits.js";
@@ -24,6 +25,7 @@ import { SourceFile } from "../../ir/source-file.js";
 import type { LoadedModule } from "../../passes/pass.js";
 import { symlinkEscape } from "../task/paths.js";
 import { type Change, type Rejection, readRepoFile, type StagedFile, schemaProblem } from "./change-set.js";
+import { headerSource } from "./drift.js";
 
 /** Why a repo-relative path may not be used, or undefined. */
 export function repoPathProblem(path: string, repo: string): string | undefined {
@@ -70,10 +72,22 @@ export function evidenceGate(change: Change, repo: string): Rejection | undefine
     return reject(
       "a promotion must cite the TSG lines where the command stands (evidence_citations is empty)",
     );
+  // The runbook names its TSG in its header: the command must stand in that TSG, not another file.
+  const tsg =
+    repoPathProblem(change.target, repo) === undefined
+      ? headerSource(resolve(repo, ...change.target.split("/")))
+      : undefined;
+  const tsgPath = tsg === undefined ? undefined : relative(repo, tsg).split(sep).join("/");
   for (const citation of change.evidence_citations) {
     const where = `citation '${citation.path}'`;
     const why = repoPathProblem(citation.path, repo);
     if (why !== undefined) return reject(`${where} ${why}`);
+    if (tsgPath !== undefined && citation.path !== tsgPath)
+      return reject(
+        `${where}: ${change.target} is compiled from '${tsgPath}', so the command must be cited there`,
+      );
+    if (tsgPath === undefined && !/\.(md|markdown|mdown|mkd)$/i.test(citation.path))
+      return reject(`${where}: a promotion cites the TSG (Markdown) where the command stands`);
     if (citation.line === undefined || citation.quote === undefined)
       return reject(`${where} needs 'line' and 'quote': the lines that hold the command, and the command`);
     const text = readRepoFile(repo, citation.path);
