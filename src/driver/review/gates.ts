@@ -146,8 +146,8 @@ export function levelGate(changes: readonly Change[], maxDelta: number): Rejecti
  * Every staged file that remains is checked as its kind: a runbook with the schema and Stage C
  * (as `runbook validate`), an `.rllm` app with `loadSource`'s checks, a scenario with its rules,
  * a task with its parser, a `mapping.md` against its TSG and its runbook, anything else as text
- * (no NUL). A deleted file is not checked. Returns one rejection per failing file (`change` is
- * the file's path), naming the first error.
+ * (no NUL). A deleted file is not checked. Returns one rejection per failing file: `change` is
+ * the file's path, `reason` its first error (`line:col CODE: message` when it has a place).
  */
 export async function validateGate(files: readonly StagedFile[], repo: string): Promise<Rejection[]> {
   const staged = new Map<string, string | undefined>();
@@ -156,8 +156,7 @@ export async function validateGate(files: readonly StagedFile[], repo: string): 
   for (const file of files) {
     if (file.after === undefined) continue;
     const problem = await checkStaged(file.path, file.after, repo, staged);
-    if (problem !== undefined)
-      rejections.push({ change: file.path, gate: "validate", reason: `${file.path}: ${problem}` });
+    if (problem !== undefined) rejections.push({ change: file.path, gate: "validate", reason: problem });
   }
   return rejections;
 }
