@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildPatch } from "../../src/backend/patch.js";
 import { type Change, readChanges, resolveChange } from "../../src/driver/review/change-set.js";
@@ -96,6 +97,12 @@ describe("the task run stdout contract", () => {
     });
   });
 
+  it("should keep the CRs of a CRLF file's patch lines", () => {
+    const patch = buildPatch([{ path: "w.txt", before: "a\r\n", after: "a\r\nb\r\n" }]);
+    const { changes } = readChanges(`---COMMIT_MSG---\nfix: w\n---PATCH---\n${patch}`, "-");
+    expect(changes[0]?.patch).toBe(patch);
+  });
+
   it("should give no change for an empty patch", () => {
     expect(readChanges("---COMMIT_MSG---\nchore: nothing\n---PATCH---\n", "-")).toEqual({
       changes: [],
@@ -153,5 +160,38 @@ describe("grammar/schemas/change-set.schema.json", () => {
     };
     walk(schema, "");
     expect(missing).toEqual([]);
+  });
+});
+
+describe("readChanges on any input", () => {
+  it("should never throw, and give changes or rejections", () => {
+    const json = fc.jsonValue().map((v) => JSON.stringify({ changes: [v] }));
+    const task = fc.string().map((s) => `---COMMIT_MSG---\n${s}\n---PATCH---\ndiff --git a/x b/x\n${s}`);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+          json,
+          task,
+        ),
+        (text) => {
+          const { changes, rejections } = readChanges(text, "p");
+          expect(Array.isArray(changes) && Array.isArray(rejections)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("should read task output whose message lines end in CRLF, keeping the patch's bytes", () => {
+    const patch = buildPatch([{ path: "a.md", before: undefined, after: "a\n" }]);
+    const { changes } = readChanges(`---COMMIT_MSG---\r\nfix: a\r\n\r\nWhy.\r\n---PATCH---\r\n${patch}`, "-");
+    expect(changes[0]).toMatchObject({
+      kind: "task_patch",
+      target: "a.md",
+      rationale: "fix: a\n\nWhy.",
+      patch,
+    });
   });
 });

@@ -59,7 +59,6 @@ export interface StagedFile {
 }
 
 const TASK_START = "---COMMIT_MSG---\n";
-const TASK_PATCH = "\n---PATCH---\n";
 
 interface AjvError {
   readonly instancePath: string;
@@ -96,7 +95,8 @@ export function readChanges(
   origin: string,
 ): { readonly changes: readonly Change[]; readonly rejections: readonly Rejection[] } {
   const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
-  if (body.startsWith(TASK_START)) return readTaskOutput(body, origin);
+  if (body.startsWith(TASK_START) || body.startsWith("---COMMIT_MSG---\r\n"))
+    return readTaskOutput(body, origin);
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -156,15 +156,19 @@ function readTaskOutput(
   text: string,
   origin: string,
 ): { readonly changes: readonly Change[]; readonly rejections: readonly Rejection[] } {
-  const normalized = text.replaceAll("\r\n", "\n");
-  const split = normalized.indexOf(TASK_PATCH);
-  if (split < 0)
+  // The message's line ends may have become CRLF on the way; the patch's bytes are the patch's
+  // (a CRLF file's lines keep their CR), so only the blocks' marker lines may end in CRLF.
+  const marker = /\r?\n---PATCH---\r?\n/.exec(text);
+  if (marker === null)
     return {
       changes: [],
       rejections: [{ change: origin, gate: "schema", reason: "task output without a ---PATCH--- line" }],
     };
-  const message = normalized.slice(TASK_START.length, split).trim();
-  const patch = normalized.slice(split + TASK_PATCH.length);
+  const message = text
+    .slice(text.indexOf("\n") + 1, marker.index)
+    .replaceAll("\r\n", "\n")
+    .trim();
+  const patch = text.slice(marker.index + marker[0].length);
   if (patch === "") return { changes: [], rejections: [] };
   const paths = patchPaths(patch);
   if (paths === undefined || paths.length === 0)
