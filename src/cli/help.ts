@@ -210,10 +210,10 @@ export const COMMANDS: readonly CommandDoc[] = [
     usage:
       "review [PATHS...] [--repo DIR] [--from-git-since REF] [--changes FILE|-] [--no-llm] [--auto] [--yes] [--auto-confidence high|medium|low] [--auto-max-delta N] [--validate-cmd CMD] [--format json|text] [--recover]",
     details: [
-      "Off a terminal the events (suggestion, applied, skipped, rejected, rolled_back, summary) go to stdout",
-      "as JSON lines, and nothing is written without --auto or --yes. The interactive terminal flow is not",
-      "built yet: on a terminal, use --auto or --yes to apply. Exit 0 applied or nothing to do, 1 a gate or",
-      "the validation failed and nothing was written, 2 no writes (refused or everything skipped). See docs/review.md.",
+      "On a terminal each change is shown and asked: [a]pply [s]kip [e]dit [q]uit [A]pply all safe. Off one",
+      "the events (suggestion, applied, skipped, rejected, rolled_back, summary) go to stdout as JSON lines,",
+      "and nothing is written without --auto or --yes. Exit 0 applied or nothing to do, 1 a gate or the",
+      "validation failed and nothing was written, 2 no writes (refused or everything skipped). See docs/review.md.",
     ],
     options: [
       ["PATHS", "only sources and outputs under these paths (default: the whole repository)"],
@@ -232,7 +232,10 @@ export const COMMANDS: readonly CommandDoc[] = [
         "--validate-cmd <cmd>",
         "run this after the batch is in place (argv, no shell; words or a JSON array); non-zero rolls it back",
       ],
-      ["--format <json|text>", "JSON lines (default off a terminal) or text for a person (default on one)"],
+      [
+        "--format <json|text>",
+        "JSON lines (default off a terminal; on one, no questions and no writes without --auto) or text",
+      ],
       ["--recover", "only finish or undo an interrupted batch, then exit"],
     ],
   },

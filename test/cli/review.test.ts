@@ -4,7 +4,7 @@
  * the tier/confidence rules, gate rejections and a failing --validate-cmd that leave the tree
  * byte-identical, the hook templates, and the JSON events' stable fields (docs/review.md).
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   appendFileSync,
@@ -21,6 +21,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -434,5 +435,100 @@ describe("rllmc init", () => {
     expect(readFileSync(join(dir, "rllmc.mk"), "utf8")).toBe(run.stdout);
     expect(cli(["init", "--makefile", "--out", "rllmc.mk"], dir).code).toBe(1);
     expect(cli(["init"], dir).code).toBe(2);
+  });
+});
+
+const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
+
+/**
+ * `rllmc review` on a real pseudo-terminal (util-linux `script`): each key is sent when the next
+ * `[a]pply [s]kip …` question shows; the terminal's text, without escapes, and the exit code.
+ */
+function onTerminal(
+  dir: string,
+  args: string[],
+  keys: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; text: string }> {
+  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+  const command = [process.execPath, BIN, ...args].map(quote).join(" ");
+  const child = spawn("script", ["-qec", command, "/dev/null"], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: "1", TERM: "xterm", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let text = "";
+  let sent = 0;
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString("utf8");
+    const asked = text.split("[A]pply all safe").length - 1;
+    if (asked > sent && sent < keys.length) {
+      const key = keys[sent++]!;
+      setTimeout(() => child.stdin.write(key), 150);
+    }
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  return new Promise((resolvePromise) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, text: stripVTControlCharacters(text) });
+    });
+  });
+}
+
+describe.skipIf(!hasScript)("rllmc review on a terminal (the TTY flow, on a pty)", () => {
+  it("should ask for each change: [s]kip one, [a]pply the other; only the applied one is written", async () => {
+    const dir = repoWithRunbook();
+    driftTsg(dir);
+    const mapping = readFileSync(join(dir, "crash/mapping.md"), "utf8");
+    const run = await onTerminal(dir, ["review", "--no-llm"], ["s", "a"]);
+    expect(run.code, run.text).toBe(0);
+    expect(run.text).toContain("recompile:crash/mapping.md: skip");
+    expect(run.text).toContain("recompile:crash/runbook.yaml: apply");
+    expect(run.text).toMatch(/2 change\(s\): 1 applied, 1 skipped, 0 rejected/);
+    expect(readFileSync(join(dir, "crash/mapping.md"), "utf8")).toBe(mapping);
+    expect(readFileSync(join(dir, "crash/runbook.yaml"), "utf8")).toContain("kubectl_get_events");
+  });
+
+  it("should apply every safe change after [A]pply all safe, and nothing after [q]uit", async () => {
+    const dir = repoWithRunbook();
+    driftTsg(dir);
+    const all = await onTerminal(dir, ["review", "--no-llm"], ["A"]);
+    expect(all.code, all.text).toBe(0);
+    expect(all.text.split("[A]pply all safe").length - 1).toBe(1);
+    expect(all.text).toMatch(/2 change\(s\): 2 applied/);
+
+    const other = repoWithRunbook();
+    driftTsg(other);
+    const before = treeHash(other);
+    const quit = await onTerminal(other, ["review", "--no-llm"], ["q"]);
+    expect(quit.code, quit.text).toBe(2);
+    expect(quit.text).toContain("not reviewed: the review was ended with [q]uit");
+    expect(treeHash(other)).toBe(before);
+  });
+
+  it("should open [e]dit in $VISUAL, check the edit by the gates, show it again and apply it", async () => {
+    const dir = repoWithRunbook();
+    driftTsg(dir);
+    const script = join(dir, "..", `${relative(tmpdir(), dir)}-editor.sh`);
+    writeFileSync(
+      script,
+      "#!/bin/sh\nsed -i 's/^  title: KubePodCrashLooping$/  title: Pod crash-looping (edited)/' \"$1\"\n",
+      {
+        mode: 0o755,
+      },
+    );
+    temps.push(script);
+    const run = await onTerminal(dir, ["review", "--no-llm"], ["s", "e", "a"], {
+      VISUAL: script,
+      EDITOR: script,
+    });
+    expect(run.code, run.text).toBe(0);
+    expect(run.text).toContain("+  title: Pod crash-looping (edited)");
+    expect(readFileSync(join(dir, "crash/runbook.yaml"), "utf8")).toContain(
+      "title: Pod crash-looping (edited)",
+    );
   });
 });

@@ -5,8 +5,8 @@
  *
  * The flows: off a terminal (stdin or stdout not a TTY) the events go to stdout as JSON lines
  * and nothing is written without `--auto` or `--yes`; `--format json` gives the same on a
- * terminal. The interactive TTY flow is not built yet: on a terminal without `--auto`/`--yes`
- * the suggestions are printed and nothing is written (exit 2). Exit 0 applied or nothing to do,
+ * terminal. On a terminal without `--auto`, `--yes` or `--format json` a person decides each
+ * change (cli/review-prompt.ts). Exit 0 applied or nothing to do,
  * 1 a gate or validation failed and nothing was written, 2 no writes (refused, everything
  * skipped, or a wrong command line).
  */
@@ -20,6 +20,7 @@ import { splitShellCommands } from "../../lang/runbook/shell-words.js";
 import { colorsFor } from "../color.js";
 import { ExitCode } from "../exit-codes.js";
 import { oneOf, parseOptions, withUsage } from "../options.js";
+import type { terminalAsk } from "../review-prompt.js";
 
 export default function review(program: string, args: readonly string[]): Promise<number> {
   return withUsage(program, "review", async () => {
@@ -65,11 +66,13 @@ export default function review(program: string, args: readonly string[]): Promis
     }
 
     const auto = values.auto === true || values.yes === true;
-    const refusal = auto
-      ? undefined
-      : tty && format === "text"
-        ? "interactive review is not available in this version of rllmc: nothing is written without --auto or --yes"
-        : "not a terminal: nothing is written without --auto or --yes";
+    const interactive = !auto && tty && format === "text";
+    const refusal =
+      auto || interactive
+        ? undefined
+        : tty
+          ? "--format json without --auto or --yes: nothing is written"
+          : "not a terminal: nothing is written without --auto or --yes";
     process.stderr.write(
       `${program} review: LLM proposals skipped: ${
         values["no-llm"] === true
@@ -79,25 +82,42 @@ export default function review(program: string, args: readonly string[]): Promis
     );
     const changesPath = values.changes as string | undefined;
     const paths = positionals.map((p) => repoPath(repo, p));
-    const events = await reviewSession({
-      repo,
-      ...(paths.length === 0 ? {} : { paths }),
-      ...(values["from-git-since"] === undefined ? {} : { sinceRef: String(values["from-git-since"]) }),
-      ...(changesPath === undefined ? {} : { changes: readChangesText(changesPath) }),
-      policy: {
-        mode: auto ? "auto" : "none",
-        confidence,
-        maxDelta,
-        ...(refusal === undefined ? {} : { refusal }),
-      },
-      ...(validateCmd === undefined ? {} : { validateCmd }),
-    });
-    for (const event of events) print(event);
+    let ask: ReturnType<typeof terminalAsk> | undefined;
+    if (interactive) {
+      const { terminalAsk } = await import("../review-prompt.js");
+      ask = terminalAsk(print);
+    }
+    let events: ReviewEvent[];
+    try {
+      events = await reviewSession({
+        repo,
+        ...(paths.length === 0 ? {} : { paths }),
+        ...(values["from-git-since"] === undefined ? {} : { sinceRef: String(values["from-git-since"]) }),
+        ...(changesPath === undefined ? {} : { changes: readChangesText(changesPath) }),
+        policy: {
+          mode: auto ? "auto" : interactive ? "ask" : "none",
+          confidence,
+          maxDelta,
+          ...(refusal === undefined ? {} : { refusal }),
+        },
+        ...(validateCmd === undefined ? {} : { validateCmd }),
+        // In the TTY flow each suggestion is shown when its question is asked.
+        onEvent: (event) => {
+          if (!(interactive && event.event === "suggestion")) print(event);
+        },
+        ...(ask === undefined ? {} : { ask }),
+      });
+    } catch (error) {
+      // Ctrl+C at a prompt: nothing has been written yet (the batch comes after the questions).
+      if ((error as Error).name !== "ExitPromptError") throw error;
+      process.stderr.write(`${program} review: interrupted; nothing was written\n`);
+      return ExitCode.Usage;
+    }
     const summary = events.at(-1);
     const code = summary?.event === "summary" ? summary.exit_code : ExitCode.Usage;
     if (refusal !== undefined)
       process.stderr.write(
-        `${program} review: ${refusal}${tty ? "" : " (stdin or stdout is not a terminal)"}; run '${program} review --auto' to apply the safe changes, or see docs/review.md\n`,
+        `${program} review: ${refusal}${tty ? "" : " (stdin or stdout is not a terminal)"}; run '${program} review --auto' to apply the safe changes, or run it on a terminal to decide each change (docs/review.md)\n`,
       );
     return code;
   });

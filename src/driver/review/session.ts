@@ -26,10 +26,11 @@ export type Confidence = "high" | "medium" | "low";
 
 export interface ReviewPolicy {
   /**
-   * `auto`: apply what the --auto rules allow (docs/review.md "Tiers"); `none`: write nothing,
-   * only list the suggestions (a refused non-TTY session, or a TTY without an interactive flow).
+   * `auto`: apply what the --auto rules allow (docs/review.md "Tiers"); `ask`: a person decides
+   * each change through {@link ReviewOptions.ask} (the TTY flow); `none`: write nothing, only list
+   * the suggestions (a refused non-TTY session).
    */
-  readonly mode: "auto" | "none";
+  readonly mode: "auto" | "ask" | "none";
   /** --auto-confidence: the least confidence of a non-`safe` change that --auto applies. */
   readonly confidence: Confidence;
   /** --auto-max-delta: promotions per runbook per session; 0 disables them. */
@@ -50,6 +51,23 @@ export interface ReviewOptions {
   readonly policy: ReviewPolicy;
   /** --validate-cmd as argv, run in the repo without a shell after the batch is in place. */
   readonly validateCmd?: readonly string[];
+  /** Each event as it happens (the same events the session returns). */
+  readonly onEvent?: (event: ReviewEvent) => void;
+  /** `mode: "ask"`: the person's answer for one change. */
+  readonly ask?: (suggestion: SuggestionEvent, context: AskContext) => Promise<Answer>;
+}
+
+/** A person's answer in the TTY flow; `edited` is the change's new content or patch, already checked. */
+export type Answer = "apply" | "skip" | "quit" | "apply-all-safe" | { readonly edited: string };
+
+export interface AskContext {
+  /** What an edit changes: the change's whole new content, or its patch. */
+  readonly payload: string;
+  readonly payloadKind: "content" | "patch";
+  /** Something the person should know (a promotion over --auto-max-delta). */
+  readonly note?: string;
+  /** Why an edited payload would be refused by a gate, or undefined when it passes them all. */
+  readonly check: (payload: string) => Promise<string | undefined>;
 }
 
 export interface SuggestionEvent {
@@ -118,6 +136,10 @@ export function autoApplies(change: Change, policy: ReviewPolicy): string | unde
 export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent[]> {
   const { repo, policy } = options;
   const events: ReviewEvent[] = [];
+  const emit = (event: ReviewEvent) => {
+    events.push(event);
+    options.onEvent?.(event);
+  };
   const rejections: Rejection[] = [];
 
   // 1. Collect: drift first (deterministic), then the given change sets.
@@ -139,11 +161,14 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
     const rejection = schemaGate(change, repo) ?? evidenceGate(change, repo);
     if (rejection !== undefined) rejected.set(change.id, rejection);
   }
+  // Over the cap, a person may still decide in the TTY flow: there it is a note, not a rejection.
+  const notes = new Map<string, string>();
   for (const rejection of levelGate(
     changes.filter((c) => !rejected.has(c.id)),
     policy.maxDelta,
   ))
-    if (!rejected.has(rejection.change)) rejected.set(rejection.change, rejection);
+    if (policy.mode === "ask") notes.set(rejection.change, `${rejection.reason}: yours to decide`);
+    else if (!rejected.has(rejection.change)) rejected.set(rejection.change, rejection);
   const resolved = new Map<string, readonly StagedFile[]>();
   for (const change of changes) {
     if (rejected.has(change.id)) continue;
@@ -153,49 +178,47 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
   }
 
   // 3. Every change as a suggestion, in order; then the rejections of unreadable change sets.
-  for (const change of changes) {
-    const files = resolved.get(change.id) ?? [];
-    events.push({
-      event: "suggestion",
-      id: change.id,
-      kind: change.kind,
-      target: change.target,
-      tier: change.tier,
-      confidence: change.confidence,
-      rationale: change.rationale,
-      evidence_citations: change.evidence_citations,
-      files: files.map((f) => f.path),
-      diff: preview(files),
-    });
-  }
+  for (const change of changes) emit(suggestionOf(change, resolved.get(change.id) ?? []));
   for (const rejection of rejections)
-    events.push({ event: "rejected", id: rejection.change, gate: rejection.gate, reason: rejection.reason });
+    emit({ event: "rejected", id: rejection.change, gate: rejection.gate, reason: rejection.reason });
 
   // 4. Decide.
   const chosen: Change[] = [];
   const batch = new Map<string, StagedFile>();
   const skipped = new Map<string, string>();
+  const edited = new Map<string, Change>();
+  const asking = { quit: false, allSafe: false };
   for (const change of changes) {
     const rejection = rejected.get(change.id);
     if (rejection !== undefined) {
-      events.push({ event: "rejected", id: change.id, gate: rejection.gate, reason: rejection.reason });
+      emit({ event: "rejected", id: change.id, gate: rejection.gate, reason: rejection.reason });
       continue;
     }
-    const why =
-      policy.mode === "none" ? (policy.refusal ?? "no writes in this session") : autoApplies(change, policy);
-    const files = resolved.get(change.id) ?? [];
+    let files = resolved.get(change.id) ?? [];
     const clash = files.find((f) => batch.has(f.path));
-    const reason =
-      why ??
-      (clash === undefined
-        ? undefined
-        : `${clash.path} is also written by another change of this session; review again after it`);
+    let reason =
+      clash !== undefined
+        ? `${clash.path} is also written by another change of this session; review again after it`
+        : policy.mode === "none"
+          ? (policy.refusal ?? "no writes in this session")
+          : policy.mode === "auto"
+            ? autoApplies(change, policy)
+            : undefined;
+    if (reason === undefined && policy.mode === "ask") {
+      const decided = await askPerson(change, files, notes.get(change.id), asking, options);
+      reason = decided.reason;
+      files = decided.files;
+      if (decided.change !== undefined) {
+        resolved.set(change.id, files);
+        edited.set(change.id, decided.change);
+      }
+    }
     if (reason !== undefined) {
       skipped.set(change.id, reason);
-      events.push({ event: "skipped", id: change.id, reason });
+      emit({ event: "skipped", id: change.id, reason });
       continue;
     }
-    chosen.push(change);
+    chosen.push(edited.get(change.id) ?? change);
     for (const file of files) batch.set(file.path, file);
   }
 
@@ -219,7 +242,7 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
     if (outcome.applied) {
       written = files.map((f) => f.path).sort();
       for (const change of chosen)
-        events.push({
+        emit({
           event: "applied",
           id: change.id,
           files: (resolved.get(change.id) ?? []).map((f) => f.path),
@@ -230,10 +253,11 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
       for (const r of validateRejections)
         for (const change of chosen)
           if ((resolved.get(change.id) ?? []).some((f) => f.path === r.change) && !rejected.has(change.id)) {
-            rejected.set(change.id, r);
-            events.push({ event: "rejected", id: change.id, gate: r.gate, reason: r.reason });
+            const reason = r.reason.startsWith(r.change) ? r.reason : `${r.change}: ${r.reason}`;
+            rejected.set(change.id, { ...r, reason });
+            emit({ event: "rejected", id: change.id, gate: r.gate, reason });
           }
-      events.push({
+      emit({
         event: "rolled_back",
         reason: outcome.reason,
         ids: chosen.map((c) => c.id),
@@ -242,7 +266,7 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
     }
   } else {
     // Chosen changes that write nothing new (already in place) count as applied.
-    for (const change of chosen) events.push({ event: "applied", id: change.id, files: [] });
+    for (const change of chosen) emit({ event: "applied", id: change.id, files: [] });
   }
 
   // 6. Summary.
@@ -266,7 +290,7 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
           : appliedCount > 0 && skipped.size === 0
             ? 0
             : 2;
-  events.push({
+  emit({
     event: "summary",
     changes: changes.length,
     applied: appliedCount,
@@ -278,6 +302,84 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
     exit_code: exitCode,
   });
   return events;
+}
+
+function suggestionOf(change: Change, files: readonly StagedFile[]): SuggestionEvent {
+  return {
+    event: "suggestion",
+    id: change.id,
+    kind: change.kind,
+    target: change.target,
+    tier: change.tier,
+    confidence: change.confidence,
+    rationale: change.rationale,
+    evidence_citations: change.evidence_citations,
+    files: files.map((f) => f.path),
+    diff: preview(files),
+  };
+}
+
+/** The change with a new payload (its content or its patch, whichever it carries). */
+function withPayload(change: Change, payload: string): Change {
+  const { content: _c, patch: _p, ...rest } = change;
+  return change.content !== undefined ? { ...rest, content: payload } : { ...rest, patch: payload };
+}
+
+/** Every gate but the level gate, on one change: its files, or why it is refused. */
+async function gateOne(
+  change: Change,
+  repo: string,
+): Promise<{ files: readonly StagedFile[]; reason?: undefined } | { reason: string }> {
+  const rejection = schemaGate(change, repo) ?? evidenceGate(change, repo);
+  if (rejection !== undefined) return { reason: `${rejection.gate} gate: ${rejection.reason}` };
+  const result = resolveChange(change, repo);
+  if ("rejection" in result) return { reason: `${result.rejection.gate} gate: ${result.rejection.reason}` };
+  const failed = await validateGate(result.files, repo);
+  if (failed.length > 0)
+    return { reason: failed.map((r) => `validate gate: ${r.change}: ${r.reason}`).join("; ") };
+  return { files: result.files };
+}
+
+/**
+ * The TTY flow for one change: ask until the person applies, skips or quits; an edit is checked
+ * by every gate (the person's editor re-opens on a refusal) and shown again. After [A]pply all
+ * safe, the `safe` changes left are applied without asking; after [q]uit, none is asked.
+ */
+async function askPerson(
+  original: Change,
+  originalFiles: readonly StagedFile[],
+  note: string | undefined,
+  asking: { quit: boolean; allSafe: boolean },
+  options: ReviewOptions,
+): Promise<{ reason?: string; files: readonly StagedFile[]; change?: Change }> {
+  let change = original;
+  let files = originalFiles;
+  for (;;) {
+    if (asking.quit) return { reason: "not reviewed: the review was ended with [q]uit", files };
+    if (asking.allSafe && change.tier === "safe") return { files, change };
+    const payload = change.content ?? change.patch ?? "";
+    const answer = await options.ask!(suggestionOf(change, files), {
+      payload,
+      payloadKind: change.content !== undefined ? "content" : "patch",
+      ...(note === undefined ? {} : { note }),
+      check: async (text) => {
+        const gated = await gateOne(withPayload(change, text), options.repo);
+        return gated.reason;
+      },
+    });
+    if (answer === "apply") return { files, change };
+    if (answer === "skip") return { reason: "skipped by the reviewer", files };
+    if (answer === "quit") asking.quit = true;
+    else if (answer === "apply-all-safe") asking.allSafe = true;
+    else {
+      const next = withPayload(change, answer.edited);
+      const gated = await gateOne(next, options.repo);
+      if (gated.reason === undefined) {
+        change = next;
+        files = gated.files;
+      }
+    }
+  }
 }
 
 /** The unified diff of a change's files; "" when there are none. */
