@@ -56,6 +56,14 @@ describe("schemaGate", () => {
     expect(rejection?.reason).toContain("symlink");
   });
 
+  it("should reject a target that is a folder or a link", () => {
+    const dir = repo();
+    mkdirSync(join(dir, "ops/runbook.yaml"));
+    expect(schemaGate(promote, dir)?.reason).toContain("is a folder");
+    symlinkSync("tsg.md", join(dir, "ops/link.md"));
+    expect(schemaGate({ ...promote, target: "ops/link.md" }, dir)?.reason).toContain("symlink");
+  });
+
   it("should check every path a patch names, and that the target is one of them", () => {
     const dir = repo();
     const patch = buildPatch([{ path: "ops/a.md", before: undefined, after: "a\n" }]);

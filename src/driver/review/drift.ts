@@ -98,6 +98,8 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
   const skipped: DriftSkip[] = [];
   const handled = new Set<string>();
   const compare = (output: string, fresh: string, source: string, command: string) => {
+    // Two runbooks naming one mapping: the first one's compile decides.
+    if (handled.has(output)) return;
     handled.add(output);
     if (!inside(output)) {
       skipped.push({ output: rel(output), reason: "outside the repository" });

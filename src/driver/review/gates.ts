@@ -40,6 +40,20 @@ export function repoPathProblem(path: string, repo: string): string | undefined 
   return symlinkEscape(repo, resolve(repo, ...segments));
 }
 
+/** Why a file a change writes cannot be written as a file: it is a folder, a link or a special file. */
+function notAFile(repo: string, path: string): string | undefined {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(resolve(repo, ...path.split("/")));
+  } catch {
+    return undefined; // A new file.
+  }
+  if (stat.isFile()) return undefined;
+  if (stat.isDirectory()) return "is a folder";
+  if (stat.isSymbolicLink()) return "is a symlink (a change writes files, not links)";
+  return "is not a regular file";
+}
+
 /** The change validates against the schema, and every path it names stays inside `repo`. */
 export function schemaGate(change: Change, repo: string): Rejection | undefined {
   const reject = (reason: string): Rejection => ({ change: change.id ?? "(no id)", gate: "schema", reason });
@@ -55,7 +69,7 @@ export function schemaGate(change: Change, repo: string): Rejection | undefined 
   }
   for (const citation of change.evidence_citations) paths.push({ what: "citation", path: citation.path });
   for (const { what, path } of paths) {
-    const why = repoPathProblem(path, repo);
+    const why = repoPathProblem(path, repo) ?? (what === "citation" ? undefined : notAFile(repo, path));
     if (why !== undefined) return reject(`the ${what} '${path}' ${why}`);
   }
   return undefined;
