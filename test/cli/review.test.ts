@@ -165,6 +165,7 @@ describe("rllmc review off a terminal", () => {
         "exit_code",
         "files_changed",
         "manual",
+        "not_recompiled",
         "rejected",
         "rolled_back",
         "skipped",
@@ -208,9 +209,59 @@ describe("rllmc review off a terminal", () => {
         rolled_back: false,
         files_changed: [],
         manual: [],
+        not_recompiled: [],
         exit_code: 0,
       },
     ]);
+  });
+});
+
+describe("the scope of a review", () => {
+  /** Two TSGs compiled and committed, then both edited (only the second after the tag 'base'). */
+  function twoDrifted(): string {
+    const dir = repoWithRunbook();
+    cpSync(EXAMPLE, join(dir, "tsgs/other.md"));
+    expect(cli(["compile", "tsgs/other.md", "--out-dir", "."], dir).code).toBe(0);
+    driftTsg(dir);
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "two");
+    git(dir, "tag", "base");
+    git(dir, "checkout", "-q", "HEAD~1", "--", "tsgs/crash.md", "crash");
+    git(dir, "commit", "-qm", "crash back");
+    appendFileSync(
+      join(dir, "tsgs/other.md"),
+      "\n## More\n\n```bash\nkubectl top pods -n <namespace>\n```\n",
+    );
+    return dir;
+  }
+
+  it("should review only what changed since --from-git-since REF (git, on a real repository)", () => {
+    const dir = twoDrifted();
+    // Since 'base', tsgs/crash.md went back (its outputs too) and tsgs/other.md changed in the tree.
+    driftTsg(dir);
+    git(dir, "add", "tsgs/crash.md");
+    git(dir, "commit", "-qm", "crash again");
+    const all = events(cli(["review", "--no-llm"], dir).stdout);
+    const since = events(cli(["review", "--no-llm", "--from-git-since", "HEAD"], dir).stdout);
+    const targets = (list: Event[]) => ofKind(list, "suggestion").map((e) => e.target as string);
+    expect(targets(all).some((t) => t.startsWith("crash/"))).toBe(true);
+    expect(targets(all).some((t) => t.startsWith("other/"))).toBe(true);
+    expect(targets(since).length).toBeGreaterThan(0);
+    expect(targets(since).every((t) => t.startsWith("other/"))).toBe(true);
+    const bad = cli(["review", "--no-llm", "--from-git-since", "no-such-ref"], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("no-such-ref");
+  });
+
+  it("should review only the PATHS given", () => {
+    const dir = twoDrifted();
+    driftTsg(dir);
+    const run = cli(["review", "--no-llm", "--auto", "tsgs/other.md"], dir);
+    expect(run.code, run.stderr).toBe(0);
+    const targets = ofKind(events(run.stdout), "suggestion").map((e) => e.target as string);
+    expect(targets.length).toBeGreaterThan(0);
+    expect(targets.every((t) => t.startsWith("other/"))).toBe(true);
+    expect(cli(["review", "--no-llm", "../elsewhere"], dir).code).toBe(2);
   });
 });
 

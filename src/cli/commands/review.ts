@@ -217,6 +217,7 @@ function textOf(event: ReviewEvent): string {
         `\n${event.changes} change(s): ${event.applied} applied, ${event.skipped} skipped, ${event.rejected} rejected${event.rolled_back ? ", batch rolled back" : ""}\n`,
         event.files_changed.length > 0 ? `files changed: ${event.files_changed.join(", ")}\n` : "",
         ...event.manual.map((m) => `  manual: ${m.id} (${m.target}): ${m.reason}\n`),
+        ...event.not_recompiled.map((n) => `  not recompiled: ${n.output}: ${n.reason}\n`),
       ].join("");
     default:
       return assertNever(event);

@@ -19,7 +19,7 @@ import {
   type StagedFile,
   type Tier,
 } from "./change-set.js";
-import { findDrift } from "./drift.js";
+import { scanDrift } from "./drift.js";
 import { evidenceGate, levelGate, schemaGate, validateGate } from "./gates.js";
 
 export type Confidence = "high" | "medium" | "low";
@@ -119,6 +119,8 @@ export interface SummaryEvent {
   readonly files_changed: readonly string[];
   /** What still needs a person: every skipped or rejected change. */
   readonly manual: readonly { readonly id: string; readonly target: string; readonly reason: string }[];
+  /** Compiled outputs found but not checked for drift (made with a model, unreadable header, …), and why. */
+  readonly not_recompiled: readonly { readonly output: string; readonly reason: string }[];
   /** 0 applied or nothing to do, 1 a gate or validation failed and nothing was written, 2 no writes. */
   readonly exit_code: 0 | 1 | 2;
 }
@@ -143,12 +145,11 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
   const rejections: Rejection[] = [];
 
   // 1. Collect: drift first (deterministic), then the given change sets.
-  const changes: Change[] = [
-    ...(await findDrift(repo, {
-      ...(options.paths === undefined || options.paths.length === 0 ? {} : { paths: options.paths }),
-      ...(options.sinceRef === undefined ? {} : { sinceRef: options.sinceRef }),
-    })),
-  ];
+  const drift = await scanDrift(repo, {
+    ...(options.paths === undefined || options.paths.length === 0 ? {} : { paths: options.paths }),
+    ...(options.sinceRef === undefined ? {} : { sinceRef: options.sinceRef }),
+  });
+  const changes: Change[] = [...drift.changes];
   if (options.changes !== undefined) {
     const read = readChanges(options.changes.text, options.changes.origin);
     changes.push(...read.changes);
@@ -299,6 +300,7 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
     rolled_back: rolledBack,
     files_changed: written,
     manual,
+    not_recompiled: drift.skipped.map((s) => ({ output: s.output, reason: s.reason })),
     exit_code: exitCode,
   });
   return events;
