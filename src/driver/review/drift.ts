@@ -186,8 +186,7 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
     const result = await compileFile(header.source, "off", undefined, undefined, "llm=off", [], placement);
     const failure = compileFailure(result.diagnostics, result.mapping);
     if (failure !== undefined) skip(header.file, failure);
-    else
-      compare(header.file, result.mapping as string, header.source, `runbook compile ${rel(header.source)}`);
+    else compare(header.file, result.mapping as string, header.source, placement.command);
   }
   const trees = new Map<string, Awaited<ReturnType<typeof emitApps>>>();
   for (const header of headers.filter((h) => h.kind === "module")) {
