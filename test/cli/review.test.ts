@@ -433,6 +433,55 @@ describe("gates and rollback", () => {
   });
 });
 
+describe("an interrupted batch", () => {
+  /** Runs applyBatch on notes.txt in a child process that kill -9s itself at `point`. */
+  function killedAt(dir: string, point: string): void {
+    const batch = join(ROOT, "dist/src/driver/review/batch.js");
+    const program = `
+      import { applyBatch } from ${JSON.stringify(batch)};
+      await applyBatch(${JSON.stringify(dir)}, [{ path: "notes.txt", before: "one\\ntwo\\nthree\\n", after: "new\\n" }], {
+        onPoint: (p) => { if (p === ${JSON.stringify(point)}) process.kill(process.pid, "SIGKILL"); },
+      });`;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", program], { encoding: "utf8" });
+    expect(child.signal, child.stderr).toBe("SIGKILL");
+  }
+
+  it.each(["journal:committing", "journal:committed"])(
+    "should be finished or undone by --recover before anything else (killed at %s)",
+    (point) => {
+      const dir = repoWithRunbook();
+      killedAt(dir, point);
+      expect(readdirSync(join(dir, ".rllmc/review")).length).toBe(1);
+      const run = cli(["review", "--recover", "--format", "json"], dir);
+      expect(run.code, run.stderr).toBe(0);
+      const list = events(run.stdout);
+      expect(list).toEqual([
+        {
+          event: "recovered",
+          outcome: expect.stringMatching(/^(completed|undone)$/),
+          files: expect.any(Array),
+        },
+      ]);
+      const notes = readFileSync(join(dir, "notes.txt"), "utf8");
+      expect(notes).toBe(list[0]!.outcome === "completed" ? "new\n" : "one\ntwo\nthree\n");
+      expect(readdirSync(join(dir, ".rllmc/review"))).toEqual([]);
+      // Nothing left: a second --recover has nothing to do, and prints nothing in JSON.
+      expect(cli(["review", "--recover", "--format", "json"], dir).stdout).toBe("");
+    },
+  );
+
+  it("should be recovered by a plain review first, then the review goes on", () => {
+    const dir = repoWithRunbook();
+    killedAt(dir, "journal:committing");
+    driftTsg(dir);
+    const run = cli(["review", "--auto", "--no-llm"], dir);
+    expect(run.code, run.stderr).toBe(0);
+    const list = events(run.stdout);
+    expect(list[0]!.event).toBe("recovered");
+    expect(list.at(-1)).toMatchObject({ event: "summary", exit_code: 0 });
+  });
+});
+
 describe("rllmc init", () => {
   it("should write an executable pre-commit hook, and not over an existing one without --force", () => {
     const dir = repoWithRunbook();
