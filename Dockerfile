@@ -27,6 +27,7 @@ COPY tsconfig.json tsconfig.build.json README.md LICENSE ./
 COPY src ./src
 COPY grammar ./grammar
 COPY docs ./docs
+COPY templates ./templates
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
   && chmod 755 dist/src/cli/main.js \
   && npm pack --ignore-scripts --pack-destination /tmp \
