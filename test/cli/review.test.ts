@@ -547,7 +547,7 @@ const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).statu
 function onTerminal(
   dir: string,
   args: string[],
-  keys: string[],
+  keys: (string | { readonly after: string; readonly key: string })[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; text: string }> {
   const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
@@ -557,14 +557,20 @@ function onTerminal(
     env: { ...process.env, NO_COLOR: "1", TERM: "xterm", ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });
+  const steps = keys.map((k) => (typeof k === "string" ? { after: "[A]pply all safe", key: k } : k));
   let text = "";
-  let sent = 0;
+  let next = 0;
+  let seen = 0;
   const onData = (chunk: Buffer) => {
     text += chunk.toString("utf8");
-    const asked = text.split("[A]pply all safe").length - 1;
-    if (asked > sent && sent < keys.length) {
-      const key = keys[sent++]!;
-      setTimeout(() => child.stdin.write(key), 150);
+    for (;;) {
+      const step = steps[next];
+      if (step === undefined) return;
+      const at = text.indexOf(step.after, seen);
+      if (at < 0) return;
+      seen = at + step.after.length;
+      next++;
+      setTimeout(() => child.stdin.write(step.key), 150);
     }
   };
   child.stdout.on("data", onData);
@@ -630,5 +636,32 @@ describe.skipIf(!hasScript)("rllmc review on a terminal (the TTY flow, on a pty)
     expect(readFileSync(join(dir, "crash/runbook.yaml"), "utf8")).toContain(
       "title: Pod crash-looping (edited)",
     );
+  });
+
+  it("should show a gate's refusal of an edit and re-open the editor on Enter", async () => {
+    const dir = repoWithRunbook();
+    driftTsg(dir);
+    const base = join(dir, "..", relative(tmpdir(), dir));
+    // First save: a runbook without steps (the validate gate refuses it); second: a good edit.
+    writeFileSync(
+      `${base}-editor2.sh`,
+      [
+        "#!/bin/sh",
+        `if [ ! -e '${base}-first' ]; then cp "$1" '${base}-orig'; touch '${base}-first'; printf 'apiVersion: runbook/v0\\nmeta: 7\\n' > "$1";`,
+        `else cp '${base}-orig' "$1"; sed -i 's/^  title: KubePodCrashLooping$/  title: Second try/' "$1"; fi`,
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    temps.push(`${base}-editor2.sh`, `${base}-first`, `${base}-orig`);
+    const run = await onTerminal(
+      dir,
+      ["review", "--no-llm"],
+      ["s", "e", { after: "validate gate:", key: "\r" }, "a"],
+      { VISUAL: `${base}-editor2.sh` },
+    );
+    expect(run.code, run.text).toBe(0);
+    expect(run.text).toContain("validate gate:");
+    expect(readFileSync(join(dir, "crash/runbook.yaml"), "utf8")).toContain("title: Second try");
   });
 });
