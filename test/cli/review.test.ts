@@ -333,6 +333,74 @@ describe("gates and rollback", () => {
     expect(treeHash(dir)).toBe(before);
   });
 
+  /** A promotion of crash/runbook.yaml (its title changed, to see it applied) citing `citation`. */
+  function promotion(dir: string, citation: Record<string, unknown>, id = "promote-ok") {
+    return {
+      id,
+      kind: "promote_step",
+      target: "crash/runbook.yaml",
+      tier: "llm-promote",
+      confidence: "high",
+      rationale: "the command stands in the TSG",
+      evidence_citations: [citation],
+      content: readFileSync(join(dir, "crash/runbook.yaml"), "utf8").replace(
+        "  title: KubePodCrashLooping",
+        "  title: Promoted",
+      ),
+    };
+  }
+
+  it.each([
+    [
+      "present, with the quote",
+      { path: "tsgs/crash.md", line: 48, quote: "kubectl rollout undo" },
+      0,
+      "applied",
+    ],
+    ["missing", { path: "tsgs/gone.md", line: 48, quote: "kubectl rollout undo" }, 1, "rejected"],
+    [
+      "present, without the quote",
+      { path: "tsgs/crash.md", line: 17, quote: "kubectl rollout undo" },
+      1,
+      "rejected",
+    ],
+  ])("should judge a promotion by its citation: %s", (_name, citation, code, outcome) => {
+    const dir = repoWithRunbook();
+    const before = treeHash(dir);
+    const set = { changes: [promotion(dir, citation)] };
+    const run = cli(["review", "--changes", "-", "--auto", "--no-llm"], dir, JSON.stringify(set));
+    expect(run.code, run.stdout + run.stderr).toBe(code);
+    const list = events(run.stdout);
+    expect(list.filter((e) => e.event === "applied" || e.event === "rejected").map((e) => e.event)).toEqual([
+      outcome,
+    ]);
+    if (outcome === "rejected") {
+      expect(ofKind(list, "rejected")[0]).toMatchObject({ gate: "evidence" });
+      expect(treeHash(dir)).toBe(before);
+    } else expect(readFileSync(join(dir, "crash/runbook.yaml"), "utf8")).toContain("title: Promoted");
+  });
+
+  it("should reject every promotion with --auto-max-delta 0 (level gate)", () => {
+    const dir = repoWithRunbook();
+    const set = {
+      changes: [promotion(dir, { path: "tsgs/crash.md", line: 48, quote: "kubectl rollout undo" })],
+    };
+    const run = cli(
+      ["review", "--changes", "-", "--auto", "--auto-max-delta", "0", "--no-llm"],
+      dir,
+      JSON.stringify(set),
+    );
+    expect(run.code).toBe(1);
+    expect(ofKind(events(run.stdout), "rejected")).toEqual([
+      {
+        event: "rejected",
+        id: "promote-ok",
+        gate: "level",
+        reason: expect.stringContaining("--auto-max-delta 0"),
+      },
+    ]);
+  });
+
   it("should reject a change set that is not one (schema gate, named by its origin)", () => {
     const dir = repoWithRunbook();
     const run = cli(["review", "--changes", "-", "--auto", "--no-llm"], dir, "{ not json");
