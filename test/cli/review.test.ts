@@ -706,6 +706,39 @@ describe.skipIf(!hasScript)("rllmc review on a terminal (the TTY flow, on a pty)
     );
   });
 
+  it("should leave a promotion over --auto-max-delta to the person, with a note", async () => {
+    const dir = repoWithRunbook();
+    const content = readFileSync(join(dir, "crash/runbook.yaml"), "utf8").replace(
+      "  title: KubePodCrashLooping",
+      "  title: Promoted by a person",
+    );
+    const set = {
+      changes: [
+        {
+          id: "promote-tty",
+          kind: "promote_step",
+          target: "crash/runbook.yaml",
+          tier: "llm-promote",
+          confidence: "low",
+          rationale: "the command stands in the TSG",
+          evidence_citations: [{ path: "tsgs/crash.md", line: 48, quote: "kubectl rollout undo" }],
+          content,
+        },
+      ],
+    };
+    const file = join(dir, "..", `${relative(tmpdir(), dir)}-set.json`);
+    writeFileSync(file, JSON.stringify(set));
+    temps.push(file);
+    const run = await onTerminal(
+      dir,
+      ["review", "--no-llm", "--changes", file, "--auto-max-delta", "0"],
+      ["a"],
+    );
+    expect(run.code, run.text).toBe(0);
+    expect(run.text).toContain("promotions are disabled (--auto-max-delta 0): yours to decide");
+    expect(readFileSync(join(dir, "crash/runbook.yaml"), "utf8")).toBe(content);
+  });
+
   it("should show a gate's refusal of an edit and re-open the editor on Enter", async () => {
     const dir = repoWithRunbook();
     driftTsg(dir);
