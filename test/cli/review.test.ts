@@ -706,6 +706,16 @@ describe.skipIf(!hasScript)("rllmc review on a terminal (the TTY flow, on a pty)
     );
   });
 
+  it("should write nothing on Ctrl+C at a question (exit 2)", async () => {
+    const dir = repoWithRunbook();
+    driftTsg(dir);
+    const before = treeHash(dir);
+    const run = await onTerminal(dir, ["review", "--no-llm"], ["a", "\u0003"]);
+    expect(run.code, run.text).toBe(2);
+    expect(run.text).toContain("interrupted; nothing was written");
+    expect(treeHash(dir)).toBe(before);
+  });
+
   it("should leave a promotion over --auto-max-delta to the person, with a note", async () => {
     const dir = repoWithRunbook();
     const content = readFileSync(join(dir, "crash/runbook.yaml"), "utf8").replace(
