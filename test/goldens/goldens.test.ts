@@ -8,7 +8,7 @@ const cases = listCases();
 describe("goldens", () => {
   it("should have at least 25 cases across the three kinds", () => {
     expect(cases.length).toBeGreaterThanOrEqual(25);
-    expect(new Set(cases.map((c) => c.suite))).toEqual(new Set(["rllm", "run", "task", "tsg"]));
+    expect(new Set(cases.map((c) => c.suite))).toEqual(new Set(["review", "rllm", "run", "task", "tsg"]));
   });
 
   it.each(cases.map((c) => [`${c.suite}/${c.name}`, c] as const))(

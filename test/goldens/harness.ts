@@ -12,6 +12,7 @@
  * A TSG case's `case.json` may ask for the LLM pass with recorded answers:
  * `{"llm": "cached", "frozen": true, "provider": "…", "model": "…"}`, the answers being in the
  * case's `llm-cache/` (made by scripts/make-runbook-answers.mjs from `answer.json`).
+ * The `review` suite runs a review session on a copy of a repository (review-run.ts).
  * The `run` suite runs its app instead: `run.json` gives the input and the scripted answers
  * (`{"input": …, "answers": [text | {"fail": {kind, status?, retry_after_ms?}}], "max_retries"?}`)
  * and `result.json` is what `rllmc run` prints — the output or the error payload — with the
@@ -46,6 +47,7 @@ import { asRllmError, RunExit } from "../../src/runtime/app/errors.js";
 import { execute } from "../../src/runtime/app/execute.js";
 import { type FailureKind, ProviderFailure } from "../../src/runtime/app/provider.js";
 import { scriptedProvider } from "../support/scripted-provider.js";
+import { produceReview } from "./review-run.js";
 import { checkTaskRun, isTaskRunCase, runTaskCase, taskRunInput } from "./task-run.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -53,7 +55,7 @@ export const GOLDENS_ROOT = join(REPO_ROOT, "goldens");
 
 /** The expected outputs a case can have; every other file in a case folder is an input or fixture. */
 const OUTPUT_FILES =
-  /^(ir\.json|errors\.txt|inspect\.txt|result\.json|runbook\.yaml|mapping\.md|compile\.txt|app\.mjs|app\.d\.mts|stdout\.txt|stderr\.txt|exit\.txt)$/;
+  /^(ir\.json|errors\.txt|inspect\.txt|result\.json|runbook\.yaml|mapping\.md|compile\.txt|app\.mjs|app\.d\.mts|stdout\.txt|stderr\.txt|exit\.txt|events\.jsonl|summary\.txt)$/;
 
 export interface GoldenCase {
   readonly suite: string;
@@ -101,6 +103,7 @@ export async function produce(goldenCase: GoldenCase): Promise<Map<string, strin
     outputs.set("result.json", await runApp(path, join(goldenCase.dir, "run.json")));
     return outputs;
   }
+  if (goldenCase.suite === "review") return produceReview(goldenCase.dir);
   const loaded = await loadSource(path, kind);
   const diagnostics = loaded.diagnostics;
   const lookup = sourceLookup(loaded.source === undefined ? [] : [loaded.source]);

@@ -17,7 +17,7 @@ import { recoverBatches } from "../../driver/review/batch.js";
 import { type ReviewEvent, reviewSession } from "../../driver/review/session.js";
 import { UsageError } from "../../driver/usage-error.js";
 import { splitShellCommands } from "../../lang/runbook/shell-words.js";
-import { colorsFor } from "../color.js";
+import { type Colors, colorsFor } from "../color.js";
 import { ExitCode } from "../exit-codes.js";
 import { oneOf, parseOptions, withUsage } from "../options.js";
 import type { terminalAsk } from "../review-prompt.js";
@@ -53,7 +53,7 @@ export default function review(program: string, args: readonly string[]): Promis
           : "json"
         : oneOf("--format", String(values.format), ["text", "json"] as const);
     const print = (event: ReviewEvent) =>
-      process.stdout.write(format === "json" ? `${JSON.stringify(event)}\n` : textOf(event));
+      process.stdout.write(format === "json" ? `${JSON.stringify(event)}\n` : formatEvent(event));
 
     // An interrupted batch is finished or undone before anything else.
     const recovered = recoverBatches(repo);
@@ -176,9 +176,8 @@ export function commandArgv(text: string): readonly string[] {
   return split.commands[0]!;
 }
 
-/** An event for a person on a terminal. */
-function textOf(event: ReviewEvent): string {
-  const c = colorsFor(process.stdout);
+/** An event for a person on a terminal (the goldens use it without colour). */
+export function formatEvent(event: ReviewEvent, c: Colors = colorsFor(process.stdout)): string {
   switch (event.event) {
     case "recovered":
       return `recovered an interrupted batch (${event.outcome}): ${event.files.join(", ") || "no files"}\n`;
@@ -199,7 +198,10 @@ function textOf(event: ReviewEvent): string {
       );
       return [
         `${c.bold(event.id)} ${event.kind} ${event.target} [${event.tier}, ${event.confidence} confidence]\n`,
-        `    ${event.rationale}\n`,
+        `${event.rationale
+          .split("\n")
+          .map((line) => (line === "" ? "" : `    ${line}`))
+          .join("\n")}\n`,
         ...citations,
         diff === "" ? "" : `${diff.endsWith("\n") ? diff : `${diff}\n`}`,
       ].join("");
