@@ -34,6 +34,8 @@ import { performance } from "node:perf_hooks";
 //      lines ÷ `git diff --no-index` on the same two files.
 //  12. `rllmc task run` without a model (scripts/bench-task.mjs): a 2,000-file git repository and
 //      50 context files, LLM_PROVIDER=null with a recorded answer; spawn time over `--version`.
+//  13. `rllmc review` (scripts/bench-review.mjs): 500 drifted runbooks reviewed with --auto in one
+//      session ÷ a compile of the 500 edited TSGs; applyBatch alone per file.
 import { fileURLToPath, pathToFileURL } from "node:url";
 import remarkParse from "remark-parse";
 import { unified } from "unified";
@@ -53,6 +55,7 @@ import { createReplayProvider } from "../dist/src/runtime/app/providers/cassette
 import { createLocalProvider } from "../dist/src/runtime/app/providers/local.js";
 import { recordRun } from "../dist/src/runtime/app/stats/record-run.js";
 import { benchPatch, patchBenchRows } from "./bench-patch.mjs";
+import { benchReview, reviewBenchRows } from "./bench-review.mjs";
 import { benchTaskRun, taskRunBenchRows } from "./bench-task.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -517,6 +520,9 @@ const patchBench = benchPatch({ rounds: ROUNDS });
 // 12. `rllmc task run` overhead without a model --------------------------------------------------
 const taskRunBench = benchTaskRun({ spawns: SPAWNS });
 
+// 13. `rllmc review` of 500 drifted runbooks ÷ their compile; applyBatch per file ---------------
+const reviewBench = await benchReview({ rounds: 3 });
+
 const rows = [
   ["corpus", `${files.length} files, ${(bytes / 1e6).toFixed(2)} MB`, ""],
   ["bare remark-parse", `${bareMs.toFixed(1)} ms`, `${(bytes / 1e6 / (bareMs / 1000)).toFixed(2)} MB/s`],
@@ -633,6 +639,7 @@ const rows = [
   ],
   ...patchBenchRows(patchBench),
   ...taskRunBenchRows(taskRunBench),
+  ...reviewBenchRows(reviewBench),
 ];
 console.log(`rllmc bench — node ${process.version}, medians of ${ROUNDS} rounds / ${SPAWNS} spawns\n`);
 const w0 = Math.max(...rows.map((r) => r[0].length));
