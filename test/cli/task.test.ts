@@ -164,6 +164,39 @@ describe("rllmc task", () => {
     expect(result.stderr).toMatch(/no change needed/);
   });
 
+  it("should record the answers with --record and replay them byte for byte with --provider replay", () => {
+    const w = workspace();
+    const answer = join(w.base, "answer.json");
+    writeFileSync(
+      answer,
+      JSON.stringify({
+        commit_message: "docs: the billing API",
+        files: [{ path: "docs/api.md", content: "# Billing API\n" }],
+      }),
+    );
+    const cassette = join(w.base, "task.cassette.json");
+    const env = {
+      TRACKING_BREADCRUMB: "ci",
+      REPO_ROOT: w.repo,
+      CONTEXT_ROOT: w.context,
+      TASK_VAR_SERVICE: "billing",
+    };
+    const live = cli(["task", "run", "document-api", "--record", cassette], {
+      ...env,
+      LLM_PROVIDER: "null",
+      LLM_NULL_ANSWER: answer,
+    });
+    expect(live.code).toBe(0);
+    expect(live.stdout).toMatch(
+      /^---COMMIT_MSG---\ndocs: the billing API\n\nTracking: ci\n---PATCH---\ndiff --git /,
+    );
+    const replayed = cli(
+      ["task", "run", "document-api", "--provider", "replay", "--cassette", cassette],
+      env,
+    );
+    expect(replayed).toMatchObject({ code: 0, stdout: live.stdout });
+  });
+
   it("should need a provider to run", () => {
     const w = workspace();
     const result = cli(["task", "run", "document-api", "--var", "SERVICE=billing"], {

@@ -275,7 +275,11 @@ export async function runTask(request: TaskRunRequest): Promise<TaskOutcome> {
     const redactor = Redactor.fromEnv(request.env);
     const base =
       config.provider === "null" && nonEmpty(request.env.LLM_NULL_ANSWER) !== undefined
-        ? await nullAnswerProvider(request.env.LLM_NULL_ANSWER as string)
+        ? await recorded(
+            await nullAnswerProvider(request.env.LLM_NULL_ANSWER as string),
+            config.record,
+            redactor,
+          )
         : await createProvider(config, redactor);
     provider = cachedProvider(withHeaders(base, { "X-Correlation-Id": audit.correlation_id }), {
       dir: request.cacheDir,
@@ -674,6 +678,13 @@ function withHeaders(inner: Provider, headers: Readonly<Record<string, string>>)
     complete: (request) => inner.complete({ ...request, headers: { ...request.headers, ...headers } }),
     ...(inner.close === undefined ? {} : { close: () => inner.close?.() ?? Promise.resolve() }),
   };
+}
+
+/** `--record F`: the answers go into a cassette as well, as createProvider does for the others. */
+async function recorded(inner: Provider, record: string | undefined, redactor: Redactor): Promise<Provider> {
+  if (record === undefined) return inner;
+  const { createRecordingProvider } = await import("../../runtime/app/providers/cassette.js");
+  return createRecordingProvider(inner, record, redactor);
 }
 
 /** `null` with `LLM_NULL_ANSWER=file`: the file's text is every answer. */
