@@ -220,6 +220,13 @@ describe("validateGate", () => {
     expect(rejections[0]?.reason).toMatch(/^\d+:\d+ [A-Z]+\d+: /);
   });
 
+  it("should check a runbook replaced by text that does not look like one as a runbook", async () => {
+    const dir = compiled();
+    const rejections = await validateGate([staged(dir, "ops/runbook.yaml", "x\n")], dir);
+    expect(rejections).toHaveLength(1);
+    expect(rejections[0]).toMatchObject({ change: "ops/runbook.yaml", gate: "validate" });
+  });
+
   it("should reject a runbook that breaks policy (Stage C), not only the schema", async () => {
     const dir = compiled();
     const text = readFileSync(join(dir, "ops/runbook.yaml"), "utf8");

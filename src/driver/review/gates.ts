@@ -160,7 +160,8 @@ export function levelGate(changes: readonly Change[], maxDelta: number): Rejecti
  * Every staged file that remains is checked as its kind: a runbook with the schema and Stage C
  * (as `runbook validate`), an `.rllm` app with `loadSource`'s checks, a scenario with its rules,
  * a task with its parser, a `mapping.md` against its TSG and its runbook, anything else as text
- * (no NUL). A deleted file is not checked. Returns one rejection per failing file: `change` is
+ * (no NUL); a file whose new text does not say its kind is checked as the kind it was. A deleted
+ * file is not checked. Returns one rejection per failing file: `change` is
  * the file's path, `reason` its first error (`line:col CODE: message` when it has a place).
  */
 export async function validateGate(files: readonly StagedFile[], repo: string): Promise<Rejection[]> {
@@ -169,7 +170,7 @@ export async function validateGate(files: readonly StagedFile[], repo: string): 
   const rejections: Rejection[] = [];
   for (const file of files) {
     if (file.after === undefined) continue;
-    const problem = await checkStaged(file.path, file.after, repo, staged);
+    const problem = await checkStaged(file.path, file.after, file.before, repo, staged);
     if (problem !== undefined) rejections.push({ change: file.path, gate: "validate", reason: problem });
   }
   return rejections;
@@ -178,6 +179,7 @@ export async function validateGate(files: readonly StagedFile[], repo: string): 
 async function checkStaged(
   path: string,
   text: string,
+  before: string | undefined,
   repo: string,
   staged: ReadonlyMap<string, string | undefined>,
 ): Promise<string | undefined> {
@@ -189,7 +191,9 @@ async function checkStaged(
   if (/^mapping\.md$/i.test(name) || source.text.startsWith("# Mapping: "))
     return checkMapping(absolute, source.text, staged);
   const { detectFileKind } = await import("../../frontend/detect-kind.js");
-  const kind = detectFileKind(path, source.text);
+  // A runbook rewritten into text that no longer says it is one is still checked as a runbook.
+  const kind =
+    detectFileKind(path, source.text) ?? (before === undefined ? undefined : detectFileKind(path, before));
   switch (kind) {
     case "runbook": {
       const { parseRunbook, yamlLocator } = await import("../../frontend/runbook/parse-runbook.js");
