@@ -53,6 +53,13 @@ describe("readChanges", () => {
     expect(rejections[0]).toMatchObject({ change: "c1", gate: "schema" });
   });
 
+  it("should say what a bad path is, not ajv's 'must NOT be valid'", () => {
+    const { rejections } = readChanges(JSON.stringify({ changes: [{ ...good, target: "../x" }] }), "x.json");
+    expect(rejections[0]?.reason).toBe(
+      "/target must be a path relative to the repository root ('/'-separated, no '..' segment, not absolute)",
+    );
+  });
+
   it("should reject a second change with the same id", () => {
     const { changes, rejections } = readChanges(JSON.stringify({ changes: [good, good] }), "x.json");
     expect(changes).toHaveLength(1);

@@ -62,6 +62,7 @@ const TASK_START = "---COMMIT_MSG---\n";
 
 interface AjvError {
   readonly instancePath: string;
+  readonly keyword?: string;
   readonly message?: string;
   readonly params?: Record<string, unknown>;
 }
@@ -80,7 +81,12 @@ export function schemaProblem(value: unknown): string | undefined {
           : e.params?.allowedValues !== undefined
             ? ` (${(e.params.allowedValues as unknown[]).join(", ")})`
             : "";
-      return `${e.instancePath === "" ? "the document" : e.instancePath} ${e.message ?? "is invalid"}${extra}`;
+      // The schema's only `not` is a path's: say what it forbids, not "must NOT be valid".
+      const message =
+        e.keyword === "not"
+          ? "must be a path relative to the repository root ('/'-separated, no '..' segment, not absolute)"
+          : (e.message ?? "is invalid");
+      return `${e.instancePath === "" ? "the document" : e.instancePath} ${message}${extra}`;
     })
     .join("; ");
 }
