@@ -499,6 +499,16 @@ describe("gates and rollback", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("--validate-cmd is one command");
   });
+
+  it.each([
+    ['npm test "--grep', 'unterminated " quote'],
+    ["   ", "is empty"],
+  ])("should refuse the --validate-cmd %j (exit 2), not run it and roll back", (command, message) => {
+    const dir = repoWithRunbook();
+    const run = cli(["review", "--auto", "--validate-cmd", command], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+  });
 });
 
 describe("an interrupted batch", () => {

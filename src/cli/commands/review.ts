@@ -163,6 +163,9 @@ export function commandArgv(text: string): readonly string[] {
       throw new UsageError("--validate-cmd as JSON must be a non-empty array of strings");
     return argv as string[];
   }
+  if (text.trim() === "") throw new UsageError("--validate-cmd is empty");
+  if (openQuote(text) !== undefined)
+    throw new UsageError(`--validate-cmd has an unterminated ${openQuote(text)} quote`);
   const split = splitShellCommands(text);
   if (split.uncertain !== undefined)
     throw new UsageError(
@@ -171,9 +174,24 @@ export function commandArgv(text: string): readonly string[] {
   const words = parseShell(text);
   if (split.commands.length !== 1 || !words.every((w) => typeof w === "string"))
     throw new UsageError(
-      "--validate-cmd is one command, run without a shell: no ';', '&&', '|' or redirections",
+      "--validate-cmd is one command, run without a shell: no ';', '&&', '|', redirections or globs",
     );
   return split.commands[0]!;
+}
+
+/** The quote a command line leaves open (`'` or `"`), as a shell reads it; undefined when none. */
+function openQuote(text: string): string | undefined {
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quote === "'") {
+      if (ch === "'") quote = undefined;
+    } else if (ch === "\\") i++;
+    else if (quote === '"') {
+      if (ch === '"') quote = undefined;
+    } else if (ch === "'" || ch === '"') quote = ch;
+  }
+  return quote;
 }
 
 /** An event for a person on a terminal (the goldens use it without colour). */
