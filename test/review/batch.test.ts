@@ -204,6 +204,17 @@ describe("recoverBatches", () => {
     expect(recoverBatches(makeRepo())).toEqual({ recovered: "none", files: [], sessions: [] });
   });
 
+  it("should drop a session folder left half removed after its batch ended, reporting nothing", () => {
+    const root = makeRepo();
+    const dir = join(root, REVIEW_FOLDER, "s1.removed");
+    mkdirSync(join(dir, "backup"), { recursive: true });
+    writeFileSync(join(dir, "backup", "0"), "old");
+    const before = treeHash(root);
+    expect(recoverBatches(root)).toEqual({ recovered: "none", files: [], sessions: [] });
+    expect(treeHash(root)).toBe(before);
+    expect(sessionsLeft(root)).toEqual([]);
+  });
+
   it("should discard a session folder that has no journal yet", () => {
     const root = makeRepo();
     mkdirSync(join(root, REVIEW_FOLDER, "s1", "staged"), { recursive: true });

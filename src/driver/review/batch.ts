@@ -84,6 +84,9 @@ export interface RecoveryResult {
 /** The session folders of a repository, relative to its root. */
 export const REVIEW_FOLDER = ".rllmc/review";
 
+/** The suffix of a session folder being removed (its batch is over: recovery deletes it silently). */
+const REMOVED = ".removed";
+
 export type JournalState = "staged" | "committing" | "committed" | "rolling-back" | "rolled-back";
 
 /** `journal.json` (docs/review.md "Atomic batches"). */
@@ -208,6 +211,10 @@ export function recoverBatches(repo: string): RecoveryResult {
   const sessions: RecoveredSession[] = [];
   for (const name of names) {
     const dir = join(base, name);
+    if (name.endsWith(REMOVED)) {
+      rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
     if (!isFolder(dir) || activeSessions.has(name)) continue;
     const journal = readJournal(dir);
     if (journal !== undefined && journal.pid !== process.pid && isAlive(journal.pid)) continue;
@@ -489,10 +496,21 @@ function readJournal(dir: string): Journal | undefined {
   return journal;
 }
 
-/** Removes a session folder, the journal first (a folder without one is discarded by recovery). */
+/**
+ * Removes a session folder: renamed to `<session>.removed` first, in one step, so a crash while
+ * it is deleted leaves a folder recovery drops without a word. (Deleting the journal first left a
+ * folder without one, which recovery reported as a batch `undone`, after a batch that was applied.)
+ */
 function removeSession(dir: string): void {
-  rmSync(join(dir, "journal.json"), { force: true });
-  rmSync(dir, { recursive: true, force: true });
+  const removed = `${dir}${REMOVED}`;
+  try {
+    renameSync(dir, removed);
+  } catch {
+    rmSync(join(dir, "journal.json"), { force: true });
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  rmSync(removed, { recursive: true, force: true });
 }
 
 function writeDurably(path: string, bytes: Buffer, mode?: number): void {
