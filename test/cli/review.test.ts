@@ -603,6 +603,23 @@ describe("rllmc init", () => {
     expect(again.status, again.stderr).toBe(0);
   });
 
+  it("should make the hook stop a commit when review rewrote an output already edited in the work tree", () => {
+    const dir = repoWithRunbook();
+    expect(cli(["init", "--hook", "--force"], dir).code).toBe(0);
+    for (const output of ["crash/runbook.yaml", "crash/mapping.md"])
+      appendFileSync(join(dir, output), "\n# a local note\n");
+    driftTsg(dir);
+    git(dir, "add", "tsgs/crash.md");
+    const commit = spawnSync("git", ["commit", "-qm", "edit"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, RLLMC: `${process.execPath} ${BIN}` },
+    });
+    expect(commit.status).not.toBe(0);
+    expect(commit.stderr).toContain("rewrote compiled outputs");
+    expect(readFileSync(join(dir, "crash/runbook.yaml"), "utf8")).not.toContain("a local note");
+  });
+
   it("should print the Makefile fragment, or write it to --out", () => {
     const dir = repoWithRunbook();
     const run = cli(["init", "--makefile"], dir);
