@@ -631,6 +631,25 @@ describe("rllmc init", () => {
     expect(cli(["init", "--makefile", "--out", "rllmc.mk"], dir).code).toBe(1);
     expect(cli(["init"], dir).code).toBe(2);
   });
+
+  it.skipIf(spawnSync("make", ["--version"]).status !== 0)(
+    "should make rllmc-check pass on a clean tree, and fail on drift and when review cannot run",
+    () => {
+      const dir = repoWithRunbook();
+      expect(cli(["init", "--makefile", "--out", "rllmc.mk"], dir).code).toBe(0);
+      const check = (rllmc: string) =>
+        spawnSync("make", ["-s", "-f", "rllmc.mk", "rllmc-check", `RLLMC=${rllmc}`], {
+          cwd: dir,
+          encoding: "utf8",
+        });
+      const rllmc = `${process.execPath} ${BIN}`;
+      expect(check(rllmc).status, check(rllmc).stderr).toBe(0);
+      expect(check("false").stderr).toContain("did not run to its end");
+      expect(check("false").status).not.toBe(0);
+      driftTsg(dir);
+      expect(check(rllmc).stderr).toContain("have drifted");
+    },
+  );
 });
 
 const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
