@@ -1,5 +1,5 @@
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findDrift, scanDrift } from "../../src/driver/review/drift.js";
 import { UsageError } from "../../src/driver/usage-error.js";
@@ -169,6 +169,25 @@ describe("findDrift", () => {
     const scan = await scanDrift(repo, {});
     expect(scan.changes).toEqual([]);
     expect(scan.skipped.map((s) => s.output)).toEqual(["ops/runbook.yaml"]);
+  });
+
+  it("should not read a source an edited header names outside the repository, by path or by symlink", async () => {
+    const repo = repoWithTsg();
+    const elsewhere = tempRepo("elsewhere");
+    repos.push(elsewhere);
+    copyFileSync(join(EXAMPLES, "pod-crashloop.md"), join(elsewhere, "secret.md"));
+    editTsg(elsewhere, "secret.md");
+    symlinkSync(join(elsewhere, "secret.md"), join(repo, "ops/link.md"));
+    const runbook = join(repo, "ops/runbook.yaml");
+    const text = readFileSync(runbook, "utf8");
+    for (const source of [relative(join(repo, "ops"), join(elsewhere, "secret.md")), "link.md"]) {
+      writeFileSync(runbook, text.replaceAll("tsg.md", source));
+      const scan = await scanDrift(repo, {});
+      expect(scan.changes.map((c) => c.target)).toEqual([]);
+      expect(scan.skipped).toEqual([
+        { output: "ops/runbook.yaml", reason: expect.stringContaining("is outside the repository") },
+      ]);
+    }
   });
 
   it("should look only at the given paths", async () => {

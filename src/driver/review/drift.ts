@@ -34,6 +34,7 @@ import type { Diagnostic } from "../../ir/diagnostic.js";
 import { emitApps } from "../compile-apps.js";
 import { compileFile } from "../compile-runbooks.js";
 import { runbookPlacement } from "../regenerate.js";
+import { symlinkEscape } from "../task/paths.js";
 import { UsageError } from "../usage-error.js";
 import type { Change, Citation } from "./change-set.js";
 
@@ -82,6 +83,14 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
   const inside = (file: string) => {
     const r = relative(repo, file);
     return r !== "" && !r.startsWith("..") && !isAbsolute(r);
+  };
+  // A header is the repository's text: the source it names is read only inside the repository
+  // (else an edited header would copy a file from elsewhere on the machine into the tree).
+  const outsideSource = (sources: readonly string[]) => {
+    const out = sources.find((source) => !inside(source) || symlinkEscape(repo, source) !== undefined);
+    return out === undefined
+      ? undefined
+      : `its source ${inside(out) ? rel(out) : out} is outside the repository (or links out of it): not recompiled`;
   };
   const inScope = (file: string, source: string) => {
     const touches = (f: string) =>
@@ -141,8 +150,9 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
       options.mapping === undefined ? undefined : resolve(dirname(header.file), options.mapping);
     if (!inScope(header.file, header.source) && !(mapping !== undefined && inScope(mapping, header.source)))
       continue;
-    if (options.problem !== undefined) {
-      skip(header.file, options.problem);
+    const problem = options.problem ?? outsideSource([header.source]);
+    if (problem !== undefined) {
+      skip(header.file, problem);
       if (mapping !== undefined) handled.add(mapping);
       continue;
     }
@@ -177,6 +187,11 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
       skip(header.file, "refined by a model: not recompiled (its bytes depend on a model's answer)");
       continue;
     }
+    const outside = outsideSource([header.source]);
+    if (outside !== undefined) {
+      skip(header.file, outside);
+      continue;
+    }
     const placement = runbookPlacement(
       header.source,
       { mapping: header.file },
@@ -193,8 +208,9 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
     if (handled.has(header.file) || !inScope(header.file, header.source)) continue;
     const folder = dirname(header.file);
     const options = moduleOptions(header.words, folder);
-    if (options.problem !== undefined) {
-      skip(header.file, options.problem);
+    const problem = options.problem ?? outsideSource([header.source, ...options.roots]);
+    if (problem !== undefined) {
+      skip(header.file, problem);
       continue;
     }
     const key = JSON.stringify(options);
