@@ -195,6 +195,16 @@ describe("rllmc review off a terminal", () => {
     expect(events(run.stdout).at(-1)).toMatchObject({ exit_code: 0 });
   });
 
+  it("should exit 0 on a tree without drift without --auto too, refusing nothing", () => {
+    const dir = repoWithRunbook();
+    const run = cli(["review", "--no-llm"], dir);
+    expect(run.code).toBe(0);
+    expect(events(run.stdout)).toEqual([
+      expect.objectContaining({ event: "summary", changes: 0, exit_code: 0 }),
+    ]);
+    expect(run.stderr).not.toContain("nothing is written");
+  });
+
   it("should print nothing to do with exit 0 on a tree without drift", () => {
     const dir = repoWithRunbook();
     const run = cli(["review", "--auto", "--no-llm"], dir);

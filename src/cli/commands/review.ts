@@ -115,7 +115,8 @@ export default function review(program: string, args: readonly string[]): Promis
     }
     const summary = events.at(-1);
     const code = summary?.event === "summary" ? summary.exit_code : ExitCode.Usage;
-    if (refusal !== undefined)
+    // Nothing to do: nothing was refused.
+    if (refusal !== undefined && code !== ExitCode.Ok)
       process.stderr.write(
         `${program} review: ${refusal}${tty ? "" : " (stdin or stdout is not a terminal)"}; run '${program} review --auto' to apply the safe changes, or run it on a terminal to decide each change (docs/review.md)\n`,
       );

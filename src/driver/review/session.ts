@@ -282,15 +282,17 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
   const appliedCount = rolledBack ? 0 : chosen.length;
   const exitCode: 0 | 1 | 2 = rolledBack
     ? 1
-    : policy.mode === "none"
-      ? 2
-      : written.length > 0 || (changes.length === 0 && rejections.length === 0)
-        ? 0
-        : rejectedCount > 0
-          ? 1
-          : appliedCount > 0 && skipped.size === 0
-            ? 0
-            : 2;
+    : changes.length === 0 && rejections.length === 0
+      ? 0
+      : policy.mode === "none"
+        ? 2
+        : written.length > 0
+          ? 0
+          : rejectedCount > 0
+            ? 1
+            : appliedCount > 0 && skipped.size === 0
+              ? 0
+              : 2;
   emit({
     event: "summary",
     changes: changes.length,
