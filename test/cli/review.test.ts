@@ -195,6 +195,14 @@ describe("rllmc review off a terminal", () => {
     expect(events(run.stdout).at(-1)).toMatchObject({ exit_code: 0 });
   });
 
+  it("should be a usage error (exit 2) for a --repo that is not a folder", () => {
+    const dir = repoWithRunbook();
+    const run = cli(["review", "--auto", "--repo", join(dir, "missing")], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("is not a folder");
+    expect(run.stdout).toBe("");
+  });
+
   it("should exit 0 on a tree without drift without --auto too, refusing nothing", () => {
     const dir = repoWithRunbook();
     const run = cli(["review", "--no-llm"], dir);

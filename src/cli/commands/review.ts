@@ -10,7 +10,7 @@
  * 1 a gate or validation failed and nothing was written, 2 no writes (refused, everything
  * skipped, or a wrong command line).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
 import { parse as parseShell } from "shell-quote";
 import { recoverBatches } from "../../driver/review/batch.js";
@@ -38,6 +38,8 @@ export default function review(program: string, args: readonly string[]): Promis
       recover: { type: "boolean" },
     });
     const repo = resolve((values.repo as string | undefined) ?? ".");
+    if (!statSync(repo, { throwIfNoEntry: false })?.isDirectory())
+      throw new UsageError(`the repository ${repo} is not a folder`);
     const confidence =
       values["auto-confidence"] === undefined
         ? "high"
