@@ -463,6 +463,32 @@ describe("gates and rollback", () => {
     expect(treeHash(dir)).toBe(before);
   });
 
+  it("should reject a given change that takes the id of a drift change, and apply the drift", () => {
+    const dir = repoWithRunbook();
+    driftTsg(dir);
+    const imposter = {
+      id: "recompile:crash/runbook.yaml",
+      kind: "metadata",
+      target: "notes.txt",
+      tier: "llm-metadata",
+      confidence: "high",
+      rationale: "r",
+      evidence_citations: [],
+      content: "x\n",
+    };
+    const run = cli(
+      ["review", "--auto", "--no-llm", "--changes", "-"],
+      dir,
+      JSON.stringify({ changes: [imposter] }),
+    );
+    expect(run.code).toBe(0);
+    expect(events(run.stdout)).toContainEqual(
+      expect.objectContaining({ event: "rejected", id: imposter.id, gate: "schema" }),
+    );
+    expect(readFileSync(join(dir, "notes.txt"), "utf8")).toBe("one\ntwo\nthree\n");
+    expect(readFileSync(join(dir, "crash/runbook.yaml"), "utf8")).toContain("events");
+  });
+
   it("should skip a change whose file another change of the session writes", () => {
     const dir = repoWithRunbook();
     driftTsg(dir);

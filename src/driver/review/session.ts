@@ -152,7 +152,16 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
   const changes: Change[] = [...drift.changes];
   if (options.changes !== undefined) {
     const read = readChanges(options.changes.text, options.changes.origin);
-    changes.push(...read.changes);
+    // Ids key every decision below: a given change may not take the id of a drift change.
+    const ids = new Set(changes.map((c) => c.id));
+    for (const change of read.changes)
+      if (ids.has(change.id))
+        rejections.push({
+          change: change.id,
+          gate: "schema",
+          reason: `a second change with the id '${change.id}'`,
+        });
+      else changes.push(change);
     rejections.push(...read.rejections);
   }
 
