@@ -204,6 +204,30 @@ describe("recoverBatches", () => {
     expect(recoverBatches(makeRepo())).toEqual({ recovered: "none", files: [], sessions: [] });
   });
 
+  it.each([
+    ["a target outside the repository", { target: "../outside.txt", staged: "staged/0" }],
+    ["a target in .git", { target: ".git/hooks/pre-commit", staged: "staged/0" }],
+    ["a staged file outside the session", { target: "a.txt", staged: "../../../../outside.txt" }],
+  ])("should refuse to recover a planted journal with %s, touching nothing", (_name, entry) => {
+    const root = makeRepo();
+    const dir = join(root, REVIEW_FOLDER, "s1");
+    mkdirSync(join(dir, "staged"), { recursive: true });
+    writeFileSync(join(dir, "staged", "0"), "pwned\n");
+    const journal = {
+      version: 1,
+      session: "s1",
+      pid: 2 ** 22 + 1,
+      state: "committing",
+      files: [{ ...entry, backup: null, beforeSha256: null, afterSha256: null }],
+      folders: [],
+    };
+    writeFileSync(join(dir, "journal.json"), JSON.stringify(journal));
+    const before = treeHash(root);
+    expect(() => recoverBatches(root)).toThrow(/is not a journal rllmc wrote/);
+    expect(treeHash(root)).toBe(before);
+    expect(existsSync(join(root, "..", "outside.txt"))).toBe(false);
+  });
+
   it("should drop a session folder left half removed after its batch ended, reporting nothing", () => {
     const root = makeRepo();
     const dir = join(root, REVIEW_FOLDER, "s1.removed");

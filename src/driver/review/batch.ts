@@ -42,6 +42,7 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
+import { UsageError } from "../usage-error.js";
 
 export interface BatchFile {
   /** Repo-relative, `/`-separated. */
@@ -217,6 +218,11 @@ export function recoverBatches(repo: string): RecoveryResult {
     }
     if (!isFolder(dir) || activeSessions.has(name)) continue;
     const journal = readJournal(dir);
+    const problem = journal === undefined ? undefined : journalProblem(root, journal);
+    if (problem !== undefined)
+      throw new UsageError(
+        `${join(dir, "journal.json")} is not a journal rllmc wrote (${problem}); nothing was recovered: look at it and remove the folder`,
+      );
     if (journal !== undefined && journal.pid !== process.pid && isAlive(journal.pid)) continue;
     const files = journal?.files.map((entry) => entry.target) ?? [];
     const state = journal?.state ?? "staged";
@@ -260,6 +266,25 @@ export function recoverBatches(repo: string): RecoveryResult {
       ? "undone"
       : "none";
   return { recovered, files: sessions.flatMap((s) => s.files), sessions };
+}
+
+/**
+ * Why a journal found on disk cannot be trusted, or undefined: it is repository content too (a
+ * clone may hold one), so its targets and folders must be paths a batch may write, and its
+ * staged and backup files the session's own.
+ */
+function journalProblem(root: string, journal: Journal): string | undefined {
+  if (!Array.isArray(journal.files) || !Array.isArray(journal.folders)) return "no files or folders";
+  const own = (file: unknown, kind: string) =>
+    file === null || (typeof file === "string" && new RegExp(`^${kind}/\\d+$`).test(file));
+  for (const entry of journal.files)
+    if (typeof entry?.target !== "string" || !own(entry.staged, "staged") || !own(entry.backup, "backup"))
+      return "an entry that is not the session's";
+  const paths = [...journal.files.map((entry) => entry.target), ...journal.folders];
+  return checkTargets(
+    root,
+    paths.map((path) => ({ path: String(path), before: undefined, after: undefined })),
+  );
 }
 
 /** A target whose bytes are not its `before` any more, found while it was backed up. */
