@@ -4,6 +4,7 @@
  * commit leaves, after recovery, the old tree or the new one. The kills run in a child Node
  * process against the build (dist/): build it first with `npx tsc -p tsconfig.build.json`.
  */
+
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
@@ -24,6 +25,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { applyBatch, type BatchFile, REVIEW_FOLDER, recoverBatches } from "../../src/driver/review/batch.js";
+import { UsageError } from "../../src/driver/usage-error.js";
 
 const BATCH_JS = fileURLToPath(new URL("../../dist/src/driver/review/batch.js", import.meta.url));
 
@@ -226,6 +228,13 @@ describe("recoverBatches", () => {
     expect(() => recoverBatches(root)).toThrow(/is not a journal rllmc wrote/);
     expect(treeHash(root)).toBe(before);
     expect(existsSync(join(root, "..", "outside.txt"))).toBe(false);
+  });
+
+  it.each(["garbage", "null", '{"version":2}'])("should refuse, not crash on, the journal %s", (text) => {
+    const root = makeRepo();
+    mkdirSync(join(root, REVIEW_FOLDER, "s1"), { recursive: true });
+    writeFileSync(join(root, REVIEW_FOLDER, "s1", "journal.json"), text);
+    expect(() => recoverBatches(root)).toThrow(UsageError);
   });
 
   it("should drop a session folder left half removed after its batch ended, reporting nothing", () => {

@@ -515,9 +515,17 @@ function readJournal(dir: string): Journal | undefined {
     if (errorCode(error) === "ENOENT") return undefined;
     throw error;
   }
-  const journal = JSON.parse(text) as Journal;
-  if (journal.version !== 1)
-    throw new Error(`${join(dir, "journal.json")}: unknown journal version ${journal.version}`);
+  // Journals are written atomically: one that does not parse was not written by rllmc.
+  let journal: Journal | null;
+  try {
+    journal = JSON.parse(text) as Journal | null;
+  } catch {
+    journal = null;
+  }
+  if (journal === null || typeof journal !== "object" || journal.version !== 1)
+    throw new UsageError(
+      `${join(dir, "journal.json")} is not a journal rllmc wrote (${journal === null ? "not JSON" : `version ${String((journal as { version?: unknown }).version)}`}); nothing was recovered: look at it and remove the folder`,
+    );
   return journal;
 }
 
