@@ -17,6 +17,7 @@ import type { JsonObject, JsonValue } from "../../src/ir/nodes.js";
 import { formatDiagnostics, sourceLookup } from "../../src/ir/print-diagnostics.js";
 import type { Span } from "../../src/ir/span.js";
 import { escapePointer, locate } from "../../src/ir/yaml-locations.js";
+import { mutatedText } from "../support/mutate-text.js";
 
 const PATH = "runbook.yaml";
 const RUNS = { numRuns: 200, interruptAfterTimeLimit: 8_000 };
@@ -107,22 +108,6 @@ const fragments = fc
   .array(fc.oneof(tokens, fc.string({ maxLength: 6 })), { maxLength: 60 })
   .map((parts) => parts.join(""));
 
-function mutatedText(seed: string) {
-  return fc
-    .array(fc.tuple(fc.nat(seed.length), fc.nat(6), fc.oneof(tokens, fc.string({ maxLength: 4 }))), {
-      minLength: 1,
-      maxLength: 6,
-    })
-    .map((edits) => {
-      let text = seed;
-      for (const [at, remove, insert] of edits) {
-        const i = Math.min(at, text.length);
-        text = text.slice(0, i) + insert + text.slice(i + remove);
-      }
-      return text;
-    });
-}
-
 describe("parseRunbook on any text", () => {
   it("should never throw on arbitrary unicode text, giving a runbook or coded errors in the text", () => {
     fc.assert(
@@ -145,7 +130,7 @@ describe("parseRunbook on any text", () => {
   it("should never throw on a mutated compiled runbook", () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(...SEEDS).chain((seed) => mutatedText(seed)),
+        fc.constantFrom(...SEEDS).chain((seed) => mutatedText(seed, tokens, 6)),
         (text) => {
           parseChecked(text);
         },

@@ -10,6 +10,7 @@ import { parseSource } from "../../src/frontend/parse-source.js";
 import { decodeSource, sourceFromText } from "../../src/frontend/read-source.js";
 import type { SourceKind } from "../../src/ir/nodes.js";
 import { formatDiagnostics, sourceLookup } from "../../src/ir/print-diagnostics.js";
+import { mutatedText } from "../support/mutate-text.js";
 
 const EXAMPLES = new URL("../../examples/", import.meta.url);
 const SEEDS: Record<SourceKind, string> = {
@@ -87,23 +88,6 @@ const structured = fc
   .array(fc.oneof(tokens, fc.string({ maxLength: 8 })), { maxLength: 60 })
   .map((parts) => parts.join(""));
 
-/** The seed with a few characters replaced, inserted or deleted. */
-function mutated(seed: string) {
-  return fc
-    .array(fc.tuple(fc.nat(seed.length), fc.nat(4), fc.oneof(tokens, fc.string({ maxLength: 4 }))), {
-      minLength: 1,
-      maxLength: 6,
-    })
-    .map((edits) => {
-      let text = seed;
-      for (const [at, remove, insert] of edits) {
-        const i = Math.min(at, text.length);
-        text = text.slice(0, i) + insert + text.slice(i + remove);
-      }
-      return text;
-    });
-}
-
 const RUNS = { numRuns: 150, interruptAfterTimeLimit: 8_000 };
 
 describe.each(["rllm", "tsg", "task"] as const)("%s parser properties", (kind) => {
@@ -123,7 +107,7 @@ describe.each(["rllm", "tsg", "task"] as const)("%s parser properties", (kind) =
 
   it("should never throw on a mutated example", () => {
     fc.assert(
-      fc.property(mutated(SEEDS[kind]), (text) => parseAndPrint(kind, text)),
+      fc.property(mutatedText(SEEDS[kind], tokens, 4), (text) => parseAndPrint(kind, text)),
       RUNS,
     );
   });
