@@ -43,6 +43,11 @@ export interface CompletionRequest {
    * not part of what decides the answer (a cassette's key leaves them out).
    */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * How urgent the call is (`--priority`): sent to providers that schedule (llama-orch's
+   * `priority`), and used by the batch scheduler (interactive first). Not part of a cassette's key.
+   */
+  readonly priority?: "interactive" | "batch";
 }
 
 export interface Usage {
@@ -60,6 +65,37 @@ export interface Completion {
   readonly finishReason: string | undefined;
   /** The response body as received, for the error report and for cassettes. */
   readonly raw: unknown;
+  /** What a scheduling backend said about the call (llama-orch), for stats, cassettes and traces. */
+  readonly meta?: CompletionMeta;
+}
+
+/** Facts of one call that a scheduling backend reports; every field optional. */
+export interface CompletionMeta {
+  /** The backend's id of the task (llama-orch `task_id`). */
+  readonly taskId?: string;
+  /** The `X-Correlation-Id` sent with the call. */
+  readonly correlationId?: string;
+  readonly seed?: number;
+  readonly determinism?: string;
+  readonly samplerProfileVersion?: string;
+  readonly engine?: string;
+  /** Admission: the task's place in the queue and when the backend expected it to start. */
+  readonly queuePosition?: number;
+  readonly predictedStartMs?: number;
+  /** From admission to the first event of the task's run (`started`), in ms. */
+  readonly queueWaitMs?: number;
+  /** The backend's own decode time (llama-orch `end.decode_ms`). */
+  readonly decodeMs?: number;
+  /** The last `metrics` frame the backend sent during the call (an open object). */
+  readonly metrics?: Readonly<Record<string, unknown>>;
+}
+
+/** What a backend says it can take, from its discovery endpoint. */
+export interface ProviderCapacity {
+  /** Tasks it takes at once (the batch scheduler's starting concurrency with `--concurrency auto`). */
+  readonly maxInFlight?: number;
+  /** The largest context window of the engine in use, in tokens. */
+  readonly ctxMax?: number;
 }
 
 /** Usage from the counts a protocol reported, or undefined when it reported no prompt count. */
@@ -72,8 +108,10 @@ export interface Provider {
   /** The provider's name as written in `llm.provider` (`openai`, `ollama`, …). */
   readonly name: string;
   complete(request: CompletionRequest): Promise<Completion>;
-  /** Frees what the provider holds (an in-process model); optional. */
+  /** Frees what the provider holds (an in-process model); cancels what is in flight; optional. */
   close?(): Promise<void>;
+  /** Discovery, for providers that have it (llama-orch): what the backend can take. */
+  capacity?(): Promise<ProviderCapacity | undefined>;
 }
 
 /** Why a provider call failed, in categories the retry policy and the error report understand. */
