@@ -10,6 +10,8 @@
 import { dirname, resolve } from "node:path";
 import table from "../../../grammar/llm/params.json" with { type: "json" };
 import type { Redactor } from "../shared/redact.js";
+import { enableTracingIfRegistered } from "../shared/telemetry.js";
+import { observeProvider } from "./observe-provider.js";
 import type { Provider } from "./provider.js";
 import { ProviderFailure } from "./provider.js";
 
@@ -115,7 +117,9 @@ export function resolveConfig(
 
 /** The provider a resolved configuration names; adapters are loaded only when used. */
 export async function createProvider(config: ResolvedConfig, redactor: Redactor): Promise<Provider> {
-  const inner = await adapter(config);
+  // Every call is traced and counted (observe-provider.ts), retries and replayed answers included.
+  await enableTracingIfRegistered();
+  const inner = observeProvider(await adapter(config));
   if (config.record === undefined) return inner;
   const { createRecordingProvider } = await import("./providers/cassette.js");
   return createRecordingProvider(inner, config.record, redactor);
