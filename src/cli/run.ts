@@ -1,11 +1,13 @@
 /**
  * Command dispatch: global flags, `--help`, `--version`, then the command's own module, loaded
- * on demand so that start-up stays fast.
+ * on demand so that start-up stays fast, run in its trace span (observe-command.ts) and, when
+ * asked for, with traces exported and metrics served or written (observability.ts).
  */
 import { version } from "../driver/version.js";
 import { didYouMean } from "../ir/did-you-mean.js";
 import { ExitCode } from "./exit-codes.js";
 import { COMMANDS, commandHelp, programHelp } from "./help.js";
+import { inCommandSpan, takeObservabilityFlags } from "./observe-command.js";
 
 export type CommandRunner = (program: string, args: readonly string[]) => Promise<number>;
 
@@ -27,7 +29,12 @@ const LOADERS: Readonly<Record<string, () => Promise<{ default: CommandRunner }>
 };
 
 export async function run(program: string, args: readonly string[]): Promise<number> {
-  const argv = await globalFlags(args);
+  const taken = takeObservabilityFlags(args, process.env);
+  if ("usage" in taken) {
+    process.stderr.write(`${program}: ${taken.usage}\nRun '${program} --help' for usage.\n`);
+    return ExitCode.Usage;
+  }
+  const argv = await globalFlags(taken.args);
   const [first, ...rest] = argv;
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     const topic = first === "help" ? rest[0] : undefined;
@@ -60,7 +67,10 @@ export async function run(program: string, args: readonly string[]): Promise<num
     return ExitCode.Ok;
   }
   const command = await loader();
-  return command.default(program, rest);
+  const runCommand = () => inCommandSpan(program, first, () => command.default(program, rest));
+  if (taken.flags === undefined) return runCommand();
+  const { withObservability } = await import("./observability.js");
+  return withObservability(program, first, taken.flags, runCommand);
 }
 
 /**

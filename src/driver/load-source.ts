@@ -12,6 +12,7 @@ import type { RllmModule, SourceKind } from "../ir/nodes.js";
 import type { SourceFile } from "../ir/source-file.js";
 import type { LoadedModule } from "../passes/pass.js";
 import { runChecks } from "../passes/pipeline.js";
+import { passObserver } from "./trace-passes.js";
 
 export interface LoadedSource extends ParseResult {
   readonly path: string;
@@ -53,7 +54,7 @@ export async function loadSource(path: string, kind: SourceKind | undefined): Pr
     if (loaded.source !== undefined) sources.add(loaded.source);
     return loaded;
   };
-  const checked = runChecks(parsed.module, loadRllm);
+  const checked = runChecks(parsed.module, loadRllm, passObserver());
   return {
     path,
     source: read.source,

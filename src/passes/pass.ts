@@ -26,3 +26,9 @@ export interface Pass<M extends Module> {
   readonly name: string;
   run(module: M, context: PassContext): M;
 }
+
+/**
+ * Wraps each pass's run, for a host that wants to see the passes go by (the driver makes a trace
+ * span of each): it must call `run` once and return what it returns.
+ */
+export type PassObserver = <T>(pass: string, run: () => T) => T;

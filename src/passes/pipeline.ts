@@ -9,7 +9,7 @@ import { checkIoSchemas } from "./check-io-schemas.js";
 import { checkLlmParams } from "./check-llm-params.js";
 import { checkTemplateVariables } from "./check-template-variables.js";
 import { checkUsesContracts } from "./check-uses-contracts.js";
-import type { Pass, PassContext } from "./pass.js";
+import type { Pass, PassContext, PassObserver } from "./pass.js";
 import { resolveUses } from "./resolve-uses.js";
 
 const RLLM_CHECKS: readonly Pass<RllmModule>[] = [
@@ -26,11 +26,20 @@ export interface PipelineResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export function runChecks(module: Module, loadRllm: PassContext["loadRllm"]): PipelineResult {
+/** `observe`, when given, wraps each pass's run (the driver's trace spans). */
+export function runChecks(
+  module: Module,
+  loadRllm: PassContext["loadRllm"],
+  observe?: PassObserver,
+): PipelineResult {
   const diagnostics: Diagnostic[] = [];
   const context: PassContext = { report: (d) => diagnostics.push(d), loadRllm };
   if (module.kind !== "rllm") return { module, diagnostics };
   let current: RllmModule = module;
-  for (const pass of RLLM_CHECKS) current = pass.run(current, context);
+  for (const pass of RLLM_CHECKS) {
+    const input = current;
+    current =
+      observe === undefined ? pass.run(input, context) : observe(pass.name, () => pass.run(input, context));
+  }
   return { module: current, diagnostics };
 }

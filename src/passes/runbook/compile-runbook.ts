@@ -7,6 +7,7 @@ import type { Diagnostic } from "../../ir/diagnostic.js";
 import type { TsgModule } from "../../ir/nodes.js";
 import type { RunbookPlan } from "../../ir/runbook-plan.js";
 import type { SourceFile } from "../../ir/source-file.js";
+import type { PassObserver } from "../pass.js";
 import type { Interpreter } from "./interpret-request.js";
 import { runRunbookPasses } from "./pipeline.js";
 
@@ -15,6 +16,8 @@ export interface CompileRunbookOptions {
   readonly file?: string;
   /** Stage B: asks a model (through the host's cache); absent for `--llm off`. */
   readonly interpreter?: Interpreter;
+  /** Wraps each pass's run (the driver's trace spans). */
+  readonly observe?: PassObserver;
 }
 
 export interface CompiledRunbook {
@@ -28,5 +31,5 @@ export function compileRunbook(
   source: SourceFile,
   options: CompileRunbookOptions = {},
 ): Promise<CompiledRunbook> {
-  return runRunbookPasses(module, source, options.file ?? source.path, options.interpreter);
+  return runRunbookPasses(module, source, options.file ?? source.path, options.interpreter, options.observe);
 }

@@ -7,6 +7,7 @@ import type { Diagnostic } from "../../ir/diagnostic.js";
 import type { TsgModule } from "../../ir/nodes.js";
 import type { RunbookPlan } from "../../ir/runbook-plan.js";
 import type { SourceFile } from "../../ir/source-file.js";
+import type { PassObserver } from "../pass.js";
 import { checkCoverage } from "./check-coverage.js";
 import { checkPolicy } from "./check-policy.js";
 import { checkSchema } from "./check-schema.js";
@@ -35,6 +36,7 @@ export async function runRunbookPasses(
   source: SourceFile,
   file: string,
   interpreter: RunbookPassContext["interpreter"],
+  observe?: PassObserver,
 ): Promise<RunbookPipelineResult> {
   const diagnostics: Diagnostic[] = [];
   const context: RunbookPassContext = {
@@ -43,7 +45,10 @@ export async function runRunbookPasses(
   };
   let unit: RunbookUnit = { tsg, source, file, plan: undefined };
   for (const pass of runbookPasses(context)) {
-    unit = await pass.run(unit, context);
+    const input = unit;
+    unit = await (observe === undefined
+      ? pass.run(input, context)
+      : observe(pass.name, () => pass.run(input, context)));
     if (unit.plan === undefined) break;
   }
   return { plan: unit.plan, diagnostics };

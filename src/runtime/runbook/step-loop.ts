@@ -4,6 +4,7 @@
  * over; a pause while a person is needed; the end (the replay scenario verified, `run_finished`
  * and the last snapshot written); closing the run's writers and lock.
  */
+import { inSpan } from "../shared/telemetry.js";
 import { runCli } from "./cli-step.js";
 import { RunbookErrors, runError } from "./errors.js";
 import { isPolicyBlock } from "./gates.js";
@@ -21,10 +22,28 @@ export async function nextStep(run: RunContext): Promise<StepOutcome> {
   const planned = run.plan[run.s.current];
   if (planned === undefined) return finish(run);
   run.s.status = "running";
-  const result =
-    planned.step.type === "cli"
-      ? await runCli(run, planned, planned.step)
-      : await runManual(run, planned, planned.step);
+  const result = await inSpan(
+    "runbook step",
+    {
+      "rllmc.runbook.run_id": run.frozen.run_id,
+      "rllmc.step.id": planned.step.id,
+      "rllmc.step.index": planned.index,
+      "rllmc.step.type": planned.step.type,
+    },
+    async (span) => {
+      const result =
+        planned.step.type === "cli"
+          ? await runCli(run, planned, planned.step)
+          : await runManual(run, planned, planned.step);
+      // What the step did, never what it printed or the values it captured.
+      if ("waitingFor" in result) span.setAttributes({ "rllmc.step.status": "waiting" });
+      else {
+        span.setAttributes({ "rllmc.step.status": result.status, "rllmc.step.exit_code": result.exit_code });
+        if (result.status === "failed") span.fail(result.error?.code ?? "failed");
+      }
+      return result;
+    },
+  );
   if ("waitingFor" in result) return pause(run, planned, result.waitingFor);
   record(run, result);
   if (
