@@ -233,7 +233,7 @@ describe("execute", () => {
         { name: "Ada" },
         {
           provider,
-          retryPolicy: { retries: 3 },
+          retryPolicy: { retries: 3, serverWaitJitter: 0 },
           sleep: async (ms) => {
             waits.push(ms);
           },

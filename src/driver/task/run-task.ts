@@ -13,6 +13,7 @@
  * written under the repository or the context root; the only files written are the answer cache
  * (when a cache folder is given) and the audit record (when asked for).
  */
+
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { lstatSync } from "node:fs";
@@ -45,6 +46,7 @@ import { createProvider, type ProviderFlags, resolveConfig } from "../../runtime
 import { RllmError } from "../../runtime/app/errors.js";
 import { execute } from "../../runtime/app/execute.js";
 import { type Provider, ProviderFailure, type SamplingParams } from "../../runtime/app/provider.js";
+import { correlationId } from "../../runtime/shared/correlation-id.js";
 import { Redactor } from "../../runtime/shared/redact.js";
 import { loadSource } from "../load-source.js";
 import { cachedProvider } from "./answer-cache.js";
@@ -145,11 +147,7 @@ const TASK_PARAMS: SamplingParams = { temperature: 0, seed: 0, max_tokens: 16384
 const sha = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /** `X-Correlation-Id`: the breadcrumb's `correlation_id=…` when it has one, else a hash of it. */
-export function correlationId(breadcrumb: string): string {
-  const named = /correlation[_-]?id\s*[=:]\s*([A-Za-z0-9._:-]{1,128})/i.exec(breadcrumb);
-  if (named?.[1] !== undefined) return named[1];
-  return `rllmc-${sha(breadcrumb).slice(0, 32)}`;
-}
+export { correlationId };
 
 export async function runTask(request: TaskRunRequest): Promise<TaskOutcome> {
   const audit: AuditRecord = {

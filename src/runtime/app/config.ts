@@ -23,6 +23,7 @@ export const PROVIDERS = [
   "local",
   "null",
   "replay",
+  "llama-orch",
 ] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
@@ -160,6 +161,16 @@ async function adapter(config: ResolvedConfig): Promise<Provider> {
     case "ollama": {
       const { createOllamaProvider } = await import("./providers/ollama.js");
       return createOllamaProvider({ host: config.baseUrl });
+    }
+    case "llama-orch": {
+      if (config.baseUrl === undefined)
+        throw new ProviderFailure(
+          "unavailable",
+          "provider 'llama-orch' needs the orchestrator's URL: --base-url or LLM_BASE_URL (e.g. http://127.0.0.1:8080)",
+        );
+      checkApiKey(config);
+      const { createLlamaOrchProvider, llamaOrchOptionsFromEnv } = await import("./providers/llama-orch.js");
+      return createLlamaOrchProvider(llamaOrchOptionsFromEnv(config.baseUrl, process.env, config.apiKey));
     }
     case "local": {
       const { createLocalProvider } = await import("./providers/local.js");

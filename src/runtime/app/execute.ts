@@ -25,7 +25,7 @@ import {
 } from "./call.js";
 import { AppErrors, appError, RllmError } from "./errors.js";
 import { extractJson } from "./extract-json.js";
-import type { Message, Provider, SamplingParams, Usage } from "./provider.js";
+import type { CompletionMeta, Message, Provider, SamplingParams, Usage } from "./provider.js";
 import { MAX_VALUE_DEPTH, nestedDeeperThan } from "./value-depth.js";
 
 export const DEFAULT_MAX_RETRIES = 2;
@@ -83,6 +83,8 @@ export interface Attempt {
   readonly text: string | undefined;
   readonly usage: Usage | undefined;
   readonly finishReason: string | undefined;
+  /** What a scheduling backend reported about the call (llama-orch: task id, queue, decode time). */
+  readonly meta?: CompletionMeta;
   readonly durationMs: number;
   readonly failedTries: readonly FailedTry[];
   /** Lenient-parsing repairs that were needed (`removed a code fence`, …). */
@@ -195,7 +197,14 @@ async function run(
     try {
       outcome = await callWithRetries(
         options.provider,
-        { model, messages, schema: definition.outputSchema, schemaName: schemaName(definition.name), params },
+        {
+          model,
+          messages,
+          schema: definition.outputSchema,
+          schemaName: schemaName(definition.name),
+          params,
+          contextWindow: definition.maxContextWindow,
+        },
         {
           policy,
           ...(options.signal ? { signal: options.signal } : {}),
@@ -217,6 +226,7 @@ async function run(
       text: completion.text,
       usage: completion.usage,
       finishReason: completion.finishReason,
+      ...(completion.meta === undefined ? {} : { meta: completion.meta }),
       durationMs: outcome.durationMs,
       failedTries: outcome.failedTries,
       repairs: extraction.ok ? extraction.repairs : [],
@@ -330,6 +340,7 @@ function providerError(
     details: {
       failure: last.kind,
       status: last.status ?? null,
+      ...(last.code === undefined ? {} : { code: last.code, retriable: last.retryable }),
       provider: call.provider,
       model: call.model,
       params: call.params,

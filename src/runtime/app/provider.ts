@@ -48,6 +48,13 @@ export interface CompletionRequest {
    * `priority`), and used by the batch scheduler (interactive first). Not part of a cassette's key.
    */
   readonly priority?: "interactive" | "batch";
+  /**
+   * The app's `max_context_window`, for providers that size a task's context (llama-orch `ctx`,
+   * checked against the engine's `ctx_max` before admission).
+   */
+  readonly contextWindow?: number;
+  /** How long the caller gives this try, in ms (the retry policy's timeout; llama-orch `deadline_ms`). */
+  readonly deadlineMs?: number;
 }
 
 export interface Usage {
@@ -153,21 +160,34 @@ export class ProviderFailure extends Error {
   readonly retryAfterMs: number | undefined;
   /** The body the server sent with the failure, when there was one. */
   readonly body: unknown;
+  /** The backend's own error code, where it has one (llama-orch `POOL_UNREADY`, …). */
+  readonly code: string | undefined;
+  /** Whether the backend said the call may be retried; overrides the kind's rule when set. */
+  readonly retriable: boolean | undefined;
 
   constructor(
     kind: FailureKind,
     message: string,
-    options: { status?: number; retryAfterMs?: number; body?: unknown; cause?: unknown } = {},
+    options: {
+      status?: number;
+      retryAfterMs?: number;
+      body?: unknown;
+      cause?: unknown;
+      code?: string;
+      retriable?: boolean;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
     this.body = options.body;
+    this.code = options.code;
+    this.retriable = options.retriable;
   }
 
   get retryable(): boolean {
-    return RETRYABLE.has(this.kind);
+    return this.retriable ?? RETRYABLE.has(this.kind);
   }
 }
 
