@@ -13,8 +13,17 @@ import type { Span } from "../ir/span.js";
 import { allSteps, type Step } from "../lang/runbook/types.js";
 import { linesOf } from "../passes/runbook/provenance.js";
 
+export interface MappingMdOptions {
+  /** What `rllmc review` changed by hand of a model: a `Reviewed:` line under the summary. */
+  readonly reviewed?: string;
+}
+
 /** `source` is the TSG the plan was compiled from: the plan holds spans, the report lines. */
-export function printMappingMd(plan: RunbookPlan, source: SourceFile): string {
+export function printMappingMd(
+  plan: RunbookPlan,
+  source: SourceFile,
+  options: MappingMdOptions = {},
+): string {
   const { runbook, coverage } = plan;
   const line = (span: Span) => source.lineCol(span.start).line;
   const missingLines = coverage.missing.map(line);
@@ -38,6 +47,7 @@ export function printMappingMd(plan: RunbookPlan, source: SourceFile): string {
       ? "Made by the deterministic extraction alone (--llm off)."
       : `Refined by ${plan.interpretation.model} (${plan.interpretation.fromCache ? "answer from the cache" : "answer recorded now"}, key ${plan.interpretation.cacheKey.slice(0, 12)}), then checked.`,
   );
+  if (options.reviewed !== undefined) out.push(`Reviewed: ${options.reviewed.replace(/[\r\n]+/g, " ")}`);
   out.push(
     `**Coverage: ${coverage.covered}/${coverage.commandLines} command lines of the TSG's shell code blocks are steps (${percent}%).**`,
   );

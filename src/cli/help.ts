@@ -204,6 +204,16 @@ export const COMMANDS: readonly CommandDoc[] = [
     ],
   },
   {
+    name: "orch",
+    summary:
+      "a llama-orch server: its capabilities, version and replica load (orch status), or one session (orch session show|drop ID)",
+    usage: "orch status [--base-url URL] [--json] | orch session show|drop <ID> [--base-url URL] [--json]",
+    options: [
+      ["--base-url <url>", "the llama-orch server (env LLM_BASE_URL)"],
+      ["--json", "print the answer as JSON on stdout"],
+    ],
+  },
+  {
     name: "review",
     summary:
       "review and apply the changes the compiled outputs need (drift) and given change sets, through gates, as one atomic batch",
@@ -220,7 +230,13 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--repo <dir>", "the repository (default: the current folder)"],
       ["--from-git-since <ref>", "only files changed since this git ref"],
       ["--changes <file|->", "a change set (JSON), or the stdout of 'rllmc task run', from a file or stdin"],
-      ["--no-llm", "skip LLM proposals (they are not available in this version either way)"],
+      ["--no-llm", "skip the LLM proposals (titles, descriptions, promotions of manual steps)"],
+      ["--llm <mode>", "cached (default: answers kept in the cache, asked once) or live (always asked)"],
+      ["--frozen", "with --llm cached: never ask the model; an answer not in the cache gives no proposal"],
+      ["--cache-dir <dir>", "the answer cache (default: .rllmc/cache in the repository)"],
+      ["--provider <name>", "the model's provider for the proposals (or LLM_PROVIDER)"],
+      ["--model <name>", "the model (or LLM_MODEL); without a provider and a model the phase is skipped"],
+      ["--base-url <url>", "the provider's server (or LLM_BASE_URL)"],
       [
         "--auto",
         "apply tier safe, and other changes with confidence >= --auto-confidence that pass every gate",
@@ -253,7 +269,7 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--input-file <file|->", "read the input from a .json, .yaml or text file, or stdin"],
       [
         "--provider <name>",
-        "openai, anthropic, openai-compatible, ollama, local, null or replay (env LLM_PROVIDER)",
+        "openai, anthropic, openai-compatible, ollama, local, llama-orch, null or replay (env LLM_PROVIDER)",
       ],
       ["--model <name>", "the model, overriding llm.model (env LLM_MODEL); for local, a .gguf file"],
       ["--base-url <url>", "the server's URL (env LLM_BASE_URL; OLLAMA_HOST for ollama)"],
@@ -292,7 +308,7 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--context <dir>", "the context folder (env CONTEXT_ROOT, default /workspace/context)"],
       [
         "--provider <name>",
-        "openai, anthropic, openai-compatible, ollama, local, null or replay (env LLM_PROVIDER; null answers LLM_NULL_ANSWER's file, else 'no change')",
+        "openai, anthropic, openai-compatible, ollama, local, llama-orch, null or replay (env LLM_PROVIDER; null answers LLM_NULL_ANSWER's file, else 'no change')",
       ],
       ["--model <name>", "the model (env LLM_MODEL)"],
       ["--base-url <url>", "the server's URL (env LLM_BASE_URL)"],

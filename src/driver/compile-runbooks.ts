@@ -114,39 +114,13 @@ export async function compileFile(
       // Not cached yet.
     }
   }
-  // Loaded on a cache miss only: a rebuild of unchanged TSGs needs no parser or pass.
-  const { parseTsg } = await import("../frontend/tsg/parse-tsg.js");
-  const { compileRunbook } = await import("../passes/runbook/compile-runbook.js");
-  const { printRunbookYaml } = await import("../backend/runbook-yaml.js");
-  const { printMappingMd } = await import("../backend/mapping-md.js");
-  const { runbookWithSources } = await import("../passes/runbook/provenance.js");
-  const parsed = parseTsg(source);
-  const stageFile = basename(path);
-  const compiled = await compileRunbook(parsed.module as TsgModule, source, {
-    file: stageFile,
-    ...(interpreter === undefined ? {} : { interpreter }),
-  });
-  const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];
+  const compiled = await compilePlan(source, interpreter);
+  const diagnostics = compiled.diagnostics;
   const plan = compiled.plan;
+  const printed = plan === undefined ? undefined : await printPlan(plan, source, placement);
   const record: CacheRecord = {
-    yaml:
-      plan === undefined
-        ? undefined
-        : printRunbookYaml(namingSource(runbookWithSources(plan, source), stageFile, placement.file), {
-            command: placement.command,
-            schema: runbookSchemaUrl(),
-          }),
-    mapping:
-      plan === undefined
-        ? undefined
-        : printMappingMd(
-            {
-              ...plan,
-              file: placement.mappingFile,
-              runbook: namingSource(plan.runbook, stageFile, placement.mappingFile),
-            },
-            source,
-          ),
+    yaml: printed?.yaml,
+    mapping: printed?.mapping,
     diagnostics,
     stats: plan === undefined ? undefined : statsOf(plan),
   };
@@ -162,6 +136,58 @@ export async function compileFile(
 }
 
 /**
+ * One TSG through the runbook passes, without the result cache: its plan (none when Stage B
+ * rejected the model's answer) and every diagnostic. The passes see the TSG by its file name
+ * alone (see the header). Loaded on a cache miss only: a rebuild of unchanged TSGs needs no
+ * parser or pass.
+ */
+export async function compilePlan(
+  source: SourceFile,
+  interpreter: Interpreter | undefined,
+): Promise<{ readonly plan: RunbookPlan | undefined; readonly diagnostics: readonly Diagnostic[] }> {
+  const { parseTsg } = await import("../frontend/tsg/parse-tsg.js");
+  const { compileRunbook } = await import("../passes/runbook/compile-runbook.js");
+  const parsed = parseTsg(source);
+  const compiled = await compileRunbook(parsed.module as TsgModule, source, {
+    file: basename(source.path),
+    ...(interpreter === undefined ? {} : { interpreter }),
+  });
+  return { plan: compiled.plan, diagnostics: [...parsed.diagnostics, ...compiled.diagnostics] };
+}
+
+/**
+ * A plan's `runbook.yaml` and `mapping.md`, each naming the TSG from its own folder
+ * (`placement`); `reviewed` adds the line saying what `rllmc review` took from a model.
+ */
+export async function printPlan(
+  plan: RunbookPlan,
+  source: SourceFile,
+  placement: RunbookPlacement,
+  reviewed?: string,
+): Promise<{ readonly yaml: string; readonly mapping: string }> {
+  const { printRunbookYaml } = await import("../backend/runbook-yaml.js");
+  const { printMappingMd } = await import("../backend/mapping-md.js");
+  const { runbookWithSources } = await import("../passes/runbook/provenance.js");
+  const stageFile = basename(source.path);
+  return {
+    yaml: printRunbookYaml(namingSource(runbookWithSources(plan, source), stageFile, placement.file), {
+      command: placement.command,
+      schema: runbookSchemaUrl(),
+      ...(reviewed === undefined ? {} : { reviewed }),
+    }),
+    mapping: printMappingMd(
+      {
+        ...plan,
+        file: placement.mappingFile,
+        runbook: namingSource(plan.runbook, stageFile, placement.mappingFile),
+      },
+      source,
+      reviewed === undefined ? {} : { reviewed },
+    ),
+  };
+}
+
+/**
  * Where editors find the runbook/v0 schema (`# yaml-language-server: $schema=…`): the schema
  * this version of rllmc published, by URL, so the line is the same on every machine.
  */
@@ -170,7 +196,8 @@ export function runbookSchemaUrl(): string {
 }
 
 /** The runbook with every `source.file` that names the TSG as `from` naming it as `to`. */
-function namingSource(runbook: Runbook, from: string, to: string): Runbook {
+/** The runbook with every `source.file` that is `from` named `to`. */
+export function namingSource(runbook: Runbook, from: string, to: string): Runbook {
   const rename = (value: unknown, key: string): unknown => {
     if (Array.isArray(value)) return value.map((item) => rename(item, ""));
     if (value === null || typeof value !== "object") return value;

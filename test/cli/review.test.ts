@@ -116,7 +116,7 @@ describe("rllmc review off a terminal", () => {
     const run = cli(["review"], dir);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("not a terminal: nothing is written without --auto or --yes");
-    expect(run.stderr).toMatch(/LLM proposals skipped: not available in this version/);
+    expect(run.stderr).toMatch(/LLM proposals skipped: no model configured \(give --provider and --model/);
     const list = events(run.stdout);
     expect(ofKind(list, "suggestion").length).toBeGreaterThan(0);
     expect(ofKind(list, "applied")).toEqual([]);
@@ -165,6 +165,7 @@ describe("rllmc review off a terminal", () => {
         "exit_code",
         "files_changed",
         "manual",
+        "not_proposed",
         "not_recompiled",
         "rejected",
         "rolled_back",
@@ -228,6 +229,7 @@ describe("rllmc review off a terminal", () => {
         files_changed: [],
         manual: [],
         not_recompiled: [],
+        not_proposed: [],
         exit_code: 0,
       },
     ]);

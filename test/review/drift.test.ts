@@ -42,7 +42,17 @@ function editTsg(repo: string, path = "ops/tsg.md"): void {
 describe("findDrift", () => {
   it("should find nothing when every output matches its source", async () => {
     const repo = repoWithTsg();
-    expect(await scanDrift(repo, {})).toEqual({ changes: [], skipped: [] });
+    const scan = await scanDrift(repo, {});
+    expect({ changes: scan.changes, skipped: scan.skipped }).toEqual({ changes: [], skipped: [] });
+    // The runbook is as its TSG makes it: the model may propose changes to it.
+    expect(scan.candidates).toEqual([
+      expect.objectContaining({
+        output: join(repo, "ops/runbook.yaml"),
+        source: join(repo, "ops/tsg.md"),
+        mapping: join(repo, "ops/mapping.md"),
+        reviewed: false,
+      }),
+    ]);
   });
 
   it("should propose the fresh compile of a TSG edited after its runbook and mapping were compiled", async () => {
@@ -118,7 +128,7 @@ describe("findDrift", () => {
       "--runtime-import",
       "rllmc/runtime",
     ]);
-    expect(await scanDrift(repo, {})).toEqual({ changes: [], skipped: [] });
+    expect(await scanDrift(repo, {})).toEqual({ changes: [], skipped: [], candidates: [] });
     const child = join(repo, "apps/summary.rllm");
     writeFileSync(child, readFileSync(child, "utf8").replace("---\n", "---\n# a comment\n"));
     const app = join(repo, "apps/extract_keywords.rllm");
@@ -137,7 +147,7 @@ describe("findDrift", () => {
     writeFileSync(join(ops, "runbook.yaml"), rllmc(ops, ["compile", "tsg.md", "--no-cache"]));
     mkdirSync(join(repo, "report"));
     rllmc(ops, ["compile", "tsg.md", "--mapping", "../report/mapping.md", "--no-cache"]);
-    expect(await scanDrift(repo, {})).toEqual({ changes: [], skipped: [] });
+    expect(await scanDrift(repo, {})).toMatchObject({ changes: [], skipped: [] });
     editTsg(repo);
     const changes = await findDrift(repo, {});
     expect(changes.map((c) => c.target)).toEqual(["ops/runbook.yaml", "report/mapping.md"]);

@@ -11,12 +11,15 @@
  * skipped, or a wrong command line).
  */
 import { readFileSync, statSync } from "node:fs";
-import { relative, resolve, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { parse as parseShell } from "shell-quote";
 import { recoverBatches } from "../../driver/review/batch.js";
 import { type ReviewEvent, reviewSession } from "../../driver/review/session.js";
+import { createInterpreter } from "../../driver/runbook-llm.js";
 import { UsageError } from "../../driver/usage-error.js";
 import { splitShellCommands } from "../../lang/runbook/shell-words.js";
+import type { Interpreter } from "../../passes/runbook/interpret-request.js";
+import type { ProviderFlags } from "../../runtime/app/config.js";
 import { type Colors, colorsFor } from "../color.js";
 import { ExitCode } from "../exit-codes.js";
 import { oneOf, parseOptions, withUsage } from "../options.js";
@@ -29,6 +32,12 @@ export default function review(program: string, args: readonly string[]): Promis
       "from-git-since": { type: "string" },
       changes: { type: "string" },
       "no-llm": { type: "boolean" },
+      llm: { type: "string" },
+      frozen: { type: "boolean" },
+      "cache-dir": { type: "string" },
+      provider: { type: "string" },
+      model: { type: "string" },
+      "base-url": { type: "string" },
       auto: { type: "boolean" },
       yes: { type: "boolean" },
       "auto-confidence": { type: "string" },
@@ -75,13 +84,8 @@ export default function review(program: string, args: readonly string[]): Promis
         : tty
           ? "--format json without --auto or --yes: nothing is written"
           : "not a terminal: nothing is written without --auto or --yes";
-    process.stderr.write(
-      `${program} review: LLM proposals skipped: ${
-        values["no-llm"] === true
-          ? "--no-llm"
-          : "not available in this version (only drift and --changes are reviewed)"
-      }\n`,
-    );
+    const llm = proposalsSetup(values, repo);
+    if ("skipped" in llm) process.stderr.write(`${program} review: LLM proposals skipped: ${llm.skipped}\n`);
     const changesPath = values.changes as string | undefined;
     const paths = positionals.map((p) => repoPath(repo, p));
     let ask: ReturnType<typeof terminalAsk> | undefined;
@@ -103,6 +107,7 @@ export default function review(program: string, args: readonly string[]): Promis
           ...(refusal === undefined ? {} : { refusal }),
         },
         ...(validateCmd === undefined ? {} : { validateCmd }),
+        ...("interpreter" in llm ? { interpreter: llm.interpreter } : {}),
         // In the TTY flow each suggestion is shown when its question is asked.
         onEvent: (event) => {
           if (!(interactive && event.event === "suggestion")) print(event);
@@ -124,6 +129,51 @@ export default function review(program: string, args: readonly string[]): Promis
       );
     return code;
   });
+}
+
+/**
+ * The LLM proposals phase: Stage B's host with the answer cache (`--llm cached`, the default:
+ * answers from `<repo>/.rllmc/cache` or asked once and kept; `--frozen`: never asked), or why
+ * the phase is skipped: `--no-llm`, or no model configured.
+ */
+function proposalsSetup(
+  values: Record<string, unknown>,
+  repo: string,
+): { interpreter: Interpreter } | { skipped: string } {
+  const mode =
+    values.llm === undefined ? "cached" : oneOf("--llm", String(values.llm), ["cached", "live"] as const);
+  if (values.frozen === true && mode !== "cached") throw new UsageError("--frozen goes with --llm cached");
+  if (values["no-llm"] === true) {
+    for (const flag of ["llm", "frozen", "cache-dir", "provider", "model", "base-url"])
+      if (values[flag] !== undefined)
+        throw new UsageError(`--${flag} asks for LLM proposals, but --no-llm skips them`);
+    return { skipped: "--no-llm" };
+  }
+  const given = (flag: string, variable: string) => {
+    const value = (values[flag] as string | undefined) ?? process.env[variable];
+    return value === undefined || value === "" ? undefined : value;
+  };
+  const provider = given("provider", "LLM_PROVIDER");
+  const model = given("model", "LLM_MODEL");
+  if (provider === undefined || model === undefined)
+    return {
+      skipped: `no model configured (give --provider and --model, or set LLM_PROVIDER and LLM_MODEL; --no-llm says you meant it)`,
+    };
+  const flags: ProviderFlags = {
+    provider,
+    model,
+    ...(values["base-url"] === undefined ? {} : { baseUrl: values["base-url"] as string }),
+  };
+  const cacheDir = resolve(repo, (values["cache-dir"] as string | undefined) ?? join(".rllmc", "cache"));
+  return {
+    interpreter: createInterpreter({
+      mode,
+      frozen: values.frozen === true,
+      cacheDir,
+      flags,
+      env: process.env,
+    }),
+  };
 }
 
 /** A path on the command line as the repository sees it: repo-relative, `/`-separated. */
@@ -241,6 +291,7 @@ export function formatEvent(event: ReviewEvent, c: Colors = colorsFor(process.st
         event.files_changed.length > 0 ? `files changed: ${event.files_changed.join(", ")}\n` : "",
         ...event.manual.map((m) => `  manual: ${m.id} (${m.target}): ${m.reason}\n`),
         ...event.not_recompiled.map((n) => `  not recompiled: ${n.output}: ${n.reason}\n`),
+        ...event.not_proposed.map((n) => `  no proposal: ${n.output}: ${n.reason}\n`),
       ].join("");
     default:
       return assertNever(event);

@@ -28,12 +28,15 @@
  * given, both must hold; neither, the whole tree.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { readSource } from "../../frontend/read-source.js";
+import { sizeLimit } from "../../frontend/size-limits.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
 import { emitApps } from "../compile-apps.js";
 import { compileFile } from "../compile-runbooks.js";
-import { runbookPlacement } from "../regenerate.js";
+import { type RunbookPlacement, runbookPlacement } from "../regenerate.js";
 import { symlinkEscape } from "../task/paths.js";
 import { UsageError } from "../usage-error.js";
 import type { Change, Citation } from "./change-set.js";
@@ -50,9 +53,25 @@ export interface DriftSkip {
   readonly reason: string;
 }
 
+/**
+ * A runbook whose outputs are as its TSG makes them today (a deterministic compile matches, or
+ * `rllmc review` changed it and the TSG has not changed since): where a model may propose
+ * changes (proposals.ts).
+ */
+export interface RunbookCandidate {
+  /** Absolute paths. */
+  readonly output: string;
+  readonly source: string;
+  readonly mapping: string | undefined;
+  readonly placement: RunbookPlacement;
+  /** The header has a `Reviewed:` line: a model's changes were accepted before. */
+  readonly reviewed: boolean;
+}
+
 export interface DriftScan {
   readonly changes: Change[];
   readonly skipped: DriftSkip[];
+  readonly candidates: RunbookCandidate[];
 }
 
 /** The `recompile` changes of every drifted output in scope. */
@@ -72,6 +91,8 @@ interface Header {
   /** The command's words (runbook, module); the mapping's LLM line. */
   readonly words: readonly string[];
   readonly command: string;
+  /** A runbook's `# Reviewed:` line (rllmc review took changes from a model). */
+  readonly reviewed?: string;
 }
 
 /** `recompile` changes, and the outputs found but not recompiled. */
@@ -106,13 +127,15 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
   const changes: Change[] = [];
   const skipped: DriftSkip[] = [];
   const handled = new Set<string>();
-  const compare = (output: string, fresh: string, source: string, command: string) => {
+  const candidates: RunbookCandidate[] = [];
+  /** Whether `output` is as fresh (false: a change or a skip was recorded). */
+  const compare = (output: string, fresh: string, source: string, command: string): boolean => {
     // Two runbooks naming one mapping: the first one's compile decides.
-    if (handled.has(output)) return;
+    if (handled.has(output)) return false;
     handled.add(output);
     if (!inside(output)) {
       skipped.push({ output: rel(output), reason: "outside the repository" });
-      return;
+      return false;
     }
     let current: string | undefined;
     try {
@@ -120,7 +143,7 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
     } catch {
       current = undefined;
     }
-    if (current === fresh) return;
+    if (current === fresh) return true;
     const target = rel(output);
     const sourceName = inside(source) ? rel(source) : relative(dirname(output), source).split(sep).join("/");
     const citations: Citation[] = inside(source) ? [{ path: rel(source) }] : [];
@@ -137,6 +160,7 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
       evidence_citations: citations,
       content: fresh,
     });
+    return false;
   };
   const skip = (file: string, reason: string) => {
     handled.add(file);
@@ -154,6 +178,25 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
     if (problem !== undefined) {
       skip(header.file, problem);
       if (mapping !== undefined) handled.add(mapping);
+      continue;
+    }
+    if (header.reviewed !== undefined) {
+      const placement = runbookPlacement(
+        header.source,
+        { runbook: options.out === undefined ? undefined : header.file, mapping },
+        { mode: "off" },
+        dirname(header.file),
+      );
+      const tsgChanged = sourceHash(header.source) !== recordedHash(header.file);
+      skip(
+        header.file,
+        tsgChanged
+          ? `changed by rllmc review (${header.reviewed}), and its TSG changed since: recompile it with \`${placement.command}\` and review the model's proposals again`
+          : "changed by rllmc review (a model's changes were accepted): not recompiled, which would undo them",
+      );
+      if (mapping !== undefined) handled.add(mapping);
+      if (!tsgChanged)
+        candidates.push({ output: header.file, source: header.source, mapping, placement, reviewed: true });
       continue;
     }
     if (options.llm !== "off") {
@@ -177,9 +220,13 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
       if (mapping !== undefined) handled.add(mapping);
       continue;
     }
-    compare(header.file, result.yaml as string, header.source, placement.command);
-    if (mapping !== undefined && result.mapping !== undefined)
-      compare(mapping, result.mapping, header.source, placement.command);
+    const fresh = compare(header.file, result.yaml as string, header.source, placement.command);
+    const freshMapping =
+      mapping === undefined || result.mapping === undefined
+        ? true
+        : compare(mapping, result.mapping, header.source, placement.command);
+    if (fresh && freshMapping)
+      candidates.push({ output: header.file, source: header.source, mapping, placement, reviewed: false });
   }
   for (const header of headers.filter((h) => h.kind === "mapping")) {
     if (handled.has(header.file) || !inScope(header.file, header.source)) continue;
@@ -235,7 +282,22 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
   }
   changes.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
   skipped.sort((a, b) => (a.output < b.output ? -1 : a.output > b.output ? 1 : 0));
-  return { changes, skipped };
+  return { changes, skipped, candidates };
+}
+
+/** The SHA-256 of a TSG's text as the compiler reads it (a BOM removed), or undefined. */
+function sourceHash(file: string): string | undefined {
+  const text = readSource(file, sizeLimit("tsg")).source?.text;
+  return text === undefined ? undefined : createHash("sha256").update(text).digest("hex");
+}
+
+/** The TSG's SHA-256 a runbook records (`meta.source.sha256`), as runbook-yaml.ts prints it. */
+function recordedHash(runbook: string): string | undefined {
+  try {
+    return /^ {4}sha256: '?([0-9a-f]{64})'?$/m.exec(readFileSync(runbook, "utf8"))?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 function compileFailure(diagnostics: readonly Diagnostic[], output: string | undefined): string | undefined {
@@ -304,7 +366,15 @@ function readHeader(file: string): Header | undefined {
     // regenerate.ts writes the TSG first, then the options.
     const tsg = words[2];
     if (tsg === undefined || tsg.startsWith("--")) return undefined;
-    return { file, kind: "runbook", source: resolve(folder, tsg), words: words.slice(2), command };
+    const reviewed = lines.find((l) => l.startsWith("# Reviewed: "))?.slice("# Reviewed: ".length);
+    return {
+      file,
+      kind: "runbook",
+      source: resolve(folder, tsg),
+      words: words.slice(2),
+      command,
+      ...(reviewed === undefined ? {} : { reviewed }),
+    };
   }
   if (/\.md$/i.test(file)) {
     if (!(lines[0] ?? "").startsWith("# Mapping: ")) return undefined;

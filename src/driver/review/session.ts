@@ -10,6 +10,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { buildPatch } from "../../backend/patch.js";
+import type { Interpreter } from "../../passes/runbook/interpret-request.js";
 import { applyBatch } from "./batch.js";
 import {
   type Change,
@@ -21,6 +22,7 @@ import {
 } from "./change-set.js";
 import { scanDrift } from "./drift.js";
 import { evidenceGate, levelGate, schemaGate, validateGate } from "./gates.js";
+import { type ProposalGroup, proposeChanges } from "./proposals.js";
 
 export type Confidence = "high" | "medium" | "low";
 
@@ -49,6 +51,11 @@ export interface ReviewOptions {
   /** --changes: the text of a change set or of `rllmc task run`'s stdout, and where it came from. */
   readonly changes?: { readonly text: string; readonly origin: string };
   readonly policy: ReviewPolicy;
+  /**
+   * The LLM proposals phase: Stage B's host (driver/runbook-llm.ts) asked about every runbook
+   * whose outputs are as its TSG makes them (proposals.ts). Absent: the phase is skipped.
+   */
+  readonly interpreter?: Interpreter;
   /** --validate-cmd as argv, run in the repo without a shell after the batch is in place. */
   readonly validateCmd?: readonly string[];
   /** Each event as it happens (the same events the session returns). */
@@ -121,6 +128,8 @@ export interface SummaryEvent {
   readonly manual: readonly { readonly id: string; readonly target: string; readonly reason: string }[];
   /** Compiled outputs found but not checked for drift (made with a model, unreadable header, …), and why. */
   readonly not_recompiled: readonly { readonly output: string; readonly reason: string }[];
+  /** Runbooks the model was asked about that got no proposal (a rejected answer, a failed check), and why. */
+  readonly not_proposed: readonly { readonly output: string; readonly reason: string }[];
   /** 0 applied or nothing to do, 1 a gate or validation failed and nothing was written, 2 no writes. */
   readonly exit_code: 0 | 1 | 2;
 }
@@ -149,11 +158,15 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
     ...(options.paths === undefined || options.paths.length === 0 ? {} : { paths: options.paths }),
     ...(options.sinceRef === undefined ? {} : { sinceRef: options.sinceRef }),
   });
+  const proposals =
+    options.interpreter === undefined
+      ? undefined
+      : await proposeChanges(repo, drift.candidates, options.interpreter);
   const changes: Change[] = [...drift.changes];
   if (options.changes !== undefined) {
     const read = readChanges(options.changes.text, options.changes.origin);
-    // Ids key every decision below: a given change may not take the id of a drift change.
-    const ids = new Set(changes.map((c) => c.id));
+    // Ids key every decision below: a given change may not take the id of another change.
+    const ids = new Set([...changes, ...(proposals?.changes ?? [])].map((c) => c.id));
     for (const change of read.changes)
       if (ids.has(change.id))
         rejections.push({
@@ -164,6 +177,9 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
       else changes.push(change);
     rejections.push(...read.rejections);
   }
+  // The model's proposals come last: deterministic and given changes are listed first.
+  changes.push(...(proposals?.changes ?? []));
+  const groups: ReadonlyMap<string, ProposalGroup> = proposals?.groups ?? new Map();
 
   // 2. Gates per change, then the level gate over the ones left, then resolve into files.
   const rejected = new Map<string, Rejection>();
@@ -195,6 +211,9 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
   // 4. Decide.
   const chosen: Change[] = [];
   const batch = new Map<string, StagedFile>();
+  /** Which change wrote each file of the batch, and the changes of each proposal group chosen. */
+  const owners = new Map<string, string>();
+  const groupChosen = new Map<ProposalGroup, string[]>();
   const skipped = new Map<string, string>();
   const edited = new Map<string, Change>();
   const asking = { quit: false, allSafe: false };
@@ -205,22 +224,34 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
       continue;
     }
     let files = resolved.get(change.id) ?? [];
-    const clash = files.find((f) => batch.has(f.path));
+    // Changes of one runbook proposed by the model compose: the file is printed with all of them.
+    const group = groups.get(change.id);
+    const taken = files.filter((f) => batch.has(f.path));
+    const composes =
+      group !== undefined && taken.every((f) => groups.get(owners.get(f.path) ?? "") === group);
+    const clashing = (list: readonly StagedFile[]) =>
+      list.find((f) => batch.has(f.path)) === undefined
+        ? undefined
+        : `${list.find((f) => batch.has(f.path))!.path} is also written by another change of this session; review again after it`;
     let reason =
-      clash !== undefined
-        ? `${clash.path} is also written by another change of this session; review again after it`
+      !composes && taken.length > 0
+        ? clashing(files)
         : policy.mode === "none"
           ? (policy.refusal ?? "no writes in this session")
           : policy.mode === "auto"
             ? autoApplies(change, policy)
             : undefined;
+    let wasEdited = false;
     if (reason === undefined && policy.mode === "ask") {
       const decided = await askPerson(change, files, notes.get(change.id), asking, options);
       reason = decided.reason;
       files = decided.files;
-      if (decided.change !== undefined) {
+      if (decided.change !== undefined && decided.change !== change) {
+        wasEdited = true;
         resolved.set(change.id, files);
         edited.set(change.id, decided.change);
+        // An edited change is the person's own: it no longer composes with the model's others.
+        reason ??= clashing(files);
       }
     }
     if (reason !== undefined) {
@@ -228,8 +259,17 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
       emit({ event: "skipped", id: change.id, reason });
       continue;
     }
+    if (group !== undefined && !wasEdited) {
+      const ids = [...(groupChosen.get(group) ?? []), change.id];
+      groupChosen.set(group, ids);
+      files = await group.render(ids);
+      resolved.set(change.id, files);
+    }
     chosen.push(edited.get(change.id) ?? change);
-    for (const file of files) batch.set(file.path, file);
+    for (const file of files) {
+      batch.set(file.path, file);
+      owners.set(file.path, change.id);
+    }
   }
 
   // 5. Write the chosen changes as one batch.
@@ -312,6 +352,7 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
     files_changed: written,
     manual,
     not_recompiled: drift.skipped.map((s) => ({ output: s.output, reason: s.reason })),
+    not_proposed: proposals?.notProposed ?? [],
     exit_code: exitCode,
   });
   return events;

@@ -1,0 +1,291 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { compilePlan } from "../../src/driver/compile-runbooks.js";
+import { scanDrift } from "../../src/driver/review/drift.js";
+import { proposeChanges } from "../../src/driver/review/proposals.js";
+import { type ReviewEvent, type ReviewPolicy, reviewSession } from "../../src/driver/review/session.js";
+import { SourceFile } from "../../src/ir/source-file.js";
+import type { Runbook, Step } from "../../src/lang/runbook/types.js";
+import type { Interpreter, InterpretRequest } from "../../src/passes/runbook/interpret-request.js";
+import { rllmc, tempRepo } from "./temp-repo.js";
+
+/**
+ * A TSG whose commands Stage A keeps manual: two run inside an ssh session it opens. A model may
+ * judge they run anywhere; Stage B's checks let it promote them (they are plain argvs).
+ */
+const TSG = `---
+title: Nodes report disk pressure
+---
+
+# NodeDiskPressure
+
+## Diagnosis
+
+Log in to the bastion, then list the nodes and the pods:
+
+\`\`\`bash
+ssh bastion.example.com
+kubectl get nodes -o wide
+kubectl get pods -A --field-selector=status.phase=Failed
+\`\`\`
+
+## Mitigation
+
+Remove the failed pods of <namespace>, from the bastion:
+
+\`\`\`bash
+ssh bastion.example.com
+kubectl delete pods -n <namespace> --field-selector=status.phase=Failed
+\`\`\`
+`;
+
+const repos: string[] = [];
+afterEach(() => {
+  for (const repo of repos.splice(0)) rmSync(repo, { recursive: true, force: true });
+});
+
+function repoWithRunbook(): string {
+  const repo = tempRepo("proposals");
+  repos.push(repo);
+  mkdirSync(join(repo, "ops"));
+  writeFileSync(join(repo, "ops/tsg.md"), TSG);
+  rllmc(join(repo, "ops"), [
+    "compile",
+    "tsg.md",
+    "--out",
+    "runbook.yaml",
+    "--mapping",
+    "mapping.md",
+    "--no-cache",
+  ]);
+  return repo;
+}
+
+/** The deterministic runbook of the TSG, changed by `edit`: what a model would answer. */
+async function answerFrom(repo: string, edit: (runbook: Runbook) => Runbook): Promise<string> {
+  const source = new SourceFile(join(repo, "ops/tsg.md"), TSG);
+  const { plan } = await compilePlan(source, undefined);
+  return JSON.stringify(edit(structuredClone(plan!.runbook) as Runbook));
+}
+
+/** An interpreter that answers every request with `text` (and counts the requests). */
+function scripted(text: string): Interpreter & { requests: InterpretRequest[] } {
+  const requests: InterpretRequest[] = [];
+  return {
+    requests,
+    async ask(request) {
+      requests.push(request);
+      return { ok: true, text, model: "scripted-model", key: "k".repeat(64), fromCache: false, where: "" };
+    },
+  };
+}
+
+function mapSteps(steps: readonly Step[], f: (step: Step) => Step): Step[] {
+  return steps.map((s) => (s.type === "group" ? f({ ...s, steps: mapSteps(s.steps, f) }) : f(s)));
+}
+
+/** The model's refinement: a description, a title, and both session commands run as cli steps. */
+function refine(runbook: Runbook): Runbook {
+  return {
+    ...runbook,
+    meta: { ...runbook.meta, description: "Find the nodes under disk pressure and clear failed pods." },
+    steps: mapSteps(runbook.steps, (step) => {
+      if (step.type === "manual" && step.command?.startsWith("kubectl get ")) {
+        const argv = step.command.split(" ");
+        return {
+          id: step.id,
+          type: "cli",
+          title: step.command.includes("nodes") ? "List the nodes" : "List the failed pods",
+          with: { argv },
+        };
+      }
+      return step;
+    }),
+  };
+}
+
+const AUTO: ReviewPolicy = { mode: "auto", confidence: "medium", maxDelta: 1 };
+
+async function review(
+  repo: string,
+  interpreter: Interpreter,
+  policy: ReviewPolicy = AUTO,
+): Promise<ReviewEvent[]> {
+  return reviewSession({ repo, policy, interpreter });
+}
+
+describe("LLM proposals", () => {
+  it("should propose a metadata change and one promotion per manual step the model runs as cli", async () => {
+    const repo = repoWithRunbook();
+    const drift = await scanDrift(repo, {});
+    expect(drift.candidates.map((c) => c.output)).toEqual([join(repo, "ops/runbook.yaml")]);
+    const proposals = await proposeChanges(repo, drift.candidates, scripted(await answerFrom(repo, refine)));
+    expect(proposals.notProposed).toEqual([]);
+    expect(proposals.changes.map((c) => [c.id, c.kind, c.tier, c.confidence])).toEqual([
+      ["llm-metadata:ops/runbook.yaml", "metadata", "llm-metadata", "high"],
+      ["llm-promote:ops/runbook.yaml#kubectl_get_nodes", "promote_step", "llm-promote", "high"],
+      ["llm-promote:ops/runbook.yaml#kubectl_get_pods", "promote_step", "llm-promote", "high"],
+    ]);
+    const promotion = proposals.changes[1]!;
+    expect(promotion.evidence_citations).toEqual([
+      { path: "ops/tsg.md", line: 13, quote: "kubectl get nodes -o wide" },
+    ]);
+    expect(promotion.rationale).toContain("runs inside the session opened on line 12");
+    // Each change is a patch of the runbook and its mapping.
+    expect(promotion.patch).toContain("+++ b/ops/runbook.yaml");
+    expect(promotion.patch).toContain("+++ b/ops/mapping.md");
+  });
+
+  it("should write the metadata and one promotion with --auto (the cap is 1), and say so in the header", async () => {
+    const repo = repoWithRunbook();
+    const before = readFileSync(join(repo, "ops/runbook.yaml"), "utf8");
+    const events = await review(repo, scripted(await answerFrom(repo, refine)));
+    const summary = events.at(-1) as Extract<ReviewEvent, { event: "summary" }>;
+    expect(summary).toMatchObject({ applied: 2, rejected: 1, exit_code: 0 });
+    expect(summary.files_changed).toEqual(["ops/mapping.md", "ops/runbook.yaml"]);
+    expect(events.find((e) => e.event === "rejected")).toMatchObject({
+      id: "llm-promote:ops/runbook.yaml#kubectl_get_pods",
+      gate: "level",
+    });
+    const after = readFileSync(join(repo, "ops/runbook.yaml"), "utf8");
+    expect(after).not.toBe(before);
+    expect(after).toContain(
+      "# Reviewed: rllmc review took promoted `kubectl_get_nodes` and titles, descriptions or values from scripted-model.",
+    );
+    expect(after).toContain("description: Find the nodes under disk pressure and clear failed pods.");
+    expect(after).toMatch(
+      /- id: kubectl_get_nodes\n\s+type: cli\n\s+title: List the nodes\n\s+with:\n\s+argv: \[kubectl, get, nodes, -o, wide\]/,
+    );
+    expect(after).toMatch(/- id: kubectl_get_pods\n\s+type: manual/);
+    const mapping = readFileSync(join(repo, "ops/mapping.md"), "utf8");
+    expect(mapping).toContain("Reviewed: rllmc review took promoted `kubectl_get_nodes`");
+    expect(mapping).toContain("| &nbsp;&nbsp;`kubectl_get_nodes` | cli | 13 | Diagnosis |  |");
+    expect(mapping).not.toContain("`kubectl_get_nodes` is manual");
+    expect(mapping).toContain("`kubectl_get_pods` is manual");
+    // What was written passes `runbook validate`.
+    rllmc(join(repo, "ops"), ["validate", "runbook.yaml"]);
+  });
+
+  it("should leave a reviewed runbook to the next session: no drift, and the next promotion proposed", async () => {
+    const repo = repoWithRunbook();
+    const answer = await answerFrom(repo, refine);
+    await review(repo, scripted(answer));
+    const drift = await scanDrift(repo, {});
+    expect(drift.changes).toEqual([]);
+    expect(drift.skipped).toEqual([
+      {
+        output: "ops/runbook.yaml",
+        reason:
+          "changed by rllmc review (a model's changes were accepted): not recompiled, which would undo them",
+      },
+    ]);
+    const second = await review(repo, scripted(answer));
+    expect(second.filter((e) => e.event === "applied").map((e) => (e as { id: string }).id)).toEqual([
+      "llm-promote:ops/runbook.yaml#kubectl_get_pods",
+    ]);
+    const after = readFileSync(join(repo, "ops/runbook.yaml"), "utf8");
+    expect(after).toContain("promoted `kubectl_get_nodes`, `kubectl_get_pods`");
+    // A third session finds nothing more to propose.
+    const third = await review(repo, scripted(answer));
+    expect(third.at(-1)).toMatchObject({ changes: 0, exit_code: 0 });
+  });
+
+  it("should apply several promotions of one runbook in one batch when the cap allows it", async () => {
+    const repo = repoWithRunbook();
+    const events = await review(repo, scripted(await answerFrom(repo, refine)), { ...AUTO, maxDelta: 5 });
+    expect(events.at(-1)).toMatchObject({ applied: 3, rejected: 0, exit_code: 0 });
+    const after = readFileSync(join(repo, "ops/runbook.yaml"), "utf8");
+    expect(after).toMatch(/- id: kubectl_get_nodes\n\s+type: cli/);
+    expect(after).toMatch(/- id: kubectl_get_pods\n\s+type: cli/);
+    rllmc(join(repo, "ops"), ["validate", "runbook.yaml"]);
+  });
+
+  it("should rate a promotion of a state-changing step medium, and refuse one that drops its approval", async () => {
+    const repo = repoWithRunbook();
+    const deleteAs = (approvals: boolean) => (runbook: Runbook) => ({
+      ...runbook,
+      // The model declares the variable the promoted argv uses.
+      meta: { ...runbook.meta, vars: { ...runbook.meta.vars, namespace: { todo: "set the namespace" } } },
+      steps: mapSteps(runbook.steps, (step): Step => {
+        if (step.type !== "manual" || !step.command?.startsWith("kubectl delete")) return step;
+        const argv = [
+          "kubectl",
+          "delete",
+          "pods",
+          "-n",
+          "{{ .namespace }}",
+          "--field-selector=status.phase=Failed",
+        ];
+        return {
+          id: step.id,
+          type: "cli",
+          title: "Remove the failed pods",
+          with: { argv },
+          ...(approvals ? { approvals: { min: 1 } } : {}),
+        };
+      }),
+    });
+    const candidates = (await scanDrift(repo, {})).candidates;
+    const kept = await proposeChanges(repo, candidates, scripted(await answerFrom(repo, deleteAs(true))));
+    expect(kept.notProposed).toEqual([]);
+    expect(kept.changes.map((c) => [c.id, c.confidence])).toEqual([
+      ["llm-promote:ops/runbook.yaml#kubectl_delete_pods", "medium"],
+    ]);
+    expect(kept.changes[0]!.rationale).toContain("It changes state and keeps its approval (at least 1).");
+    // --auto at the default confidence (high) leaves it to a person.
+    const events = await review(repo, scripted(await answerFrom(repo, deleteAs(true))), {
+      ...AUTO,
+      confidence: "high",
+    });
+    expect(events.find((e) => e.event === "skipped")).toMatchObject({
+      id: "llm-promote:ops/runbook.yaml#kubectl_delete_pods",
+      reason: "tier llm-promote, confidence medium is below --auto-confidence high",
+    });
+    const dropped = await proposeChanges(repo, candidates, scripted(await answerFrom(repo, deleteAs(false))));
+    expect(dropped.changes).toEqual([]);
+    expect(dropped.notProposed).toEqual([
+      { output: "ops/runbook.yaml", reason: expect.stringMatching(/^RBK6204: /) },
+    ]);
+  });
+
+  it("should not propose what the model's answer gets rejected for, and say why", async () => {
+    const repo = repoWithRunbook();
+    const answer = await answerFrom(repo, (runbook) => ({
+      ...runbook,
+      steps: mapSteps(
+        runbook.steps,
+        (step): Step =>
+          step.id === "kubectl_get_nodes"
+            ? { id: step.id, type: "cli", with: { argv: ["rm", "-rf", "/"] } }
+            : step,
+      ),
+    }));
+    const events = await review(repo, scripted(answer));
+    const summary = events.at(-1) as Extract<ReviewEvent, { event: "summary" }>;
+    expect(summary.changes).toBe(0);
+    expect(summary.not_proposed).toEqual([
+      { output: "ops/runbook.yaml", reason: expect.stringMatching(/^RBK6203: /) },
+    ]);
+    expect(readFileSync(join(repo, "ops/runbook.yaml"), "utf8")).not.toContain("Reviewed");
+  });
+
+  it("should propose nothing for a drifted runbook (its recompile comes first)", async () => {
+    const repo = repoWithRunbook();
+    writeFileSync(join(repo, "ops/tsg.md"), TSG.replace("list the nodes", "list every node"));
+    const interpreter = scripted(await answerFrom(repo, refine));
+    const events = await review(repo, interpreter, { ...AUTO, mode: "none" });
+    expect(events.filter((e) => e.event === "suggestion").map((e) => (e as { id: string }).id)).toEqual([
+      "recompile:ops/runbook.yaml",
+    ]);
+    expect(interpreter.requests).toHaveLength(0);
+  });
+
+  it("should print an unchanged runbook byte for byte when no change is chosen", async () => {
+    const repo = repoWithRunbook();
+    const drift = await scanDrift(repo, {});
+    const proposals = await proposeChanges(repo, drift.candidates, scripted(await answerFrom(repo, refine)));
+    const group = proposals.groups.get("llm-metadata:ops/runbook.yaml")!;
+    for (const file of await group.render([])) expect(file.after).toBe(file.before);
+  });
+});
