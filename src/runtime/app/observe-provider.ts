@@ -103,7 +103,10 @@ function record(span: SpanHandle, completion: Completion): void {
  * `code`, OpenAI's `error.code`), else the failure's kind (`rate-limit`, `timeout`, …).
  */
 export function failureCode(error: unknown): string {
-  if (error instanceof ProviderFailure) return bodyCode(error.body) ?? error.kind;
+  if (error instanceof ProviderFailure) {
+    const own = error.code !== undefined && CODE.test(error.code) ? error.code : undefined;
+    return own ?? bodyCode(error.body) ?? error.kind;
+  }
   return errorType(error);
 }
 
