@@ -19,6 +19,7 @@ const LOADERS: Readonly<Record<string, () => Promise<{ default: CommandRunner }>
   exectime: () => import("./commands/exectime.js"),
   init: () => import("./commands/init.js"),
   inspect: () => import("./commands/inspect.js"),
+  orch: () => import("./commands/orch.js"),
   review: () => import("./commands/review.js"),
   run: () => import("./commands/run.js"),
   runs: () => import("./commands/runs.js"),

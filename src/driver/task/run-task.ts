@@ -252,7 +252,7 @@ export async function runTask(request: TaskRunRequest): Promise<TaskOutcome> {
       diagnostics: found,
       sources,
       message:
-        "no provider: set LLM_PROVIDER (or --provider): openai, anthropic, openai-compatible, ollama, local, replay, or null for no model",
+        "no provider: set LLM_PROVIDER (or --provider): openai, anthropic, openai-compatible, ollama, local, llama-orch, replay, or null for no model",
     });
   let provider: Provider | undefined;
   const params: SamplingParams = {

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import type { Redactor } from "../../shared/redact.js";
 import { WritePathError, writeFileAtomic } from "../../shared/write-file.js";
-import type { Completion, CompletionRequest, Provider } from "../provider.js";
+import type { Completion, CompletionMeta, CompletionRequest, Provider } from "../provider.js";
 import { ProviderFailure } from "../provider.js";
 
 export const CASSETTE_VERSION = 1;
@@ -22,6 +22,8 @@ export interface Interaction {
     readonly usage: { readonly prompt_tokens: number; readonly completion_tokens: number } | null;
     readonly model: string;
     readonly finish_reason: string | null;
+    /** What a scheduling backend said about the call (llama-orch: task id, seed, queue, decode time), when it said anything. */
+    readonly meta?: CompletionMeta;
   };
 }
 
@@ -109,6 +111,7 @@ function fromInteraction(interaction: Interaction): Completion {
     model: response.model,
     finishReason: response.finish_reason ?? undefined,
     raw: response,
+    ...(response.meta === undefined ? {} : { meta: response.meta }),
   };
 }
 
@@ -136,6 +139,7 @@ export function createRecordingProvider(inner: Provider, path: string, redactor:
             : null,
           model: completion.model,
           finish_reason: completion.finishReason ?? null,
+          ...(completion.meta === undefined ? {} : { meta: completion.meta }),
         },
       });
       // A cassette that exists but cannot be read is an error, never silently replaced.
@@ -151,5 +155,6 @@ export function createRecordingProvider(inner: Provider, path: string, redactor:
       return completion;
     },
     ...(inner.close ? { close: () => inner.close!() } : {}),
+    ...(inner.capacity ? { capacity: () => inner.capacity!() } : {}),
   };
 }
