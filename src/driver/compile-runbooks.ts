@@ -28,6 +28,7 @@ import type { Runbook } from "../lang/runbook/types.js";
 import type { Interpreter } from "../passes/runbook/interpret-request.js";
 import { buildFingerprint } from "./fingerprint.js";
 import { type RunbookPlacement, runbookPlacement } from "./regenerate.js";
+import { passObserver } from "./trace-passes.js";
 import type { LlmMode } from "./runbook-llm.js";
 import { version } from "./version.js";
 import { writeAtomic } from "./write-atomic.js";
@@ -151,6 +152,7 @@ export async function compilePlan(
   const compiled = await compileRunbook(parsed.module as TsgModule, source, {
     file: basename(source.path),
     ...(interpreter === undefined ? {} : { interpreter }),
+    observe: passObserver(),
   });
   return { plan: compiled.plan, diagnostics: [...parsed.diagnostics, ...compiled.diagnostics] };
 }
