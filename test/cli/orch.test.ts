@@ -5,9 +5,12 @@
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { StatsStore } from "../../src/runtime/app/stats/store.js";
 import {
   type LlamaOrchServer,
   type LlamaOrchServerOptions,
@@ -63,10 +66,13 @@ const RUN = [
 ];
 
 describe("rllmc run --provider llama-orch", () => {
-  it("should run an app through llama-orch end to end", async () => {
+  it("should run an app through llama-orch end to end, recording what the backend said in stats", async () => {
     const server = await serve({ answer: () => '{"keywords": ["retrieval", "search index"]}' });
+    const home = mkdtempSync(join(tmpdir(), "rllmc-orch-"));
     const run = await rllmc([...RUN, "--base-url", server.url, "--model", "repo:Org/Model"], {
       TRACKING_BREADCRUMB: "user=alice correlation_id=req-7",
+      RLLMC_STATS: "on",
+      RLLMC_HOME: home,
     });
     // llama-orch takes no temperature (determinism says whether sampling is strict).
     expect(run.stderr).toBe(
@@ -85,6 +91,25 @@ describe("rllmc run --provider llama-orch", () => {
     });
     expect(admission!.headers["x-correlation-id"]).toBe("req-7.1");
     expect(server.stats.completed).toBe(1);
+    const store = StatsStore.open(join(home, "stats.sqlite"));
+    const rows = store.all(
+      "SELECT provider, model, seed, determinism, queue_position, predicted_start_ms, queue_wait_ms, decode_ms, task_id, correlation_id FROM runs",
+    );
+    store.close();
+    expect(rows).toEqual([
+      {
+        provider: "llama-orch",
+        model: "repo:Org/Model",
+        seed: null,
+        determinism: "best_effort",
+        queue_position: 0,
+        predicted_start_ms: 0,
+        queue_wait_ms: expect.any(Number),
+        decode_ms: expect.any(Number),
+        task_id: (admission!.body as { task_id: string }).task_id,
+        correlation_id: "req-7.1",
+      },
+    ]);
   });
 
   it("should take the provider and server from LLM_PROVIDER and LLM_BASE_URL", async () => {

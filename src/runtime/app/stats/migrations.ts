@@ -45,6 +45,21 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX runs_by_app_model ON runs (app, model, provider)",
     ],
   },
+  {
+    version: 2,
+    description: "what a scheduling backend (llama-orch) said about a run's last call",
+    statements: [
+      "ALTER TABLE runs ADD COLUMN seed INTEGER",
+      "ALTER TABLE runs ADD COLUMN determinism TEXT",
+      "ALTER TABLE runs ADD COLUMN sampler_profile TEXT",
+      "ALTER TABLE runs ADD COLUMN queue_position INTEGER",
+      "ALTER TABLE runs ADD COLUMN predicted_start_ms INTEGER",
+      "ALTER TABLE runs ADD COLUMN queue_wait_ms REAL",
+      "ALTER TABLE runs ADD COLUMN decode_ms REAL",
+      "ALTER TABLE runs ADD COLUMN task_id TEXT",
+      "ALTER TABLE runs ADD COLUMN correlation_id TEXT",
+    ],
+  },
 ];
 
 /** The schema version this rllmc writes. */

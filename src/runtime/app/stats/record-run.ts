@@ -128,6 +128,25 @@ export function runRecordOf(run: FinishedRun, used: UsedModel): RunRecord {
     retriesUsed: attempts.filter((a) => a.kind === "recovery").length,
     startedAt: (run.startedAt ?? new Date(Date.now() - run.durationMs)).toISOString(),
     parentApp: run.callers.at(-1) ?? null,
+    ...backendFacts(attempts),
+  };
+}
+
+/** The last call's seed, and what a scheduling backend (llama-orch) said about it (`Completion.meta`). */
+function backendFacts(attempts: readonly Attempt[]): Partial<RunRecord> {
+  const last = attempts.at(-1);
+  if (last === undefined) return {};
+  const meta = last.meta ?? {};
+  return {
+    seed: meta.seed ?? last.seed ?? null,
+    determinism: meta.determinism ?? null,
+    samplerProfile: meta.samplerProfileVersion ?? null,
+    queuePosition: meta.queuePosition ?? null,
+    predictedStartMs: meta.predictedStartMs ?? null,
+    queueWaitMs: meta.queueWaitMs ?? null,
+    decodeMs: meta.decodeMs ?? null,
+    taskId: meta.taskId ?? null,
+    correlationId: meta.correlationId ?? null,
   };
 }
 

@@ -52,6 +52,16 @@ export interface RunRecord {
   readonly startedAt: string;
   /** The parent app's name when this run was a child in a composition. */
   readonly parentApp?: string | null;
+  /** The last call's seed and what a scheduling backend (llama-orch) said about it (schema v2). */
+  readonly seed?: number | null;
+  readonly determinism?: string | null;
+  readonly samplerProfile?: string | null;
+  readonly queuePosition?: number | null;
+  readonly predictedStartMs?: number | null;
+  readonly queueWaitMs?: number | null;
+  readonly decodeMs?: number | null;
+  readonly taskId?: string | null;
+  readonly correlationId?: string | null;
 }
 
 export type StatsErrorKind = "unavailable" | "newer-schema" | "io";
@@ -120,7 +130,17 @@ const COLUMNS = [
   "retries_used",
   "started_at",
   "parent_app",
+  "seed",
+  "determinism",
+  "sampler_profile",
+  "queue_position",
+  "predicted_start_ms",
+  "queue_wait_ms",
+  "decode_ms",
+  "task_id",
+  "correlation_id",
 ] as const;
+type Column = (typeof COLUMNS)[number];
 
 export class StatsStore {
   readonly file: string;
@@ -128,6 +148,7 @@ export class StatsStore {
   readonly version: number;
   private readonly db: DatabaseSync;
   private readonly insert: StatementSync;
+  private readonly columns: readonly Column[];
 
   // Plain fields rather than parameter properties: the file stays erasable TypeScript, which the
   // concurrency test's child processes run with Node's type stripping.
@@ -135,8 +156,13 @@ export class StatsStore {
     this.file = file;
     this.db = db;
     this.version = version;
+    // A store opened with an older list of migrations (tests) writes the columns it has.
+    const present = new Set(
+      (db.prepare("PRAGMA table_info(runs)").all() as { name: string }[]).map((c) => c.name),
+    );
+    this.columns = COLUMNS.filter((c) => present.has(c));
     this.insert = db.prepare(
-      `INSERT INTO runs (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`,
+      `INSERT INTO runs (${this.columns.join(", ")}) VALUES (${this.columns.map(() => "?").join(", ")})`,
     );
   }
 
@@ -168,7 +194,8 @@ export class StatsStore {
   }
 
   record(run: RunRecord): void {
-    this.insert.run(...toRow(run));
+    const row = toRow(run);
+    this.insert.run(...this.columns.map((c) => row[c]));
   }
 
   /** Rows of a read-only query, for summarise.ts and tests. */
@@ -181,31 +208,40 @@ export class StatsStore {
   }
 }
 
-function toRow(run: RunRecord): SqlValue[] {
+function toRow(run: RunRecord): Record<Column, SqlValue> {
   const bool = (value: boolean) => (value ? 1 : 0);
   const int = (value: number | null | undefined) =>
     value === null || value === undefined || !Number.isFinite(value) ? null : Math.round(value);
-  return [
-    run.app,
-    run.appVersion ?? null,
-    run.appSource ?? null,
-    run.provider,
-    run.model,
-    bool(run.ok),
-    run.ok ? null : (run.errorType ?? "UnknownError"),
-    bool(run.inputValid),
-    run.outputValid === null ? null : bool(run.outputValid),
-    Math.max(0, run.latencyMs),
-    Math.max(0, run.modelMs),
-    Math.max(0, run.childrenMs ?? 0),
-    int(run.promptTokens),
-    int(run.completionTokens),
-    int(run.estimatedPromptTokens),
-    int(run.attempts) ?? 0,
-    int(run.retriesUsed) ?? 0,
-    run.startedAt,
-    run.parentApp ?? null,
-  ];
+  return {
+    app: run.app,
+    app_version: run.appVersion ?? null,
+    app_source: run.appSource ?? null,
+    provider: run.provider,
+    model: run.model,
+    ok: bool(run.ok),
+    error_type: run.ok ? null : (run.errorType ?? "UnknownError"),
+    input_valid: bool(run.inputValid),
+    output_valid: run.outputValid === null ? null : bool(run.outputValid),
+    latency_ms: Math.max(0, run.latencyMs),
+    model_ms: Math.max(0, run.modelMs),
+    children_ms: Math.max(0, run.childrenMs ?? 0),
+    prompt_tokens: int(run.promptTokens),
+    completion_tokens: int(run.completionTokens),
+    estimated_prompt_tokens: int(run.estimatedPromptTokens),
+    attempts: int(run.attempts) ?? 0,
+    retries_used: int(run.retriesUsed) ?? 0,
+    started_at: run.startedAt,
+    parent_app: run.parentApp ?? null,
+    seed: int(run.seed),
+    determinism: run.determinism ?? null,
+    sampler_profile: run.samplerProfile ?? null,
+    queue_position: int(run.queuePosition),
+    predicted_start_ms: int(run.predictedStartMs),
+    queue_wait_ms: run.queueWaitMs ?? null,
+    decode_ms: run.decodeMs ?? null,
+    task_id: run.taskId ?? null,
+    correlation_id: run.correlationId ?? null,
+  };
 }
 
 /** Sets up WAL and brings the schema to `latest`; returns the version the database is at. */
