@@ -1,13 +1,18 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CallFailed, callWithRetries, type RetryPolicy, type Sleep } from "../../src/runtime/app/call.js";
 import type { CompletionRequest, Provider } from "../../src/runtime/app/provider.js";
 import { ProviderFailure } from "../../src/runtime/app/provider.js";
+import { createRecordingProvider, createReplayProvider } from "../../src/runtime/app/providers/cassette.js";
 import {
   createLlamaOrchProvider,
   type LlamaOrchOptions,
   llamaOrchOptionsFromEnv,
 } from "../../src/runtime/app/providers/llama-orch.js";
 import { backoffOf, pactFramingShim, renderPrompt } from "../../src/runtime/app/providers/llama-orch-wire.js";
+import { Redactor } from "../../src/runtime/shared/redact.js";
 import {
   type LlamaOrchServer,
   type LlamaOrchServerOptions,
@@ -410,6 +415,25 @@ describe("llama-orch provider: discovery and correlation", () => {
       sampler_profile_version: "v1",
     });
     expect(llamaOrchOptionsFromEnv(server.url, {}).correlationId).toMatch(/^rllmc-[0-9a-f-]{36}$/);
+  });
+});
+
+describe("llama-orch provider: cassettes", () => {
+  it("should keep the call's meta in a recorded cassette and give it back on replay", async () => {
+    const { provider } = await setup({ answer: () => "recorded" });
+    const cassette = join(mkdtempSync(join(tmpdir(), "rllmc-orch-cassette-")), "c.json");
+    const recording = createRecordingProvider(provider, cassette, new Redactor([]));
+    const live = await recording.complete(REQUEST);
+    expect(await recording.capacity!()).toEqual({ ctxMax: 8192 });
+    const replayed = await createReplayProvider(cassette).complete({ ...REQUEST, priority: "batch" });
+    expect(replayed.text).toBe("recorded");
+    expect(replayed.meta).toEqual(live.meta);
+    expect(replayed.meta).toMatchObject({
+      seed: 7,
+      determinism: "strict",
+      queuePosition: 0,
+      engine: "llamacpp",
+    });
   });
 });
 
