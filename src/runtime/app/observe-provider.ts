@@ -58,7 +58,7 @@ async function observedCall(provider: Provider, request: CompletionRequest): Pro
         });
         throw error;
       }
-      record(span, completion);
+      record(span, name, completion);
       const meta = completion.meta;
       const observation: CallObservation = {
         provider: name,
@@ -77,11 +77,11 @@ async function observedCall(provider: Provider, request: CompletionRequest): Pro
   );
 }
 
-function record(span: SpanHandle, completion: Completion): void {
+function record(span: SpanHandle, provider: string, completion: Completion): void {
   const meta = completion.meta;
   span.setAttributes({
     "rllmc.llm.outcome": "ok",
-    "gen_ai.response.model": completion.model === "" ? undefined : completion.model,
+    "gen_ai.response.model": completion.model === "" ? undefined : modelLabel(provider, completion.model),
     "gen_ai.response.finish_reasons": completion.finishReason,
     "gen_ai.usage.input_tokens": completion.usage?.promptTokens,
     "gen_ai.usage.output_tokens": completion.usage?.completionTokens,
