@@ -160,6 +160,29 @@ describe("llama-orch provider: admission and stream", () => {
     expect(server.stats.cancelled).toEqual([...server.tasks.keys()]);
   });
 
+  it("should wait an accepted task's backoff_ms before reading its stream", async () => {
+    const { server, provider } = await setup({
+      admissions: [
+        { status: 202, body: { task_id: "t", queue_position: 5, predicted_start_ms: 900, backoff_ms: 150 } },
+      ],
+    });
+    await provider.complete(REQUEST);
+    const [post] = server.requestsTo("POST", "/v1/tasks");
+    const [stream] = server.requestsTo("GET", "/v1/tasks/");
+    expect(stream!.at - post!.at).toBeGreaterThanOrEqual(140);
+  });
+
+  it("should send the caller's headers, its X-Correlation-Id as the session's id", async () => {
+    const { server, provider } = await setup();
+    const completion = await provider.complete({
+      ...REQUEST,
+      headers: { "X-Correlation-Id": "audit-1", "X-Tenant": "t1" },
+    });
+    expect(completion.meta?.correlationId).toBe("audit-1.1");
+    for (const r of server.requests.filter((r) => r.path.startsWith("/v1/tasks")))
+      expect([r.headers["x-correlation-id"], r.headers["x-tenant"]]).toEqual(["audit-1.1", "t1"]);
+  });
+
   it("should say 'length' when the answer used max_tokens", async () => {
     const { provider } = await setup({ stream: () => ({ tokens: ["a"], tokensOut: 64 }) });
     expect((await provider.complete(REQUEST)).finishReason).toBe("length");

@@ -14,6 +14,7 @@ import { randomUUID } from "node:crypto";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { estimateTokens } from "../../../lang/llm/estimate-tokens.js";
 import { sessionCorrelationId } from "../../shared/correlation-id.js";
+import { sleep } from "../call.js";
 import type {
   Completion,
   CompletionMeta,
@@ -115,7 +116,12 @@ export class LlamaOrchClient {
   async request(
     method: string,
     path: string,
-    options: { correlationId: string; body?: unknown; signal?: AbortSignal },
+    options: {
+      correlationId: string;
+      body?: unknown;
+      signal?: AbortSignal;
+      headers?: Readonly<Record<string, string>>;
+    },
   ): Promise<OrchAnswer> {
     let response: Response;
     try {
@@ -123,7 +129,9 @@ export class LlamaOrchClient {
         method,
         headers: this.headers(
           options.correlationId,
-          options.body === undefined ? {} : { "Content-Type": "application/json" },
+          options.body === undefined
+            ? { ...options.headers }
+            : { ...options.headers, "Content-Type": "application/json" },
         ),
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
         ...(options.signal ? { signal: options.signal } : {}),
@@ -137,10 +145,15 @@ export class LlamaOrchClient {
   }
 
   /** Opens a stream (the caller reads the body). */
-  async open(path: string, correlationId: string, signal: AbortSignal): Promise<Response> {
+  async open(
+    path: string,
+    correlationId: string,
+    signal: AbortSignal,
+    extra: Readonly<Record<string, string>> = {},
+  ): Promise<Response> {
     try {
       const response = await fetch(`${this.baseUrl}${path}`, {
-        headers: this.headers(correlationId, { Accept: "text/event-stream" }),
+        headers: this.headers(correlationId, { ...extra, Accept: "text/event-stream" }),
         signal,
       });
       this.checkEcho(response, correlationId, "GET /v1/tasks/{id}/stream");
@@ -268,7 +281,10 @@ export function createLlamaOrchProvider(options: LlamaOrchOptions): Provider {
         { code: "CTX_MAX_EXCEEDED", retriable: false },
       );
     const n = ++tasks;
-    const base = request.headers?.["X-Correlation-Id"] ?? request.headers?.["x-correlation-id"] ?? session;
+    // The caller's headers go along; its X-Correlation-Id (task run's) becomes the session's id.
+    const given = Object.entries(request.headers ?? {});
+    const base = given.find(([name]) => name.toLowerCase() === "x-correlation-id")?.[1] ?? session;
+    const extra = Object.fromEntries(given.filter(([name]) => name.toLowerCase() !== "x-correlation-id"));
     const correlationId = `${base}.${n}`;
     const taskId = randomUUID();
     const { seed, temperature } = request.params;
@@ -333,7 +349,12 @@ export function createLlamaOrchProvider(options: LlamaOrchOptions): Provider {
     try {
       if (signal.aborted) throw signal.reason;
       task.sent = true;
-      const answer = await client.request("POST", "/v1/tasks", { correlationId, body, signal });
+      const answer = await client.request("POST", "/v1/tasks", {
+        correlationId,
+        body,
+        signal,
+        headers: extra,
+      });
       if (answer.status !== 202) {
         task.ended = true;
         throw failureOfAnswer(answer.status, answer.headers, answer.body, "admission");
@@ -343,7 +364,10 @@ export function createLlamaOrchProvider(options: LlamaOrchOptions): Provider {
       if (typeof admission?.predicted_start_ms === "number")
         meta.predictedStartMs = admission.predicted_start_ms;
       const admittedAt = performance.now();
-      const streamed = await readStream(client, taskId, correlationId, signal, meta, admittedAt);
+      // A backoff on an accepted task asks us to wait before reading its stream.
+      if (typeof admission?.backoff_ms === "number" && admission.backoff_ms > 0)
+        await sleep(Math.min(admission.backoff_ms, deadlineMs), signal);
+      const streamed = await readStream(client, taskId, correlationId, signal, meta, admittedAt, extra);
       task.ended = true;
       const text = streamed.tokens.join("");
       return {
@@ -405,8 +429,14 @@ async function readStream(
   signal: AbortSignal,
   meta: { -readonly [K in keyof CompletionMeta]: CompletionMeta[K] },
   admittedAt: number,
+  extra: Readonly<Record<string, string>>,
 ): Promise<Streamed> {
-  const response = await client.open(`/v1/tasks/${encodeURIComponent(taskId)}/stream`, correlationId, signal);
+  const response = await client.open(
+    `/v1/tasks/${encodeURIComponent(taskId)}/stream`,
+    correlationId,
+    signal,
+    extra,
+  );
   if (response.status !== 200 || response.body === null) {
     const text = await response.text().catch(() => "");
     throw failureOfAnswer(response.status, response.headers, parseJson(text), "stream request");
