@@ -202,6 +202,25 @@ describe("applyBatch", () => {
 });
 
 describe("recoverBatches", () => {
+  it("should refuse to stage or recover through a .rllmc that is a symlink out of the repository", async () => {
+    const root = makeRepo();
+    const elsewhere = mkdtempSync(join(tmpdir(), "rllmc-review-elsewhere-"));
+    try {
+      symlinkSync(elsewhere, join(root, ".rllmc"));
+      const before = treeHash(root);
+      const result = await applyBatch(root, BATCH);
+      expect(result).toMatchObject({ applied: false, rolledBack: false });
+      expect((result as { reason: string }).reason).toMatch(/^\.rllmc in the repository is a symlink/);
+      expect(treeHash(root)).toBe(before);
+      expect(readdirSync(elsewhere)).toEqual([]);
+      expect(() => recoverBatches(root)).toThrow(
+        /\.rllmc in the repository is a symlink.*nothing was recovered/,
+      );
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it("should say none when there is no session folder", () => {
     expect(recoverBatches(makeRepo())).toEqual({ recovered: "none", files: [], sessions: [] });
   });

@@ -180,6 +180,20 @@ describe("levelGate", () => {
 });
 
 describe("validateGate", () => {
+  it("should refuse a compiled module or declaration file that does not parse, and pass one that does", async () => {
+    const dir = repo();
+    const module = (path: string, after: string): StagedFile => ({ path, before: undefined, after });
+    expect(await validateGate([module("gen/app.mjs", "export const a = 1;\n")], dir)).toEqual([]);
+    expect(await validateGate([module("gen/app.d.mts", "export declare const a: number;\n")], dir)).toEqual(
+      [],
+    );
+    const [broken] = await validateGate([module("gen/app.mjs", "export const a = ;\n")], dir);
+    expect(broken).toMatchObject({ change: "gen/app.mjs", gate: "validate" });
+    expect(broken?.reason).toMatch(/^1:18 TS1109: Expression expected/);
+    const [types] = await validateGate([module("gen/app.d.mts", "export declare const a: ;\n")], dir);
+    expect(types?.reason).toMatch(/^1:\d+ TS\d+: /);
+  });
+
   function compiled(): string {
     const dir = repo();
     rllmc(join(dir, "ops"), [

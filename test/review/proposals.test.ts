@@ -11,34 +11,10 @@ import type { Interpreter, InterpretRequest } from "../../src/passes/runbook/int
 import { rllmc, tempRepo } from "./temp-repo.js";
 
 /**
- * A TSG whose commands Stage A keeps manual: two run inside an ssh session it opens. A model may
+ * A TSG whose commands Stage A keeps manual: they run inside ssh sessions it opens. A model may
  * judge they run anywhere; Stage B's checks let it promote them (they are plain argvs).
  */
-const TSG = `---
-title: Nodes report disk pressure
----
-
-# NodeDiskPressure
-
-## Diagnosis
-
-Log in to the bastion, then list the nodes and the pods:
-
-\`\`\`bash
-ssh bastion.example.com
-kubectl get nodes -o wide
-kubectl get pods -A --field-selector=status.phase=Failed
-\`\`\`
-
-## Mitigation
-
-Remove the failed pods of <namespace>, from the bastion:
-
-\`\`\`bash
-ssh bastion.example.com
-kubectl delete pods -n <namespace> --field-selector=status.phase=Failed
-\`\`\`
-`;
+const TSG = readFileSync(new URL("./fixtures/disk-pressure.md", import.meta.url), "utf8");
 
 const repos: string[] = [];
 afterEach(() => {

@@ -10,7 +10,7 @@
  * 1 a gate or validation failed and nothing was written, 2 no writes (refused, everything
  * skipped, or a wrong command line).
  */
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { parse as parseShell } from "shell-quote";
 import { recoverBatches } from "../../driver/review/batch.js";
@@ -184,13 +184,50 @@ function repoPath(repo: string, path: string): string {
   return rel === "" ? "." : rel.split(sep).join("/");
 }
 
+/** The most a change set may hold: 16 MiB (a task's patch is far smaller). */
+export const MAX_CHANGES_BYTES = 16 * 1024 * 1024;
+
 function readChangesText(path: string): { text: string; origin: string } {
+  const origin = path === "-" ? "<stdin>" : path;
+  let fd: number;
   try {
-    return { text: readFileSync(path === "-" ? 0 : path, "utf8"), origin: path === "-" ? "<stdin>" : path };
+    fd = path === "-" ? 0 : openSync(path, "r");
   } catch (error) {
     throw new UsageError(
       `--changes ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? error}`,
     );
+  }
+  try {
+    if (fd !== 0 && !fstatSync(fd).isFile()) throw new UsageError(`--changes ${path} is not a file`);
+    // Read at most one byte over the limit: a larger set is refused without holding it all.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const buffer = Buffer.alloc(1 << 16);
+    for (;;) {
+      let read: number;
+      try {
+        read = readSync(fd, buffer, 0, buffer.length, null);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EAGAIN") {
+          // A non-blocking stdin with nothing yet: wait a little rather than spin.
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+          continue;
+        }
+        throw new UsageError(
+          `--changes ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? error}`,
+        );
+      }
+      if (read === 0) break;
+      total += read;
+      if (total > MAX_CHANGES_BYTES)
+        throw new UsageError(
+          `--changes ${origin} is larger than ${MAX_CHANGES_BYTES / 1024 / 1024} MiB: split it into smaller change sets`,
+        );
+      chunks.push(Buffer.from(buffer.subarray(0, read)));
+    }
+    return { text: new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks)), origin };
+  } finally {
+    if (fd !== 0) closeSync(fd);
   }
 }
 

@@ -130,7 +130,7 @@ export async function applyBatch(
 ): Promise<BatchResult> {
   const root = resolve(repo);
   const point = options.onPoint ?? (() => {});
-  const invalid = checkTargets(root, files) ?? checkUnchanged(root, files);
+  const invalid = reviewFolderProblem(root) ?? checkTargets(root, files) ?? checkUnchanged(root, files);
   if (invalid !== undefined) return { applied: false, reason: invalid, rolledBack: false };
   if (options.beforeCommit !== undefined) {
     const staged = new Map(files.map((file) => [file.path, file.after] as const));
@@ -203,6 +203,8 @@ export async function applyBatch(
 export function recoverBatches(repo: string): RecoveryResult {
   const root = resolve(repo);
   const base = join(root, REVIEW_FOLDER);
+  const folderProblem = reviewFolderProblem(root);
+  if (folderProblem !== undefined) throw new UsageError(`${folderProblem}; nothing was recovered`);
   let names: string[];
   try {
     names = readdirSync(base).sort();
@@ -291,6 +293,25 @@ function journalProblem(root: string, journal: Journal): string | undefined {
 class ChangedSince extends Error {}
 
 /** A reason the targets cannot form a batch, or undefined. */
+/**
+ * Batches are staged (and journals read) only in real folders of the repository: a `.rllmc` or
+ * `.rllmc/review` that is a symlink would stage files, and take journals, from elsewhere.
+ */
+function reviewFolderProblem(root: string): string | undefined {
+  for (const folder of [".rllmc", REVIEW_FOLDER]) {
+    let stat: ReturnType<typeof lstatSync>;
+    try {
+      stat = lstatSync(join(root, folder));
+    } catch {
+      return undefined;
+    }
+    if (stat.isSymbolicLink())
+      return `${folder} in the repository is a symlink: review stages its batches only in a real folder of the repository (remove the link)`;
+    if (!stat.isDirectory()) return `${folder} in the repository is not a folder (remove it)`;
+  }
+  return undefined;
+}
+
 function checkTargets(root: string, files: readonly BatchFile[]): string | undefined {
   const seen = new Set<string>();
   for (const file of files) {

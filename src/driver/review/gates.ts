@@ -215,10 +215,31 @@ async function checkStaged(
       return firstError(parseTask(source).diagnostics, source);
     }
     case "tsg":
-    case undefined:
-      // A TSG has warnings only (prose has no syntax errors); other files are text.
+      // A TSG has warnings only (prose has no syntax errors).
       return undefined;
+    case undefined:
+      // A compiled module (or any script) must still parse; other files are text.
+      return /\.(?:[cm]?js|[cm]?ts)$/i.test(name) ? await scriptProblem(name, source.text) : undefined;
   }
+}
+
+/** A JavaScript or TypeScript file's first syntax error (`line:col TS…: message`), if any. */
+async function scriptProblem(name: string, text: string): Promise<string | undefined> {
+  const { ts } = await import("ts-morph");
+  const declarations = /\.d\.[cm]?ts$/i.test(name);
+  const output = ts.transpileModule(text, {
+    fileName: declarations ? name.replace(/\.d\.([cm]?)ts$/i, ".$1ts") : name,
+    reportDiagnostics: true,
+    compilerOptions: { allowJs: true, module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
+  const error = output.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
+  if (error === undefined) return undefined;
+  const at =
+    error.file !== undefined && error.start !== undefined
+      ? error.file.getLineAndCharacterOfPosition(error.start)
+      : undefined;
+  const message = ts.flattenDiagnosticMessageText(error.messageText, " ");
+  return `${at === undefined ? "" : `${at.line + 1}:${at.character + 1} `}TS${error.code}: ${message}`;
 }
 
 /** An app's parse and `loadSource`'s checks, its `uses` children read from the staged set first. */

@@ -320,13 +320,21 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
   }
 
   // 6. Summary.
-  const manual = changes
-    .filter((c) => skipped.has(c.id) || rejected.has(c.id))
-    .map((c) => ({
-      id: c.id,
-      target: c.target,
-      reason: skipped.get(c.id) ?? `${rejected.get(c.id)!.gate} gate: ${rejected.get(c.id)!.reason}`,
-    }));
+  const manual = [
+    ...changes
+      .filter((c) => skipped.has(c.id) || rejected.has(c.id))
+      .map((c) => ({
+        id: c.id,
+        target: c.target,
+        reason: skipped.get(c.id) ?? `${rejected.get(c.id)!.gate} gate: ${rejected.get(c.id)!.reason}`,
+      })),
+    // Changes of a change set that could not be read as changes: their target is the set.
+    ...rejections.map((r) => ({
+      id: r.change,
+      target: options.changes?.origin ?? "",
+      reason: `${r.gate} gate: ${r.reason}`,
+    })),
+  ];
   const rejectedCount = rejected.size + rejections.length;
   const appliedCount = rolledBack ? 0 : chosen.length;
   const exitCode: 0 | 1 | 2 = rolledBack
