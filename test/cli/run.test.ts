@@ -144,7 +144,7 @@ describe("rllmc run", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stdout).toBe("");
     expect(unknown.stderr).toContain(
-      "--provider must be one of openai, anthropic, openai-compatible, ollama, local, null, replay, not 'olama'; did you mean 'ollama'?",
+      "--provider must be one of openai, anthropic, openai-compatible, ollama, local, null, replay, llama-orch, not 'olama'; did you mean 'ollama'?",
     );
     const keyless = rllmc(["run", "examples/summary.rllm", "--provider", "openai", "--input", "x"]);
     expect(keyless.json()).toMatchObject({ error_type: "ProviderError", details: { failure: "auth" } });
