@@ -125,7 +125,7 @@ describe("rllmc review with LLM proposals", () => {
         .map((e) => e.id),
     ).toEqual(["llm-metadata:ops/runbook.yaml", "llm-promote:ops/runbook.yaml#kubectl_get_nodes"]);
     const runbook = readFileSync(join(dir, "ops/runbook.yaml"), "utf8");
-    expect(runbook).toContain("# Reviewed: rllmc review took promoted `kubectl_get_nodes`");
+    expect(runbook).toContain("# Reviewed: rllmc review accepted a promotion to cli (`kubectl_get_nodes`)");
     expect(runbook).toContain("description: Find the nodes under disk pressure.");
     const validated = await cli(["validate", "runbook.yaml"], join(dir, "ops"));
     expect(validated.code, validated.stderr).toBe(0);

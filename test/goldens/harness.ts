@@ -55,7 +55,7 @@ export const GOLDENS_ROOT = join(REPO_ROOT, "goldens");
 
 /** The expected outputs a case can have; every other file in a case folder is an input or fixture. */
 const OUTPUT_FILES =
-  /^(ir\.json|errors\.txt|inspect\.txt|result\.json|runbook\.yaml|mapping\.md|compile\.txt|app\.mjs|app\.d\.mts|stdout\.txt|stderr\.txt|exit\.txt|events\.jsonl|summary\.txt)$/;
+  /^(ir\.json|errors\.txt|inspect\.txt|result\.json|runbook\.yaml|mapping\.md|compile\.txt|app\.mjs|app\.d\.mts|stdout\.txt|stderr\.txt|exit\.txt|events\.jsonl|summary\.txt|after-.+)$/;
 
 export interface GoldenCase {
   readonly suite: string;

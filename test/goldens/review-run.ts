@@ -3,8 +3,11 @@
  * and the text a person reads. A case is a folder `goldens/review/<case>/`:
  *   repo/          the repository before the review, read as it is and never written
  *   input.json     `{"mode": "auto"|"none", "confidence"?: "high"|"medium"|"low",
- *                  "max_delta"?: N, "changes"?: FILE}` (FILE: a change set or `task run`'s
- *                  stdout, beside input.json, read as `--changes FILE`)
+ *                  "max_delta"?: N, "changes"?: FILE, "answer"?: FILE, "after"?: [PATH…]}`
+ *                  (`changes`: a change set or `task run`'s stdout, beside input.json, read as
+ *                  `--changes FILE`; `answer`: what the model answers every Stage B request of
+ *                  the LLM proposals phase, as `scripted-model`; `after`: repository files
+ *                  whose content after the session is an output, as `after-NAME`)
  * and the expected outputs: `events.jsonl` (one event per line, as `--format json` prints
  * them) and `summary.txt` (the same events as text, without colour).
  *
@@ -13,16 +16,33 @@
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import pc from "picocolors";
 import { formatEvent } from "../../src/cli/commands/review.js";
 import { type Confidence, reviewSession } from "../../src/driver/review/session.js";
+import type { Interpreter } from "../../src/passes/runbook/interpret-request.js";
+
+/** A model that answers every Stage B request with `text`. */
+function scriptedInterpreter(text: string): Interpreter {
+  return {
+    ask: async () => ({
+      ok: true,
+      text,
+      model: "scripted-model",
+      key: "0".repeat(64),
+      fromCache: true,
+      where: "",
+    }),
+  };
+}
 
 interface ReviewSpec {
   readonly mode: "auto" | "none";
   readonly confidence?: Confidence;
   readonly max_delta?: number;
   readonly changes?: string;
+  readonly answer?: string;
+  readonly after?: readonly string[];
 }
 
 /** The outputs of a review case: events.jsonl and summary.txt. */
@@ -44,11 +64,17 @@ export async function produceReview(dir: string): Promise<Map<string, string>> {
       ...(spec.changes === undefined
         ? {}
         : { changes: { text: readFileSync(join(dir, spec.changes), "utf8"), origin: spec.changes } }),
+      ...(spec.answer === undefined
+        ? {}
+        : { interpreter: scriptedInterpreter(readFileSync(join(dir, spec.answer), "utf8")) }),
     });
     const plain = pc.createColors(false);
     return new Map([
       ["events.jsonl", events.map((e) => `${JSON.stringify(e)}\n`).join("")],
       ["summary.txt", events.map((e) => formatEvent(e, plain)).join("")],
+      ...(spec.after ?? []).map(
+        (path) => [`after-${basename(path)}`, readFileSync(join(repo, path), "utf8")] as [string, string],
+      ),
     ]);
   } finally {
     rmSync(repo, { recursive: true, force: true });

@@ -127,7 +127,7 @@ describe("LLM proposals", () => {
     const after = readFileSync(join(repo, "ops/runbook.yaml"), "utf8");
     expect(after).not.toBe(before);
     expect(after).toContain(
-      "# Reviewed: rllmc review took promoted `kubectl_get_nodes` and titles, descriptions or values from scripted-model.",
+      "# Reviewed: rllmc review accepted a promotion to cli (`kubectl_get_nodes`) and new titles, descriptions or values from scripted-model.",
     );
     expect(after).toContain("description: Find the nodes under disk pressure and clear failed pods.");
     expect(after).toMatch(
@@ -135,7 +135,7 @@ describe("LLM proposals", () => {
     );
     expect(after).toMatch(/- id: kubectl_get_pods\n\s+type: manual/);
     const mapping = readFileSync(join(repo, "ops/mapping.md"), "utf8");
-    expect(mapping).toContain("Reviewed: rllmc review took promoted `kubectl_get_nodes`");
+    expect(mapping).toContain("Reviewed: rllmc review accepted a promotion to cli (`kubectl_get_nodes`)");
     expect(mapping).toContain("| &nbsp;&nbsp;`kubectl_get_nodes` | cli | 13 | Diagnosis |  |");
     expect(mapping).not.toContain("`kubectl_get_nodes` is manual");
     expect(mapping).toContain("`kubectl_get_pods` is manual");
@@ -161,7 +161,7 @@ describe("LLM proposals", () => {
       "llm-promote:ops/runbook.yaml#kubectl_get_pods",
     ]);
     const after = readFileSync(join(repo, "ops/runbook.yaml"), "utf8");
-    expect(after).toContain("promoted `kubectl_get_nodes`, `kubectl_get_pods`");
+    expect(after).toContain("promotions to cli (`kubectl_get_nodes`, `kubectl_get_pods`)");
     // A third session finds nothing more to propose.
     const third = await review(repo, scripted(answer));
     expect(third.at(-1)).toMatchObject({ changes: 0, exit_code: 0 });

@@ -292,12 +292,11 @@ function promote(
   // Its `source` comes from the TSG span it was made from when the runbook is printed.
   const { id: _id, source: _source, ...rest } = proposed;
   updateStep(runbook, id, () => ({ id, ...rest }) as Step);
-  runbook.meta.vars ??= {};
-  const vars = runbook.meta.vars as Record<string, unknown>;
   for (const text of [...proposed.with.argv, proposed.with.stdin ?? ""])
-    for (const [, name] of text.matchAll(/\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)/g))
-      if (name !== undefined && !(name in vars) && answerVars[name] !== undefined)
-        vars[name] = answerVars[name];
+    for (const [, name] of text.matchAll(/\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+      if (name === undefined || answerVars[name] === undefined || name in (runbook.meta.vars ?? {})) continue;
+      runbook.meta.vars = { ...runbook.meta.vars, [name]: answerVars[name] };
+    }
   runbook.meta.governance ??= {};
   const governance = runbook.meta.governance as { allowed_commands?: string[] };
   const allowed = new Set(governance.allowed_commands ?? []);
@@ -353,13 +352,17 @@ async function printEdited(
     JSON.stringify(edited.meta.vars) !== JSON.stringify(draft.runbook.meta.vars) ||
     [...steps.values()].some((s) => !retyped.has(s.id) && text(s) !== text(draftSteps.get(s.id)));
   const parts = [
-    ...(promoted.length === 0 ? [] : [`promoted ${promoted.map((n) => `\`${n.id}\``).join(", ")}`]),
-    ...(metadataChanged ? ["titles, descriptions or values"] : []),
+    ...(promoted.length === 0
+      ? []
+      : [
+          `${promoted.length === 1 ? "a promotion" : "promotions"} to cli (${promoted.map((n) => `\`${n.id}\``).join(", ")})`,
+        ]),
+    ...(metadataChanged ? ["new titles, descriptions or values"] : []),
   ];
   const reviewed =
     parts.length === 0
       ? undefined
-      : `rllmc review took ${parts.join(" and ")} from ${model}. A plain recompile would undo this (docs/review.md).`;
+      : `rllmc review accepted ${parts.join(" and ")} from ${model}. A plain recompile would undo this (docs/review.md).`;
   // "X is manual" no longer holds for a promoted step.
   const promotedAt = new Set(promoted.map((n) => n.span.start));
   const uncertainties = draft.uncertainties.filter(
