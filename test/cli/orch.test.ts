@@ -33,7 +33,11 @@ async function serve(options: LlamaOrchServerOptions = {}): Promise<LlamaOrchSer
 }
 
 /** Runs the bin without blocking this process's event loop (the server answers from it). */
-function rllmc(args: readonly string[], env: Record<string, string> = {}) {
+function rllmc(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  onSpawn?: (child: ReturnType<typeof spawn>) => void,
+) {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(
       ([k]) => !/^(LLM_|OLLAMA_HOST|LLAMA_ORCH_|TRACKING_BREADCRUMB)/.test(k),
@@ -49,6 +53,7 @@ function rllmc(args: readonly string[], env: Record<string, string> = {}) {
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
+    onSpawn?.(child);
     child.on("close", (code) => {
       expect(stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
       resolve({ code, stdout, stderr });
@@ -148,6 +153,20 @@ describe("rllmc run --provider llama-orch", () => {
     expect(payload.details).toMatchObject({ failure: "request", code: "CTX_MAX_EXCEEDED", retriable: false });
     expect(payload.message).toContain("over the ctx_max 2048");
     expect(server.requestsTo("POST", "/v1/tasks")).toHaveLength(0);
+  });
+
+  it("should cancel the task in flight on Ctrl-C", async () => {
+    const server = await serve({ latencyMs: 60_000 });
+    const run = await rllmc([...RUN, "--base-url", server.url], {}, (child) => {
+      const poll = setInterval(() => {
+        if (server.requestsTo("GET", "/v1/tasks/").length === 0) return;
+        clearInterval(poll);
+        child.kill("SIGINT");
+      }, 20);
+    });
+    expect(run.code).toBe(130);
+    expect(server.stats.cancelled).toEqual([...server.tasks.keys()]);
+    expect(server.stats.inFlight).toBe(0);
   });
 
   it("should need a base URL", async () => {
