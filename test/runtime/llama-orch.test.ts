@@ -437,6 +437,11 @@ describe("llama-orch provider: discovery and correlation", () => {
       deadline_ms: 5000,
       sampler_profile_version: "v1",
     });
+    await provider.complete({ ...REQUEST, deadlineMs: 60_000 });
+    await provider.complete({ ...REQUEST, deadlineMs: 800 });
+    expect(
+      server.requestsTo("POST", "/v1/tasks").map((r) => (r.body as { deadline_ms: number }).deadline_ms),
+    ).toEqual([5000, 5000, 800]);
     expect(llamaOrchOptionsFromEnv(server.url, {}).correlationId).toMatch(/^rllmc-[0-9a-f-]{36}$/);
   });
 });

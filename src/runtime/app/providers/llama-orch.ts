@@ -56,7 +56,7 @@ export interface LlamaOrchOptions {
   readonly engine?: string;
   /** The session's correlation id; default from `TRACKING_BREADCRUMB`, else `rllmc-<uuid>`. */
   readonly correlationId?: string;
-  /** `deadline_ms` when the request gives none (`LLAMA_ORCH_DEADLINE_MS`). */
+  /** The longest `deadline_ms` (`LLAMA_ORCH_DEADLINE_MS`): a shorter try timeout wins. */
   readonly deadlineMs?: number;
   /** `sampler_profile_version`, sent when set (`LLAMA_ORCH_SAMPLER_PROFILE`). */
   readonly samplerProfileVersion?: string;
@@ -289,7 +289,9 @@ export function createLlamaOrchProvider(options: LlamaOrchOptions): Provider {
     const taskId = randomUUID();
     const { seed, temperature } = request.params;
     const determinism = seed !== undefined && temperature === 0 ? "strict" : "best_effort";
-    const deadlineMs = request.deadlineMs ?? options.deadlineMs ?? LLAMA_ORCH_DEFAULT_DEADLINE_MS;
+    // The try's timeout, or LLAMA_ORCH_DEADLINE_MS when that is shorter.
+    const limits = [request.deadlineMs, options.deadlineMs].filter((ms): ms is number => ms !== undefined);
+    const deadlineMs = limits.length === 0 ? LLAMA_ORCH_DEFAULT_DEADLINE_MS : Math.min(...limits);
     const body: TaskRequest = {
       task_id: taskId,
       session_id: sessionId,
