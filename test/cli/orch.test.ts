@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -173,6 +173,39 @@ describe("rllmc run --provider llama-orch", () => {
     const run = await rllmc(RUN);
     expect(run.code).toBe(6);
     expect(JSON.parse(run.stdout).message).toContain("provider 'llama-orch' needs the orchestrator's URL");
+  });
+});
+
+describe("runbook compile --llm live --provider llama-orch", () => {
+  it("should ask llama-orch for the Stage B answer and build the runbook from it", async () => {
+    const answer = readFileSync(join(ROOT, "goldens/tsg/rb-llm-refined/answer.json"), "utf8");
+    const server = await serve({ answer: () => answer });
+    const cache = mkdtempSync(join(tmpdir(), "rllmc-orch-compile-"));
+    const run = await rllmc([
+      "compile",
+      "goldens/tsg/rb-llm-refined/input.md",
+      "--llm",
+      "live",
+      "--provider",
+      "llama-orch",
+      "--model",
+      "repo:Org/Model",
+      "--base-url",
+      server.url,
+      "--cache-dir",
+      cache,
+    ]);
+    expect(run.stderr).toContain("Compiled 1 of 1 file:");
+    expect(run.code).toBe(0);
+    const golden = readFileSync(join(ROOT, "goldens/tsg/rb-llm-refined/runbook.yaml"), "utf8");
+    const withoutHeader = (text: string) =>
+      text
+        .replace(/^(#.*\n)+\n?/, "")
+        .replaceAll("file: goldens/tsg/rb-llm-refined/input.md", "file: input.md");
+    expect(withoutHeader(run.stdout)).toBe(withoutHeader(golden));
+    const [task] = server.requestsTo("POST", "/v1/tasks");
+    expect((task!.body as { prompt: string }).prompt).toContain("Never invent a command");
+    expect(task!.body).toMatchObject({ model_ref: "repo:Org/Model", workload: "completion" });
   });
 });
 

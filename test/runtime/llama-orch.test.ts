@@ -400,7 +400,7 @@ describe("llama-orch provider: discovery and correlation", () => {
     expect(named.server.requestsTo("POST", "/v1/tasks")[0]!.body).toMatchObject({ engine: "tgi" });
   });
 
-  it("should refuse a context over ctx_max before admission, with a code, not retried", async () => {
+  it("should refuse a max_context_window over ctx_max before admission, with a code, not retried", async () => {
     const { server, provider } = await setup();
     const error = await callWithRetries(
       provider,
@@ -411,6 +411,12 @@ describe("llama-orch provider: discovery and correlation", () => {
     expect([last.kind, last.code, last.retryable]).toEqual(["request", "CTX_MAX_EXCEEDED", false]);
     expect(last.message).toContain("ctx_max 8192");
     expect(server.requestsTo("POST", "/v1/tasks")).toHaveLength(0);
+  });
+
+  it("should cap an estimated ctx at ctx_max when the request has no context window", async () => {
+    const { server, provider } = await setup();
+    await provider.complete({ ...REQUEST, params: { max_tokens: 9000 } });
+    expect(server.requestsTo("POST", "/v1/tasks")[0]!.body).toMatchObject({ ctx: 8192, max_tokens: 9000 });
   });
 
   it("should log an echoed correlation id that differs, once", async () => {

@@ -272,14 +272,17 @@ export function createLlamaOrchProvider(options: LlamaOrchOptions): Provider {
     const prompt = renderPrompt(request.messages);
     const promptTokens = estimateTokens(prompt);
     const maxTokens = request.params.max_tokens ?? LLAMA_ORCH_DEFAULT_MAX_TOKENS;
-    const ctx = request.contextWindow ?? promptTokens + maxTokens;
-    const ctxMax = found.chosen?.ctx_max;
-    if (typeof ctxMax === "number" && ctx > ctxMax)
+    const ctxMax = typeof found.chosen?.ctx_max === "number" ? found.chosen.ctx_max : undefined;
+    // The app's max_context_window is checked against the engine's ctx_max; without one, the
+    // (conservative) estimate is only a request, capped at ctx_max, and the backend judges.
+    if (request.contextWindow !== undefined && ctxMax !== undefined && request.contextWindow > ctxMax)
       throw new ProviderFailure(
         "request",
-        `the task needs a context of ${ctx} tokens (${request.contextWindow === undefined ? "the prompt's estimate plus max_tokens" : "max_context_window"}), over the ctx_max ${ctxMax} of llama-orch engine '${found.engine}'`,
+        `max_context_window ${request.contextWindow} is over the ctx_max ${ctxMax} of llama-orch engine '${found.engine}'`,
         { code: "CTX_MAX_EXCEEDED", retriable: false },
       );
+    const ctx =
+      request.contextWindow ?? Math.min(promptTokens + maxTokens, ctxMax ?? Number.POSITIVE_INFINITY);
     const n = ++tasks;
     // The caller's headers go along; its X-Correlation-Id (task run's) becomes the session's id.
     const given = Object.entries(request.headers ?? {});
