@@ -269,6 +269,8 @@ async function runApp(path: string, specPath: string): Promise<string> {
       provider: scriptedProvider(script),
       ...(spec.max_retries === undefined ? {} : { maxRetries: spec.max_retries }),
       sleep: async () => {},
+      // Waits the server asked for, as asked: the jitter is random.
+      retryPolicy: { serverWaitJitter: 0 },
     });
     printed = result.output;
   } catch (error) {
