@@ -73,7 +73,8 @@ export function parseExposition(text: string): Exposition {
     if (!rest.startsWith(" ") || fields.length < 1 || fields.length > 2)
       throw new Error(`bad sample at ${where}`);
     const value = fields[0] === "+Inf" ? Infinity : fields[0] === "-Inf" ? -Infinity : Number(fields[0]);
-    if (Number.isNaN(value) && fields[0] !== "NaN") throw new Error(`bad value at ${where}`);
+    // Prometheus reads values with Go's ParseFloat, which takes NaN in any case (prom-client writes "Nan").
+    if (Number.isNaN(value) && fields[0]!.toLowerCase() !== "nan") throw new Error(`bad value at ${where}`);
     samples.push({ name, labels, value });
   }
   return { samples, types, help };
