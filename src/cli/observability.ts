@@ -35,8 +35,10 @@ export async function withObservability(
   }
   let tracing: Tracing | undefined;
   if (flags.otel) {
-    const { startOtlpTracing } = await import("./otel.js");
-    tracing = await startOtlpTracing(version());
+    const { endpointProblem, startOtlpTracing } = await import("./otel.js");
+    const problem = endpointProblem(process.env);
+    if (problem === undefined) tracing = await startOtlpTracing(version());
+    else process.stderr.write(`${program}: warning: ${problem}\n`);
   }
   let code: number | undefined;
   try {

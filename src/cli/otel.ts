@@ -139,15 +139,36 @@ function describeFailure(error: Error | undefined): string {
     .slice(0, 200);
 }
 
+/** The variable that names the collector, and its value; undefined for the default. */
+function endpoint(env: NodeJS.ProcessEnv): { readonly variable: string; readonly url: string } | undefined {
+  for (const variable of ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"]) {
+    const url = env[variable]?.trim();
+    if (url !== undefined && url !== "") return { variable, url };
+  }
+  return undefined;
+}
+
+/**
+ * Why the collector's URL cannot be used (not a URL, not http or https), for a warning before
+ * anything is traced; the exporter itself would quietly send to localhost instead. The value is
+ * not quoted: it may hold credentials.
+ */
+export function endpointProblem(env: NodeJS.ProcessEnv): string | undefined {
+  const named = endpoint(env);
+  if (named === undefined) return undefined;
+  let protocol: string;
+  try {
+    protocol = new URL(named.url).protocol;
+  } catch {
+    return `${named.variable} is not a URL; no traces are sent`;
+  }
+  return protocol === "http:" || protocol === "https:"
+    ? undefined
+    : `${named.variable} is not an http or https URL; no traces are sent`;
+}
+
 /** The collector, named by its scheme, host and port only. */
 export function collectorOrigin(env: NodeJS.ProcessEnv): string {
-  const url = [env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env.OTEL_EXPORTER_OTLP_ENDPOINT].find(
-    (value) => value !== undefined && value.trim() !== "",
-  );
-  if (url === undefined) return "http://localhost:4318";
-  try {
-    return new URL(url.trim()).origin;
-  } catch {
-    return "the collector (OTEL_EXPORTER_OTLP_ENDPOINT is not a URL)";
-  }
+  const named = endpoint(env);
+  return named === undefined ? "http://localhost:4318" : new URL(named.url).origin;
 }

@@ -168,6 +168,20 @@ describe.skipIf(!existsSync(BIN))("OTLP export", () => {
     }
   });
 
+  it("should warn, and send nothing, when the endpoint is not an http(s) URL", async () => {
+    for (const [variable, value] of [
+      ["OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318 with-SECRET"],
+      ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "ftp://someone:SECRET@127.0.0.1/v1/traces"],
+    ] as const) {
+      const result = await rllmc(RUN, { [variable]: value });
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ title: expect.any(String) });
+      expect(result.stderr).toMatch(
+        new RegExp(`^rllmc: warning: ${variable} is not a(n http or https)? URL; no traces are sent\n$`),
+      );
+    }
+  });
+
   it("should neither hang nor fail when the collector refuses the connection or never answers", async () => {
     const refused = await rllmc(RUN, {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await unusedPort()}`,
