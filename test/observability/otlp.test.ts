@@ -134,10 +134,12 @@ describe.skipIf(!existsSync(BIN))("OTLP export", () => {
       const root = spans.find((s) => s.name === "rllmc run")!;
       expect(root).toBeDefined();
       expect(attribute(root, "process.exit.code")).toBe(0);
+      const app = spans.find((s) => s.name === "app summary")!;
+      expect(app.parentSpanId).toBe(root.spanId);
       const calls = spans.filter((s) => s.name === "chat llama3.2:3b");
       expect(calls).toHaveLength(2);
       for (const call of calls) {
-        expect(call.parentSpanId).toBe(root.spanId);
+        expect(call.parentSpanId).toBe(app.spanId);
         expect(attribute(call, "gen_ai.provider.name")).toBe("replay");
         expect(attribute(call, "gen_ai.usage.input_tokens")).toBeGreaterThan(0);
       }

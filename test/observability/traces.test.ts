@@ -94,11 +94,23 @@ describe("traces", () => {
     ]);
     for (const pass of passes) expect(parentOf(pass)).toBe(idOf(root!));
 
+    // The app's span, under the command's, holds its calls.
+    const [app, ...otherApps] = named("app summary");
+    expect(otherApps).toEqual([]);
+    expect(parentOf(app!)).toBe(idOf(root!));
+    expect(app!.attributes).toMatchObject({
+      "rllmc.app.name": "summary",
+      "rllmc.app.version": "1.0.0",
+      "rllmc.app.depth": 0,
+      "rllmc.app.outcome": "ok",
+      "rllmc.app.attempts": 2,
+    });
+
     // The summary example answers off-schema once, then right: two calls, each its own span.
     const calls = spans().filter((s) => s.name.startsWith("chat "));
     expect(calls).toHaveLength(2);
     for (const call of calls) {
-      expect(parentOf(call)).toBe(idOf(root!));
+      expect(parentOf(call)).toBe(idOf(app!));
       expect(call.kind).toBe(2); // SpanKind.CLIENT
       expect(call.status.code).not.toBe(ERROR);
       expect(call.attributes).toMatchObject({
@@ -112,6 +124,30 @@ describe("traces", () => {
       expect(call.endTime[0] * 1e9 + call.endTime[1]).toBeLessThanOrEqual(
         root!.endTime[0] * 1e9 + root!.endTime[1],
       );
+    }
+  });
+
+  it("should nest a composed app's children under its span, each with its own calls", async () => {
+    const result = await cli("rllmc", [
+      "run",
+      join(ROOT, "examples/compose_summary_keywords.rllm"),
+      "--provider",
+      "replay",
+      "--input-file",
+      join(ROOT, "examples/compose_summary_keywords.input.json"),
+      "--no-cache",
+    ]);
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    const [root] = named("rllmc run");
+    const [parent] = named("app compose_summary_keywords");
+    expect(parentOf(parent!)).toBe(idOf(root!));
+    const children = spans().filter((s) => s.name.startsWith("app ") && s !== parent);
+    expect(children.length).toBeGreaterThanOrEqual(2);
+    for (const child of children) {
+      expect(parentOf(child)).toBe(idOf(parent!));
+      expect(child.attributes["rllmc.app.depth"]).toBe(1);
+      const calls = spans().filter((s) => s.name.startsWith("chat ") && parentOf(s) === idOf(child));
+      expect(calls.length).toBe(child.attributes["rllmc.app.attempts"]);
     }
   });
 
@@ -190,6 +226,12 @@ describe("traces", () => {
       }
       const [root] = named("rllmc run");
       expect(root!.status.code).toBe(ERROR);
+      const [app] = named("app summary");
+      expect(app!.status.code).toBe(ERROR);
+      expect(app!.attributes).toMatchObject({
+        "rllmc.app.outcome": "error",
+        "rllmc.app.error_code": "RUN4001",
+      });
       expect(root!.attributes["process.exit.code"]).toBe(6);
       expect(everything()).not.toContain("SECRET");
       expect(everything()).not.toContain("hunter2");

@@ -13,6 +13,7 @@
  * may read an earlier one's output. A child's failure ends the parent's run with the child's own
  * error, its message prefixed with the chain of apps that led to it (`details.app_chain`).
  */
+import { inSpan } from "../shared/telemetry.js";
 import type { PreparedApp, SchemaViolation } from "./app.js";
 import { AppErrors, appError, ERROR_CLASSES, type ErrorPayload, RllmError } from "./errors.js";
 import { type Attempt, execute, type RunOptions, type RunResult } from "./execute.js";
@@ -68,11 +69,45 @@ export interface ComposedResult extends RunResult {
   readonly children: readonly { readonly name: string; readonly result: ComposedResult }[];
 }
 
-export async function runApp(
+/** Runs an app (its children first) in its trace span, `app <name>`, under the caller's. */
+export function runApp(
   app: RunnableApp,
   input: unknown,
   options: ComposeOptions,
   callers: readonly string[] = [],
+): Promise<ComposedResult> {
+  const definition = app.prepared.definition;
+  return inSpan(
+    `app ${definition.name}`,
+    {
+      "rllmc.app.name": definition.name,
+      "rllmc.app.version": definition.version,
+      "rllmc.app.depth": callers.length,
+    },
+    async (span) => {
+      try {
+        const result = await runAppUntraced(app, input, options, callers);
+        span.setAttributes({ "rllmc.app.outcome": "ok", "rllmc.app.attempts": result.attempts.length });
+        return result;
+      } catch (error) {
+        if (error instanceof RllmError) {
+          span.setAttributes({
+            "rllmc.app.outcome": "error",
+            "rllmc.app.error_code": error.payload.error_code,
+          });
+          span.fail(error.payload.error_code);
+        }
+        throw error;
+      }
+    },
+  );
+}
+
+async function runAppUntraced(
+  app: RunnableApp,
+  input: unknown,
+  options: ComposeOptions,
+  callers: readonly string[],
 ): Promise<ComposedResult> {
   const started = performance.now();
   const startedAt = new Date();
