@@ -28,6 +28,13 @@ export class Progress {
     this.#done += 1;
   }
 
+  /** Shows the bar at `done` of the total, with `label` (a batch's figures) after it. */
+  show(done: number, label: string): void {
+    this.#done = done;
+    this.tick(label);
+    this.#done = done;
+  }
+
   /** Clears the bar, so the summary line starts on a clean line. */
   done(): void {
     this.stream?.write("\r\x1b[2K");

@@ -6,6 +6,7 @@
  */
 
 import { cachedApp } from "../../driver/app-cache.js";
+import { observeProvider } from "../../driver/batch/observe-provider.js";
 import { UsageError } from "../../driver/usage-error.js";
 import type { AppDefinition } from "../../runtime/app/app.js";
 import { type AppRunReport, closeSandboxes, type RunnableApp, runApp } from "../../runtime/app/compose.js";
@@ -24,11 +25,12 @@ import {
   type RllmError,
   RunExit,
 } from "../../runtime/app/errors.js";
-import type { Attempt, RunResult } from "../../runtime/app/execute.js";
+import { type Attempt, DEFAULT_MAX_RETRIES, type RunResult } from "../../runtime/app/execute.js";
 import { type Provider, ProviderFailure } from "../../runtime/app/provider.js";
 import { Redactor } from "../../runtime/shared/redact.js";
 import { oneOf, parseOptions, withUsage } from "../options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
+import { BATCH_OPTIONS, parseBatchFlags, parsePriority, runBatch } from "../run-batch.js";
 
 export const RUN_OPTIONS = {
   input: { type: "string" },
@@ -43,6 +45,8 @@ export const RUN_OPTIONS = {
   quiet: { type: "boolean" },
   "no-cache": { type: "boolean" },
   "ollama-auto-pull": { type: "boolean" },
+  priority: { type: "string" },
+  ...BATCH_OPTIONS,
 } as const;
 
 export default function run(program: string, args: readonly string[]): Promise<number> {
@@ -51,10 +55,12 @@ export default function run(program: string, args: readonly string[]): Promise<n
     if (positionals.length !== 1) throw new UsageError("expected exactly one .rllm file");
     const input = values.input as string | undefined;
     const inputFile = values["input-file"] as string | undefined;
-    if ((input === undefined) === (inputFile === undefined))
+    const batch = parseBatchFlags(values);
+    if (batch === undefined && (input === undefined) === (inputFile === undefined))
       throw new UsageError(
-        "give the input with exactly one of --input <json|yaml|text> or --input-file <file|->",
+        "give the input with exactly one of --input <json|yaml|text> or --input-file <file|->, or many with --batch <inputs.jsonl>",
       );
+    const priority = parsePriority(values.priority);
     const maxRetries = parseMaxRetries(values["max-retries"] as string | undefined);
     checkProviderName(values.provider, process.env);
     const flags: ProviderFlags = {
@@ -75,9 +81,11 @@ export default function run(program: string, args: readonly string[]): Promise<n
       const root = app.runnable;
       const definition = root.prepared.definition;
       const readings =
-        inputFile === undefined
-          ? await parseInputText(input!, definition.inputSchema)
-          : await readInputFile(inputFile, definition.inputSchema);
+        batch !== undefined
+          ? []
+          : inputFile === undefined
+            ? await parseInputText(input!, definition.inputSchema)
+            : await readInputFile(inputFile, definition.inputSchema);
       const value = chooseInput(readings, root.prepared.validateInput);
       let config = resolveConfig(definition, flags, process.env);
       // A model named by --model or LLM_MODEL is every app's; otherwise each app runs its own.
@@ -126,24 +134,59 @@ export default function run(program: string, args: readonly string[]): Promise<n
       }
       provider = await createProvider(config, redactor);
       const stats = await import("../../runtime/app/stats/record-run.js");
-      const result = await runApp(root, value, {
-        provider,
-        ...(modelOverride === undefined ? {} : { model: config.model }),
-        ...(models.size > 0 ? { models } : {}),
-        ...(maxRetries === undefined ? {} : { maxRetries }),
-        redact: (text) => redactor.text(text),
-        hooks: verbose ? { onAttempt: (attempt) => out.err(describeAttempt(attempt)) } : {},
-        onAppFinished: (report) => {
-          if (verbose && report.callers.length > 0) out.err(describeChild(report));
-          stats.recordAppRun(report, { name: config.provider }, process.env, (warning) => {
-            if (values.quiet !== true) out.err(`warning: ${warning}\n`);
-          });
-        },
-      });
-      if (verbose) out.err(describeResult(result));
-      out.json(result.output);
-      return RunExit.Ok;
+      const onAppFinished = (report: AppRunReport) => {
+        if (verbose && report.callers.length > 0) out.err(describeChild(report));
+        stats.recordAppRun(report, { name: config.provider }, process.env, (warning) => {
+          if (values.quiet !== true) out.err(`warning: ${warning}\n`);
+        });
+      };
+      if (batch !== undefined)
+        return await runBatch(batch, {
+          program,
+          root,
+          provider,
+          providerName: config.provider,
+          model: modelOverride === undefined ? undefined : config.model,
+          models,
+          maxRetries: maxRetries ?? DEFAULT_MAX_RETRIES,
+          priority,
+          quiet: values.quiet === true,
+          redactor,
+          onAppFinished,
+        });
+      // Ctrl-C (or SIGTERM) aborts the run: calls in flight are cancelled (the provider tells a
+      // backend that can hear it, llama-orch), and the run ends with exit 130.
+      const controller = new AbortController();
+      const onSignal = () => {
+        if (controller.signal.aborted) process.exit(RunExit.Interrupted);
+        controller.abort(new Error("interrupted"));
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        const result = await runApp(root, value, {
+          provider: priority === undefined ? provider : observeProvider(provider, { priority }),
+          ...(modelOverride === undefined ? {} : { model: config.model }),
+          ...(models.size > 0 ? { models } : {}),
+          ...(maxRetries === undefined ? {} : { maxRetries }),
+          signal: controller.signal,
+          redact: (text) => redactor.text(text),
+          hooks: verbose ? { onAttempt: (attempt) => out.err(describeAttempt(attempt)) } : {},
+          onAppFinished,
+        });
+        if (verbose) out.err(describeResult(result));
+        out.json(result.output);
+        return RunExit.Ok;
+      } catch (error) {
+        if (controller.signal.aborted) throw appError(AppErrors.Interrupted, { cancelled: true });
+        throw error;
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
     } catch (error) {
+      // A batch's command-line mistakes found once its files are read (--resume, --out).
+      if (error instanceof UsageError) throw error;
       const failure = error instanceof ProviderFailure ? providerSetupError(error) : asRllmError(error);
       out.json(failure.payload);
       if (verbose)

@@ -43,6 +43,12 @@ export const RunExit = {
   Provider: 6,
   /** A `pre`/`post` code block failed, timed out, ran out of memory or returned off-contract. */
   CodeBlock: 7,
+  /** A budget stopped the run, or its bound refused to start it (`--budget-*`, docs/batch.md). */
+  Budget: 8,
+  /** `run --batch`: every line ran, and at least one ended in an error (each line says which). */
+  LinesFailed: 9,
+  /** Interrupted (Ctrl-C, SIGINT): calls in flight were cancelled. 128 + SIGINT, as shells say. */
+  Interrupted: 130,
 } as const;
 
 /** Every error class, its stable code and exit code. Add a class here and in docs/errors.md. */
@@ -111,6 +117,16 @@ export const ERROR_CLASSES = {
     code: "RUN5001",
     exit: RunExit.CodeBlock,
     hint: "Fix the code block at the location in details.block; it runs sandboxed, with only its declared inputs and outputs.",
+  },
+  BudgetExceededError: {
+    code: "RUN6001",
+    exit: RunExit.Budget,
+    hint: "Raise the budget (--budget-tokens, --budget-cost, --budget-time), or run the rest later with --resume.",
+  },
+  InterruptedError: {
+    code: "RUN6002",
+    exit: RunExit.Interrupted,
+    hint: "The run was interrupted; run it again (a batch with --out continues with --resume).",
   },
   InternalError: {
     code: "RUN9999",
@@ -334,6 +350,33 @@ export const AppErrors = {
     "CodeBlockExecutionError",
     (a) =>
       `after the post block${a.blocks > 1 ? "s" : ""} of '${a.app}' ran, the output no longer matches output_schema: ${a.pointer || "(output)"} ${a.detail}`,
+  ),
+  BoundOverBudget: m<{ kind: "tokens" | "cost"; bound: string; budget: string }>(
+    "BudgetExceededError",
+    (a) => `the worst case of this run is ${a.bound}, over --budget-${a.kind} ${a.budget}: nothing was sent`,
+    () =>
+      "Raise the budget, lower llm_params.max_tokens or --max-retries, split the input, or give --allow-over-budget to run until the budget stops it (docs/batch.md).",
+  ),
+  BoundUnknown: m<{ kind: "tokens" | "cost"; reasons: readonly string[] }>(
+    "BudgetExceededError",
+    (a) =>
+      `a ${a.kind} budget needs a bound, and this run has none: ${a.reasons.join("; ")}: nothing was sent`,
+    (a) =>
+      a.kind === "cost"
+        ? "Give every model a price with --prices FILE (docs/batch.md), set llm_params.max_tokens on every app, or give --allow-over-budget."
+        : "Set llm_params.max_tokens on every app of the composition, or give --allow-over-budget to run until the budget stops it.",
+  ),
+  BudgetNotRun: m<{ line: number; kind: string; cancelled: boolean }>("BudgetExceededError", (a) =>
+    a.cancelled
+      ? `line ${a.line} was cancelled while it ran: the ${a.kind} budget was reached`
+      : `line ${a.line} was not run: the ${a.kind} budget was reached`,
+  ),
+  Interrupted: m<{ line?: number; cancelled: boolean }>("InterruptedError", (a) =>
+    a.line === undefined
+      ? "the run was interrupted; calls in flight were cancelled"
+      : a.cancelled
+        ? `line ${a.line} was cancelled while it ran: interrupted`
+        : `line ${a.line} was not run: interrupted`,
   ),
   Internal: m<{ detail: string }>("InternalError", (a) => `internal error: ${a.detail}`),
 } as const;
