@@ -34,7 +34,13 @@ describe("AIMD under a server's capacity", () => {
       apiKey: undefined,
       baseUrl: server.url,
     });
-    const spy: Provider = { name: inner.name, complete: (r) => (seen.push(r), inner.complete(r)) };
+    const spy: Provider = {
+      name: inner.name,
+      complete: (r) => {
+        seen.push(r);
+        return inner.complete(r);
+      },
+    };
     const provider = observeProvider(spy, { scheduler, priority: "batch" });
     const lines = Array.from({ length: 40 }, (_, i) => ({ line: i + 1, text: String(i + 1) }));
     const emitted: number[] = [];
