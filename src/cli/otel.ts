@@ -71,7 +71,7 @@ export async function installTracing(
         context.disable();
       }
       if (outcome === "late") return `the spans were not all sent within ${limitMs / 1000} s`;
-      if (outcome instanceof Error) return outcome.message;
+      if (outcome instanceof Error) return describeFailure(outcome);
       return undefined;
     },
   };
