@@ -81,6 +81,18 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--json", "the same as --format json: per-file results, diagnostics and the summary"],
       MAX_WARNINGS_OPTION,
       ["--quiet", "print errors only, and no summary"],
+      [
+        "--redis <url>",
+        "TSGs: compile on workers ('rllmc worker') over Redis; same outputs, summary and exit code (docs/scale-out.md)",
+      ],
+      [
+        "--attempts <n>, --backoff-ms <ms>",
+        "with --redis: tries of a job (default 3), and the first retry's wait (default 2000, doubling)",
+      ],
+      [
+        "--idle-timeout <s>, --redis-timeout <s>",
+        "with --redis: give up when no job finishes for s (600), or Redis is gone for s (30)",
+      ],
     ],
   },
   {
@@ -211,6 +223,18 @@ export const COMMANDS: readonly CommandDoc[] = [
     options: [
       ["--base-url <url>", "the llama-orch server (env LLM_BASE_URL)"],
       ["--json", "print the answer as JSON on stdout"],
+    ],
+  },
+  {
+    name: "queue",
+    summary:
+      "rllmc's job queues on Redis: counts and workers (status), failed jobs (failed), try them again (retry)",
+    usage: "queue status|failed|retry [ID...|--all] [--redis URL] [--queue compile] [--json]",
+    options: [
+      ["--redis <url>", "redis://[user:password@]host:port[/db] or rediss:// (TLS) (env RLLMC_REDIS_URL)"],
+      ["--queue <name>", "only this queue (default: every queue)"],
+      ["--all", "retry: every failed job"],
+      ["--json", "print JSON on stdout"],
     ],
   },
   {
@@ -367,6 +391,24 @@ export const COMMANDS: readonly CommandDoc[] = [
         "the key the run's manifest was signed with (default: $RUNBOOK_TRACE_KEY; none: its plain digest is checked)",
       ],
       ["--allow-changed", "a runbook, scenario or policy changed since the run is a warning, not a failure"],
+    ],
+  },
+  {
+    name: "worker",
+    summary:
+      "take jobs from rllmc's queues on Redis and run them (compile --redis batches); SIGTERM drains, Ctrl-C twice stops",
+    usage:
+      "worker [--redis URL] [--concurrency N] [--queues compile] [--name NAME] [--cache-dir D] [--lock-ms MS] [--stalled-interval-ms MS] [--max-stalled N] [--inline-limit BYTES]",
+    options: [
+      ["--redis <url>", "redis://[user:password@]host:port[/db] or rediss:// (TLS) (env RLLMC_REDIS_URL)"],
+      ["--concurrency <n>", "jobs run at once (default 1)"],
+      ["--queues <list>", "the queues to take jobs from (default: compile)"],
+      ["--name <name>", "the worker's name in logs and 'queue status' (default host:pid)"],
+      ["--cache-dir <dir>", "recorded model answers for --llm cached (default .rllmc/cache)"],
+      ["--lock-ms <ms>", "a job's lock; a dead worker's job goes to another after it (default 15000)"],
+      ["--stalled-interval-ms <ms>", "how often to look for such jobs (default 5000)"],
+      ["--max-stalled <n>", "a job that stalls more often fails (default 2)"],
+      ["--inline-limit <bytes>", "bigger results are stored under a key of their own (default 262144)"],
     ],
   },
 ];

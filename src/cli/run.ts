@@ -20,6 +20,7 @@ const LOADERS: Readonly<Record<string, () => Promise<{ default: CommandRunner }>
   init: () => import("./commands/init.js"),
   inspect: () => import("./commands/inspect.js"),
   orch: () => import("./commands/orch.js"),
+  queue: () => import("./commands/queue.js"),
   review: () => import("./commands/review.js"),
   run: () => import("./commands/run.js"),
   runs: () => import("./commands/runs.js"),
@@ -27,6 +28,7 @@ const LOADERS: Readonly<Record<string, () => Promise<{ default: CommandRunner }>
   task: () => import("./commands/task.js"),
   validate: () => import("./commands/validate.js"),
   verify: () => import("./commands/verify.js"),
+  worker: () => import("./commands/worker.js"),
 };
 
 export async function run(program: string, args: readonly string[]): Promise<number> {

@@ -28,8 +28,8 @@ import type { Runbook } from "../lang/runbook/types.js";
 import type { Interpreter } from "../passes/runbook/interpret-request.js";
 import { buildFingerprint } from "./fingerprint.js";
 import { type RunbookPlacement, runbookPlacement } from "./regenerate.js";
-import { passObserver } from "./trace-passes.js";
 import type { LlmMode } from "./runbook-llm.js";
+import { passObserver } from "./trace-passes.js";
 import { version } from "./version.js";
 import { writeAtomic } from "./write-atomic.js";
 
@@ -52,7 +52,8 @@ export interface FileResult {
   outputs?: { runbook: string; mapping: string };
 }
 
-interface CacheRecord {
+/** One TSG compiled: its outputs (none with an error), diagnostics and figures. */
+export interface CompiledTsg {
   readonly yaml: string | undefined;
   readonly mapping: string | undefined;
   readonly diagnostics: readonly Diagnostic[];
@@ -68,33 +69,9 @@ export async function compileFile(
   sources: SourceFile[],
   placement: RunbookPlacement = runbookPlacement(path, {}, { mode }),
 ): Promise<FileResult> {
-  const read = readSource(path, sizeLimit("tsg"));
-  if (read.source === undefined)
-    return {
-      path,
-      yaml: undefined,
-      mapping: undefined,
-      diagnostics: read.diagnostics,
-      stats: undefined,
-      cached: false,
-    };
+  const read = readTsg(path, sources);
+  if ("result" in read) return read.result;
   const source = read.source;
-  sources.push(source);
-  const kind = detectKind(path, source.text);
-  if (kind !== "tsg") {
-    const diagnostic =
-      kind === undefined
-        ? unknownKindDiagnostic(path)
-        : makeDiagnostic(Diagnostics.CompileKindUnsupported, { file: path, start: 0, end: 0 }, { kind });
-    return {
-      path,
-      yaml: undefined,
-      mapping: undefined,
-      diagnostics: [diagnostic],
-      stats: undefined,
-      cached: false,
-    };
-  }
   const cacheFile =
     cacheDir === undefined
       ? undefined
@@ -109,24 +86,15 @@ export async function compileFile(
         );
   if (cacheFile !== undefined) {
     try {
-      const record = JSON.parse(readFileSync(cacheFile, "utf8")) as CacheRecord;
+      const record = JSON.parse(readFileSync(cacheFile, "utf8")) as CompiledTsg;
       return { path, ...record, cached: true };
     } catch {
       // Not cached yet.
     }
   }
-  const compiled = await compilePlan(source, interpreter);
-  const diagnostics = compiled.diagnostics;
-  const plan = compiled.plan;
-  const printed = plan === undefined ? undefined : await printPlan(plan, source, placement);
-  const record: CacheRecord = {
-    yaml: printed?.yaml,
-    mapping: printed?.mapping,
-    diagnostics,
-    stats: plan === undefined ? undefined : statsOf(plan),
-  };
+  const record = await compileTsg(source, interpreter, placement);
   // A failed model call is not a result worth keeping.
-  if (cacheFile !== undefined && !diagnostics.some((d) => d.code === "RBK6205" || d.code === "RBK6206")) {
+  if (cacheFile !== undefined && !modelCallFailed(record)) {
     try {
       writeAtomic(cacheFile, JSON.stringify(record));
     } catch {
@@ -134,6 +102,58 @@ export async function compileFile(
     }
   }
   return { path, ...record, cached: false };
+}
+
+/**
+ * Reads one file to compile as a TSG: its source (kept in `sources` for the diagnostics'
+ * printer), or the result of a file that cannot be read or is not a TSG. Shared by
+ * `compileFile` and the queue's submitter (driver/queue/compile-kind.ts), which reads locally
+ * and sends the text to a worker.
+ */
+export function readTsg(
+  path: string,
+  sources: SourceFile[],
+): { readonly source: SourceFile } | { readonly result: FileResult } {
+  const read = readSource(path, sizeLimit("tsg"));
+  const failed = (diagnostics: readonly Diagnostic[]): { result: FileResult } => ({
+    result: { path, yaml: undefined, mapping: undefined, diagnostics, stats: undefined, cached: false },
+  });
+  if (read.source === undefined) return failed(read.diagnostics);
+  const source = read.source;
+  sources.push(source);
+  const kind = detectKind(path, source.text);
+  if (kind !== "tsg")
+    return failed([
+      kind === undefined
+        ? unknownKindDiagnostic(path)
+        : makeDiagnostic(Diagnostics.CompileKindUnsupported, { file: path, start: 0, end: 0 }, { kind }),
+    ]);
+  return { source };
+}
+
+/**
+ * One TSG's outputs, diagnostics and figures, computed (no cache): what `compileFile` caches
+ * and what a queue worker returns for a compile job, so both make the same bytes.
+ */
+export async function compileTsg(
+  source: SourceFile,
+  interpreter: Interpreter | undefined,
+  placement: RunbookPlacement,
+): Promise<CompiledTsg> {
+  const compiled = await compilePlan(source, interpreter);
+  const plan = compiled.plan;
+  const printed = plan === undefined ? undefined : await printPlan(plan, source, placement);
+  return {
+    yaml: printed?.yaml,
+    mapping: printed?.mapping,
+    diagnostics: compiled.diagnostics,
+    stats: plan === undefined ? undefined : statsOf(plan),
+  };
+}
+
+/** Whether a result holds a failed model call (RBK6205, RBK6206): retried, never cached. */
+export function modelCallFailed(result: Pick<CompiledTsg, "diagnostics">): boolean {
+  return result.diagnostics.some((d) => d.code === "RBK6205" || d.code === "RBK6206");
 }
 
 /**

@@ -93,6 +93,22 @@ export const Diagnostics = {
       "record a real run with 'runbook exec runbook.yaml --mode real --record scenario.yaml'; replay it with '--mode replay --scenario scenario.yaml'",
   ),
 
+  QueueJobFailed: d<{ attempts: number; code: string; detail: string }>(
+    "RLC0013",
+    "error",
+    (a) =>
+      `the queue's worker could not compile this file (${a.attempts} ${a.attempts === 1 ? "attempt" : "attempts"}): ${a.code}: ${a.detail}`,
+    () =>
+      "list failed jobs with 'rllmc queue failed --redis URL'; after fixing the cause, retry them with 'rllmc queue retry --all' or run the compile again",
+  ),
+  QueueStopped: d<{ detail: string }>(
+    "RLC0014",
+    "error",
+    (a) => `not compiled: the queue batch stopped: ${a.detail}`,
+    () =>
+      "check Redis and the workers ('rllmc queue status --redis URL'), then run the same command again: finished jobs are kept and not computed again",
+  ),
+
   // --- YML: YAML syntax -------------------------------------------------------------------------
   YamlSyntax: d<{ detail: string }>("YML1001", "error", (a) => `invalid YAML: ${a.detail}`),
   YamlAliasLimit: d(

@@ -40,6 +40,7 @@ import {
   writeSarif,
 } from "../output-format.js";
 import { Progress } from "../progress.js";
+import { QUEUE_SUBMIT_OPTIONS, redisUrl } from "../queue-options.js";
 import { countBySeverity, countText, jsonDiagnostics, plural, printDiagnosticsText } from "../report.js";
 
 export default function compile(program: string, args: readonly string[]): Promise<number> {
@@ -60,12 +61,21 @@ export default function compile(program: string, args: readonly string[]): Promi
       quiet: { type: "boolean" },
       "runtime-import": { type: "string" },
       ...OUTPUT_OPTIONS,
+      ...QUEUE_SUBMIT_OPTIONS,
     });
+    const redis = redisUrl(values, undefined);
+    for (const flag of Object.keys(QUEUE_SUBMIT_OPTIONS))
+      if (redis === undefined && values[flag as keyof typeof values] !== undefined)
+        throw new UsageError(`--${flag} goes with --redis URL (a batch compiled by workers)`);
     const format = outputFormat(values);
     const limit = maxWarnings(values);
     if (positionals.length === 0) throw new UsageError("expected a TSG or .rllm file, directory or glob");
     const apps = positionals.filter((p) => /\.rllm$/i.test(p));
     if (apps.length > 0) {
+      if (redis !== undefined)
+        throw new UsageError(
+          "--redis compiles TSGs on workers; compile .rllm apps without it (they compile in seconds)",
+        );
       if (apps.length !== positionals.length)
         throw new UsageError("compile .rllm apps and TSGs in separate commands");
       for (const flag of ["out", "mapping", "llm", "frozen", "provider", "model", "base-url", "cassette"])
@@ -139,24 +149,16 @@ export default function compile(program: string, args: readonly string[]): Promi
       cacheDir,
     };
 
-    for (const path of files) {
-      progress.tick(path);
+    const placed = (path: string) => {
       const folder = outDir === undefined ? undefined : outputStem(path, /\.[^./\\]*$/, { base, outDir });
       const outputs =
         folder === undefined
           ? { runbook: out, mapping: mappingOut }
           : { runbook: join(folder, "runbook.yaml"), mapping: join(folder, "mapping.md") };
-      const result = await compileFile(
-        path,
-        mode as LlmMode,
-        interpreter,
-        useCache ? cacheDir : undefined,
-        optionsKey,
-        sources,
-        runbookPlacement(path, outputs, llm),
-      );
-      results.push(result);
-      if (result.yaml === undefined || hasErrors(result.diagnostics)) continue;
+      return { folder, placement: runbookPlacement(path, outputs, llm) };
+    };
+    const write = (result: FileResult, folder: string | undefined) => {
+      if (result.yaml === undefined || hasErrors(result.diagnostics)) return;
       if (folder !== undefined) {
         result.outputs = { runbook: join(folder, "runbook.yaml"), mapping: join(folder, "mapping.md") };
         writeAtomic(result.outputs.runbook, result.yaml);
@@ -165,7 +167,54 @@ export default function compile(program: string, args: readonly string[]): Promi
         if (out !== undefined) writeAtomic(out, result.yaml);
         if (mappingOut !== undefined) writeAtomic(mappingOut, result.mapping!);
       }
-    }
+    };
+
+    if (redis !== undefined) {
+      // The same files, placements and writes, computed by workers (cli/compile-remote.ts).
+      if (flags.cassette !== undefined)
+        throw new UsageError(
+          "--cassette is a file on this machine; with --redis the workers' answer caches are used",
+        );
+      const { compileRemote } = await import("../compile-remote.js");
+      const folders = new Map(files.map((path) => [path, placed(path)] as const));
+      results.push(
+        ...(await compileRemote(
+          {
+            url: redis,
+            values,
+            files,
+            placementOf: (path) => folders.get(path)!.placement,
+            llm: {
+              mode: mode as LlmMode,
+              frozen: values.frozen === true,
+              ...(flags.provider === undefined ? {} : { provider: flags.provider }),
+              ...(flags.model === undefined ? {} : { model: flags.model }),
+              ...(flags.baseUrl === undefined ? {} : { baseUrl: flags.baseUrl }),
+            },
+            reuse: useCache,
+            showProgress: format === "text" && !quiet && files.length > 1,
+            quiet,
+            write: (result, index) => write(result, folders.get(files[index]!)!.folder),
+          },
+          sources,
+        )),
+      );
+    } else
+      for (const path of files) {
+        progress.tick(path);
+        const { folder, placement } = placed(path);
+        const result = await compileFile(
+          path,
+          mode as LlmMode,
+          interpreter,
+          useCache ? cacheDir : undefined,
+          optionsKey,
+          sources,
+          placement,
+        );
+        results.push(result);
+        write(result, folder);
+      }
     progress.done();
 
     const all = [...diagnostics, ...results.flatMap((r) => r.diagnostics)];

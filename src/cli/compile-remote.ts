@@ -1,0 +1,193 @@
+/**
+ * `compile TSGs --out-dir D --redis URL`: the batch compiled by workers (`rllmc worker`) over
+ * BullMQ on Redis (docs/scale-out.md). This side reads each TSG (as the local command does, so a
+ * file that cannot be read or is not a TSG is reported the same way and never enqueued), sends
+ * its text and placement as one job (driver/queue/compile-kind.ts), shows progress on stderr, and
+ * hands each result to the compile command, which writes and reports it exactly as a local
+ * compile would. Workers only compute; this process writes every output, once.
+ *
+ * Loaded only when `--redis` is given: a plain compile loads neither this nor bullmq or ioredis.
+ */
+import type { FileResult } from "../driver/compile-runbooks.js";
+import { readTsg } from "../driver/compile-runbooks.js";
+import type { CompileJobResult, CompileLlm, CompilePayload } from "../driver/queue/compile-kind.js";
+import { checkRedis, parseRedisUrl, RedisUnreachableError } from "../driver/queue/connection.js";
+import { jobId } from "../driver/queue/job-id.js";
+import { DEFAULT_JOB_SETTINGS } from "../driver/queue/settings.js";
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_REDIS_TIMEOUT_MS,
+  type Progress,
+  QueueTimeoutError,
+  submitAndCollect,
+} from "../driver/queue/submit.js";
+import type { RunbookPlacement } from "../driver/regenerate.js";
+import { UsageError } from "../driver/usage-error.js";
+import { version } from "../driver/version.js";
+import { makeDiagnostic } from "../ir/diagnostic.js";
+import { Diagnostics } from "../ir/diagnostic-catalogue.js";
+import type { SourceFile } from "../ir/source-file.js";
+import { intOption } from "./queue-options.js";
+
+export interface RemoteCompile {
+  readonly url: string;
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly files: readonly string[];
+  /** Where each file's outputs go and how they name it: what the local loop computes. */
+  readonly placementOf: (path: string) => RunbookPlacement;
+  readonly llm: CompileLlm;
+  /** Whether results of earlier submits may be taken (the local command's result cache rule). */
+  readonly reuse: boolean;
+  /** Shows progress and notices on stderr. */
+  readonly showProgress: boolean;
+  readonly quiet: boolean;
+  /** Writes one file's outputs as the local command does (nothing for a result with errors). */
+  readonly write: (result: FileResult, index: number) => void;
+}
+
+/** Compiles the files on the queue; returns their results in the files' order. */
+export async function compileRemote(job: RemoteCompile, sources: SourceFile[]): Promise<FileResult[]> {
+  const target = parseRedisUrl(job.url);
+  const attempts = intOption(job.values, "attempts", DEFAULT_JOB_SETTINGS.attempts, 1, 100);
+  const backoffMs = intOption(job.values, "backoff-ms", DEFAULT_JOB_SETTINGS.backoffMs, 0, 3_600_000);
+  const idleTimeoutMs =
+    intOption(job.values, "idle-timeout", DEFAULT_IDLE_TIMEOUT_MS / 1000, 1, 7 * 86_400) * 1000;
+  const redisTimeoutMs =
+    intOption(job.values, "redis-timeout", DEFAULT_REDIS_TIMEOUT_MS / 1000, 1, 86_400) * 1000;
+  try {
+    await checkRedis(target, Math.min(redisTimeoutMs, 5_000));
+  } catch (error) {
+    if (error instanceof RedisUnreachableError) throw new UsageError(error.message);
+    throw error;
+  }
+
+  const results: (FileResult | undefined)[] = job.files.map(() => undefined);
+  const items: { id: string; name: string; payload: CompilePayload; index: number }[] = [];
+  job.files.forEach((path, index) => {
+    const read = readTsg(path, sources);
+    if ("result" in read) {
+      results[index] = read.result;
+      return;
+    }
+    const payload: CompilePayload = {
+      v: 1,
+      rllmc: version(),
+      path,
+      text: read.source.text,
+      placement: job.placementOf(path),
+      llm: job.llm,
+    };
+    items.push({ id: jobId("compile", payload), name: path, payload, index });
+  });
+
+  const status = new StatusLine(job.showProgress && !job.quiet);
+  try {
+    await submitAndCollect(target, items, {
+      queue: "compile",
+      reuse: job.reuse,
+      settings: { attempts, backoffMs },
+      idleTimeoutMs,
+      redisTimeoutMs,
+      onSettled: (i, outcome) => {
+        const item = items[i]!;
+        const path = item.payload.path;
+        let result: FileResult;
+        if (outcome.kind === "done") {
+          const r = outcome.result as CompileJobResult;
+          result = {
+            path,
+            yaml: r.yaml,
+            mapping: r.mapping,
+            diagnostics: r.diagnostics,
+            stats: r.stats,
+            cached: outcome.cached,
+          };
+        } else
+          result = failedResult(
+            path,
+            makeDiagnostic(
+              Diagnostics.QueueJobFailed,
+              { file: path, start: 0, end: 0 },
+              { attempts: outcome.attempts, code: outcome.error.code, detail: outcome.error.message },
+            ),
+          );
+        results[item.index] = result;
+        job.write(result, item.index);
+      },
+      onProgress: (p) => status.show(p),
+      notice: (line) => {
+        if (!job.quiet) status.notice(line);
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof QueueTimeoutError)) throw error;
+    status.notice(`stopped: ${error.message}`);
+    job.files.forEach((path, index) => {
+      if (results[index] === undefined)
+        results[index] = failedResult(
+          path,
+          makeDiagnostic(
+            Diagnostics.QueueStopped,
+            { file: path, start: 0, end: 0 },
+            { detail: error.message },
+          ),
+        );
+    });
+  } finally {
+    status.clear();
+  }
+  return results.map((r) => r!);
+}
+
+function failedResult(path: string, diagnostic: FileResult["diagnostics"][number]): FileResult {
+  return {
+    path,
+    yaml: undefined,
+    mapping: undefined,
+    diagnostics: [diagnostic],
+    stats: undefined,
+    cached: false,
+  };
+}
+
+/**
+ * The batch's progress on stderr: on a terminal one line rewritten in place; elsewhere a line
+ * every 5 s while it changes. Done/total, failed, cached, and each worker's share.
+ */
+class StatusLine {
+  #last = "";
+  #lastAt = 0;
+  readonly #tty = process.stderr.isTTY === true;
+
+  constructor(readonly enabled: boolean) {}
+
+  show(p: Progress): void {
+    if (!this.enabled) return;
+    const workers = [...p.byWorker.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, n]) => `${name} ${n}`)
+      .join(", ");
+    const text =
+      `queue: ${p.done + p.failed}/${p.total} done, ${p.failed} failed` +
+      (p.cached > 0 ? `, ${p.cached} from earlier runs` : "") +
+      ` · ${p.workers} ${p.workers === 1 ? "worker" : "workers"}` +
+      (workers === "" ? "" : ` (${workers})`);
+    if (text === this.#last) return;
+    if (this.#tty) process.stderr.write(`\r\x1b[2K${text.slice(0, (process.stderr.columns ?? 80) - 1)}`);
+    else if (Date.now() - this.#lastAt >= 5_000 || p.done + p.failed === p.total) {
+      this.#lastAt = Date.now();
+      process.stderr.write(`${text}\n`);
+    } else return;
+    this.#last = text;
+  }
+
+  notice(line: string): void {
+    if (this.#tty && this.#last !== "") process.stderr.write("\r\x1b[2K");
+    process.stderr.write(`queue: ${line}\n`);
+    this.#last = "";
+  }
+
+  clear(): void {
+    if (this.#tty && this.#last !== "") process.stderr.write("\r\x1b[2K");
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The worker loop behind `rllmc worker`: one BullMQ Worker per queue it takes, each job checked
+ * and run by its kind (kinds.ts) with the same driver functions as the CLI, its result returned
+ * inline or, when bigger than the inline limit, stored under a key of its own (settings.ts
+ * `resultKey`, kept as long as completed jobs) with a reference in the job.
+ *
+ * A job whose worker dies is found by another worker's stall check once its lock expires
+ * (`lockMs`, checked every `stalledIntervalMs`) and run again; BullMQ completes a job once, so
+ * its result is written once. `drain()` takes no new job, finishes the jobs in hand, and closes;
+ * `stop()` closes at once (jobs in hand go back to the queue when their lock expires).
+ *
+ * It prints nothing: each finished, failed or retried job, and each connection trouble, is one
+ * line given to `log` (no payload, no URL but the redacted one, no secret).
+ */
+import type { RedisOptions as BullRedisOptions, Job, Worker } from "bullmq";
+import { type RedisTarget, reason, redactText } from "./connection.js";
+import { failedReasonOf, JobError, parseFailedReason } from "./job-error.js";
+import { JOB_KINDS } from "./kinds.js";
+import { DEFAULT_JOB_SETTINGS, QUEUE_PREFIX, resultKey, type WorkerSettings } from "./settings.js";
+
+export interface WorkerOptions extends WorkerSettings {
+  readonly name: string;
+  readonly queues: readonly string[];
+  readonly cacheDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly log: (line: string) => void;
+}
+
+/** A result as stored in the job: the value, or where it is. */
+export type StoredResult = { readonly inline: unknown } | { readonly ref: string; readonly bytes: number };
+
+export interface RunningWorker {
+  /** Takes no new job, waits for the jobs in hand, closes. */
+  drain(): Promise<void>;
+  /** Closes now, without waiting for the jobs in hand. */
+  stop(): Promise<void>;
+  /** Jobs finished (completed or failed for good) since the start. */
+  readonly finished: () => number;
+}
+
+export async function startWorker(target: RedisTarget, options: WorkerOptions): Promise<RunningWorker> {
+  const { Worker: BullWorker, UnrecoverableError } = await import("bullmq");
+  const { Redis } = await import("ioredis");
+  const results = new Redis({ ...target.options, maxRetriesPerRequest: null });
+  const troubles = new Map<string, number>();
+  const trouble = (what: string, error: unknown) => {
+    const line = `${options.name}: ${what} (${target.redacted}): ${redactText(reason(error), target)}`;
+    // The same trouble once every 10 s at most: a Redis restart is one line, not hundreds.
+    const last = troubles.get(line) ?? 0;
+    if (Date.now() - last < 10_000) return;
+    troubles.set(line, Date.now());
+    options.log(`${line}; retrying`);
+  };
+  results.on("error", (error) => trouble("Redis connection lost", error));
+  let finished = 0;
+  const workers: Worker[] = options.queues.map((queue) => {
+    const kind = JOB_KINDS[queue];
+    if (kind === undefined) throw new Error(`no job kind '${queue}'`);
+    const processor = async (job: Job): Promise<StoredResult> => {
+      const attempts = job.opts.attempts ?? DEFAULT_JOB_SETTINGS.attempts;
+      try {
+        const payload = kind.parse(job.data);
+        const result = await kind.run(payload, {
+          worker: options.name,
+          attempt: job.attemptsMade + 1,
+          lastAttempt: job.attemptsMade + 1 >= attempts,
+          env: options.env,
+          cacheDir: options.cacheDir,
+        });
+        const text = JSON.stringify(result);
+        const bytes = Buffer.byteLength(text);
+        if (bytes <= options.inlineLimit) return { inline: result };
+        const key = resultKey(queue, job.id!);
+        const keep = Math.ceil((job.opts.removeOnComplete as { age?: number } | undefined)?.age ?? 0);
+        const ttl = (keep > 0 ? keep : DEFAULT_JOB_SETTINGS.keepCompletedSeconds) + 3600;
+        await results.set(key, text, "EX", ttl);
+        return { ref: key, bytes };
+      } catch (error) {
+        const failedReason = failedReasonOf(error, options.name);
+        if (
+          error instanceof JobError &&
+          (error.code === "QUEUE_BAD_PAYLOAD" || error.code === "QUEUE_VERSION_MISMATCH")
+        )
+          // No try of this payload can go better; the job fails now.
+          throw new UnrecoverableError(failedReason);
+        throw new Error(failedReason);
+      }
+    };
+    const worker = new BullWorker(queue, processor, {
+      connection: { ...target.options, maxRetriesPerRequest: null } as BullRedisOptions,
+      prefix: QUEUE_PREFIX,
+      name: options.name,
+      concurrency: options.concurrency,
+      lockDuration: options.lockMs,
+      stalledInterval: options.stalledIntervalMs,
+      maxStalledCount: options.maxStalled,
+      autorun: true,
+    });
+    const describe = (job: Job | undefined): string => {
+      if (job === undefined) return `${queue} job`;
+      let what = "";
+      try {
+        what = ` ${kind.describe(kind.parse(job.data))}`;
+      } catch {
+        // A payload that does not parse is named by its id alone.
+      }
+      return `${queue} ${job.id}${what}`;
+    };
+    worker.on("completed", (job: Job, value: StoredResult) => {
+      finished += 1;
+      const ms = (value as { inline?: { ms?: number } }).inline?.ms;
+      const by = "ref" in value ? `, result stored by reference (${value.bytes} bytes)` : "";
+      options.log(
+        `${options.name}: ${describe(job)}: done${ms === undefined ? "" : ` in ${ms} ms`} (attempt ${job.attemptsMade})${by}`,
+      );
+    });
+    worker.on("failed", (job: Job | undefined, error: Error) => {
+      const info = parseFailedReason(error.message);
+      const attempts = job?.opts.attempts ?? 1;
+      const made = job?.attemptsMade ?? attempts;
+      const final =
+        job === undefined ||
+        made >= attempts ||
+        error.name === "UnrecoverableError" ||
+        job.finishedOn !== undefined;
+      if (final) finished += 1;
+      options.log(
+        `${options.name}: ${describe(job)}: failed (attempt ${made} of ${attempts}): ${info.code}: ${redactText(info.message, target)}${final ? "; moved to the failed list" : "; will retry"}`,
+      );
+    });
+    worker.on("stalled", (jobId: string) =>
+      options.log(`${options.name}: ${queue} ${jobId}: stalled (its worker stopped); back in the queue`),
+    );
+    worker.on("error", (error: Error) => trouble("Redis connection lost", error));
+    return worker;
+  });
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  let closing: Promise<void> | undefined;
+  const close = (force: boolean) => {
+    closing ??= Promise.all(workers.map((w) => w.close(force))).then(async () => {
+      results.disconnect();
+    });
+    return force ? Promise.all(workers.map((w) => w.close(true))).then(() => closing) : closing;
+  };
+  return {
+    drain: () => close(false),
+    stop: () => close(true),
+    finished: () => finished,
+  };
+}
