@@ -36,6 +36,8 @@ import { performance } from "node:perf_hooks";
 //      50 context files, LLM_PROVIDER=null with a recorded answer; spawn time over `--version`.
 //  13. `rllmc review` (scripts/bench-review.mjs): 500 drifted runbooks reviewed with --auto in one
 //      session ÷ a compile of the 500 edited TSGs; applyBatch alone per file.
+//  14. `rllmc run --batch` (scripts/bench-batch.mjs): scheduler overhead per task (2,000 instant
+//      calls) and 200 inputs against a llama-orch of capacity 8 ÷ the ideal time.
 import { fileURLToPath, pathToFileURL } from "node:url";
 import remarkParse from "remark-parse";
 import { unified } from "unified";
@@ -54,6 +56,7 @@ import { execute } from "../dist/src/runtime/app/execute.js";
 import { createReplayProvider } from "../dist/src/runtime/app/providers/cassette.js";
 import { createLocalProvider } from "../dist/src/runtime/app/providers/local.js";
 import { recordRun } from "../dist/src/runtime/app/stats/record-run.js";
+import { batchBenchRows, benchBatch } from "./bench-batch.mjs";
 import { benchPatch, patchBenchRows } from "./bench-patch.mjs";
 import { benchReview, reviewBenchRows } from "./bench-review.mjs";
 import { benchTaskRun, taskRunBenchRows } from "./bench-task.mjs";
@@ -523,6 +526,9 @@ const taskRunBench = benchTaskRun({ spawns: SPAWNS });
 // 13. `rllmc review` of 500 drifted runbooks ÷ their compile; applyBatch per file ---------------
 const reviewBench = await benchReview({ rounds: 3 });
 
+// 14. `rllmc run --batch`: scheduler overhead per task; 200 inputs at capacity 8 ÷ the ideal ------
+const batchBench = await benchBatch({ rounds: 3 });
+
 const rows = [
   ["corpus", `${files.length} files, ${(bytes / 1e6).toFixed(2)} MB`, ""],
   ["bare remark-parse", `${bareMs.toFixed(1)} ms`, `${(bytes / 1e6 / (bareMs / 1000)).toFixed(2)} MB/s`],
@@ -640,6 +646,7 @@ const rows = [
   ...patchBenchRows(patchBench),
   ...taskRunBenchRows(taskRunBench),
   ...reviewBenchRows(reviewBench),
+  ...batchBenchRows(batchBench),
 ];
 console.log(`rllmc bench — node ${process.version}, medians of ${ROUNDS} rounds / ${SPAWNS} spawns\n`);
 const w0 = Math.max(...rows.map((r) => r[0].length));

@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { InterpretAnswer, Interpreter, InterpretRequest } from "../passes/runbook/interpret-request.js";
 import type { ProviderFlags } from "../runtime/app/config.js";
-import type { SamplingParams } from "../runtime/app/provider.js";
+import type { Provider, SamplingParams } from "../runtime/app/provider.js";
 import { canonicalJson } from "../runtime/app/providers/cassette.js";
 import { writeFileAtomic } from "../runtime/shared/write-file.js";
 
@@ -27,6 +27,11 @@ export interface InterpreterOptions {
   readonly flags: ProviderFlags;
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
+  /**
+   * Wraps the provider of each call: the batch scheduler's observer (driver/batch/), which sees
+   * its 429s (AIMD) and sets its priority when many TSGs compile at once.
+   */
+  readonly wrapProvider?: (provider: Provider) => Provider;
 }
 
 /** Sampling for interpretation: as deterministic as the provider allows. */
@@ -114,7 +119,8 @@ async function complete(
   const { callWithRetries, DEFAULT_RETRY_POLICY } = await import("../runtime/app/call.js");
   const { Redactor } = await import("../runtime/shared/redact.js");
   const config = resolveConfig({ llm: { provider, model } }, options.flags, options.env);
-  const client = await createProvider(config, Redactor.fromEnv(options.env));
+  const created = await createProvider(config, Redactor.fromEnv(options.env));
+  const client = options.wrapProvider?.(created) ?? created;
   try {
     const outcome = await callWithRetries(
       client,
