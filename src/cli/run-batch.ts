@@ -25,6 +25,7 @@ import type { AppRunReport, RunnableApp } from "../runtime/app/compose.js";
 import { AppErrors, appError, asRllmError, RunExit } from "../runtime/app/errors.js";
 import type { Provider } from "../runtime/app/provider.js";
 import type { Redactor } from "../runtime/shared/redact.js";
+import { parseConcurrency, whole } from "./concurrency-options.js";
 import { oneOf } from "./options.js";
 import { Progress } from "./progress.js";
 
@@ -75,13 +76,7 @@ export function parseBatchFlags(values: Values): BatchFlags | undefined {
   }
   if (values.input !== undefined || values["input-file"] !== undefined)
     throw new UsageError("--batch reads the inputs from its file: give no --input or --input-file");
-  const concurrencyText = (values.concurrency as string | undefined) ?? "auto";
-  const concurrency =
-    concurrencyText === "auto" ? "auto" : whole("--concurrency", concurrencyText, 1, 10_000);
-  const max = values["max-concurrency"] as string | undefined;
-  const maxConcurrency = max === undefined ? undefined : whole("--max-concurrency", max, 1, 10_000);
-  if (typeof concurrency === "number" && maxConcurrency !== undefined && concurrency > maxConcurrency)
-    throw new UsageError(`--concurrency ${concurrency} is over --max-concurrency ${maxConcurrency}`);
+  const { concurrency, maxConcurrency } = parseConcurrency(values);
   const out = values.out as string | undefined;
   if (values.resume === true && out === undefined)
     throw new UsageError("--resume continues the results of --out <file>: give --out");
@@ -597,12 +592,6 @@ class BatchProgress {
   done(): void {
     this.#bar?.done();
   }
-}
-
-function whole(flag: string, text: string, low: number, high: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < low || Number(text) > high)
-    throw new UsageError(`${flag} must be a whole number from ${low} to ${high}, not '${text}'`);
-  return Number(text);
 }
 
 function positive(flag: string, text: string): number {

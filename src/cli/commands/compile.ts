@@ -28,6 +28,7 @@ import { Diagnostics } from "../../ir/diagnostic-catalogue.js";
 import { sourceLookup } from "../../ir/print-diagnostics.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import type { Interpreter } from "../../passes/runbook/interpret-request.js";
+import { parseConcurrency } from "../concurrency-options.js";
 import { ExitCode } from "../exit-codes.js";
 import { expandPaths } from "../expand-paths.js";
 import { oneOf, parseOptions, withUsage } from "../options.js";
@@ -60,6 +61,8 @@ export default function compile(program: string, args: readonly string[]): Promi
       json: { type: "boolean" },
       quiet: { type: "boolean" },
       "runtime-import": { type: "string" },
+      concurrency: { type: "string" },
+      "max-concurrency": { type: "string" },
       ...OUTPUT_OPTIONS,
       ...QUEUE_SUBMIT_OPTIONS,
     });
@@ -78,7 +81,18 @@ export default function compile(program: string, args: readonly string[]): Promi
         );
       if (apps.length !== positionals.length)
         throw new UsageError("compile .rllm apps and TSGs in separate commands");
-      for (const flag of ["out", "mapping", "llm", "frozen", "provider", "model", "base-url", "cassette"])
+      for (const flag of [
+        "out",
+        "mapping",
+        "llm",
+        "frozen",
+        "provider",
+        "model",
+        "base-url",
+        "cassette",
+        "concurrency",
+        "max-concurrency",
+      ])
         if (values[flag as keyof typeof values] !== undefined)
           throw new UsageError(`--${flag} is for TSGs; an .rllm app compiles to <name>.mjs + <name>.d.mts`);
       const { compileApps } = await import("../../driver/compile-apps.js");
@@ -126,10 +140,33 @@ export default function compile(program: string, args: readonly string[]): Promi
       ...(values["base-url"] === undefined ? {} : { baseUrl: values["base-url"] as string }),
       ...(values.cassette === undefined ? {} : { cassette: values.cassette as string }),
     };
+    // With the LLM pass, many TSGs compile at once through the batch scheduler (docs/batch.md).
+    const { concurrency, maxConcurrency } = parseConcurrency(values);
+    if (
+      (values.concurrency !== undefined || maxConcurrency !== undefined) &&
+      (mode === "off" || redis !== undefined)
+    )
+      throw new UsageError("--concurrency goes with --llm live|cached (and without --redis)");
+    const scheduled =
+      mode !== "off" && redis === undefined && files.length > 1
+        ? await (await import("../../driver/batch/compile-files.js")).compileScheduler({
+            concurrency,
+            ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+            flags,
+            env: process.env,
+          })
+        : undefined;
     const interpreter: Interpreter | undefined =
       mode === "off"
         ? undefined
-        : createInterpreter({ mode, frozen: values.frozen === true, cacheDir, flags, env: process.env });
+        : createInterpreter({
+            mode,
+            frozen: values.frozen === true,
+            cacheDir,
+            flags,
+            env: process.env,
+            ...(scheduled === undefined ? {} : { wrapProvider: scheduled.wrapProvider }),
+          });
     // The result cache is used with --llm off only: no model setting enters its key.
     const optionsKey = "llm=off";
     const base = commonDirectory(files);
@@ -199,6 +236,28 @@ export default function compile(program: string, args: readonly string[]): Promi
           sources,
         )),
       );
+    } else if (scheduled !== undefined) {
+      const { compileInOrder } = await import("../../driver/batch/compile-files.js");
+      const compiled = await compileInOrder(
+        files,
+        scheduled.scheduler,
+        async (path) => {
+          const { folder, placement } = placed(path);
+          const result = await compileFile(
+            path,
+            mode as LlmMode,
+            interpreter,
+            undefined,
+            optionsKey,
+            sources,
+            placement,
+          );
+          write(result, folder);
+          return result;
+        },
+        (count, path) => progress.show(count, path),
+      );
+      results.push(...compiled);
     } else
       for (const path of files) {
         progress.tick(path);
