@@ -97,6 +97,8 @@ export default function worker(program: string, args: readonly string[]): Promis
         running.drain().then(() => {
           log(`${name}: drained after ${running.finished()} jobs; exiting`);
           resolve(ExitCode.Ok);
+          // A client that never closed (Redis gone) must not keep the process alive.
+          setTimeout(() => process.exit(ExitCode.Ok), 200).unref();
         });
       };
       process.on("SIGTERM", () => drain("SIGTERM"));
@@ -105,7 +107,10 @@ export default function worker(program: string, args: readonly string[]): Promis
         if (interrupts === 1) drain("Ctrl-C (again to stop now)");
         else {
           log(`${name}: stopping now; the jobs in hand go back to the queue when their lock expires`);
-          running.stop().finally(() => resolve(130));
+          running.stop().finally(() => {
+            resolve(130);
+            setTimeout(() => process.exit(130), 200).unref();
+          });
         }
       });
     });

@@ -14,7 +14,7 @@
  */
 import type { RedisOptions as BullRedisOptions, Job, Worker } from "bullmq";
 import { type RedisTarget, reason, redactText } from "./connection.js";
-import { failedReasonOf, JobError, parseFailedReason } from "./job-error.js";
+import { failedReasonOf, parseFailedReason } from "./job-error.js";
 import { JOB_KINDS } from "./kinds.js";
 import { DEFAULT_JOB_SETTINGS, QUEUE_PREFIX, resultKey, type WorkerSettings } from "./settings.js";
 
@@ -39,7 +39,7 @@ export interface RunningWorker {
 }
 
 export async function startWorker(target: RedisTarget, options: WorkerOptions): Promise<RunningWorker> {
-  const { Worker: BullWorker, UnrecoverableError } = await import("bullmq");
+  const { Worker: BullWorker } = await import("bullmq");
   const { Redis } = await import("ioredis");
   const results = new Redis({ ...target.options, maxRetriesPerRequest: null });
   const troubles = new Map<string, number>();
@@ -53,11 +53,14 @@ export async function startWorker(target: RedisTarget, options: WorkerOptions): 
   };
   results.on("error", (error) => trouble("Redis connection lost", error));
   let finished = 0;
+  let active = 0;
+  const idle: (() => void)[] = [];
   const workers: Worker[] = options.queues.map((queue) => {
     const kind = JOB_KINDS[queue];
     if (kind === undefined) throw new Error(`no job kind '${queue}'`);
     const processor = async (job: Job): Promise<StoredResult> => {
       const attempts = job.opts.attempts ?? DEFAULT_JOB_SETTINGS.attempts;
+      active += 1;
       try {
         const payload = kind.parse(job.data);
         const result = await kind.run(payload, {
@@ -76,14 +79,12 @@ export async function startWorker(target: RedisTarget, options: WorkerOptions): 
         await results.set(key, text, "EX", ttl);
         return { ref: key, bytes };
       } catch (error) {
-        const failedReason = failedReasonOf(error, options.name);
-        if (
-          error instanceof JobError &&
-          (error.code === "QUEUE_BAD_PAYLOAD" || error.code === "QUEUE_VERSION_MISMATCH")
-        )
-          // No try of this payload can go better; the job fails now.
-          throw new UnrecoverableError(failedReason);
-        throw new Error(failedReason);
+        // Every failure is tried again while tries are left, a payload this worker cannot read
+        // too: in a fleet being upgraded, a worker of the job's version may take the next try.
+        throw new Error(failedReasonOf(error, options.name));
+      } finally {
+        active -= 1;
+        if (active === 0) for (const wake of idle.splice(0)) wake();
       }
     };
     const worker = new BullWorker(queue, processor, {
@@ -118,11 +119,7 @@ export async function startWorker(target: RedisTarget, options: WorkerOptions): 
       const info = parseFailedReason(error.message);
       const attempts = job?.opts.attempts ?? 1;
       const made = job?.attemptsMade ?? attempts;
-      const final =
-        job === undefined ||
-        made >= attempts ||
-        error.name === "UnrecoverableError" ||
-        job.finishedOn !== undefined;
+      const final = job === undefined || made >= attempts || job.finishedOn !== undefined;
       if (final) finished += 1;
       options.log(
         `${options.name}: ${describe(job)}: failed (attempt ${made} of ${attempts}): ${info.code}: ${redactText(info.message, target)}${final ? "; moved to the failed list" : "; will retry"}`,
@@ -136,15 +133,27 @@ export async function startWorker(target: RedisTarget, options: WorkerOptions): 
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   let closing: Promise<void> | undefined;
-  const close = (force: boolean) => {
-    closing ??= Promise.all(workers.map((w) => w.close(force))).then(async () => {
+  const close = (force: boolean): Promise<void> => {
+    closing ??= Promise.all(workers.map((w) => w.close(force))).then(() => results.disconnect());
+    // BullMQ's close waits for Redis too: with Redis gone it would never end. Once the jobs in
+    // hand are done (their results lost with Redis: another worker runs them again), 5 s more.
+    const handsFree = new Promise<void>((resolve) => (active === 0 ? resolve() : idle.push(resolve)));
+    const bounded = handsFree.then(() => sleep(5_000));
+    return Promise.race([
+      force ? Promise.all(workers.map((w) => w.close(true))).then(() => closing) : closing,
+      bounded,
+    ]).then(() => {
       results.disconnect();
+      for (const w of workers) w.disconnect().catch(() => undefined);
     });
-    return force ? Promise.all(workers.map((w) => w.close(true))).then(() => closing) : closing;
   };
   return {
     drain: () => close(false),
     stop: () => close(true),
     finished: () => finished,
   };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
