@@ -45,7 +45,7 @@ export const COMMANDS: readonly CommandDoc[] = [
       "compile .rllm apps into typed ES modules (<name>.mjs + <name>.d.mts), or TSGs into governed runbooks (runbook.yaml + mapping.md)",
     usage:
       "compile <app.rllm>... [--out-dir D] [--runtime-import SPEC] [--format F] [--max-warnings N] [--json] [--quiet]\n" +
-      "       compile <tsg.md|dir|glob>... [--out F] [--mapping F] [--out-dir D] [--llm off|cached|live] [--frozen] [--provider P] [--model M] [--base-url URL] [--cassette F] [--cache-dir D] [--no-cache] [--format F] [--max-warnings N] [--json] [--quiet]",
+      "       compile <tsg.md|dir|glob>... [--out F] [--mapping F] [--out-dir D] [--llm off|cached|live] [--frozen] [--provider P] [--model M] [--base-url URL] [--cassette F] [--cache-dir D] [--no-cache] [--concurrency N|auto] [--format F] [--max-warnings N] [--json] [--quiet]",
     details: [
       "An .rllm app, and every child its uses reach, becomes <name>.mjs and <name>.d.mts beside the",
       "source or under --out-dir; nothing is written if any app has an error. A TSG becomes runbook.yaml",
@@ -81,6 +81,10 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--json", "the same as --format json: per-file results, diagnostics and the summary"],
       MAX_WARNINGS_OPTION,
       ["--quiet", "print errors only, and no summary"],
+      [
+        "--concurrency <n|auto>, --max-concurrency <m>",
+        "with --llm live|cached: TSGs compiled at once (default auto: the provider's capacity, else 4; docs/batch.md)",
+      ],
       [
         "--redis <url>",
         "TSGs: compile on workers ('rllmc worker') over Redis; same outputs, summary and exit code (docs/scale-out.md)",
@@ -284,7 +288,13 @@ export const COMMANDS: readonly CommandDoc[] = [
     summary:
       "run an .rllm app: validate the input, call the model, validate and recover; print the output as JSON",
     usage:
-      "run <app.rllm> (--input <json|yaml|text> | --input-file <file|->) [--provider P] [--model M] [--base-url URL] [--max-retries N] [--cassette F] [--record F] [--verbose] [--quiet] [--no-cache] [--ollama-auto-pull]",
+      "run <app.rllm> (--input <json|yaml|text> | --input-file <file|->) [--provider P] [--model M] [--base-url URL] [--max-retries N] [--cassette F] [--record F] [--priority P] [--verbose] [--quiet] [--no-cache] [--ollama-auto-pull]\n" +
+      "       run <app.rllm> --batch <inputs.jsonl|-> [--out F] [--resume] [--concurrency N|auto] [--max-concurrency M] [--priority P] [--budget-tokens N] [--budget-cost X] [--budget-time D] [--budget-mode cancel|drain] [--prices F] [--allow-over-budget] [--plan] [--dry-run] [--json] [provider flags]",
+    details: [
+      "--batch runs the app once per input line (one JSON value a line), as many at once as the backend",
+      "takes, and prints one JSON line per input line in input order (docs/batch.md). Exit 0 every line",
+      "ok, 9 some line failed, 8 a budget stopped it or its bound refused it, 130 interrupted.",
+    ],
     options: [
       [
         "--input <json|yaml|text>",
@@ -307,6 +317,30 @@ export const COMMANDS: readonly CommandDoc[] = [
         "--ollama-auto-pull",
         "with ollama: pull the model if the server lacks it, progress on stderr (env RLLMC_OLLAMA_AUTO_PULL=1)",
       ],
+      [
+        "--priority <interactive|batch>",
+        "sent with every call (llama-orch); in a batch, interactive tasks start first",
+      ],
+      ["--batch <file|->", "run every input line of a JSONL file; one result line each, in input order"],
+      ["--out <file>", "with --batch: write the results here, journaled for --resume (default: stdout)"],
+      ["--resume", "with --out: skip the lines whose result is already there (after a crash or a stop)"],
+      [
+        "--concurrency <n|auto>",
+        "lines at once (default auto: the backend's capacity, else 4; halves on 429, grows while calls succeed)",
+      ],
+      ["--max-concurrency <m>", "the ceiling of auto (default: the backend's capacity, else 64)"],
+      ["--budget-tokens <n>", "stop admitting lines once this many tokens are spent"],
+      ["--budget-cost <x>", "the same in money, from the price table (grammar/llm/prices.json)"],
+      ["--budget-time <d>", "the same in wall-clock time: 90s, 10m, 1h30m"],
+      [
+        "--budget-mode <cancel|drain>",
+        "lines in flight when a budget is reached: cancelled (default) or finished",
+      ],
+      ["--prices <file>", "a price table whose entries override the built-in one"],
+      ["--allow-over-budget", "start even when the worst case is over --budget-tokens/--budget-cost"],
+      ["--plan", "print the worst-case tokens and cost of the batch and exit, calling nothing"],
+      ["--dry-run", "the plan, and every line's input checked; nothing is called"],
+      ["--json", "with --batch: the plan, or the summary (on stderr), as JSON"],
     ],
   },
   {
