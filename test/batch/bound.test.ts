@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { batchBound } from "../../src/driver/batch/bound.js";
+import { batchBound, PROVIDER_MAX_TOKENS } from "../../src/driver/batch/bound.js";
 import { loadPrices } from "../../src/driver/batch/prices.js";
 import type { AppDefinition } from "../../src/runtime/app/app.js";
 import { prepareApp } from "../../src/runtime/app/compile-app.js";
@@ -141,6 +141,24 @@ describe("batchBound", () => {
     ]);
     expect(bound.cost).toBeUndefined();
     expect(bound.unpriced).toEqual(["openai-compatible/m"]);
+  });
+
+  it("should bound an app without max_tokens by the default its provider always sends", () => {
+    const root: RunnableApp = {
+      prepared: prepareApp(app("solo", "SOLO {{text}}", undefined, 8000)),
+      blocks: [],
+      children: [],
+    };
+    const bound = batchBound(root, [{ text: "x" }], {
+      maxRetries: 1,
+      provider: "llama-orch",
+      prices: loadPrices(),
+    });
+    expect(bound.unbounded).toEqual([]);
+    expect(bound.completionTokens).toBe(2 * PROVIDER_MAX_TOKENS["llama-orch"]!);
+    // The runtime reserves nothing for an answer without max_tokens: a re-ask may fill the window.
+    expect(bound.promptTokens).toBeGreaterThan(8000);
+    expect(bound.cost).toBe(0);
   });
 
   it("should render the first prompt of an app that depends on its input alone", () => {

@@ -21,6 +21,7 @@ import {
 import { costOf, loadPrices, priceOf } from "../../src/driver/batch/prices.js";
 import { UsageError } from "../../src/driver/usage-error.js";
 import type { Completion } from "../../src/runtime/app/provider.js";
+import { setMetrics } from "../../src/runtime/shared/metrics.js";
 
 const ROOT = new URL("../../", import.meta.url);
 const dir = () => mkdtempSync(join(tmpdir(), "rllmc-batch-unit-"));
@@ -101,6 +102,26 @@ describe("Budget", () => {
     expect(budget.reached).toBeUndefined();
     budget.record({ model: "gpt-4o", messages: [] }, completion(40_000, 0));
     expect(budget.reached).toBe("cost");
+  });
+
+  it("should report what it spent to the metrics sink", () => {
+    const seen: [string, number][] = [];
+    setMetrics({
+      callStarted() {},
+      callFinished() {},
+      budgetSpent: (kind, total) => seen.push([kind, total]),
+    });
+    try {
+      const budget = new Budget({}, loadPrices(), "openai");
+      budget.record({ model: "gpt-4o", messages: [] }, completion(1_000_000, 0));
+      expect(seen.filter(([k]) => k !== "time")).toEqual([
+        ["tokens", 1_000_000],
+        ["cost", 2.5],
+      ]);
+      expect(seen.some(([k]) => k === "time")).toBe(true);
+    } finally {
+      setMetrics(undefined);
+    }
   });
 
   it("should estimate a call whose usage the provider did not report", () => {

@@ -482,6 +482,39 @@ describe("rllmc run --batch", () => {
     expect(existsSync(join(dir, "results.jsonl.journal"))).toBe(true);
   });
 
+  it("should cancel the llama-orch tasks in flight when the token budget is reached (cancel mode)", async () => {
+    const server = await orch({
+      capacity: 8,
+      latencyMs: 5_000,
+      answer: (task) => JSON.stringify({ id: idIn(String(task.prompt)) }),
+      stream: (task) => (idIn(String(task.prompt)) === "item-1" ? { latencyMs: 20 } : {}),
+    });
+    const dir = setup(10);
+    const run = await rllmc(
+      [
+        "run",
+        "echo.rllm",
+        "--batch",
+        "inputs.jsonl",
+        "--provider",
+        "llama-orch",
+        "--base-url",
+        server.url,
+        "--concurrency",
+        "4",
+        "--budget-tokens",
+        "1",
+        "--allow-over-budget",
+        "--json",
+      ],
+      dir,
+    );
+    expect(run.code, run.stderr).toBe(8);
+    expect(summaryOf(run.stderr)).toMatchObject({ stopped_by: "tokens", ok: 1, cancelled: 3, not_run: 6 });
+    expect(server.stats.cancelled).toHaveLength(3);
+    expect(server.stats.admitted).toBe(4);
+  });
+
   it("should cancel a single run's call at llama-orch on Ctrl-C and exit 130", async () => {
     const server = await orch({ latencyMs: 5_000, answer: () => '{"id": "item-1"}' });
     const dir = setup(1, echoApp({ maxTokens: 32 }));

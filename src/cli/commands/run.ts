@@ -2,7 +2,11 @@
  * `run <app.rllm> --input …`: checks the app, validates the input, calls the model, validates
  * and recovers, and prints one JSON document on stdout — the output, or the error payload
  * (docs/errors.md). `--verbose` adds a human-readable account of the run on stderr. Every byte
- * written goes through the secret redactor.
+ * written goes through the secret redactor. Ctrl-C aborts the call (the provider cancels it at a
+ * backend that can hear it) and exits 130.
+ *
+ * `run <app.rllm> --batch inputs.jsonl`: the same app over many inputs, through the batch
+ * scheduler (cli/run-batch.ts, docs/batch.md).
  */
 
 import { cachedApp } from "../../driver/app-cache.js";

@@ -14,9 +14,11 @@
  *
  *   prompt ≤ P₁ + max_retries · (W − M) + (max_retries + 1) · S,  answer ≤ (max_retries + 1) · M
  *
- * summed over the tree and over the lines. An app without `max_tokens` has no bound (its answer
- * is limited only by the model's own context, which rllmc does not know): the bound says so, and
- * a token or cost budget refuses to start unless `--allow-over-budget`. A line whose input does
+ * summed over the tree and over the lines. An app without `max_tokens` runs with its provider's
+ * default where the provider always sends one (llama-orch, Anthropic: {@link PROVIDER_MAX_TOKENS});
+ * elsewhere it has no bound (its answer is limited only by the model's own context, which rllmc
+ * does not know): the bound says so, and a token or cost budget refuses to start unless
+ * `--allow-over-budget`. A line whose input does
  * not match `input_schema`, or whose first prompt does not fit, makes no call and counts 0.
  *
  * The tokens are those of rllmc's conservative estimator (lang/llm/estimate-tokens.ts) for
@@ -25,6 +27,8 @@
  */
 import { estimateMessageTokens, estimateTokens } from "../../lang/llm/estimate-tokens.js";
 import type { RunnableApp } from "../../runtime/app/compose.js";
+import { DEFAULT_MAX_TOKENS as ANTHROPIC_DEFAULT_MAX_TOKENS } from "../../runtime/app/providers/anthropic.js";
+import { LLAMA_ORCH_DEFAULT_MAX_TOKENS } from "../../runtime/app/providers/llama-orch.js";
 import { costOf, type PriceTable, priceOf } from "./prices.js";
 
 export interface BoundOptions {
@@ -72,6 +76,15 @@ export interface BatchBound {
   readonly apps: readonly AppBound[];
 }
 
+/**
+ * `max_tokens` a provider sends when the app sets none: the answer is bounded by it. Providers
+ * not listed send none (OpenAI, OpenAI-compatible servers, Ollama, local): no bound.
+ */
+export const PROVIDER_MAX_TOKENS: Readonly<Record<string, number>> = {
+  "llama-orch": LLAMA_ORCH_DEFAULT_MAX_TOKENS,
+  anthropic: ANTHROPIC_DEFAULT_MAX_TOKENS,
+};
+
 interface Node {
   readonly app: RunnableApp;
   readonly chain: string;
@@ -101,9 +114,10 @@ export function batchBound(root: RunnableApp, inputs: readonly unknown[], option
     const own = app.prepared.definition.llm.model;
     return options.model ?? options.models?.get(own) ?? own;
   };
+  const maxTokensOf = (app: RunnableApp): number | undefined =>
+    app.prepared.definition.llmParams.max_tokens ?? PROVIDER_MAX_TOKENS[options.provider];
   for (const node of nodes) {
-    const { definition } = node.app.prepared;
-    if (definition.llmParams.max_tokens === undefined)
+    if (maxTokensOf(node.app) === undefined)
       unbounded.push(`${node.chain} has no llm_params.max_tokens: its answers are limited only by the model`);
     if (priceOf(options.prices, options.provider, modelOf(node.app)) === undefined)
       unpriced.add(`${options.provider}/${modelOf(node.app)}`);
@@ -117,8 +131,10 @@ export function batchBound(root: RunnableApp, inputs: readonly unknown[], option
     }
     for (const node of nodes) {
       const { definition } = node.app.prepared;
-      const m = definition.llmParams.max_tokens ?? 0;
-      const room = definition.maxContextWindow - m;
+      // Answers: at most the max_tokens sent. Prompts: at most the window less what the runtime
+      // reserves for the answer, which is the app's own max_tokens (0 when it sets none).
+      const m = maxTokensOf(node.app) ?? 0;
+      const room = Math.max(0, definition.maxContextWindow - (definition.llmParams.max_tokens ?? 0));
       const p1 = node.root && first !== "window" ? first : room;
       // A provider that constrains decoding may count the output schema as prompt: every call.
       const prompt = p1 + options.maxRetries * room + calls * schemaTokens(node.app);
@@ -151,10 +167,10 @@ export function batchBound(root: RunnableApp, inputs: readonly unknown[], option
         app: node.chain,
         model: modelOf(node.app),
         calls,
-        maxTokens: definition.llmParams.max_tokens,
+        maxTokens: maxTokensOf(node.app),
         maxContextWindow: definition.maxContextWindow,
         firstPrompt: node.root && !own ? "rendered" : "window",
-        worstPerRun: definition.llmParams.max_tokens === undefined ? undefined : (worst.get(node) ?? 0),
+        worstPerRun: maxTokensOf(node.app) === undefined ? undefined : (worst.get(node) ?? 0),
         priced: priceOf(options.prices, options.provider, modelOf(node.app)) !== undefined,
       };
     }),
@@ -182,6 +198,7 @@ function firstPromptOfRoot(root: RunnableApp, input: unknown): number | "window"
     // A prompt that cannot be rendered fails before any call.
     return undefined;
   }
+  // The runtime checks the window with the app's own max_tokens (0 when unset).
   const m = prepared.definition.llmParams.max_tokens ?? 0;
   return estimated + m > prepared.definition.maxContextWindow ? undefined : estimated;
 }
