@@ -214,7 +214,7 @@ describe("LLM proposals", () => {
       ...AUTO,
       confidence: "high",
     });
-    expect(events.find((e) => e.event === "skipped")).toMatchObject({
+    expect(events.filter((e) => e.event === "skipped")[0]).toMatchObject({
       id: "llm-promote:ops/runbook.yaml#kubectl_delete_pods",
       reason: "tier llm-promote, confidence medium is below --auto-confidence high",
     });
@@ -263,5 +263,46 @@ describe("LLM proposals", () => {
     const proposals = await proposeChanges(repo, drift.candidates, scripted(await answerFrom(repo, refine)));
     const group = proposals.groups.get("llm-metadata:ops/runbook.yaml")!;
     for (const file of await group.render([])) expect(file.after).toBe(file.before);
+  });
+});
+
+describe("LLM proposals in the TTY flow", () => {
+  it("should take a person's edit of a model's patch (its hunk counts and blob ids go stale with any edit), and not print the model's other changes over it", async () => {
+    const repo = repoWithRunbook();
+    const asked: string[] = [];
+    const events = await reviewSession({
+      repo,
+      policy: { mode: "ask", confidence: "high", maxDelta: 1 },
+      interpreter: scripted(await answerFrom(repo, refine)),
+      ask: async (suggestion, context) => {
+        asked.push(suggestion.id);
+        if (suggestion.id !== "llm-metadata:ops/runbook.yaml") return "skip";
+        // The first time, the person rewrites the description over two lines; then applies it.
+        if (
+          !context.payload.includes(
+            "+  description: Find the nodes under disk pressure and clear failed pods.\n",
+          )
+        )
+          return "apply";
+        const edited = context.payload.replace(
+          "+  description: Find the nodes under disk pressure and clear failed pods.\n",
+          "+  description: >-\n+    Nodes under disk pressure:\n+    find them, clear the failed pods.\n",
+        );
+        expect(await context.check(edited)).toBeUndefined();
+        return { edited };
+      },
+    });
+    // Shown again after the edit; the promotions are not asked: they would print over it.
+    expect(asked).toEqual(["llm-metadata:ops/runbook.yaml", "llm-metadata:ops/runbook.yaml"]);
+    expect(events.at(-1)).toMatchObject({ applied: 1, exit_code: 0 });
+    expect(events.filter((e) => e.event === "skipped")[0]).toMatchObject({
+      id: "llm-promote:ops/runbook.yaml#kubectl_get_nodes",
+      reason: expect.stringContaining("is also written by another change of this session"),
+    });
+    const after = readFileSync(join(repo, "ops/runbook.yaml"), "utf8");
+    expect(after).toContain(
+      "  description: >-\n    Nodes under disk pressure:\n    find them, clear the failed pods.\n",
+    );
+    rllmc(join(repo, "ops"), ["validate", "runbook.yaml"]);
   });
 });

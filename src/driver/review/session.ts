@@ -227,8 +227,13 @@ export async function reviewSession(options: ReviewOptions): Promise<ReviewEvent
     // Changes of one runbook proposed by the model compose: the file is printed with all of them.
     const group = groups.get(change.id);
     const taken = files.filter((f) => batch.has(f.path));
+    // A file written by a change the person edited is theirs: the group no longer prints it.
     const composes =
-      group !== undefined && taken.every((f) => groups.get(owners.get(f.path) ?? "") === group);
+      group !== undefined &&
+      taken.every((f) => {
+        const owner = owners.get(f.path) ?? "";
+        return !edited.has(owner) && groups.get(owner) === group;
+      });
     const clashing = (list: readonly StagedFile[]) =>
       list.find((f) => batch.has(f.path)) === undefined
         ? undefined
@@ -381,10 +386,43 @@ function suggestionOf(change: Change, files: readonly StagedFile[]): SuggestionE
   };
 }
 
-/** The change with a new payload (its content or its patch, whichever it carries). */
+/** The change with a person's new payload (its content or its patch, whichever it carries). */
 function withPayload(change: Change, payload: string): Change {
   const { content: _c, patch: _p, ...rest } = change;
-  return change.content !== undefined ? { ...rest, content: payload } : { ...rest, patch: payload };
+  return change.content !== undefined
+    ? { ...rest, content: payload }
+    : { ...rest, patch: editedPatch(payload) };
+}
+
+/**
+ * A patch as a person left it in the editor: any edit makes its hunk headers' line counts and
+ * its `index` lines' post-image blob ids stale, so those are recounted and dropped (as `git apply
+ * --recount` does), and a context line whose leading space the editor trimmed is one again. The
+ * edit is then checked by what it says: its context and pre-image ids must still match the tree.
+ */
+export function editedPatch(text: string): string {
+  const lines = text.replace(/\n*$/, "").split("\n");
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const index = /^(index [0-9a-f]{7,64}\.\.)([0-9a-f]{7,64})((?: 100(?:644|755))?)$/.exec(line);
+    const hunk = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@(.*)$/.exec(line);
+    if (index !== null) out.push(`${index[1]}0000000${index[3]}`);
+    else if (hunk === null) out.push(line);
+    else {
+      const body: string[] = [];
+      let old = 0;
+      let added = 0;
+      for (; i + 1 < lines.length && !/^(@@ |diff --git )/.test(lines[i + 1] as string); i++) {
+        const next = lines[i + 1] === "" ? " " : (lines[i + 1] as string);
+        if (next.startsWith(" ") || next.startsWith("-")) old++;
+        if (next.startsWith(" ") || next.startsWith("+")) added++;
+        body.push(next);
+      }
+      out.push(`@@ -${hunk[1]},${old} +${hunk[2]},${added} @@${hunk[3]}`, ...body);
+    }
+  }
+  return `${out.join("\n")}\n`;
 }
 
 /** Every gate but the level gate, on one change: its files, or why it is refused. */
