@@ -27,7 +27,7 @@ import type { Provider } from "../runtime/app/provider.js";
 import type { Redactor } from "../runtime/shared/redact.js";
 import { parseConcurrency, whole } from "./concurrency-options.js";
 import { oneOf } from "./options.js";
-import { Progress } from "./progress.js";
+import { Progress, type ProgressStream } from "./progress.js";
 
 /** The options of `run` that only `--batch` takes (`--priority` applies to a single run too). */
 export const BATCH_OPTIONS = {
@@ -558,15 +558,15 @@ function summaryJson(s: BatchSummary, flags: BatchFlags, exit: number): unknown 
  * Progress on stderr: one line rewritten in place on a terminal (done/total, in flight, tokens,
  * spend, ETA); elsewhere a line at every tenth of the batch.
  */
-class BatchProgress {
+export class BatchProgress {
   readonly #bar: Progress | undefined;
-  readonly #stream: NodeJS.WriteStream | undefined;
+  readonly #stream: (ProgressStream & { readonly isTTY?: boolean }) | undefined;
   readonly #started = performance.now();
   #lastTenth = 0;
 
   constructor(
     readonly total: number,
-    stream: NodeJS.WriteStream | undefined,
+    stream: (ProgressStream & { readonly isTTY?: boolean }) | undefined,
     readonly budget: Budget,
   ) {
     this.#stream = stream;
