@@ -159,3 +159,6 @@ export function lastLine(text: string): string {
   const lines = text.trimEnd().split("\n");
   return lines[lines.length - 1] ?? "";
 }
+
+/** A port on 127.0.0.1 that nothing listens on (asked of the system, then released). */
+export { freePort as freePortFor } from "../../scripts/redis-server.mjs";

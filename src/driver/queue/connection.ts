@@ -9,6 +9,7 @@
  * (workers wait out a Redis restart); the submitter bounds how long it waits (submit.ts).
  */
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import type { RedisOptions } from "ioredis";
 import { UsageError } from "../usage-error.js";
 
@@ -55,7 +56,8 @@ export function parseRedisUrl(text: string, what = "--redis"): RedisTarget {
     ...(url.username === "" ? {} : { username: safeDecode(url.username) }),
     ...(url.password === "" ? {} : { password: safeDecode(url.password) }),
     ...(dbText === "" ? {} : { db: Number(dbText) }),
-    ...(tls ? { tls: { servername: host, ...caOption() } } : {}),
+    // An IP address is checked against the certificate's IP names; SNI takes a host name only.
+    ...(tls ? { tls: { ...(isIP(host) === 0 ? { servername: host } : {}), ...caOption() } } : {}),
     connectTimeout: 5_000,
     retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
   };
@@ -135,7 +137,7 @@ export async function checkRedis(target: RedisTarget, timeoutMs = 5_000): Promis
     await Promise.race([client.connect().then(() => client.ping()), timer]);
   } catch (error) {
     throw new RedisUnreachableError(
-      `cannot reach Redis at ${target.redacted}: ${redactText(reason(error ?? lastError), target)}`,
+      `cannot reach Redis at ${target.redacted}: ${redactText(reason(lastError ?? error), target)}`,
     );
   } finally {
     client.disconnect();

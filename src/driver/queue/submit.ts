@@ -267,7 +267,8 @@ export async function submitAndCollect(
     else if (failedIds.length > 0) {
       const reasons = await bounded("reading failed jobs", async () => {
         const pipeline = client.pipeline();
-        for (const id of failedIds) pipeline.hmget(key(id), "failedReason", "attemptsMade");
+        // BullMQ keeps the attempts made as `atm`.
+        for (const id of failedIds) pipeline.hmget(key(id), "failedReason", "atm");
         const out = (await pipeline.exec()) ?? [];
         return out.map(([, value]) => value as [string | null, string | null]);
       });

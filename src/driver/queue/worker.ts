@@ -27,7 +27,9 @@ export interface WorkerOptions extends WorkerSettings {
 }
 
 /** A result as stored in the job: the value, or where it is. */
-export type StoredResult = { readonly inline: unknown } | { readonly ref: string; readonly bytes: number };
+export type StoredResult =
+  | { readonly inline: unknown }
+  | { readonly ref: string; readonly bytes: number; readonly ms?: number };
 
 export interface RunningWorker {
   /** Takes no new job, waits for the jobs in hand, closes. */
@@ -77,7 +79,7 @@ export async function startWorker(target: RedisTarget, options: WorkerOptions): 
         const keep = Math.ceil((job.opts.removeOnComplete as { age?: number } | undefined)?.age ?? 0);
         const ttl = (keep > 0 ? keep : DEFAULT_JOB_SETTINGS.keepCompletedSeconds) + 3600;
         await results.set(key, text, "EX", ttl);
-        return { ref: key, bytes };
+        return { ref: key, bytes, ms: (result as { ms?: number }).ms };
       } catch (error) {
         // Every failure is tried again while tries are left, a payload this worker cannot read
         // too: in a fleet being upgraded, a worker of the job's version may take the next try.
@@ -109,7 +111,7 @@ export async function startWorker(target: RedisTarget, options: WorkerOptions): 
     };
     worker.on("completed", (job: Job, value: StoredResult) => {
       finished += 1;
-      const ms = (value as { inline?: { ms?: number } }).inline?.ms;
+      const ms = "ref" in value ? value.ms : (value.inline as { ms?: number } | undefined)?.ms;
       const by = "ref" in value ? `, result stored by reference (${value.bytes} bytes)` : "";
       options.log(
         `${options.name}: ${describe(job)}: done${ms === undefined ? "" : ` in ${ms} ms`} (attempt ${job.attemptsMade})${by}`,
