@@ -181,6 +181,7 @@ export async function runBatch(flags: BatchFlags, context: BatchContext): Promis
     start: Math.min(capacity ?? DEFAULT_AUTO_START, max),
     max,
   });
+  const startLimit = scheduler.limit;
   const budget = new Budget(flags.limits, flags.prices, context.providerName);
   const provider = observeProvider(context.provider, {
     scheduler,
@@ -247,7 +248,8 @@ export async function runBatch(flags: BatchFlags, context: BatchContext): Promis
         : summary.failed > 0
           ? RunExit.LinesFailed
           : RunExit.Ok;
-  if (flags.json) err(`${JSON.stringify(summaryJson(summary, flags, exit))}\n`);
+  const limits = { start: startLimit, end: scheduler.limit, max, halvings: scheduler.halvings };
+  if (flags.json) err(`${JSON.stringify(summaryJson(summary, flags, exit, limits))}\n`);
   else if (!context.quiet) err(summaryText(context.program, summary, flags));
   return exit;
 }
@@ -532,7 +534,12 @@ function summaryText(program: string, s: BatchSummary, flags: BatchFlags): strin
   return text;
 }
 
-function summaryJson(s: BatchSummary, flags: BatchFlags, exit: number): unknown {
+function summaryJson(
+  s: BatchSummary,
+  flags: BatchFlags,
+  exit: number,
+  concurrency: { start: number; end: number; max: number; halvings: number },
+): unknown {
   return {
     summary: {
       lines: s.total,
@@ -549,6 +556,7 @@ function summaryJson(s: BatchSummary, flags: BatchFlags, exit: number): unknown 
       cost: s.spent?.cost ?? null,
       elapsed_ms: Math.round(s.elapsedMs),
       max_in_flight: s.maxRunning,
+      concurrency,
       exit,
     },
   };

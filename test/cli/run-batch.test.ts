@@ -84,6 +84,9 @@ describe("rllmc run --batch", () => {
     expect(server.stats.maxInFlight).toBe(8);
     const summary = summaryOf(result.stderr);
     expect(summary.max_in_flight).toBe(8);
+    // Discovery started `auto` at the server's capacity, and capped it there: not one 429.
+    expect(summary.concurrency).toEqual({ start: 8, end: 8, max: 8, halvings: 0 });
+    expect(server.stats.rejected).toBe(0);
     const ideal = Math.ceil(200 / 8) * latencyMs;
     expect(summary.elapsed_ms as number).toBeLessThanOrEqual(1.3 * ideal);
   });
