@@ -178,6 +178,47 @@ describe("rllmc review with LLM proposals", () => {
   });
 });
 
+describe("rllmc review with a provider that fails", () => {
+  it("should ask no more once a call failed: the runbooks left get no proposal, with the first failure", async () => {
+    const dir = repoWithRunbook();
+    mkdirSync(join(dir, "ops2"));
+    writeFileSync(join(dir, "ops2/tsg.md"), TSG.replace("# NodeDiskPressure", "# NodeDiskPressure2"));
+    for (const folder of ["ops", "ops2"]) {
+      const compiled = await cli(["compile", "tsg.md", "--out", "runbook.yaml"], join(dir, folder));
+      expect(compiled.code, compiled.stderr).toBe(0);
+    }
+    const server = await startFakeLlmServer({
+      otherwise: { status: 400, body: { error: { message: "no such model" } } },
+    });
+    servers.push(server);
+    const run = await cli(
+      [
+        "review",
+        "--auto",
+        "--provider",
+        "openai-compatible",
+        "--model",
+        "nope",
+        "--base-url",
+        `${server.url}/v1`,
+      ],
+      dir,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    // A provider that times out costs minutes a call: one failure is enough for the session.
+    expect(server.requests).toHaveLength(1);
+    expect(events(run.stdout).at(-1)!.not_proposed).toEqual([
+      { output: "ops/runbook.yaml", reason: expect.stringMatching(/^RBK6206: .*no such model/) },
+      {
+        output: "ops2/runbook.yaml",
+        reason: expect.stringMatching(
+          /^RBK6206: .*not asked, since an earlier call of this review failed: .*no such model/,
+        ),
+      },
+    ]);
+  });
+});
+
 describe("rllmc review --changes limits", () => {
   it("should refuse a change set over 16 MiB with exit 2, and list an unreadable one as manual", async () => {
     const dir = repoWithRunbook();

@@ -165,14 +165,42 @@ function proposalsSetup(
     ...(values["base-url"] === undefined ? {} : { baseUrl: values["base-url"] as string }),
   };
   const cacheDir = resolve(repo, (values["cache-dir"] as string | undefined) ?? join(".rllmc", "cache"));
+  const options = { cacheDir, flags, env: process.env };
   return {
-    interpreter: createInterpreter({
-      mode,
-      frozen: values.frozen === true,
-      cacheDir,
-      flags,
-      env: process.env,
-    }),
+    interpreter: stopAfterFailure(
+      createInterpreter({ ...options, mode, frozen: values.frozen === true }),
+      mode === "cached" ? createInterpreter({ ...options, mode: "cached", frozen: true }) : undefined,
+    ),
+  };
+}
+
+/**
+ * Once a call of the session fails (its retries spent: a provider that is down, refuses the
+ * model or times out, minutes each time), the model is asked no more: the runbooks left get
+ * their answers from the cache only (with `--llm cached`) and are otherwise listed in
+ * `not_proposed` with the first failure.
+ */
+function stopAfterFailure(asking: Interpreter, cacheOnly: Interpreter | undefined): Interpreter {
+  let failure: string | undefined;
+  return {
+    async ask(request) {
+      if (failure === undefined) {
+        const answer = await asking.ask(request);
+        if (!answer.ok && answer.reason === "call-failed") failure = answer.detail;
+        return answer;
+      }
+      const cached = await cacheOnly?.ask(request);
+      if (cached?.ok === true) return cached;
+      return {
+        ok: false,
+        reason: "call-failed",
+        detail: `not asked, since an earlier call of this review failed: ${failure}`,
+        key: cached?.key ?? "",
+        where: cached?.where ?? "",
+      };
+    },
+    accept: (answer) => asking.accept?.(answer),
+    rejected: (answer) => asking.rejected?.(answer),
   };
 }
 
