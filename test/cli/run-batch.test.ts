@@ -317,35 +317,44 @@ describe("rllmc run --batch", () => {
     expect(server.stats.answered).toBe(Math.ceil(0.2 / perLine - 1e-9));
   });
 
-  it("should stop at --budget-time", async () => {
-    const server = await capacityServer({ answer: echo, latencyMs: 150 });
-    const dir = setup(30);
-    const run = await rllmc(
-      [
-        "run",
-        "echo.rllm",
-        "--batch",
-        "inputs.jsonl",
-        "--base-url",
-        server.url,
-        "--concurrency",
-        "2",
-        "--budget-time",
-        "500ms",
-        "--budget-mode",
-        "drain",
-        "--json",
-      ],
-      dir,
-    );
-    expect(run.code).toBe(8);
-    const summary = summaryOf(run.stderr);
-    expect(summary.stopped_by).toBe("time");
-    expect(summary.ok as number).toBeGreaterThan(0);
-    expect(summary.not_run as number).toBeGreaterThan(0);
-    expect((summary.ok as number) + (summary.not_run as number)).toBe(30);
-    expect(summary.cancelled).toBe(0);
-  });
+  it.each(["cancel", "drain"] as const)(
+    "should stop at --budget-time, and %s the lines in flight",
+    async (mode) => {
+      // Two lines are always in flight (150 ms each) when the 500 ms run out.
+      const server = await capacityServer({ answer: echo, latencyMs: 150 });
+      const dir = setup(30);
+      const run = await rllmc(
+        [
+          "run",
+          "echo.rllm",
+          "--batch",
+          "inputs.jsonl",
+          "--base-url",
+          server.url,
+          "--concurrency",
+          "2",
+          "--budget-time",
+          "500ms",
+          "--budget-mode",
+          mode,
+          "--json",
+        ],
+        dir,
+      );
+      expect(run.code).toBe(8);
+      const summary = summaryOf(run.stderr);
+      expect(summary.stopped_by).toBe("time");
+      expect(summary.ok as number).toBeGreaterThan(0);
+      expect(summary.not_run as number).toBeGreaterThan(0);
+      expect((summary.ok as number) + (summary.not_run as number) + (summary.cancelled as number)).toBe(30);
+      if (mode === "drain") expect(summary.cancelled).toBe(0);
+      else expect(summary.cancelled as number).toBeGreaterThan(0);
+      // The cancelled requests were dropped by the client, not answered (the server sees it when
+    // their time is up).
+    await until(() => server.stats.cancelled + server.stats.answered === server.prompts.length, 3000);
+    expect(server.stats.cancelled).toBe(summary.cancelled);
+    },
+  );
 
   it("should never spend more than the bound, over answers that use every retry, with uses children", async () => {
     // Every answer is off-schema until the last allowed attempt, and as long as max_tokens lets
