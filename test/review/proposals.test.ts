@@ -225,6 +225,40 @@ describe("LLM proposals", () => {
     ]);
   });
 
+  it("should say what a promotion takes from the model beyond the TSG's command (a variable's value, a stdin), medium at most", async () => {
+    const repo = repoWithRunbook();
+    const answer = await answerFrom(repo, (runbook) => ({
+      ...runbook,
+      meta: { ...runbook.meta, vars: { ...runbook.meta.vars, namespace: { value: "kube-system" } } },
+      steps: mapSteps(runbook.steps, (step): Step => {
+        if (step.id === "kubectl_get_nodes")
+          return { id: step.id, type: "cli", with: { argv: step.command!.split(" "), stdin: "yes\n" } };
+        if (step.id !== "kubectl_delete_pods") return step;
+        const argv = [
+          "kubectl",
+          "delete",
+          "pods",
+          "-n",
+          "{{ .namespace }}",
+          "--field-selector=status.phase=Failed",
+        ];
+        return { id: step.id, type: "cli", with: { argv }, approvals: { min: 1 } };
+      }),
+    }));
+    const proposals = await proposeChanges(repo, (await scanDrift(repo, {})).candidates, scripted(answer));
+    expect(proposals.notProposed).toEqual([]);
+    expect(proposals.changes.map((c) => [c.id, c.confidence])).toEqual([
+      ["llm-promote:ops/runbook.yaml#kubectl_get_nodes", "medium"],
+      ["llm-promote:ops/runbook.yaml#kubectl_delete_pods", "medium"],
+    ]);
+    expect(proposals.changes[0]!.rationale).toContain(
+      'The model chose its stdin "yes": the TSG does not say it.',
+    );
+    expect(proposals.changes[1]!.rationale).toContain(
+      'The model chose the value "kube-system" of namespace: the TSG does not say it.',
+    );
+  });
+
   it("should not propose what the model's answer gets rejected for, and say why", async () => {
     const repo = repoWithRunbook();
     const answer = await answerFrom(repo, (runbook) => ({

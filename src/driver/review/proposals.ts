@@ -155,19 +155,22 @@ export async function proposeChanges(
       );
     for (const promotion of proposal.promotions) {
       const { line, endLine } = linesOf(promotion.note.span, source);
+      const chosen = modelInputs(promotion.step, refined.plan.runbook.meta.vars ?? {}, current.runbook);
       await propose(
         {
           id: `llm-promote:${target}#${promotion.id}`,
           kind: "promote_step",
           target,
           tier: "llm-promote",
-          confidence: clean && promotion.step.approvals === undefined ? "high" : "medium",
+          confidence:
+            clean && promotion.step.approvals === undefined && chosen.length === 0 ? "high" : "medium",
           rationale: [
             `${model} proposes to run \`${promotion.id}\` as a cli step: ${promotion.step.with.argv.join(" ")}`,
             `It is manual now because ${promotion.reason}.`,
             ...(promotion.step.approvals === undefined
               ? []
               : [`It changes state and keeps its approval (at least ${promotion.step.approvals.min}).`]),
+            ...chosen.map((what) => `The model chose ${what}: the TSG does not say it.`),
           ].join("\n"),
           evidence_citations: [
             {
@@ -280,6 +283,36 @@ function compare(current: Runbook, draft: RunbookPlan, refined: RunbookPlan): Co
 }
 
 /**
+ * What a promotion takes from the model beyond the TSG's command: the value of a variable its
+ * argv uses that the runbook lacks (the TSG left it a placeholder), and a stdin (Stage A never
+ * makes one). Said in the rationale; such a promotion is `medium` at most.
+ */
+function modelInputs(
+  step: CliStep,
+  answerVars: Readonly<Record<string, string | VarSpec>>,
+  current: Runbook,
+): string[] {
+  const out: string[] = [];
+  for (const name of usedVariables(step)) {
+    const spec = answerVars[name];
+    const value = typeof spec === "string" ? spec : spec?.value;
+    if (value !== undefined && !(name in (current.meta.vars ?? {})))
+      out.push(`the value ${JSON.stringify(clip(value))} of ${name}`);
+  }
+  if (step.with.stdin !== undefined) out.push(`its stdin ${JSON.stringify(clip(step.with.stdin))}`);
+  return out;
+}
+
+/** The variables a cli step's argv and stdin use, in order, once each. */
+function usedVariables(step: CliStep): string[] {
+  const names = new Set<string>();
+  for (const text of [...step.with.argv, step.with.stdin ?? ""])
+    for (const [, name] of text.matchAll(/\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)/g))
+      if (name !== undefined) names.add(name);
+  return [...names];
+}
+
+/**
  * The manual step `id` becomes the answer's cli step, keeping its id; the variables its argv
  * uses that the runbook lacks come from the answer (a manual step's placeholders make none).
  */
@@ -292,11 +325,10 @@ function promote(
   // Its `source` comes from the TSG span it was made from when the runbook is printed.
   const { id: _id, source: _source, ...rest } = proposed;
   updateStep(runbook, id, () => ({ id, ...rest }) as Step);
-  for (const text of [...proposed.with.argv, proposed.with.stdin ?? ""])
-    for (const [, name] of text.matchAll(/\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
-      if (name === undefined || answerVars[name] === undefined || name in (runbook.meta.vars ?? {})) continue;
-      runbook.meta.vars = { ...runbook.meta.vars, [name]: answerVars[name] };
-    }
+  for (const name of usedVariables(proposed)) {
+    if (answerVars[name] === undefined || name in (runbook.meta.vars ?? {})) continue;
+    runbook.meta.vars = { ...runbook.meta.vars, [name]: answerVars[name] };
+  }
   runbook.meta.governance ??= {};
   const governance = runbook.meta.governance as { allowed_commands?: string[] };
   const allowed = new Set(governance.allowed_commands ?? []);
