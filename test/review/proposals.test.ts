@@ -167,6 +167,23 @@ describe("LLM proposals", () => {
     expect(third.at(-1)).toMatchObject({ changes: 0, exit_code: 0 });
   });
 
+  it("should list a reviewed runbook whose TSG changed as needing a recompile, with the folder to run it in", async () => {
+    const repo = repoWithRunbook();
+    await review(repo, scripted(await answerFrom(repo, refine)));
+    writeFileSync(join(repo, "ops/tsg.md"), TSG.replace("list the nodes", "list every node"));
+    const drift = await scanDrift(repo, {});
+    expect(drift.changes).toEqual([]);
+    expect(drift.candidates).toEqual([]);
+    expect(drift.skipped).toEqual([
+      {
+        output: "ops/runbook.yaml",
+        reason: expect.stringMatching(
+          /, and its TSG changed since: recompile it with `runbook compile tsg\.md --out runbook\.yaml --mapping mapping\.md` in ops\/ and review/,
+        ),
+      },
+    ]);
+  });
+
   it("should apply several promotions of one runbook in one batch when the cap allows it", async () => {
     const repo = repoWithRunbook();
     const events = await review(repo, scripted(await answerFrom(repo, refine)), { ...AUTO, maxDelta: 5 });

@@ -30,7 +30,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { readSource } from "../../frontend/read-source.js";
 import { sizeLimit } from "../../frontend/size-limits.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
@@ -188,10 +188,12 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
         dirname(header.file),
       );
       const tsgChanged = sourceHash(header.source) !== recordedHash(header.file);
+      // The command runs from the runbook's folder; without --out it prints the runbook.
+      const recompile = `\`${placement.command}${options.out === undefined ? ` > ${quoteWord(basename(header.file))}` : ""}\` in ${rel(dirname(header.file)) || "."}/`;
       skip(
         header.file,
         tsgChanged
-          ? `changed by rllmc review (${header.reviewed}), and its TSG changed since: recompile it with \`${placement.command}\` and review the model's proposals again`
+          ? `changed by rllmc review (${header.reviewed}), and its TSG changed since: recompile it with ${recompile} and review the model's proposals again`
           : "changed by rllmc review (a model's changes were accepted): not recompiled, which would undo them",
       );
       if (mapping !== undefined) handled.add(mapping);
@@ -511,4 +513,9 @@ export function changedSince(repo: string, ref: string): Set<string> {
     ...git(["diff", "--name-only", "-z", "--relative", ref, "--"]),
     ...git(["ls-files", "--others", "--exclude-standard", "-z"]),
   ]);
+}
+
+/** A word for a POSIX shell, as regenerate.ts quotes one: safe characters as they are, else in single quotes. */
+function quoteWord(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
