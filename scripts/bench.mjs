@@ -38,6 +38,9 @@ import { performance } from "node:perf_hooks";
 //      session ÷ a compile of the 500 edited TSGs; applyBatch alone per file.
 //  14. `rllmc run --batch` (scripts/bench-batch.mjs): scheduler overhead per task (2,000 instant
 //      calls) and 200 inputs against a llama-orch of capacity 8 ÷ the ideal time.
+//  15. `rllmc compile --redis` (scripts/bench-queue.mjs): the corpus through BullMQ on a throwaway
+//      redis-server with 1 and 2 worker processes ÷ the local in-process compile; the queue's
+//      overhead per job; a rerun taken from completed jobs.
 import { fileURLToPath, pathToFileURL } from "node:url";
 import remarkParse from "remark-parse";
 import { unified } from "unified";
@@ -57,6 +60,7 @@ import { createReplayProvider } from "../dist/src/runtime/app/providers/cassette
 import { createLocalProvider } from "../dist/src/runtime/app/providers/local.js";
 import { recordRun } from "../dist/src/runtime/app/stats/record-run.js";
 import { batchBenchRows, benchBatch } from "./bench-batch.mjs";
+import { benchQueue, queueBenchRows } from "./bench-queue.mjs";
 import { benchPatch, patchBenchRows } from "./bench-patch.mjs";
 import { benchReview, reviewBenchRows } from "./bench-review.mjs";
 import { benchTaskRun, taskRunBenchRows } from "./bench-task.mjs";
@@ -528,6 +532,7 @@ const reviewBench = await benchReview({ rounds: 3 });
 
 // 14. `rllmc run --batch`: scheduler overhead per task; 200 inputs at capacity 8 ÷ the ideal ------
 const batchBench = await benchBatch({ rounds: 3 });
+const queueBench = await benchQueue({ rounds: 3 });
 
 const rows = [
   ["corpus", `${files.length} files, ${(bytes / 1e6).toFixed(2)} MB`, ""],
@@ -647,6 +652,7 @@ const rows = [
   ...taskRunBenchRows(taskRunBench),
   ...reviewBenchRows(reviewBench),
   ...batchBenchRows(batchBench),
+  ...queueBenchRows(queueBench),
 ];
 console.log(`rllmc bench — node ${process.version}, medians of ${ROUNDS} rounds / ${SPAWNS} spawns\n`);
 const w0 = Math.max(...rows.map((r) => r[0].length));

@@ -435,7 +435,7 @@ export const COMMANDS: readonly CommandDoc[] = [
       "worker [--redis URL] [--concurrency N] [--queues compile] [--name NAME] [--cache-dir D] [--lock-ms MS] [--stalled-interval-ms MS] [--max-stalled N] [--inline-limit BYTES]",
     options: [
       ["--redis <url>", "redis://[user:password@]host:port[/db] or rediss:// (TLS) (env RLLMC_REDIS_URL)"],
-      ["--concurrency <n>", "jobs run at once (default 1)"],
+      ["--concurrency <n>", "jobs run at once (default 2; more for jobs that wait on a model)"],
       ["--queues <list>", "the queues to take jobs from (default: compile)"],
       ["--name <name>", "the worker's name in logs and 'queue status' (default host:pid)"],
       ["--cache-dir <dir>", "recorded model answers for --llm cached (default .rllmc/cache)"],

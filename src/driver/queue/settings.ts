@@ -31,7 +31,11 @@ export const KEEP_COMPLETED_COUNT = 1_000_000;
 
 /** What a worker is started with. */
 export interface WorkerSettings {
-  /** Jobs one worker process runs at a time, per queue. */
+  /**
+   * Jobs one worker process runs at a time, per queue. 2 by default: while one job's result
+   * goes to Redis the next one computes (a TSG compile takes a few ms, so the round trips would
+   * otherwise be a good share of it); more for jobs that wait on a model.
+   */
   readonly concurrency: number;
   /** A job's lock lasts this long and is renewed at half of it while the job runs. */
   readonly lockMs: number;
@@ -44,7 +48,7 @@ export interface WorkerSettings {
 }
 
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
-  concurrency: 1,
+  concurrency: 2,
   lockMs: 15_000,
   stalledIntervalMs: 5_000,
   maxStalled: 2,
