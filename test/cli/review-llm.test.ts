@@ -109,7 +109,8 @@ describe("rllmc review with LLM proposals", () => {
         .map((e) => [e.id, e.tier, e.confidence]),
     ).toEqual([
       ["llm-metadata:ops/runbook.yaml", "llm-metadata", "high"],
-      ["llm-promote:ops/runbook.yaml#kubectl_get_nodes", "llm-promote", "high"],
+      // The TSG runs it on the bastion: a person (or --auto-confidence medium) decides.
+      ["llm-promote:ops/runbook.yaml#kubectl_get_nodes", "llm-promote", "medium"],
     ]);
     expect(server.requests).toHaveLength(1);
     expect(readdirSync(join(dir, ".rllmc/cache/llm")).filter((f) => f.endsWith(".json"))).toHaveLength(1);
@@ -117,7 +118,10 @@ describe("rllmc review with LLM proposals", () => {
     // Applied from the cache, with the server gone.
     await server.close();
     servers.length = 0;
-    const applied = await cli(["review", "--auto", "--frozen", ...provider], dir);
+    const applied = await cli(
+      ["review", "--auto", "--auto-confidence", "medium", "--frozen", ...provider],
+      dir,
+    );
     expect(applied.code, applied.stderr).toBe(0);
     expect(
       events(applied.stdout)

@@ -100,14 +100,18 @@ describe("LLM proposals", () => {
     expect(proposals.notProposed).toEqual([]);
     expect(proposals.changes.map((c) => [c.id, c.kind, c.tier, c.confidence])).toEqual([
       ["llm-metadata:ops/runbook.yaml", "metadata", "llm-metadata", "high"],
-      ["llm-promote:ops/runbook.yaml#kubectl_get_nodes", "promote_step", "llm-promote", "high"],
-      ["llm-promote:ops/runbook.yaml#kubectl_get_pods", "promote_step", "llm-promote", "high"],
+      // The TSG runs them on the bastion: where they run as cli steps is the model's judgement.
+      ["llm-promote:ops/runbook.yaml#kubectl_get_nodes", "promote_step", "llm-promote", "medium"],
+      ["llm-promote:ops/runbook.yaml#kubectl_get_pods", "promote_step", "llm-promote", "medium"],
     ]);
     const promotion = proposals.changes[1]!;
     expect(promotion.evidence_citations).toEqual([
       { path: "ops/tsg.md", line: 13, quote: "kubectl get nodes -o wide" },
     ]);
     expect(promotion.rationale).toContain("runs inside the session opened on line 12");
+    expect(promotion.rationale).toContain(
+      "As a cli step it runs where the runbook runs, not inside that session: check that it may.",
+    );
     // Each change is a patch of the runbook and its mapping.
     expect(promotion.patch).toContain("+++ b/ops/runbook.yaml");
     expect(promotion.patch).toContain("+++ b/ops/mapping.md");
@@ -249,7 +253,11 @@ describe("LLM proposals", () => {
       meta: { ...runbook.meta, vars: { ...runbook.meta.vars, namespace: { value: "kube-system" } } },
       steps: mapSteps(runbook.steps, (step): Step => {
         if (step.id === "kubectl_get_nodes")
-          return { id: step.id, type: "cli", with: { argv: step.command!.split(" "), stdin: "yes\n" } };
+          return {
+            id: step.id,
+            type: "cli",
+            with: { argv: ["kubectl", "get", "nodes", "-o", "wide"], stdin: "yes\n" },
+          };
         if (step.id !== "kubectl_delete_pods") return step;
         const argv = [
           "kubectl",

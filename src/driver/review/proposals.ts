@@ -34,6 +34,7 @@ import type { RunbookPlan, StepNote } from "../../ir/runbook-plan.js";
 import type { SourceFile } from "../../ir/source-file.js";
 import { programsToAllow } from "../../lang/runbook/governance.js";
 import { allSteps, type CliStep, type Runbook, type Step, type VarSpec } from "../../lang/runbook/types.js";
+import { INSIDE_SESSION } from "../../passes/runbook/extract-commands.js";
 import type { Interpreter } from "../../passes/runbook/interpret-request.js";
 import { linesOf } from "../../passes/runbook/provenance.js";
 import { compilePlan, namingSource, printPlan } from "../compile-runbooks.js";
@@ -156,6 +157,9 @@ export async function proposeChanges(
     for (const promotion of proposal.promotions) {
       const { line, endLine } = linesOf(promotion.note.span, source);
       const chosen = modelInputs(promotion.step, refined.plan.runbook.meta.vars ?? {}, current.runbook);
+      // The TSG runs it inside a session (on a bastion, in a container): as a cli step it runs
+      // where the runbook runs, which is the model's judgement, not the TSG's.
+      const moved = promotion.note.manualReason?.startsWith(INSIDE_SESSION) === true;
       await propose(
         {
           id: `llm-promote:${target}#${promotion.id}`,
@@ -163,13 +167,18 @@ export async function proposeChanges(
           target,
           tier: "llm-promote",
           confidence:
-            clean && promotion.step.approvals === undefined && chosen.length === 0 ? "high" : "medium",
+            clean && promotion.step.approvals === undefined && chosen.length === 0 && !moved
+              ? "high"
+              : "medium",
           rationale: [
             `${model} proposes to run \`${promotion.id}\` as a cli step: ${promotion.step.with.argv.join(" ")}`,
             `It is manual now because ${promotion.reason}.`,
             ...(promotion.step.approvals === undefined
               ? []
               : [`It changes state and keeps its approval (at least ${promotion.step.approvals.min}).`]),
+            ...(moved
+              ? ["As a cli step it runs where the runbook runs, not inside that session: check that it may."]
+              : []),
             ...chosen.map((what) => `The model chose ${what}: the TSG does not say it.`),
           ].join("\n"),
           evidence_citations: [

@@ -169,9 +169,7 @@ function shellBlock(
     first = false;
     const session = state.session;
     const insideSession =
-      session === undefined
-        ? undefined
-        : `it runs inside the session opened on line ${session.line} (${session.reason})`;
+      session === undefined ? undefined : `${INSIDE_SESSION} ${session.line} (${session.reason})`;
     const { step, split } = commandStep(
       x,
       line,
@@ -370,6 +368,9 @@ function blockName(block: TsgCodeBlock): string {
  * Why a command must be typed by hand because it is typed at an interactive program's prompt
  * (`db=#`, `gpg/card>`, or a bare `>` before text that is no shell command); undefined otherwise.
  */
+/** How a manual reason starts when the command runs inside a session an earlier command opened. */
+export const INSIDE_SESSION = "it runs inside the session opened on line";
+
 function atReplPrompt(line: CommandLine): string | undefined {
   if (line.promptKind === "repl")
     return `it is typed at the \`${line.prompt}\` prompt of an interactive program, not run by a shell`;
