@@ -203,7 +203,7 @@ export async function runBatch(flags: BatchFlags, context: BatchContext): Promis
     budget,
     budgetMode: flags.budgetMode,
     ...(context.priority === undefined ? {} : { priority: context.priority }),
-    run: (line, signal) => runLine(line, signal, context, provider),
+    run: (line, signal) => runLine(line, signal, context, provider, flags.file),
     notRun: (line, why, cancelled) => notRunPayload(line, why, cancelled),
     emit: (record) => {
       if (flags.out === undefined)
@@ -259,6 +259,7 @@ async function runLine(
   signal: AbortSignal,
   context: BatchContext,
   provider: Provider,
+  file: string,
 ): Promise<LineRecord> {
   let value: unknown;
   try {
@@ -266,7 +267,7 @@ async function runLine(
   } catch (error) {
     const failure = appError(
       AppErrors.InputFileNotJson,
-      { path: `line ${line.line}`, detail: (error as Error).message },
+      { path: `${file === "-" ? "stdin" : file}:${line.line}`, detail: (error as Error).message },
       { details: { line: line.line } },
     );
     return { line: line.line, ok: false, error: failure.payload };

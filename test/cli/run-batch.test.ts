@@ -136,7 +136,10 @@ describe("rllmc run --batch", () => {
       [4, false],
     ]);
     expect((lines[1]!.error as { error_code: string }).error_code).toBe("RUN3001");
-    expect((lines[3]!.error as { error_code: string }).error_code).toBe("RUN2001");
+    expect(lines[3]!.error).toMatchObject({
+      error_code: "RUN2001",
+      message: expect.stringContaining("the input file 'inputs.jsonl:4' is not valid JSON"),
+    });
     expect(run.stderr).toContain("2 ok, 2 failed");
   });
 
@@ -350,9 +353,9 @@ describe("rllmc run --batch", () => {
       if (mode === "drain") expect(summary.cancelled).toBe(0);
       else expect(summary.cancelled as number).toBeGreaterThan(0);
       // The cancelled requests were dropped by the client, not answered (the server sees it when
-    // their time is up).
-    await until(() => server.stats.cancelled + server.stats.answered === server.prompts.length, 3000);
-    expect(server.stats.cancelled).toBe(summary.cancelled);
+      // their time is up).
+      await until(() => server.stats.cancelled + server.stats.answered === server.prompts.length, 3000);
+      expect(server.stats.cancelled).toBe(summary.cancelled);
     },
   );
 
