@@ -4,7 +4,15 @@
  * cache, and a later `--frozen` session answers from it without the server.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -138,6 +146,35 @@ describe("rllmc review with LLM proposals", () => {
     const again = await cli(["review", "--auto", "--frozen", ...provider], dir);
     expect(again.code, again.stderr).toBe(0);
     expect(events(again.stdout).at(-1)).toMatchObject({ event: "summary", changes: 0 });
+  });
+
+  it("should read --cache-dir from the current folder, as PATHS and --changes, not from --repo", async () => {
+    const dir = repoWithRunbook();
+    const compiled = await cli(["compile", "tsg.md", "--out", "runbook.yaml"], join(dir, "ops"));
+    expect(compiled.code, compiled.stderr).toBe(0);
+    const server = await startFakeLlmServer({
+      script: [{ path: "/v1/chat/completions", body: openAiCompletion(await answer(), { model: "m1" }) }],
+    });
+    servers.push(server);
+    const run = await cli(
+      [
+        "review",
+        "--repo",
+        "..",
+        "--cache-dir",
+        "answers",
+        "--provider",
+        "openai-compatible",
+        "--model",
+        "m1",
+        "--base-url",
+        `${server.url}/v1`,
+      ],
+      join(dir, "ops"),
+    );
+    expect(run.code, run.stderr).toBe(2);
+    expect(readdirSync(join(dir, "ops/answers/llm")).filter((f) => f.endsWith(".json"))).toHaveLength(1);
+    expect(existsSync(join(dir, "answers"))).toBe(false);
   });
 
   it("should skip the phase with one line without a model, and refuse LLM flags with --no-llm", async () => {

@@ -164,7 +164,11 @@ function proposalsSetup(
     model,
     ...(values["base-url"] === undefined ? {} : { baseUrl: values["base-url"] as string }),
   };
-  const cacheDir = resolve(repo, (values["cache-dir"] as string | undefined) ?? join(".rllmc", "cache"));
+  // A path given on the command line is the current folder's, as PATHS and --changes are.
+  const cacheDir =
+    values["cache-dir"] === undefined
+      ? join(repo, ".rllmc", "cache")
+      : resolve(values["cache-dir"] as string);
   const options = { cacheDir, flags, env: process.env };
   return {
     interpreter: stopAfterFailure(
