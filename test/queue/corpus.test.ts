@@ -125,9 +125,10 @@ describe("compile --redis over the TSG corpus", () => {
     expect(new Set(report.files.map((f) => f.path)).size).toBe(CORPUS_FILES);
     expect(report.files.every((f) => f.runbook !== undefined)).toBe(true);
     expectNoJobDoneTwice();
-    // The survivors finished the batch after the kill.
+    // The survivors finished the batch after the kill. The log lines miss at most the victim's
+    // jobs in hand (2, its concurrency) that it completed in Redis but was killed before logging.
     const survivors = [workers[0]!, workers[2]!].flatMap((w) => doneJobs(w.log()));
-    expect(survivors.length + doneJobs(victim.log()).length).toBeGreaterThanOrEqual(CORPUS_FILES - 1);
+    expect(survivors.length + doneJobs(victim.log()).length).toBeGreaterThanOrEqual(CORPUS_FILES - 2);
     const status = await runBin(["queue", "status", "--redis", redis.url, "--json"], { cwd: dir });
     const counts = JSON.parse(status.stdout) as {
       queues: { completed: number; failed: number; active: number }[];

@@ -4,10 +4,13 @@
  * in the order they finish. It never writes a file: the caller does (the compile command writes
  * outputs as a local compile would).
  *
- * How it watches: every `pollMs` it asks Redis, in one pipeline, whether each unfinished job is
- * completed or failed, or gone. A job already completed before this submit is a cached result
- * (`cached: true`, no worker computes it); one that failed in an earlier submit is retried. A job
- * that is gone while unfinished (Redis restarted without persistence) is enqueued again.
+ * How it watches: it reads the queue's event stream (XREAD BLOCK on a connection of its own): a
+ * `completed` event carries the job's result, a `failed` one (the last attempt's) sends it to
+ * look at the job. Every `sweepMs` it also asks Redis, in one pipeline, whether each unfinished
+ * job is completed, failed or gone, for what the stream cannot say (events trimmed away, a Redis
+ * restart). A job already completed before this submit is a cached result (`cached: true`, no
+ * worker computes it); one that failed in an earlier submit is retried. A job that is gone while
+ * unfinished (Redis restarted without persistence) is enqueued again.
  *
  * It never hangs: Redis unreachable for `redisTimeoutMs` (while polling or enqueueing), or no
  * job finishing for `idleTimeoutMs` (no worker, or every worker stuck), ends it with a
@@ -52,7 +55,10 @@ export interface SubmitOptions {
    */
   readonly reuse?: boolean;
   readonly settings?: Partial<JobSettings>;
+  /** The longest wait for an event (ms). */
   readonly pollMs?: number;
+  /** How often every unfinished job is looked at (ms). */
+  readonly sweepMs?: number;
   readonly redisTimeoutMs?: number;
   readonly idleTimeoutMs?: number;
   readonly onSettled: (index: number, outcome: Outcome) => void;
@@ -66,7 +72,10 @@ export class QueueTimeoutError extends Error {
   override readonly name = "QueueTimeoutError";
 }
 
-const DEFAULT_POLL_MS = 50;
+/** The longest wait for an event before the loop looks at the time (timeouts, progress). */
+const DEFAULT_POLL_MS = 200;
+/** How often every unfinished job is looked at, whatever the events said. */
+const DEFAULT_SWEEP_MS = 2_000;
 export const DEFAULT_REDIS_TIMEOUT_MS = 30_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
@@ -81,12 +90,18 @@ export async function submitAndCollect(
   const redisTimeoutMs = options.redisTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const sweepMs = options.sweepMs ?? DEFAULT_SWEEP_MS;
   const connection = { ...target.options, maxRetriesPerRequest: null };
   const queue: Queue = new BullQueue(options.queue, {
     connection: connection as BullRedisOptions,
     prefix: QUEUE_PREFIX,
   });
   const client: Redis = new RedisClient(connection);
+  // Its own connection: XREAD BLOCK holds it while it waits.
+  const events: Redis = new RedisClient(connection);
+  events.on("error", (error: Error) => {
+    lastTrouble = error;
+  });
   let lastTrouble: unknown;
   queue.on("error", (error: Error) => {
     lastTrouble = error;
@@ -103,6 +118,7 @@ export async function submitAndCollect(
   const key = (id: string) => queue.toKey(id);
   const completedKey = queue.toKey("completed");
   const failedKey = queue.toKey("failed");
+  const eventsKey = queue.toKey("events");
 
   const pending = new Map<string, number>(items.map((item, index) => [item.id, index]));
   const indexesOf = new Map<string, number[]>();
@@ -284,8 +300,22 @@ export async function submitAndCollect(
     return { gone, failedBefore };
   };
 
+  /** A completed job's result as its event gives it (or undefined: read it from the job). */
+  const fromEvent = async (id: string, returnvalue: string | undefined): Promise<boolean> => {
+    if (returnvalue === undefined) return false;
+    const result = await readResult(id, returnvalue);
+    if (result === undefined) return false;
+    settle(id, { kind: "done", result, cached: false });
+    return true;
+  };
+
   try {
     await bounded("connecting", () => queue.waitUntilReady());
+    // Where the queue's event stream is now: what happens from here on is read from it.
+    let lastEvent = await bounded("watching the jobs", async () => {
+      const last = await events.xrevrange(eventsKey, "+", "-", "COUNT", 1);
+      return last[0]?.[0] ?? "0-0";
+    });
     // What Redis holds already: completed jobs are results; failed ones are tried again.
     const first = await collect([...pending.keys()], true);
     for (const id of first.failedBefore)
@@ -294,9 +324,34 @@ export async function submitAndCollect(
     await enqueue(first.gone);
     options.onProgress?.(progress());
     let noticedNoWorker = false;
+    let lastSweep = Date.now();
     while (pending.size > 0) {
-      await sleep(pollMs);
-      const { gone } = await collect([...pending.keys()], false);
+      // The event stream says which jobs finished (a completed event carries the result); a
+      // sweep of every unfinished job every `sweepMs` catches what it cannot say: events
+      // trimmed away, and jobs Redis lost.
+      const read = await bounded("watching the jobs", () =>
+        events.xread("COUNT", 1000, "BLOCK", pollMs, "STREAMS", eventsKey, lastEvent),
+      );
+      const check: string[] = [];
+      for (const [, entries] of read ?? [])
+        for (const [entryId, fields] of entries) {
+          lastEvent = entryId;
+          const field = (name: string) => {
+            const at = fields.indexOf(name);
+            return at === -1 || at % 2 === 1 ? undefined : fields[at + 1];
+          };
+          const id = field("jobId");
+          if (id === undefined || !pending.has(id)) continue;
+          const event = field("event");
+          if (event === "completed" && (await fromEvent(id, field("returnvalue")))) continue;
+          if (event === "completed" || event === "failed") check.push(id);
+        }
+      let gone: string[] = [];
+      if (check.length > 0) gone = (await collect(check, false)).gone;
+      if (Date.now() - lastSweep >= sweepMs) {
+        lastSweep = Date.now();
+        gone = [...new Set([...gone, ...(await collect([...pending.keys()], false)).gone])];
+      }
       if (gone.length > 0) {
         requeued += gone.length;
         options.notice?.(
@@ -324,6 +379,7 @@ export async function submitAndCollect(
     return progress();
   } finally {
     client.disconnect();
+    events.disconnect();
     await Promise.race([queue.close(), sleep(1_000)]).catch(() => undefined);
     queue.disconnect().catch(() => undefined);
   }
