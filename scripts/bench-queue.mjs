@@ -143,6 +143,7 @@ export async function benchQueue({ rounds = 3 } = {}) {
     const two = [];
     const rerun = [];
     const jobMs = [];
+    const memory = [];
     for (let round = 0; round < rounds; round++) {
       rmSync(join(tmp, "out"), { recursive: true, force: true });
       local.push(await localCompile(files, join(tmp, "out", "local")));
@@ -150,6 +151,7 @@ export async function benchQueue({ rounds = 3 } = {}) {
       const q1 = await queueCompile(target, files, join(tmp, "out", "q1"));
       one.push(q1.ms);
       jobMs.push(q1.jobMs);
+      memory.push(Number(/used_memory:(\d+)/.exec(await admin.info("memory"))?.[1] ?? 0));
       const again = await queueCompile(target, files, join(tmp, "out", "q1"));
       if (again.cached !== again.files)
         throw new Error(`the rerun computed ${again.files - again.cached} jobs`);
@@ -172,6 +174,7 @@ export async function benchQueue({ rounds = 3 } = {}) {
       rerunMs: median(rerun),
       jobMs: median(jobMs),
       overheadPerJobMs: (median(one) - median(jobMs)) / n,
+      redisBytesPerJob: median(memory) / n,
       overheadOverLocalPerJobMs: (median(one) - median(local)) / n,
     };
   } finally {
@@ -202,7 +205,7 @@ export function queueBenchRows(r) {
     [
       "  rerun, every job completed before",
       `${(r.rerunMs / 1000).toFixed(2)} s`,
-      `${(r.rerunMs / r.localMs).toFixed(2)}× local; no worker computes`,
+      `${(r.rerunMs / r.localMs).toFixed(2)}× local; no worker computes; Redis holds ${(r.redisBytesPerJob / 1024).toFixed(1)} KiB a completed job`,
     ],
   ];
 }
