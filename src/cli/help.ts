@@ -288,7 +288,7 @@ export const COMMANDS: readonly CommandDoc[] = [
     summary:
       "run an .rllm app: validate the input, call the model, validate and recover; print the output as JSON",
     usage:
-      "run <app.rllm> (--input <json|yaml|text> | --input-file <file|->) [--provider P] [--model M] [--base-url URL] [--max-retries N] [--cassette F] [--record F] [--priority P] [--verbose] [--quiet] [--no-cache] [--ollama-auto-pull]\n" +
+      "run <app.rllm> (--input <json|yaml|text> | --input-file <file|->) [--provider P] [--model M] [--base-url URL] [--max-retries N] [--cassette F] [--record F] [--priority P] [--budget-tokens N] [--budget-cost X] [--budget-time D] [--prices F] [--allow-over-budget] [--plan [--json]] [--verbose] [--quiet] [--no-cache] [--ollama-auto-pull]\n" +
       "       run <app.rllm> --batch <inputs.jsonl|-> [--out F] [--resume] [--concurrency N|auto] [--max-concurrency M] [--priority P] [--budget-tokens N] [--budget-cost X] [--budget-time D] [--budget-mode cancel|drain] [--prices F] [--allow-over-budget] [--plan] [--dry-run] [--json] [provider flags]",
     details: [
       "--batch runs the app once per input line (one JSON value a line), as many at once as the backend",
@@ -329,7 +329,7 @@ export const COMMANDS: readonly CommandDoc[] = [
         "lines at once (default auto: the backend's capacity, else 4; halves on 429, grows while calls succeed)",
       ],
       ["--max-concurrency <m>", "the ceiling of auto (default: the backend's capacity, else 64)"],
-      ["--budget-tokens <n>", "stop admitting lines once this many tokens are spent"],
+      ["--budget-tokens <n>", "stop admitting lines (or a run's calls) once this many tokens are spent"],
       ["--budget-cost <x>", "the same in money, from the price table (grammar/llm/prices.json)"],
       ["--budget-time <d>", "the same in wall-clock time: 90s, 10m, 1h30m"],
       [
@@ -338,9 +338,9 @@ export const COMMANDS: readonly CommandDoc[] = [
       ],
       ["--prices <file>", "a price table whose entries override the built-in one"],
       ["--allow-over-budget", "start even when the worst case is over --budget-tokens/--budget-cost"],
-      ["--plan", "print the worst-case tokens and cost of the batch and exit, calling nothing"],
+      ["--plan", "print the worst-case tokens and cost of the run or batch and exit, calling nothing"],
       ["--dry-run", "the plan, and every line's input checked; nothing is called"],
-      ["--json", "with --batch: the plan, or the summary (on stderr), as JSON"],
+      ["--json", "with --plan: the plan as JSON; with --batch: the summary too (on stderr)"],
     ],
   },
   {

@@ -70,7 +70,9 @@ type Values = Readonly<Record<string, unknown>>;
 export function parseBatchFlags(values: Values): BatchFlags | undefined {
   const file = values.batch as string | undefined;
   if (file === undefined) {
-    const given = Object.keys(BATCH_OPTIONS).filter((k) => k !== "batch" && values[k] !== undefined);
+    const given = Object.keys(BATCH_OPTIONS).filter(
+      (k) => k !== "batch" && !SINGLE_RUN_OPTIONS.has(k) && values[k] !== undefined,
+    );
     if (given.length > 0) throw new UsageError(`--${given[0]} goes with --batch <inputs.jsonl>`);
     return undefined;
   }
@@ -80,14 +82,7 @@ export function parseBatchFlags(values: Values): BatchFlags | undefined {
   const out = values.out as string | undefined;
   if (values.resume === true && out === undefined)
     throw new UsageError("--resume continues the results of --out <file>: give --out");
-  const tokens = values["budget-tokens"] as string | undefined;
-  const cost = values["budget-cost"] as string | undefined;
-  const time = values["budget-time"] as string | undefined;
-  const limits: BudgetLimits = {
-    ...(tokens === undefined ? {} : { tokens: whole("--budget-tokens", tokens, 1, Number.MAX_SAFE_INTEGER) }),
-    ...(cost === undefined ? {} : { cost: positive("--budget-cost", cost) }),
-    ...(time === undefined ? {} : { timeMs: duration(time) }),
-  };
+  const limits = parseLimits(values);
   const budgetMode = oneOf("--budget-mode", (values["budget-mode"] as string | undefined) ?? "cancel", [
     "cancel",
     "drain",
@@ -111,6 +106,106 @@ export function parseBatchFlags(values: Values): BatchFlags | undefined {
     dryRun: values["dry-run"] === true,
     json: values.json === true,
   };
+}
+
+/** The batch options a single run takes too: its bound, its budgets. */
+const SINGLE_RUN_OPTIONS: ReadonlySet<string> = new Set([
+  "budget-tokens",
+  "budget-cost",
+  "budget-time",
+  "prices",
+  "allow-over-budget",
+  "plan",
+  "json",
+]);
+
+function parseLimits(values: Values): BudgetLimits {
+  const tokens = values["budget-tokens"] as string | undefined;
+  const cost = values["budget-cost"] as string | undefined;
+  const time = values["budget-time"] as string | undefined;
+  return {
+    ...(tokens === undefined ? {} : { tokens: whole("--budget-tokens", tokens, 1, Number.MAX_SAFE_INTEGER) }),
+    ...(cost === undefined ? {} : { cost: positive("--budget-cost", cost) }),
+    ...(time === undefined ? {} : { timeMs: duration(time) }),
+  };
+}
+
+/** A single run's bound and budgets (`run --input … --plan`, `--budget-*`); undefined without them. */
+export interface SingleRunBudget {
+  readonly limits: BudgetLimits;
+  readonly prices: PriceTable;
+  readonly allowOverBudget: boolean;
+  readonly plan: boolean;
+  readonly json: boolean;
+}
+
+export function parseSingleRunBudget(values: Values): SingleRunBudget | undefined {
+  if (values.batch !== undefined || ![...SINGLE_RUN_OPTIONS].some((k) => values[k] !== undefined))
+    return undefined;
+  if (values.json !== undefined && values.plan === undefined)
+    throw new UsageError("--json goes with --plan or --batch");
+  return {
+    limits: parseLimits(values),
+    prices: loadPrices(values.prices as string | undefined),
+    allowOverBudget: values["allow-over-budget"] === true,
+    plan: values.plan === true,
+    json: values.json === true,
+  };
+}
+
+/**
+ * A single run under a bound and budgets: prints the plan (`--plan`: the exit code), refuses a
+ * bound over a budget (the exit code, the error on stdout), or gives the budget to count the run
+ * with and the provider that counts into it.
+ */
+export function guardSingleRun(
+  guard: SingleRunBudget,
+  context: Pick<
+    BatchContext,
+    | "program"
+    | "root"
+    | "provider"
+    | "providerName"
+    | "model"
+    | "models"
+    | "maxRetries"
+    | "priority"
+    | "quiet"
+    | "redactor"
+  >,
+  input: unknown,
+): { readonly exit: number } | { readonly budget: Budget; readonly provider: Provider } {
+  const bound = batchBound(context.root, [input], {
+    maxRetries: context.maxRetries,
+    provider: context.providerName,
+    ...(context.model === undefined ? {} : { model: context.model }),
+    models: context.models,
+    prices: guard.prices,
+  });
+  const verdict = judge(bound, guard.limits);
+  const flags = { ...guard, budgetMode: "cancel" as const };
+  if (guard.plan) {
+    if (guard.json)
+      process.stdout.write(`${JSON.stringify(planJson(bound, flags, verdict, 1, 0, undefined))}\n`);
+    else process.stdout.write(planText(bound, flags, verdict, 1, 0, undefined));
+    return { exit: RunExit.Ok };
+  }
+  if (verdict.refusal !== undefined && !guard.allowOverBudget) {
+    process.stdout.write(`${JSON.stringify(context.redactor.value(verdict.refusal.payload), null, 2)}\n`);
+    if (!context.quiet)
+      process.stderr.write(
+        context.redactor.text(
+          `${context.program} run: error ${verdict.refusal.payload.error_code}: ${verdict.refusal.message}\n`,
+        ),
+      );
+    return { exit: verdict.refusal.exitCode };
+  }
+  const budget = new Budget(guard.limits, guard.prices, context.providerName);
+  const provider = observeProvider(context.provider, {
+    budget,
+    ...(context.priority === undefined ? {} : { priority: context.priority }),
+  });
+  return { budget, provider };
 }
 
 /** `--priority`, for a single run and a batch. */
@@ -407,7 +502,7 @@ function invalidLines(root: RunnableApp, lines: readonly BatchLine[], values: re
 
 function planJson(
   bound: BatchBound,
-  flags: BatchFlags,
+  flags: Pick<BatchFlags, "prices" | "limits" | "budgetMode" | "allowOverBudget">,
   verdict: Verdict,
   total: number,
   done: number,
@@ -454,7 +549,7 @@ function planJson(
 
 function planText(
   bound: BatchBound,
-  flags: BatchFlags,
+  flags: Pick<BatchFlags, "prices" | "limits" | "budgetMode" | "allowOverBudget">,
   verdict: Verdict,
   total: number,
   done: number,

@@ -554,10 +554,39 @@ describe("rllmc run --batch", () => {
     expect(server.stats.cancelled).toHaveLength(1);
   });
 
+  it("should bound a single run too: --plan, a refusal over --budget-tokens, and a budget that cancels its re-ask", async () => {
+    const server = await capacityServer({
+      answer: (r) => (r.messages.length === 1 ? '{"id": "wrong"}' : echo(r)),
+      latencyMs: (r) => (r.messages.length === 1 ? 0 : 2_000),
+    });
+    const dir = setup(1);
+    const single = ["run", "echo.rllm", "--input", '{"id": "item-1"}', "--base-url", server.url];
+    const plan = await rllmc([...single, "--plan", "--json"], dir);
+    expect(plan.code).toBe(0);
+    expect(JSON.parse(plan.stdout).plan).toMatchObject({
+      lines: 1,
+      calls_per_line: 3,
+      bound: { bounded: true },
+    });
+    const refused = await rllmc([...single, "--budget-tokens", "100"], dir);
+    expect(refused.code).toBe(8);
+    expect(JSON.parse(refused.stdout).error_code).toBe("RUN6001");
+    expect(server.prompts).toHaveLength(0);
+    // The first answer is off-schema and spends the budget: the re-ask is cancelled.
+    const stopped = await rllmc([...single, "--budget-tokens", "1", "--allow-over-budget"], dir);
+    expect(stopped.code).toBe(8);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({
+      error_code: "RUN6001",
+      message: "the run was cancelled: the tokens budget was reached",
+    });
+    expect(server.stats.answered).toBe(1);
+  });
+
   it("should refuse batch flags without --batch, and bad values, as usage errors", async () => {
     const dir = setup(1);
     for (const args of [
       ["--input", "{}", "--concurrency", "4"],
+      ["--input", "{}", "--json"],
       ["--batch", "inputs.jsonl", "--concurrency", "0"],
       ["--batch", "inputs.jsonl", "--budget-time", "soon"],
       ["--batch", "inputs.jsonl", "--budget-mode", "stop"],

@@ -10,7 +10,9 @@
  */
 
 import { cachedApp } from "../../driver/app-cache.js";
+import type { Budget } from "../../driver/batch/budget.js";
 import { observeProvider } from "../../driver/batch/observe-provider.js";
+import { BatchStop } from "../../driver/batch/run-batch.js";
 import { UsageError } from "../../driver/usage-error.js";
 import type { AppDefinition } from "../../runtime/app/app.js";
 import { type AppRunReport, closeSandboxes, type RunnableApp, runApp } from "../../runtime/app/compose.js";
@@ -34,7 +36,14 @@ import { type Provider, ProviderFailure } from "../../runtime/app/provider.js";
 import { Redactor } from "../../runtime/shared/redact.js";
 import { oneOf, parseOptions, withUsage } from "../options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
-import { BATCH_OPTIONS, parseBatchFlags, parsePriority, runBatch } from "../run-batch.js";
+import {
+  BATCH_OPTIONS,
+  guardSingleRun,
+  parseBatchFlags,
+  parsePriority,
+  parseSingleRunBudget,
+  runBatch,
+} from "../run-batch.js";
 
 export const RUN_OPTIONS = {
   input: { type: "string" },
@@ -60,6 +69,7 @@ export default function run(program: string, args: readonly string[]): Promise<n
     const input = values.input as string | undefined;
     const inputFile = values["input-file"] as string | undefined;
     const batch = parseBatchFlags(values);
+    const guard = parseSingleRunBudget(values);
     if (batch === undefined && (input === undefined) === (inputFile === undefined))
       throw new UsageError(
         "give the input with exactly one of --input <json|yaml|text> or --input-file <file|->, or many with --batch <inputs.jsonl>",
@@ -160,16 +170,42 @@ export default function run(program: string, args: readonly string[]): Promise<n
         });
       // Ctrl-C (or SIGTERM) aborts the run: calls in flight are cancelled (the provider tells a
       // backend that can hear it, llama-orch), and the run ends with exit 130.
+      let runProvider: Provider = priority === undefined ? provider : observeProvider(provider, { priority });
+      let budget: Budget | undefined;
+      if (guard !== undefined) {
+        // The bound of this one run, and its budgets (docs/batch.md).
+        const guarded = guardSingleRun(
+          guard,
+          {
+            program,
+            root,
+            provider,
+            providerName: config.provider,
+            model: modelOverride === undefined ? undefined : config.model,
+            models,
+            maxRetries: maxRetries ?? DEFAULT_MAX_RETRIES,
+            priority,
+            quiet: values.quiet === true,
+            redactor,
+          },
+          value,
+        );
+        if ("exit" in guarded) return guarded.exit;
+        budget = guarded.budget;
+        runProvider = guarded.provider;
+      }
       const controller = new AbortController();
       const onSignal = () => {
         if (controller.signal.aborted) process.exit(RunExit.Interrupted);
         controller.abort(new Error("interrupted"));
       };
+      // A budget reached mid-run (a re-ask, a child) cancels the calls still to come.
+      budget?.onReached((kind) => setImmediate(() => controller.abort(new BatchStop(kind))));
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
         const result = await runApp(root, value, {
-          provider: priority === undefined ? provider : observeProvider(provider, { priority }),
+          provider: runProvider,
           ...(modelOverride === undefined ? {} : { model: config.model }),
           ...(models.size > 0 ? { models } : {}),
           ...(maxRetries === undefined ? {} : { maxRetries }),
@@ -182,9 +218,17 @@ export default function run(program: string, args: readonly string[]): Promise<n
         out.json(result.output);
         return RunExit.Ok;
       } catch (error) {
+        const reason: unknown = controller.signal.reason;
+        if (reason instanceof BatchStop && reason.why !== "interrupt")
+          throw appError(
+            AppErrors.BudgetNotRun,
+            { kind: reason.why, cancelled: true },
+            { details: { budget: reason.why, cancelled: true, spent: budget?.spent() ?? null } },
+          );
         if (controller.signal.aborted) throw appError(AppErrors.Interrupted, { cancelled: true });
         throw error;
       } finally {
+        budget?.close();
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
       }

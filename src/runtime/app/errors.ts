@@ -366,10 +366,12 @@ export const AppErrors = {
         ? "Give every model a price with --prices FILE (docs/batch.md), set llm_params.max_tokens on every app, or give --allow-over-budget."
         : "Set llm_params.max_tokens on every app of the composition, or give --allow-over-budget to run until the budget stops it.",
   ),
-  BudgetNotRun: m<{ line: number; kind: string; cancelled: boolean }>("BudgetExceededError", (a) =>
-    a.cancelled
-      ? `line ${a.line} was cancelled while it ran: the ${a.kind} budget was reached`
-      : `line ${a.line} was not run: the ${a.kind} budget was reached`,
+  BudgetNotRun: m<{ line?: number; kind: string; cancelled: boolean }>("BudgetExceededError", (a) =>
+    a.line === undefined
+      ? `the run was cancelled: the ${a.kind} budget was reached`
+      : a.cancelled
+        ? `line ${a.line} was cancelled while it ran: the ${a.kind} budget was reached`
+        : `line ${a.line} was not run: the ${a.kind} budget was reached`,
   ),
   Interrupted: m<{ line?: number; cancelled: boolean }>("InterruptedError", (a) =>
     a.line === undefined
