@@ -123,4 +123,57 @@ describe("compile --redis --llm live", () => {
       readFileSync(join(dir, "local.yaml"), "utf8").replace("--out local.yaml", "--out remote.yaml"),
     );
   }, 60_000);
+
+  it("should drain on the first Ctrl-C while a model call is in hand, and stop at once on the second (exit 130)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rllmc-queue-sigint-"));
+    dirs.push(dir);
+    cpSync(join(REFINED, "input.md"), join(dir, "guide.md"));
+    server = await startFakeLlmServer({ script: [{ path: "/v1/chat/completions", stall: true }] });
+    redis = await startRedis();
+    const worker = startWorker(redis.url, "interrupted", { cwd: dir });
+    workers = [worker];
+    await worker.waitFor(/taking compile jobs/);
+    const submit = runBin(
+      [
+        "compile",
+        "guide.md",
+        "--out",
+        "out.yaml",
+        "--redis",
+        redis.url,
+        "--llm",
+        "live",
+        "--provider",
+        "openai-compatible",
+        "--model",
+        "m",
+        "--base-url",
+        `${server.url}/v1`,
+        "--idle-timeout",
+        "3",
+      ],
+      { cwd: dir },
+    );
+    const until = Date.now() + 20_000;
+    while (server.requests.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(server.requests).toHaveLength(1);
+    worker.child.kill("SIGINT");
+    await worker.waitFor(/Ctrl-C \(again to stop now\): draining/);
+    // Draining waits for the job in hand, whose model call hangs.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(worker.child.exitCode).toBeNull();
+    const stopped = Date.now();
+    worker.child.kill("SIGINT");
+    expect(await worker.exited).toBe(130);
+    expect(Date.now() - stopped).toBeLessThan(3_000);
+    expect(worker.log()).toContain(
+      "stopping now; the jobs in hand go back to the queue when their lock expires",
+    );
+    // No worker is left: the submitter gives up after its idle timeout, with RLC0014 and exit 1.
+    const result = await submit;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "error RLC0014: not compiled: the queue batch stopped: no job finished for 3 s",
+    );
+  }, 60_000);
 });

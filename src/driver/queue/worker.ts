@@ -137,12 +137,16 @@ export async function startWorker(target: RedisTarget, options: WorkerOptions): 
   let closing: Promise<void> | undefined;
   const close = (force: boolean): Promise<void> => {
     closing ??= Promise.all(workers.map((w) => w.close(force))).then(() => results.disconnect());
-    // BullMQ's close waits for Redis too: with Redis gone it would never end. Once the jobs in
-    // hand are done (their results lost with Redis: another worker runs them again), 5 s more.
-    const handsFree = new Promise<void>((resolve) => (active === 0 ? resolve() : idle.push(resolve)));
-    const bounded = handsFree.then(() => sleep(5_000));
+    // BullMQ's close waits for Redis too: with Redis gone it would never end. A drain ends at
+    // most 5 s after the jobs in hand are done (their results lost with Redis: another worker
+    // runs them again); a stop does not wait for them (their locks expire, and another worker
+    // takes them), 1 s at most.
+    const handsFree = force
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => (active === 0 ? resolve() : idle.push(resolve)));
+    const bounded = handsFree.then(() => sleep(force ? 1_000 : 5_000));
     return Promise.race([
-      force ? Promise.all(workers.map((w) => w.close(true))).then(() => closing) : closing,
+      force ? Promise.all(workers.map((w) => w.close(true))).then(() => undefined) : closing,
       bounded,
     ]).then(() => {
       results.disconnect();
