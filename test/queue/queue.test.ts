@@ -358,6 +358,23 @@ describe("the batch's bounds and the command line's mistakes", () => {
       ],
       [["compile", "app.rllm", "--redis", "redis://127.0.0.1:1"], /--redis compiles TSGs on workers/],
       [
+        [
+          "compile",
+          "tsgs",
+          "--out-dir",
+          "o",
+          "--redis",
+          "redis://127.0.0.1:1",
+          "--llm",
+          "cached",
+          "--provider",
+          "replay",
+          "--cassette",
+          "c.json",
+        ],
+        /--cassette is a file on this machine; with --redis the workers' answer caches are used/,
+      ],
+      [
         ["compile", "tsgs", "--out-dir", "o", "--redis", `redis://:pw-in-url@127.0.0.1:${closed}`],
         new RegExp(`cannot reach Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${closed}: connection refused`),
       ],
