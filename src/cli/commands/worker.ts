@@ -34,10 +34,14 @@ export default function worker(program: string, args: readonly string[]): Promis
     const url = redisUrl(values, process.env);
     if (url === undefined) throw new UsageError("worker needs --redis URL (or RLLMC_REDIS_URL)");
     const target = parseRedisUrl(url);
-    const queues = String(values.queues ?? KIND_NAMES.join(","))
-      .split(",")
-      .map((q) => q.trim())
-      .filter((q) => q !== "");
+    const queues = [
+      ...new Set(
+        String(values.queues ?? KIND_NAMES.join(","))
+          .split(",")
+          .map((q) => q.trim())
+          .filter((q) => q !== ""),
+      ),
+    ];
     if (queues.length === 0) throw new UsageError("--queues names no queue");
     for (const queue of queues) {
       if (PLANNED_KINDS.includes(queue) && !KIND_NAMES.includes(queue))

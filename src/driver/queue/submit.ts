@@ -96,13 +96,13 @@ export async function submitAndCollect(
     connection: connection as BullRedisOptions,
     prefix: QUEUE_PREFIX,
   });
+  let lastTrouble: unknown;
   const client: Redis = new RedisClient(connection);
   // Its own connection: XREAD BLOCK holds it while it waits.
   const events: Redis = new RedisClient(connection);
   events.on("error", (error: Error) => {
     lastTrouble = error;
   });
-  let lastTrouble: unknown;
   queue.on("error", (error: Error) => {
     lastTrouble = error;
   });
@@ -165,7 +165,15 @@ export async function submitAndCollect(
         lastContact = Date.now();
         return value;
       } catch (error) {
-        lastTrouble = (error as Error).message === "timeout" ? lastTrouble : error;
+        // Redis answered with an error: not a connection's trouble, unless it is one that
+        // passes (a restarted Redis loading its data, a replica being promoted).
+        const e = error as Error;
+        if (
+          e.name === "ReplyError" &&
+          !/^(LOADING|BUSY|READONLY|TRYAGAIN|MASTERDOWN|CLUSTERDOWN)\b/.test(e.message)
+        )
+          throw error;
+        lastTrouble = e.message === "timeout" ? lastTrouble : error;
         await sleep(Math.min(500, Math.max(50, left / 10)));
       } finally {
         clearTimeout(timer);
