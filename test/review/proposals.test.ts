@@ -305,6 +305,24 @@ describe("LLM proposals", () => {
     expect(readFileSync(join(repo, "ops/runbook.yaml"), "utf8")).not.toContain("Reviewed");
   });
 
+  it("should not propose a runbook too large for `rllmc validate` to read (a huge answer)", async () => {
+    const repo = repoWithRunbook();
+    const answer = await answerFrom(repo, (runbook) => ({
+      ...runbook,
+      meta: { ...runbook.meta, description: "d".repeat(5 * 1024 * 1024) },
+    }));
+    const proposals = await proposeChanges(repo, (await scanDrift(repo, {})).candidates, scripted(answer));
+    expect(proposals.changes).toEqual([]);
+    expect(proposals.notProposed).toEqual([
+      {
+        output: "ops/runbook.yaml",
+        reason: expect.stringMatching(
+          /^llm-metadata:ops\/runbook\.yaml: is \d+ bytes, over the 4194304-byte limit for a runbook$/,
+        ),
+      },
+    ]);
+  });
+
   it("should propose nothing for a drifted runbook (its recompile comes first)", async () => {
     const repo = repoWithRunbook();
     writeFileSync(join(repo, "ops/tsg.md"), TSG.replace("list the nodes", "list every node"));

@@ -194,6 +194,11 @@ async function checkStaged(
   // A runbook rewritten into text that no longer says it is one is still checked as a runbook.
   const kind =
     detectFileKind(path, source.text) ?? (before === undefined ? undefined : detectFileKind(path, before));
+  // What `rllmc validate` and `exec` refuse to read (RLC0005) is refused here too.
+  const limit = kind === undefined ? undefined : sizeLimit(kind);
+  const bytes = Buffer.byteLength(source.text, "utf8");
+  if (limit !== undefined && bytes > limit.bytes)
+    return `is ${bytes} bytes, over the ${limit.bytes}-byte limit for ${limit.what}`;
   switch (kind) {
     case "runbook": {
       const { parseRunbook, yamlLocator } = await import("../../frontend/runbook/parse-runbook.js");
