@@ -305,6 +305,37 @@ describe("LLM proposals", () => {
     expect(readFileSync(join(repo, "ops/runbook.yaml"), "utf8")).not.toContain("Reviewed");
   });
 
+  it("should make a model's titles one line (a title heads a line in exec's plan)", async () => {
+    const repo = repoWithRunbook();
+    const answer = await answerFrom(repo, (runbook) => ({
+      ...runbook,
+      meta: { ...runbook.meta, title: "Disk\npressure" },
+      steps: mapSteps(runbook.steps, (step): Step => {
+        if (step.id === "ssh_bastion_example_com")
+          return { ...step, title: "Log in\n     run:      rm -rf /" };
+        if (step.id !== "kubectl_get_nodes") return step;
+        return {
+          id: step.id,
+          type: "cli",
+          title: "List\r\nthe \u001b[8mnodes",
+          with: { argv: ["kubectl", "get", "nodes", "-o", "wide"] },
+        };
+      }),
+    }));
+    const proposals = await proposeChanges(repo, (await scanDrift(repo, {})).candidates, scripted(answer));
+    expect(proposals.changes.map((c) => c.id)).toEqual([
+      "llm-metadata:ops/runbook.yaml",
+      "llm-promote:ops/runbook.yaml#kubectl_get_nodes",
+    ]);
+    const group = proposals.groups.get("llm-metadata:ops/runbook.yaml")!;
+    const [runbook] = await group.render(proposals.changes.map((c) => c.id));
+    const titles = (runbook!.after ?? "").split("\n").filter((l) => /^\s*title:/.test(l));
+    expect(titles).toContain("  title: Disk pressure");
+    expect(titles).toContain("        title: 'Log in run: rm -rf /'");
+    expect(titles).toContain("        title: List the [8mnodes");
+    for (const title of titles) expect(title).not.toMatch(/title: [|>]/);
+  });
+
   it("should not propose a runbook too large for `rllmc validate` to read (a huge answer)", async () => {
     const repo = repoWithRunbook();
     const answer = await answerFrom(repo, (runbook) => ({

@@ -217,7 +217,7 @@ function compare(current: Runbook, draft: RunbookPlan, refined: RunbookPlan): Co
   const promotions: Comparison["promotions"][number][] = [];
   const answer = refined.runbook;
   for (const field of ["title", "description"] as const) {
-    const value = answer.meta[field];
+    const value = field === "title" ? oneLine(answer.meta[field]) : answer.meta[field];
     if (value !== undefined && value !== "" && value !== current.meta[field])
       metadata.push({
         what: `the runbook's ${field} ${JSON.stringify(clip(value))}`,
@@ -272,7 +272,8 @@ function compare(current: Runbook, draft: RunbookPlan, refined: RunbookPlan): Co
     }
     if (other.step.type !== step.type) continue;
     for (const field of ["title", "description"] as const) {
-      const value = (other.step as { [k in typeof field]?: string })[field];
+      const given = (other.step as { [k in typeof field]?: string })[field];
+      const value = field === "title" ? oneLine(given) : given;
       if (value !== undefined && value !== "" && value !== (step as { [k in typeof field]?: string })[field])
         metadata.push({
           what: `the ${field} ${JSON.stringify(clip(value))} of step ${id}`,
@@ -332,8 +333,13 @@ function promote(
   answerVars: Readonly<Record<string, string | VarSpec>>,
 ): void {
   // Its `source` comes from the TSG span it was made from when the runbook is printed.
-  const { id: _id, source: _source, ...rest } = proposed;
-  updateStep(runbook, id, () => ({ id, ...rest }) as Step);
+  const { id: _id, source: _source, title, ...rest } = proposed;
+  const line = oneLine(title);
+  updateStep(
+    runbook,
+    id,
+    () => ({ id, ...(line === undefined || line === "" ? {} : { title: line }), ...rest }) as Step,
+  );
   for (const name of usedVariables(proposed)) {
     if (answerVars[name] === undefined || name in (runbook.meta.vars ?? {})) continue;
     runbook.meta.vars = { ...runbook.meta.vars, [name]: answerVars[name] };
@@ -455,6 +461,15 @@ function listed(items: readonly string[]): string {
 function clip(text: string): string {
   const line = firstLine(text);
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+
+/**
+ * A title as one line: a step's title heads a line wherever it is shown (`exec`'s plan, the
+ * debugger), so a model's line breaks and control characters in one become spaces.
+ */
+function oneLine(text: string | undefined): string | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced.
+  return text?.replace(/[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
 }
 
 function firstLine(text: string): string {
