@@ -188,6 +188,22 @@ describe("LLM proposals", () => {
     ]);
   });
 
+  it("should not propose the model's text again over what a person made of it in an earlier session", async () => {
+    const repo = repoWithRunbook();
+    const answer = await answerFrom(repo, refine);
+    await review(repo, scripted(answer));
+    const file = join(repo, "ops/runbook.yaml");
+    const model = "  description: Find the nodes under disk pressure and clear failed pods.\n";
+    expect(readFileSync(file, "utf8")).toContain(model);
+    // The person rewrites the accepted description (as [e]dit would).
+    writeFileSync(file, readFileSync(file, "utf8").replace(model, "  description: Ours, not the model's.\n"));
+    const events = await review(repo, scripted(answer), { ...AUTO, maxDelta: 0 });
+    expect(events.filter((e) => e.event === "suggestion").map((e) => (e as { id: string }).id)).toEqual([
+      "llm-promote:ops/runbook.yaml#kubectl_get_pods",
+    ]);
+    expect(readFileSync(file, "utf8")).toContain("  description: Ours, not the model's.\n");
+  });
+
   it("should apply several promotions of one runbook in one batch when the cap allows it", async () => {
     const repo = repoWithRunbook();
     const events = await review(repo, scripted(await answerFrom(repo, refine)), { ...AUTO, maxDelta: 5 });

@@ -210,14 +210,19 @@ interface Comparison {
 
 /**
  * What the refined plan says differently from the runbook on disk. Steps are matched through
- * the deterministic plan (the runbook's ids are its ids) by the TSG span each came from.
+ * the deterministic plan (the runbook's ids are its ids) by the TSG span each came from. Only
+ * text still as the compiler made it is proposed: what an earlier session took (from a model,
+ * or as a person edited it) is left alone, or each session would propose the model's text over
+ * the person's.
  */
 function compare(current: Runbook, draft: RunbookPlan, refined: RunbookPlan): Comparison {
   const metadata: { what: string; edit: Edit }[] = [];
   const promotions: Comparison["promotions"][number][] = [];
   const answer = refined.runbook;
+  const compiled = draft.runbook;
   for (const field of ["title", "description"] as const) {
     const value = field === "title" ? oneLine(answer.meta[field]) : answer.meta[field];
+    if (current.meta[field] !== compiled.meta[field]) continue;
     if (value !== undefined && value !== "" && value !== current.meta[field])
       metadata.push({
         what: `the runbook's ${field} ${JSON.stringify(clip(value))}`,
@@ -229,7 +234,13 @@ function compare(current: Runbook, draft: RunbookPlan, refined: RunbookPlan): Co
   for (const [name, spec] of Object.entries(current.meta.vars ?? {})) {
     const proposed = answer.meta.vars?.[name];
     if (proposed === undefined || typeof proposed === "string" || typeof spec === "string") continue;
-    if (proposed.description !== undefined && proposed.description !== spec.description)
+    const was = compiled.meta.vars?.[name];
+    if (
+      proposed.description !== undefined &&
+      proposed.description !== spec.description &&
+      typeof was === "object" &&
+      was.description === spec.description
+    )
       metadata.push({
         what: `a description of the variable ${name}`,
         edit: (r) => {
@@ -254,6 +265,9 @@ function compare(current: Runbook, draft: RunbookPlan, refined: RunbookPlan): Co
     if (step !== undefined && !answerAt.has(note.span.start)) answerAt.set(note.span.start, { note, step });
   }
   const draftNotes = new Map(draft.steps.map((n) => [n.id, n]));
+  const compiledSteps = new Map([...allSteps(compiled.steps)].map((s) => [s.id, s]));
+  const text = (step: Step | undefined, field: "title" | "description" | "instructions") =>
+    (step as { [k in typeof field]?: string } | undefined)?.[field];
   for (const step of allSteps(current.steps)) {
     const note = draftNotes.get(step.id);
     const other = note === undefined ? undefined : answerAt.get(note.span.start);
@@ -271,10 +285,12 @@ function compare(current: Runbook, draft: RunbookPlan, refined: RunbookPlan): Co
       continue;
     }
     if (other.step.type !== step.type) continue;
+    const was = compiledSteps.get(id);
     for (const field of ["title", "description"] as const) {
-      const given = (other.step as { [k in typeof field]?: string })[field];
+      const given = text(other.step, field);
       const value = field === "title" ? oneLine(given) : given;
-      if (value !== undefined && value !== "" && value !== (step as { [k in typeof field]?: string })[field])
+      if (text(step, field) !== text(was, field)) continue;
+      if (value !== undefined && value !== "" && value !== text(step, field))
         metadata.push({
           what: `the ${field} ${JSON.stringify(clip(value))} of step ${id}`,
           edit: (r) => updateStep(r, id, (s) => ({ ...s, [field]: value })),
@@ -282,7 +298,11 @@ function compare(current: Runbook, draft: RunbookPlan, refined: RunbookPlan): Co
     }
     if (step.type === "manual" && other.step.type === "manual") {
       const instructions = other.step.instructions;
-      if (instructions !== "" && instructions !== step.instructions)
+      if (
+        instructions !== "" &&
+        instructions !== step.instructions &&
+        step.instructions === text(was, "instructions")
+      )
         metadata.push({
           what: `instructions for step ${id}`,
           edit: (r) => updateStep(r, id, (s) => ({ ...s, instructions })),
