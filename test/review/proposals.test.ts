@@ -300,6 +300,30 @@ describe("LLM proposals", () => {
     );
   });
 
+  it("should leave a value the model gives a variable the TSG leaves open to a person (medium)", async () => {
+    const repo = tempRepo("proposals");
+    repos.push(repo);
+    mkdirSync(join(repo, "ops"));
+    const tsg =
+      "# PodsPending\n\n## Diagnosis\n\n```bash\nkubectl get pods -n <namespace> --field-selector=status.phase=Pending\n```\n";
+    writeFileSync(join(repo, "ops/tsg.md"), tsg);
+    rllmc(join(repo, "ops"), ["compile", "tsg.md", "--out", "runbook.yaml", "--no-cache"]);
+    const { plan } = await compilePlan(new SourceFile(join(repo, "ops/tsg.md"), tsg), undefined);
+    const runbook = structuredClone(plan!.runbook) as Runbook;
+    const answer = JSON.stringify({
+      ...runbook,
+      meta: { ...runbook.meta, vars: { namespace: { value: "kube-system" } } },
+    });
+    const events = await review(repo, scripted(answer), { ...AUTO, confidence: "high" });
+    expect(events.find((e) => e.event === "suggestion")).toMatchObject({
+      id: "llm-metadata:ops/runbook.yaml",
+      confidence: "medium",
+      rationale: expect.stringContaining('the value "kube-system" of namespace (resolves its TODO)'),
+    });
+    expect(events.at(-1)).toMatchObject({ applied: 0, skipped: 1, exit_code: 2 });
+    expect(readFileSync(join(repo, "ops/runbook.yaml"), "utf8")).not.toContain("kube-system");
+  });
+
   it("should not propose what the model's answer gets rejected for, and say why", async () => {
     const repo = repoWithRunbook();
     const answer = await answerFrom(repo, (runbook) => ({

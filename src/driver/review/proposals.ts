@@ -148,7 +148,8 @@ export async function proposeChanges(
           kind: "metadata",
           target,
           tier: "llm-metadata",
-          confidence: clean ? "high" : "medium",
+          // A value for what the TSG leaves open is the model's choice: a person decides it.
+          confidence: clean && !proposal.metadata.some((m) => m.value) ? "high" : "medium",
           rationale: `${model} proposes, from ${tsg}: ${listed(proposal.metadata.map((m) => m.what))}`,
           evidence_citations: [{ path: tsg }],
         },
@@ -198,7 +199,8 @@ export async function proposeChanges(
 }
 
 interface Comparison {
-  readonly metadata: { readonly what: string; readonly edit: Edit }[];
+  /** `value`: it gives a variable the TSG leaves open a value (the model's choice, not the TSG's). */
+  readonly metadata: { readonly what: string; readonly edit: Edit; readonly value?: true }[];
   readonly promotions: {
     readonly id: string;
     readonly note: StepNote;
@@ -216,7 +218,7 @@ interface Comparison {
  * the person's.
  */
 function compare(current: Runbook, draft: RunbookPlan, refined: RunbookPlan): Comparison {
-  const metadata: { what: string; edit: Edit }[] = [];
+  const metadata: Comparison["metadata"][number][] = [];
   const promotions: Comparison["promotions"][number][] = [];
   const answer = refined.runbook;
   const compiled = draft.runbook;
@@ -250,6 +252,7 @@ function compare(current: Runbook, draft: RunbookPlan, refined: RunbookPlan): Co
     if (proposed.value !== undefined && spec.value === undefined)
       metadata.push({
         what: `the value ${JSON.stringify(clip(proposed.value))} of ${name} (resolves its TODO)`,
+        value: true,
         edit: (r) => {
           const v = r.meta.vars?.[name] as { value?: string; todo?: string } & VarSpec;
           v.value = proposed.value;
