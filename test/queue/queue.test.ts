@@ -301,10 +301,27 @@ describe("compile --redis with a password, TLS, results by reference and drainin
       /done in \d+ ms \(attempt 1\), result stored by reference \(\d+ bytes\)/,
     );
     expect(doneJobs(workers[0]!.log())).toHaveLength(SAMPLE.length);
+    // A rerun takes the results of the finished jobs; --no-cache computes them again.
+    const again = await runBin(["compile", "tsgs", "--out-dir", "tls-out", "--redis", redis.url], {
+      cwd: dir,
+      env,
+    });
+    expect(lastLine(again.stderr)).toContain("Compiled 4 of 4 files (4 unchanged, from the cache):");
+    expect(doneJobs(workers[0]!.log())).toHaveLength(SAMPLE.length);
+    const fresh = await runBin(
+      ["compile", "tsgs", "--out-dir", "tls-out", "--redis", redis.url, "--no-cache"],
+      {
+        cwd: dir,
+        env,
+      },
+    );
+    expect(lastLine(fresh.stderr)).toBe(lastLine(local.stderr));
+    expect(doneJobs(workers[0]!.log())).toHaveLength(2 * SAMPLE.length);
+    expect(treeDifferences(readTree(join(dir, "tls-local")), readTree(join(dir, "tls-out")))).toEqual([]);
 
     workers[0]!.child.kill("SIGTERM");
     expect(await workers[0]!.exited).toBe(0);
-    expect(workers[0]!.log()).toMatch(/SIGTERM: draining .*\n.*drained after 4 jobs; exiting/);
+    expect(workers[0]!.log()).toMatch(/SIGTERM: draining .*\n.*drained after 8 jobs; exiting/);
   }, 60_000);
 });
 
