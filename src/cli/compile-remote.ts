@@ -121,7 +121,7 @@ export async function compileRemote(job: RemoteCompile, sources: SourceFile[]): 
     });
   } catch (error) {
     if (!(error instanceof QueueTimeoutError)) throw error;
-    status.notice(`stopped: ${error.message}`);
+    if (!job.quiet) status.notice(`stopped: ${error.message}`);
     job.files.forEach((path, index) => {
       if (results[index] === undefined)
         results[index] = failedResult(
