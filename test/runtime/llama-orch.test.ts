@@ -484,4 +484,56 @@ describe("llama-orch wire", () => {
     shim.end();
     expect(fed.join("")).toBe("event: token\r\ndata: {}\n\nevent: end\ndata: {}\n\n");
   });
+
+  it("should read a line that arrives in many chunks in time linear in its length", () => {
+    let got = 0;
+    const shim = pactFramingShim((t) => {
+      got += t.length;
+    });
+    const chunk = "x".repeat(65_536);
+    const started = performance.now();
+    shim.push('event: token\ndata: {"t":"');
+    for (let i = 0; i < 512; i++) shim.push(chunk); // a 32 MB token
+    shim.push('","i":0}\r');
+    shim.push("\n\r\n");
+    shim.end();
+    expect(got).toBe(32 * 1024 * 1024 + 'event: token\ndata: {"t":"'.length + '","i":0}\r\n\r\n'.length);
+    // Searching the whole held line again at every chunk took ~10 s here.
+    expect(performance.now() - started).toBeLessThan(3_000);
+  });
+});
+
+describe("llama-orch provider: a user and password in the base URL", () => {
+  it("should send them as Basic auth, never in a URL or a message", async () => {
+    const server = await startLlamaOrchServer({ answer: () => "hi" });
+    servers.push(server);
+    const logs: string[] = [];
+    const url = server.url.replace("http://", "http://bob:s3cret%40pw@");
+    const provider = createLlamaOrchProvider({
+      baseUrl: url,
+      correlationId: "sess-1",
+      log: (l) => logs.push(l),
+    });
+    providers.push(provider);
+    const completion = await provider.complete(REQUEST);
+    expect(completion.text).toBe("hi");
+    const auth = server.requestsTo("POST", "/v1/tasks")[0]!.headers.authorization;
+    expect(auth).toBe(`Basic ${Buffer.from("bob:s3cret@pw").toString("base64")}`);
+    // An API key wins over the URL's credentials.
+    const keyed = createLlamaOrchProvider({ baseUrl: url, apiKey: "key-123456789", correlationId: "s" });
+    providers.push(keyed);
+    await keyed.complete(REQUEST);
+    expect(server.requestsTo("POST", "/v1/tasks")[1]!.headers.authorization).toBe("Bearer key-123456789");
+    // A server that cannot be reached: the message has no password.
+    const down = createLlamaOrchProvider({ baseUrl: "http://bob:s3cretpw@127.0.0.1:1", correlationId: "s" });
+    providers.push(down);
+    const failure = await down.complete(REQUEST).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(failure).toBeInstanceOf(ProviderFailure);
+    expect(failure!.message).not.toContain("s3cret");
+    expect(failure!.message).not.toContain("credentials");
+    expect(logs.join("\n")).not.toContain("s3cret");
+  });
 });

@@ -178,7 +178,6 @@ export function failureOfErrorEvent(data: unknown): ProviderFailure {
  * data (ignored) followed by a data-only `message` event. Everything else passes as is.
  */
 export function pactFramingShim(feed: (text: string) => void): { push(chunk: string): void; end(): void } {
-  let buffer = "";
   let afterEvent = false;
   let heldBlank: string | undefined;
   const line = (text: string, eol: string) => {
@@ -194,24 +193,47 @@ export function pactFramingShim(feed: (text: string) => void): { push(chunk: str
     afterEvent = text.startsWith("event:");
     feed(text + eol);
   };
+  // The line being read, in pieces (none holds a line end): a long line that arrives in many
+  // chunks costs its length, not its length squared. `cr`: the last chunk ended with a '\r',
+  // which may be the first half of a '\r\n'.
+  let pieces: string[] = [];
+  let cr = false;
+  const flush = (eol: string) => {
+    const text = pieces.join("");
+    pieces = [];
+    line(text, eol);
+  };
   return {
     push(chunk) {
-      buffer += chunk;
-      const pattern = /\r\n|\r|\n/g;
+      if (chunk === "") return;
       let start = 0;
-      for (let m = pattern.exec(buffer); m !== null; m = pattern.exec(buffer)) {
-        // A '\r' at the end of what we have may be the first half of '\r\n': wait for more.
-        if (m[0] === "\r" && m.index === buffer.length - 1) break;
-        line(buffer.slice(start, m.index), m[0]);
-        start = m.index + m[0].length;
+      if (cr) {
+        cr = false;
+        if (chunk.startsWith("\n")) {
+          flush("\r\n");
+          start = 1;
+        } else flush("\r");
       }
-      buffer = buffer.slice(start);
+      const pattern = /\r\n|\r|\n/g;
+      pattern.lastIndex = start;
+      for (let m = pattern.exec(chunk); m !== null; m = pattern.exec(chunk)) {
+        pieces.push(chunk.slice(start, m.index));
+        start = m.index + m[0].length;
+        if (m[0] === "\r" && m.index === chunk.length - 1) {
+          cr = true;
+          break;
+        }
+        flush(m[0]);
+      }
+      if (start < chunk.length) pieces.push(chunk.slice(start));
     },
     end() {
       if (heldBlank !== undefined) feed(heldBlank);
       heldBlank = undefined;
-      if (buffer !== "") feed(buffer);
-      buffer = "";
+      const rest = pieces.join("") + (cr ? "\r" : "");
+      pieces = [];
+      cr = false;
+      if (rest !== "") feed(rest);
     },
   };
 }

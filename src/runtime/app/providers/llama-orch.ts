@@ -98,8 +98,15 @@ export class LlamaOrchClient {
   private readonly log: (line: string) => void;
   private readonly mismatches = new Set<string>();
 
+  /** `Authorization: Basic …` from a user and password in the base URL (a proxy in front). */
+  private readonly basic: string | undefined;
+
   constructor(options: { baseUrl: string; apiKey?: string; log?: (line: string) => void }) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    // fetch refuses a URL with credentials (and its error quotes the URL, password included):
+    // they are taken out of the URL and sent as Basic auth, unless an API key is given.
+    const { url, basic } = splitCredentials(options.baseUrl);
+    this.baseUrl = url.replace(/\/+$/, "");
+    this.basic = basic;
     this.apiKey = options.apiKey;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
@@ -108,7 +115,11 @@ export class LlamaOrchClient {
     return {
       ...extra,
       "X-Correlation-Id": correlationId,
-      ...(this.apiKey === undefined ? {} : { Authorization: `Bearer ${this.apiKey}` }),
+      ...(this.apiKey !== undefined
+        ? { Authorization: `Bearer ${this.apiKey}` }
+        : this.basic !== undefined
+          ? { Authorization: `Basic ${this.basic}` }
+          : {}),
     };
   }
 
@@ -557,6 +568,30 @@ async function boundedWait(promise: Promise<unknown>, ms: number): Promise<void>
     }),
   ]);
   clearTimeout(timer);
+}
+
+/** The URL without its user and password, and those as a Basic credential (undefined without them). */
+function splitCredentials(baseUrl: string): { readonly url: string; readonly basic: string | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch {
+    return { url: baseUrl, basic: undefined };
+  }
+  if (parsed.username === "" && parsed.password === "") return { url: baseUrl, basic: undefined };
+  const user = decodeURIComponentSafe(parsed.username);
+  const password = decodeURIComponentSafe(parsed.password);
+  parsed.username = "";
+  parsed.password = "";
+  return { url: parsed.toString(), basic: Buffer.from(`${user}:${password}`).toString("base64") };
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function parseJson(text: string): unknown {
