@@ -187,6 +187,23 @@ describe("the journal", () => {
     expect(inputHash("a")).toHaveLength(16);
   });
 
+  it("should refuse the journal of another app, and take one that names none (an older journal)", () => {
+    const out = join(dir(), "results.jsonl");
+    const journal = new Journal(`${out}.journal`, "summary");
+    journal.append(ok(1), inputs.get(1)!);
+    journal.close();
+    expect(readFileSync(`${out}.journal`, "utf8")).toContain('"app":"summary"');
+    expect([...readDone(out, inputs, "summary").keys()]).toEqual([1]);
+    expect(() => readDone(out, inputs, "extract_keywords")).toThrow(
+      "holds the results of the app 'summary', not 'extract_keywords'",
+    );
+    const older = join(dir(), "older.jsonl");
+    const unnamed = new Journal(`${older}.journal`);
+    unnamed.append(ok(2), inputs.get(2)!);
+    unnamed.close();
+    expect([...readDone(older, inputs, "summary").keys()]).toEqual([2]);
+  });
+
   it("should read a finished results file without a journal, and leave not-run lines to run", () => {
     const out = join(dir(), "results.jsonl");
     writeResults(out, [

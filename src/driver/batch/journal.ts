@@ -2,7 +2,7 @@
  * The results of `run --batch --out FILE` on disk, made to survive `kill -9` (docs/batch.md):
  *
  * - `FILE.journal` is written as lines finish, in the order they finish: one JSON line
- *   `{"line": N, "input": "<sha256 of the input line, 16 hex>", "record": {...}}` per finished
+ *   `{"line": N, "input": "<sha256 of the input line, 16 hex>", "app": "<name>", "record": {...}}` per finished
  *   line, each written and fsynced before the line counts as done. A line is in the journal
  *   once, with its final record (a result, or an error other than "not run" / "cancelled").
  * - `FILE` is the results in input order, one line per input line, written atomically (a temp
@@ -50,15 +50,22 @@ export function journalPath(out: string): string {
   return `${out}.journal`;
 }
 
-/** The final records already on disk for `out`, checked against the input lines (number → text). */
-export function readDone(out: string, inputs: ReadonlyMap<number, string>): Map<number, LineRecord> {
+/**
+ * The final records already on disk for `out`, checked against the input lines (number → text)
+ * and, when given, the app that makes them (a journal line that names another app is refused).
+ */
+export function readDone(
+  out: string,
+  inputs: ReadonlyMap<number, string>,
+  app?: string,
+): Map<number, LineRecord> {
   const done = new Map<number, LineRecord>();
   const journal = journalPath(out);
   if (existsSync(journal)) {
     const lines = readFileSync(journal, "utf8").split("\n");
     for (const [i, text] of lines.entries()) {
       if (text.trim() === "") continue;
-      let entry: { line?: unknown; input?: unknown; record?: LineRecord };
+      let entry: { line?: unknown; input?: unknown; app?: unknown; record?: LineRecord };
       try {
         entry = JSON.parse(text);
       } catch {
@@ -77,6 +84,11 @@ export function readDone(out: string, inputs: ReadonlyMap<number, string>): Map<
       if (input === undefined || inputHash(input) !== entry.input)
         throw new UsageError(
           `--resume: line ${line} of the input is not the one ${journal} recorded; these results belong to another input file`,
+        );
+      // A journal written before lines named their app has no `app`: it is taken as it is.
+      if (app !== undefined && typeof entry.app === "string" && entry.app !== app)
+        throw new UsageError(
+          `--resume: ${journal} holds the results of the app '${entry.app}', not '${app}'; give another --out, or remove it (and ${out}) to start over`,
         );
       if (isFinal(entry.record)) done.set(line, entry.record);
     }
@@ -107,7 +119,11 @@ export function readDone(out: string, inputs: ReadonlyMap<number, string>): Map<
 export class Journal {
   readonly #fd: number;
 
-  constructor(readonly path: string) {
+  /** `app`: the name of the app that makes the records, kept with each so `--resume` can check it. */
+  constructor(
+    readonly path: string,
+    readonly app?: string,
+  ) {
     this.#fd = openSync(path, "a+");
     // A torn last line (a crash mid-write) is cut off, so the next record starts a line.
     const text = readFileSync(path, "utf8");
@@ -116,7 +132,11 @@ export class Journal {
   }
 
   append(record: LineRecord, input: string): void {
-    writeSync(this.#fd, `${JSON.stringify({ line: record.line, input: inputHash(input), record })}\n`);
+    const app = this.app === undefined ? {} : { app: this.app };
+    writeSync(
+      this.#fd,
+      `${JSON.stringify({ line: record.line, input: inputHash(input), ...app, record })}\n`,
+    );
     fsyncSync(this.#fd);
   }
 
