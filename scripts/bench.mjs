@@ -60,8 +60,8 @@ import { createReplayProvider } from "../dist/src/runtime/app/providers/cassette
 import { createLocalProvider } from "../dist/src/runtime/app/providers/local.js";
 import { recordRun } from "../dist/src/runtime/app/stats/record-run.js";
 import { batchBenchRows, benchBatch } from "./bench-batch.mjs";
-import { benchQueue, queueBenchRows } from "./bench-queue.mjs";
 import { benchPatch, patchBenchRows } from "./bench-patch.mjs";
+import { benchQueue, queueBenchRows } from "./bench-queue.mjs";
 import { benchReview, reviewBenchRows } from "./bench-review.mjs";
 import { benchTaskRun, taskRunBenchRows } from "./bench-task.mjs";
 
