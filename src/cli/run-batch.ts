@@ -7,7 +7,8 @@
  * summary and the exit code: 0 every line ok, 9 some line failed, 8 a budget stopped it (or its
  * bound refused it), 130 interrupted.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { type BatchBound, batchBound } from "../driver/batch/bound.js";
 import { Budget, type BudgetLimits, parseDuration } from "../driver/batch/budget.js";
 import { Journal, journalPath, type LineRecord, readDone, writeResults } from "../driver/batch/journal.js";
@@ -87,6 +88,7 @@ export function parseBatchFlags(values: Values): BatchFlags | undefined {
     "cancel",
     "drain",
   ] as const);
+  if (out !== undefined) checkOut(out, file);
   if (out !== undefined && values.resume !== true && (existsSync(out) || existsSync(journalPath(out))))
     throw new UsageError(
       `${out} already holds results: give --resume to continue them, or remove it (and ${journalPath(out)})`,
@@ -233,7 +235,10 @@ export async function runBatch(flags: BatchFlags, context: BatchContext): Promis
   const err = (text: string) => process.stderr.write(context.redactor.text(text));
   const lines = flags.lines;
   const byNumber = new Map(lines.map((l) => [l.line, l.text]));
-  const done = flags.out !== undefined && flags.resume ? readDone(flags.out, byNumber) : new Map();
+  const done =
+    flags.out !== undefined && flags.resume
+      ? readDone(flags.out, byNumber, context.root.prepared.definition.name)
+      : new Map();
   const toRun = lines.filter((l) => !done.has(l.line));
   const values = toRun.map((l) => parseLine(l.text));
 
@@ -288,7 +293,10 @@ export async function runBatch(flags: BatchFlags, context: BatchContext): Promis
       `${context.program} run --batch: ${toRun.length} line${toRun.length === 1 ? "" : "s"} to run${done.size > 0 ? ` (${done.size} already done)` : ""}, ${describeConcurrency(flags.concurrency, scheduler.limit, max, capacity)}; worst case ${describeBound(bound, flags.prices)}\n`,
     );
 
-  const journal = flags.out === undefined ? undefined : new Journal(journalPath(flags.out));
+  const journal =
+    flags.out === undefined
+      ? undefined
+      : new Journal(journalPath(flags.out), context.root.prepared.definition.name);
   const records: LineRecord[] = [];
   const progress = new BatchProgress(lines.length, context.quiet ? undefined : process.stderr, budget);
   const run = new BatchRun({
@@ -396,16 +404,54 @@ function notRunPayload(line: number, why: StopReason, cancelled: boolean) {
   return error.payload;
 }
 
-/** The input file's non-blank lines, numbered as in the file. */
-function readLines(file: string): BatchLine[] {
-  let text: string;
+/**
+ * `--out`: a file (not a folder, not the inputs file) in a folder that exists, so that the journal
+ * and the results can be written once the lines have run.
+ */
+function checkOut(out: string, file: string): void {
+  if (out === "-" || out.trim() === "")
+    throw new UsageError(`--out needs a file name, not '${out}'; without --out the results go to stdout`);
+  let stats: ReturnType<typeof statSync> | undefined;
   try {
-    text = file === "-" ? readFileSync(0, "utf8") : readFileSync(file, "utf8");
+    stats = statSync(out);
+  } catch {
+    stats = undefined;
+  }
+  if (stats?.isDirectory() === true)
+    throw new UsageError(
+      `--out ${out} is a folder; name the results file (e.g. ${join(out, "results.jsonl")})`,
+    );
+  if (file !== "-" && resolve(out) === resolve(file))
+    throw new UsageError(`--out ${out} is the --batch inputs file; name another file for the results`);
+  const folder = dirname(resolve(out));
+  let folderStats: ReturnType<typeof statSync> | undefined;
+  try {
+    folderStats = statSync(folder);
+  } catch {
+    folderStats = undefined;
+  }
+  if (folderStats?.isDirectory() !== true)
+    throw new UsageError(`--out ${out}: the folder ${dirname(out)} does not exist`);
+}
+
+/** The input file's non-blank lines, numbered as in the file (UTF-8, a leading BOM skipped). */
+function readLines(file: string): BatchLine[] {
+  let bytes: Buffer;
+  try {
+    bytes = file === "-" ? readFileSync(0) : readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
       `--batch: cannot read '${file}': ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : (code ?? String(error))}`,
     );
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    // Decoding what is not UTF-8 would silently change the input: say which line it is on.
+    const line = firstInvalidUtf8Line(bytes);
+    throw new UsageError(`--batch: '${file}' line ${line} is not UTF-8 text`);
   }
   const lines: BatchLine[] = [];
   for (const [i, raw] of text.split("\n").entries()) {
@@ -417,7 +463,22 @@ function readLines(file: string): BatchLine[] {
   return lines;
 }
 
-function parseLine(text: string): unknown {
+function firstInvalidUtf8Line(bytes: Buffer): number {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let start = 0;
+  for (let line = 1; ; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    try {
+      decoder.decode(bytes.subarray(start, end < 0 ? bytes.length : end));
+    } catch {
+      return line;
+    }
+    if (end < 0) return line;
+    start = end + 1;
+  }
+}
+
+export function parseLine(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -705,10 +766,16 @@ function positive(flag: string, text: string): number {
   return n;
 }
 
+/** The longest `--budget-time`: a timer's limit (about 24.8 days). */
+const MAX_BUDGET_TIME_MS = 2 ** 31 - 1;
+
 function duration(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0)
     throw new UsageError(`--budget-time must be a duration such as 90s, 10m or 1h30m, not '${text}'`);
+  // A longer timer fires at once (Node clamps it to 1 ms): the batch would stop before it starts.
+  if (ms > MAX_BUDGET_TIME_MS)
+    throw new UsageError(`--budget-time must be at most 24 days (596h), not '${text}'`);
   return ms;
 }
 

@@ -599,4 +599,65 @@ describe("rllmc run --batch", () => {
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
   });
+
+  it("should read a BOM and CRLF, refuse bytes that are not UTF-8, and refuse an --out it cannot write, before any call", async () => {
+    const dir = setup(1);
+    writeFileSync(join(dir, "bom.jsonl"), '\uFEFF{"id": "a"}\r\n\r\n{"id": "b"}\r\n');
+    const bom = await rllmc(
+      ["run", "echo.rllm", "--provider", "null", "--batch", "bom.jsonl", "--quiet"],
+      dir,
+    );
+    // `null` answers "" (off the id's pattern): every line ran, none was refused as input.
+    expect(bom.code, bom.stderr).toBe(9);
+    const read = jsonLines(bom.stdout);
+    expect(read.map((l) => l.line)).toEqual([1, 3]);
+    for (const l of read) expect((l.error as { error_type: string }).error_type).not.toBe("InputSchemaError");
+    writeFileSync(join(dir, "latin1.jsonl"), Buffer.from('{"id": "a"}\n{"id": "caf\xe9"}\n', "latin1"));
+    const mkdir = (await import("node:fs")).mkdirSync;
+    mkdir(join(dir, "folder"));
+    for (const [args, message] of [
+      [["--batch", "latin1.jsonl"], "'latin1.jsonl' line 2 is not UTF-8 text"],
+      [["--batch", "inputs.jsonl", "--out", "folder"], "--out folder is a folder"],
+      [["--batch", "inputs.jsonl", "--out", "-"], "without --out the results go to stdout"],
+      [["--batch", "inputs.jsonl", "--out", "inputs.jsonl"], "is the --batch inputs file"],
+      [["--batch", "inputs.jsonl", "--out", "./inputs.jsonl", "--resume"], "is the --batch inputs file"],
+      [["--batch", "inputs.jsonl", "--out", "missing/results.jsonl"], "the folder missing does not exist"],
+      [["--batch", "inputs.jsonl", "--budget-time", "99999999h"], "--budget-time must be at most"],
+    ] as const) {
+      const run = await rllmc(["run", "echo.rllm", "--provider", "null", ...args], dir);
+      expect(run.code, `${args.join(" ")}: ${run.stderr}`).toBe(2);
+      expect(run.stderr).toContain(message);
+      expect(run.stdout).toBe("");
+    }
+    expect(existsSync(join(dir, "missing"))).toBe(false);
+    expect(readFileSync(join(dir, "inputs.jsonl"), "utf8")).not.toContain('"ok"');
+  });
+
+  it("should refuse to --resume the journal of another app", async () => {
+    const dir = setup(3);
+    writeFileSync(join(dir, "other.rllm"), echoApp({ maxTokens: 32, name: "other" }));
+    const common = ["--provider", "null", "--max-retries", "0", "--out", "results.jsonl", "--quiet"];
+    const first = await rllmc(
+      [
+        "run",
+        "echo.rllm",
+        "--batch",
+        "inputs.jsonl",
+        ...common,
+        "--concurrency",
+        "1",
+        "--budget-tokens",
+        "1",
+        "--allow-over-budget",
+      ],
+      dir,
+    );
+    expect(first.code, first.stderr).toBe(8);
+    expect(existsSync(join(dir, "results.jsonl.journal"))).toBe(true);
+    const other = await rllmc(["run", "other.rllm", "--batch", "inputs.jsonl", ...common, "--resume"], dir);
+    expect(other.code, other.stderr).toBe(2);
+    expect(other.stderr).toContain("holds the results of the app 'echo', not 'other'");
+    const same = await rllmc(["run", "echo.rllm", "--batch", "inputs.jsonl", ...common, "--resume"], dir);
+    expect(same.code, same.stderr).toBe(9);
+  });
 });
