@@ -172,6 +172,22 @@ describe("llama-orch provider: admission and stream", () => {
     expect(stream!.at - post!.at).toBeGreaterThanOrEqual(140);
   });
 
+  it("should cancel an accepted task whose backoff_ms reaches its deadline, and leave the wait to the retry policy", async () => {
+    const { server, provider } = await setup({
+      admissions: [
+        { status: 202, body: { task_id: "t", queue_position: 0, predicted_start_ms: 0, backoff_ms: 1e12 } },
+      ],
+    });
+    const started = performance.now();
+    const failure = await failureOf(provider.complete({ ...REQUEST, deadlineMs: 60_000 }));
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(failure.kind).toBe("rate-limit");
+    expect(failure.retryAfterMs).toBe(1e12);
+    expect(failure.message).toContain("past its deadline of 60000 ms");
+    expect(server.requestsTo("GET", "/v1/tasks/")).toHaveLength(0);
+    expect(server.stats.cancelled).toHaveLength(1);
+  });
+
   it("should send the caller's headers, its X-Correlation-Id as the session's id", async () => {
     const { server, provider } = await setup();
     const completion = await provider.complete({

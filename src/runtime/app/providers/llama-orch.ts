@@ -381,8 +381,18 @@ export function createLlamaOrchProvider(options: LlamaOrchOptions): Provider {
         meta.predictedStartMs = admission.predicted_start_ms;
       const admittedAt = performance.now();
       // A backoff on an accepted task asks us to wait before reading its stream.
-      if (typeof admission?.backoff_ms === "number" && admission.backoff_ms > 0)
-        await sleep(Math.min(admission.backoff_ms, deadlineMs), signal);
+      if (typeof admission?.backoff_ms === "number" && admission.backoff_ms > 0) {
+        // A wait that reaches the deadline would only end in DEADLINE_EXCEEDED (and each retry
+        // again): the task is cancelled and the wait left to the retry policy, which takes it
+        // or, when it is too long, ends the call at once.
+        if (admission.backoff_ms >= deadlineMs)
+          throw new ProviderFailure(
+            "rate-limit",
+            `llama-orch admitted task ${taskId} but asked to wait ${Math.round(admission.backoff_ms)} ms before reading it, past its deadline of ${deadlineMs} ms`,
+            { retryAfterMs: Math.ceil(admission.backoff_ms) },
+          );
+        await sleep(admission.backoff_ms, signal);
+      }
       const streamed = await readStream(client, taskId, correlationId, signal, meta, admittedAt, extra);
       task.ended = true;
       const text = streamed.tokens.join("");
