@@ -171,21 +171,27 @@ describe("LLM proposals", () => {
     expect(third.at(-1)).toMatchObject({ changes: 0, exit_code: 0 });
   });
 
-  it("should list a reviewed runbook whose TSG changed as needing a recompile, with the folder to run it in", async () => {
+  it("should recompile a reviewed runbook whose TSG changed, saying it undoes the model's changes", async () => {
     const repo = repoWithRunbook();
     await review(repo, scripted(await answerFrom(repo, refine)));
     writeFileSync(join(repo, "ops/tsg.md"), TSG.replace("list the nodes", "list every node"));
     const drift = await scanDrift(repo, {});
-    expect(drift.changes).toEqual([]);
     expect(drift.candidates).toEqual([]);
-    expect(drift.skipped).toEqual([
-      {
-        output: "ops/runbook.yaml",
-        reason: expect.stringMatching(
-          /, and its TSG changed since: recompile it with `runbook compile tsg\.md --out runbook\.yaml --mapping mapping\.md` in ops\/ and review/,
-        ),
-      },
+    expect(drift.skipped).toEqual([]);
+    expect(drift.changes.map((c) => [c.id, c.tier])).toEqual([
+      ["recompile:ops/mapping.md", "safe"],
+      ["recompile:ops/runbook.yaml", "safe"],
     ]);
+    for (const change of drift.changes)
+      expect(change.rationale).toMatch(
+        /; its TSG changed since rllmc review accepted a model's changes \(rllmc review accepted a promotion to cli \(`kubectl_get_nodes`\) and new titles, descriptions or values from scripted-model\.\): this recompile undoes them, and a review with the model proposes them again$/,
+      );
+    // With --no-llm (the pre-commit hook), the runbook is its TSG's again, as a plain compile makes it.
+    const events = await reviewSession({ repo, policy: AUTO });
+    expect(events.at(-1)).toMatchObject({ applied: 2, exit_code: 0 });
+    const runbook = readFileSync(join(repo, "ops/runbook.yaml"), "utf8");
+    expect(runbook).not.toContain("# Reviewed:");
+    expect(runbook).toMatch(/- id: kubectl_get_nodes\n\s+type: manual/);
   });
 
   it("should not propose the model's text again over what a person made of it in an earlier session", async () => {

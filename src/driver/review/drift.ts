@@ -30,7 +30,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { readSource } from "../../frontend/read-source.js";
 import { sizeLimit } from "../../frontend/size-limits.js";
 import type { Diagnostic } from "../../ir/diagnostic.js";
@@ -129,7 +129,13 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
   const handled = new Set<string>();
   const candidates: RunbookCandidate[] = [];
   /** Whether `output` is as fresh (false: a change or a skip was recorded). */
-  const compare = (output: string, fresh: string, source: string, command: string): boolean => {
+  const compare = (
+    output: string,
+    fresh: string,
+    source: string,
+    command: string,
+    note?: string,
+  ): boolean => {
     // Two runbooks naming one mapping: the first one's compile decides.
     if (handled.has(output)) return false;
     handled.add(output);
@@ -156,7 +162,7 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
       rationale:
         current === undefined
           ? `${target} is missing: \`${command}\` writes it from ${sourceName}`
-          : `${target} no longer matches a compile of ${sourceName} (\`${command}\`)`,
+          : `${target} no longer matches a compile of ${sourceName} (\`${command}\`)${note === undefined ? "" : `; ${note}`}`,
       evidence_citations: citations,
       content: fresh,
     });
@@ -180,26 +186,26 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
       if (mapping !== undefined) handled.add(mapping);
       continue;
     }
+    // A runbook that took a model's changes is left alone while its TSG is as it was; once the
+    // TSG changes, it is recompiled like any other (which undoes them: the rationale says so).
+    let undoes: string | undefined;
     if (header.reviewed !== undefined) {
-      const placement = runbookPlacement(
-        header.source,
-        { runbook: options.out === undefined ? undefined : header.file, mapping },
-        { mode: "off" },
-        dirname(header.file),
-      );
-      const tsgChanged = sourceHash(header.source) !== recordedHash(header.file);
-      // The command runs from the runbook's folder; without --out it prints the runbook.
-      const recompile = `\`${placement.command}${options.out === undefined ? ` > ${quoteWord(basename(header.file))}` : ""}\` in ${rel(dirname(header.file)) || "."}/`;
-      skip(
-        header.file,
-        tsgChanged
-          ? `changed by rllmc review (${header.reviewed}), and its TSG changed since: recompile it with ${recompile} and review the model's proposals again`
-          : "changed by rllmc review (a model's changes were accepted): not recompiled, which would undo them",
-      );
-      if (mapping !== undefined) handled.add(mapping);
-      if (!tsgChanged)
+      if (sourceHash(header.source) === recordedHash(header.file)) {
+        skip(
+          header.file,
+          "changed by rllmc review (a model's changes were accepted): not recompiled, which would undo them",
+        );
+        if (mapping !== undefined) handled.add(mapping);
+        const placement = runbookPlacement(
+          header.source,
+          { runbook: options.out === undefined ? undefined : header.file, mapping },
+          { mode: "off" },
+          dirname(header.file),
+        );
         candidates.push({ output: header.file, source: header.source, mapping, placement, reviewed: true });
-      continue;
+        continue;
+      }
+      undoes = `its TSG changed since rllmc review accepted a model's changes (${header.reviewed.replace(/ A plain recompile would undo this \(docs\/review\.md\)\.$/, "")}): this recompile undoes them, and a review with the model proposes them again`;
     }
     if (options.llm !== "off") {
       skip(
@@ -222,11 +228,11 @@ export async function scanDrift(repoPath: string, scope: DriftScope): Promise<Dr
       if (mapping !== undefined) handled.add(mapping);
       continue;
     }
-    const fresh = compare(header.file, result.yaml as string, header.source, placement.command);
+    const fresh = compare(header.file, result.yaml as string, header.source, placement.command, undoes);
     const freshMapping =
       mapping === undefined || result.mapping === undefined
         ? true
-        : compare(mapping, result.mapping, header.source, placement.command);
+        : compare(mapping, result.mapping, header.source, placement.command, undoes);
     if (fresh && freshMapping)
       candidates.push({ output: header.file, source: header.source, mapping, placement, reviewed: false });
   }
@@ -513,9 +519,4 @@ export function changedSince(repo: string, ref: string): Set<string> {
     ...git(["diff", "--name-only", "-z", "--relative", ref, "--"]),
     ...git(["ls-files", "--others", "--exclude-standard", "-z"]),
   ]);
-}
-
-/** A word for a POSIX shell, as regenerate.ts quotes one: safe characters as they are, else in single quotes. */
-function quoteWord(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
