@@ -204,6 +204,28 @@ describe("the journal", () => {
     expect([...readDone(older, inputs, "summary").keys()]).toEqual([2]);
   });
 
+  it("should refuse a journal or results line edited into something that is not a record, as a usage error", () => {
+    const hash = inputHash(inputs.get(1)!);
+    for (const record of [
+      '{"line":1,"ok":false}',
+      "5",
+      "null",
+      '{"line":2,"ok":true,"output":1}',
+      '{"line":1,"ok":false,"error":{}}',
+    ]) {
+      const out = join(dir(), "results.jsonl");
+      writeFileSync(
+        `${out}.journal`,
+        `{"line":1,"input":"${hash}","record":${record}}\n{"line":3,"input":"x","record":{}}\n`,
+      );
+      expect(() => readDone(out, inputs), record).toThrow(/journal:1 is not a journal line/);
+      if (record.startsWith('{"line":2')) continue; // a fine result line, for line 2
+      const results = join(dir(), "results.jsonl");
+      writeFileSync(results, `${record}\n`);
+      expect(() => readDone(results, inputs), record).toThrow(/results.jsonl:1 is not a result line/);
+    }
+  });
+
   it("should read a finished results file without a journal, and leave not-run lines to run", () => {
     const out = join(dir(), "results.jsonl");
     writeResults(out, [

@@ -76,7 +76,7 @@ export function readDone(
         );
       }
       const line = entry.line;
-      if (typeof line !== "number" || entry.record === undefined)
+      if (typeof line !== "number" || !isLineRecord(entry.record, line))
         throw new UsageError(
           `--resume: ${journal}:${i + 1} is not a journal line; remove the journal to start over`,
         );
@@ -90,7 +90,7 @@ export function readDone(
         throw new UsageError(
           `--resume: ${journal} holds the results of the app '${entry.app}', not '${app}'; give another --out, or remove it (and ${out}) to start over`,
         );
-      if (isFinal(entry.record)) done.set(line, entry.record);
+      if (isFinal(entry.record!)) done.set(line, entry.record!);
     }
     return done;
   }
@@ -106,6 +106,8 @@ export function readDone(
     } catch {
       throw new UsageError(`--resume: ${out}:${i + 1} is not a result line`);
     }
+    if (!isLineRecord(record, record?.line))
+      throw new UsageError(`--resume: ${out}:${i + 1} is not a result line`);
     if (typeof record.line !== "number" || !inputs.has(record.line))
       throw new UsageError(
         `--resume: ${out}:${i + 1} names no line of the input; these results belong to another input`,
@@ -113,6 +115,22 @@ export function readDone(
     if (isFinal(record)) done.set(record.line, record);
   }
   return done;
+}
+
+/** Whether `value` is a result line for `line` (a journal or results file edited by hand may not be). */
+function isLineRecord(value: unknown, line: unknown): value is LineRecord {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const record = value as { line?: unknown; ok?: unknown; output?: unknown; error?: unknown };
+  if (typeof line !== "number" || record.line !== line) return false;
+  if (record.ok === true) return "output" in record;
+  const error = record.error as { error_type?: unknown; error_code?: unknown } | null | undefined;
+  return (
+    record.ok === false &&
+    typeof error === "object" &&
+    error !== null &&
+    typeof error.error_type === "string" &&
+    typeof error.error_code === "string"
+  );
 }
 
 /** Appends final records to the journal, each fsynced before {@link Journal.append} returns. */
