@@ -279,10 +279,13 @@ describe("rllmc orch", () => {
     { args: ["orch", "session", "show", "--base-url", "http://127.0.0.1:1"], says: "needs a session id" },
     { args: ["orch", "status"], says: "needs the llama-orch server's URL" },
     { args: ["orch", "status", "--base-url", "ftp://x"], says: "must be an http(s) URL" },
+    { args: ["orch", "status", "--base-url", "127.0.0.1:8080"], says: "not '127.0.0.1:8080'" },
+    { args: ["orch", "status", "--base-url", "ftp://bob:s3cretpw@host"], says: "not 'ftp://…@host'" },
   ])("should be a usage error: $args", async ({ args, says }) => {
     const run = await rllmc(args);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(says);
+    expect(run.stderr).not.toContain("s3cretpw");
   });
 
   it("should say a server that cannot be reached is, with exit 1", async () => {

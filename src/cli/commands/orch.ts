@@ -47,7 +47,9 @@ export default function orch(program: string, args: readonly string[]): Promise<
     if (baseUrl === undefined)
       throw new UsageError("needs the llama-orch server's URL: --base-url or LLM_BASE_URL");
     if (!/^https?:\/\/[^/]/i.test(baseUrl))
-      throw new UsageError(`--base-url must be an http(s) URL, not '${safeUrl(baseUrl)}'`);
+      throw new UsageError(
+        `--base-url must be an http(s) URL such as http://127.0.0.1:8080, not '${shown(baseUrl)}'`,
+      );
     const client = new LlamaOrchClient({
       baseUrl,
       ...(nonEmpty(process.env.LLM_API_KEY) === undefined ? {} : { apiKey: process.env.LLM_API_KEY }),
@@ -169,6 +171,14 @@ async function session(
         ].join("\n"),
   );
   return ExitCode.Ok;
+}
+
+/** What the user gave, for a message: as given, but never a password (what comes before an '@'). */
+function shown(text: string): string {
+  const at = text.lastIndexOf("@");
+  if (at < 0) return text.slice(0, 200);
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0] ?? "";
+  return `${scheme}…${text.slice(at).slice(0, 200)}`;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
