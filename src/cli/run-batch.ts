@@ -434,7 +434,11 @@ function checkOut(out: string, file: string): void {
     throw new UsageError(`--out ${out}: the folder ${dirname(out)} does not exist`);
 }
 
-/** The input file's non-blank lines, numbered as in the file (UTF-8, a leading BOM skipped). */
+/**
+ * The input file's non-blank lines, numbered as in the file (UTF-8, a leading BOM skipped). Each
+ * line is decoded on its own: a line that is not UTF-8 is named, and a file larger than the
+ * longest string JavaScript has (512 MB) is read all the same.
+ */
 function readLines(file: string): BatchLine[] {
   let bytes: Buffer;
   try {
@@ -442,40 +446,29 @@ function readLines(file: string): BatchLine[] {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
-      `--batch: cannot read '${file}': ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : (code ?? String(error))}`,
+      `--batch: cannot read '${file}': ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "ERR_FS_FILE_TOO_LARGE" ? "it is larger than 2 GB; split it" : (code ?? String(error))}`,
     );
   }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    // Decoding what is not UTF-8 would silently change the input: say which line it is on.
-    const line = firstInvalidUtf8Line(bytes);
-    throw new UsageError(`--batch: '${file}' line ${line} is not UTF-8 text`);
-  }
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const lines: BatchLine[] = [];
-  for (const [i, raw] of text.split("\n").entries()) {
+  let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  for (let number = 1; start <= bytes.length; number++) {
+    const found = bytes.indexOf(0x0a, start);
+    const end = found < 0 ? bytes.length : found;
+    let raw: string;
+    try {
+      raw = decoder.decode(bytes.subarray(start, end));
+    } catch {
+      // Decoding what is not UTF-8 would silently change the input.
+      throw new UsageError(`--batch: '${file}' line ${number} is not UTF-8 text`);
+    }
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (line.trim() !== "") lines.push({ line: i + 1, text: line });
+    if (line.trim() !== "") lines.push({ line: number, text: line });
+    start = end + 1;
   }
   if (lines.length === 0)
     throw new UsageError(`--batch: '${file}' has no input lines (one JSON value a line)`);
   return lines;
-}
-
-function firstInvalidUtf8Line(bytes: Buffer): number {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  let start = 0;
-  for (let line = 1; ; line++) {
-    const end = bytes.indexOf(0x0a, start);
-    try {
-      decoder.decode(bytes.subarray(start, end < 0 ? bytes.length : end));
-    } catch {
-      return line;
-    }
-    if (end < 0) return line;
-    start = end + 1;
-  }
 }
 
 export function parseLine(text: string): unknown {
