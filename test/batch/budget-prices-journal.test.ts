@@ -66,6 +66,12 @@ describe("the price table", () => {
     expect(priceOf(prices, "openai", "gpt-4o-x")).toEqual({ input: 1, output: 1 });
     expect(priceOf(prices, "openai", "gpt-4o-mini")).toEqual({ input: 0.15, output: 0.6 });
     expect(priceOf(prices, "openai-compatible", "mine")).toEqual({ input: 0.5, output: 0.5 });
+    // Saved with a byte-order mark.
+    writeFileSync(
+      file,
+      `\uFEFF${JSON.stringify({ providers: { ollama: { "*": { input: 1, output: 2 } } } })}`,
+    );
+    expect(priceOf(loadPrices(file), "ollama", "any")).toEqual({ input: 1, output: 2 });
   });
 
   it.each([

@@ -36,7 +36,8 @@ export function loadPrices(file?: string): PriceTable {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    // A file saved with a byte-order mark (Windows editors) is JSON all the same.
+    parsed = JSON.parse(text.startsWith("\uFEFF") ? text.slice(1) : text);
   } catch (error) {
     throw new UsageError(`--prices: '${file}' is not JSON: ${(error as Error).message}`);
   }
