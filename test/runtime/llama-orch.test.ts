@@ -392,6 +392,13 @@ describe("llama-orch provider: discovery and correlation", () => {
     expect(server.requests.map((r) => r.path)).toEqual(["/v2/meta/capabilities"]);
   });
 
+  it("should not take an advertised capacity past --concurrency's own ceiling", async () => {
+    const { provider } = await setup({
+      engines: [{ engine: "llamacpp", ctx_max: 4096, rate_limits: { max_in_flight: 1_000_000_000 } }],
+    });
+    expect(await provider.capacity!()).toEqual({ maxInFlight: 10_000, ctxMax: 4096 });
+  });
+
   it("should fall back to /v1/capabilities, then to none", async () => {
     const v1 = await setup({ capabilities: "v1", capacity: 3 });
     expect(await v1.provider.capacity!()).toEqual({ maxInFlight: 3, ctxMax: 8192 });

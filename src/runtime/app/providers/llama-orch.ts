@@ -42,6 +42,8 @@ export const LLAMA_ORCH_DEFAULT_ENGINE = "llamacpp";
 export const LLAMA_ORCH_DEFAULT_MAX_TOKENS = 1024;
 /** `deadline_ms` when the caller gives none. */
 export const LLAMA_ORCH_DEFAULT_DEADLINE_MS = 120_000;
+/** The most {@link Provider.capacity} says, whatever the server advertises (`--concurrency`'s own ceiling). */
+export const LLAMA_ORCH_MAX_CAPACITY = 10_000;
 /** How long `close()` and an aborted call wait for their cancel requests. */
 export const LLAMA_ORCH_CANCEL_WAIT_MS = 2_000;
 
@@ -424,7 +426,11 @@ export function createLlamaOrchProvider(options: LlamaOrchOptions): Provider {
     async capacity(): Promise<ProviderCapacity | undefined> {
       const found = await discover();
       if (found.capabilities === undefined) return undefined;
-      const maxInFlight = firstPositive([found.chosen?.rate_limits, found.chosen?.features], CAPACITY_FIELDS);
+      const advertised = firstPositive([found.chosen?.rate_limits, found.chosen?.features], CAPACITY_FIELDS);
+      // A server's word, but not past what --concurrency itself takes: a million lines in flight
+      // at once would run out of sockets and file descriptors long before the server's slots.
+      const maxInFlight =
+        advertised === undefined ? undefined : Math.min(advertised, LLAMA_ORCH_MAX_CAPACITY);
       const ctxMax = found.chosen?.ctx_max;
       return {
         ...(maxInFlight === undefined ? {} : { maxInFlight }),
