@@ -109,7 +109,7 @@ function startWorkerProcess(url, name) {
   });
   const ready = new Promise((resolve, reject) => {
     const timer = setInterval(() => {
-      if (/taking compile jobs/.test(log)) {
+      if (/taking compile(, run)? jobs/.test(log)) {
         clearInterval(timer);
         resolve();
       }

@@ -289,7 +289,7 @@ export const COMMANDS: readonly CommandDoc[] = [
       "run an .rllm app: validate the input, call the model, validate and recover; print the output as JSON",
     usage:
       "run <app.rllm> (--input <json|yaml|text> | --input-file <file|->) [--provider P] [--model M] [--base-url URL] [--max-retries N] [--cassette F] [--record F] [--priority P] [--budget-tokens N] [--budget-cost X] [--budget-time D] [--prices F] [--allow-over-budget] [--plan [--json]] [--verbose] [--quiet] [--no-cache] [--ollama-auto-pull]\n" +
-      "       run <app.rllm> --batch <inputs.jsonl|-> [--out F] [--resume] [--concurrency N|auto] [--max-concurrency M] [--priority P] [--budget-tokens N] [--budget-cost X] [--budget-time D] [--budget-mode cancel|drain] [--prices F] [--allow-over-budget] [--plan] [--dry-run] [--json] [provider flags]",
+      "       run <app.rllm> --batch <inputs.jsonl|-> [--out F] [--resume] [--concurrency N|auto] [--max-concurrency M] [--priority P] [--budget-tokens N] [--budget-cost X] [--budget-time D] [--budget-mode cancel|drain] [--prices F] [--allow-over-budget] [--plan] [--dry-run] [--json] [provider flags] [--redis URL [--attempts N] [--backoff-ms MS] [--idle-timeout S] [--redis-timeout S]]",
     details: [
       "--batch runs the app once per input line (one JSON value a line), as many at once as the backend",
       "takes, and prints one JSON line per input line in input order (docs/batch.md). Exit 0 every line",
@@ -341,6 +341,17 @@ export const COMMANDS: readonly CommandDoc[] = [
       ["--plan", "print the worst-case tokens and cost of the run or batch and exit, calling nothing"],
       ["--dry-run", "the plan, and every line's input checked; nothing is called"],
       ["--json", "with --plan: the plan as JSON; with --batch: the summary too (on stderr)"],
+      [
+        "--redis <url>",
+        "with --batch: run the lines on `rllmc worker`s over Redis; same results (docs/scale-out.md)",
+      ],
+      ["--attempts <n>", "with --redis: tries of a line's job (default 3)"],
+      [
+        "--backoff-ms <ms>",
+        "with --redis: the wait before a job's first retry, doubled each time (default 2000)",
+      ],
+      ["--idle-timeout <s>", "with --redis: give up when no line finishes for this long (default 600)"],
+      ["--redis-timeout <s>", "with --redis: give up when Redis is unreachable for this long (default 30)"],
     ],
   },
   {
@@ -432,11 +443,11 @@ export const COMMANDS: readonly CommandDoc[] = [
     summary:
       "take jobs from rllmc's queues on Redis and run them (compile --redis batches); SIGTERM drains, Ctrl-C twice stops",
     usage:
-      "worker [--redis URL] [--concurrency N] [--queues compile] [--name NAME] [--cache-dir D] [--lock-ms MS] [--stalled-interval-ms MS] [--max-stalled N] [--inline-limit BYTES]",
+      "worker [--redis URL] [--concurrency N] [--queues compile,run] [--name NAME] [--cache-dir D] [--lock-ms MS] [--stalled-interval-ms MS] [--max-stalled N] [--inline-limit BYTES]",
     options: [
       ["--redis <url>", "redis://[user:password@]host:port[/db] or rediss:// (TLS) (env RLLMC_REDIS_URL)"],
       ["--concurrency <n>", "jobs run at once (default 2; more for jobs that wait on a model)"],
-      ["--queues <list>", "the queues to take jobs from (default: compile)"],
+      ["--queues <list>", "the queues to take jobs from: compile, run (default: both)"],
       ["--name <name>", "the worker's name in logs and 'queue status' (default host:pid)"],
       ["--cache-dir <dir>", "recorded model answers for --llm cached (default .rllmc/cache)"],
       ["--lock-ms <ms>", "a job's lock; a dead worker's job goes to another after it (default 15000)"],

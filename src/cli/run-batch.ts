@@ -15,6 +15,7 @@ import { Journal, journalPath, type LineRecord, readDone, writeResults } from ".
 import { observeProvider } from "../driver/batch/observe-provider.js";
 import { loadPrices, type PriceTable } from "../driver/batch/prices.js";
 import { type BatchLine, BatchRun, type BatchSummary, type StopReason } from "../driver/batch/run-batch.js";
+import { runBatchLine } from "../driver/batch/run-line.js";
 import {
   DEFAULT_AUTO_START,
   DEFAULT_MAX_CONCURRENCY,
@@ -23,7 +24,7 @@ import {
 } from "../driver/batch/scheduler.js";
 import { UsageError } from "../driver/usage-error.js";
 import type { AppRunReport, RunnableApp } from "../runtime/app/compose.js";
-import { AppErrors, appError, asRllmError, RunExit } from "../runtime/app/errors.js";
+import { AppErrors, appError, RunExit } from "../runtime/app/errors.js";
 import type { Provider } from "../runtime/app/provider.js";
 import type { Redactor } from "../runtime/shared/redact.js";
 import { parseConcurrency, whole } from "./concurrency-options.js";
@@ -357,42 +358,18 @@ export async function runBatch(flags: BatchFlags, context: BatchContext): Promis
   return exit;
 }
 
-async function runLine(
+function runLine(
   line: BatchLine,
   signal: AbortSignal,
   context: BatchContext,
   provider: Provider,
   file: string,
 ): Promise<LineRecord> {
-  let value: unknown;
-  try {
-    value = JSON.parse(line.text);
-  } catch (error) {
-    const failure = appError(
-      AppErrors.InputFileNotJson,
-      { path: `${file === "-" ? "stdin" : file}:${line.line}`, detail: (error as Error).message },
-      { details: { line: line.line } },
-    );
-    return { line: line.line, ok: false, error: failure.payload };
-  }
-  const { runApp } = await import("../runtime/app/compose.js");
-  try {
-    const result = await runApp(context.root, value, {
-      provider,
-      ...(context.model === undefined ? {} : { model: context.model }),
-      ...(context.models.size > 0 ? { models: context.models } : {}),
-      maxRetries: context.maxRetries,
-      signal,
-      redact: (text) => context.redactor.text(text),
-      onAppFinished: context.onAppFinished,
-    });
-    return { line: line.line, ok: true, output: result.output };
-  } catch (error) {
-    return { line: line.line, ok: false, error: asRllmError(error).payload };
-  }
+  return runBatchLine(line, signal, context, provider, file);
 }
 
-function notRunPayload(line: number, why: StopReason, cancelled: boolean) {
+/** A line's record when it did not run, or was cancelled, because of a budget or an interrupt. */
+export function notRunPayload(line: number, why: StopReason, cancelled: boolean) {
   const error =
     why === "interrupt"
       ? appError(AppErrors.Interrupted, { line, cancelled }, { details: { line, cancelled } })
@@ -545,7 +522,11 @@ function boundDetails(bound: BatchBound, limits: BudgetLimits): Record<string, u
 }
 
 /** `--dry-run`: the lines whose input would be refused before any call. */
-function invalidLines(root: RunnableApp, lines: readonly BatchLine[], values: readonly unknown[]): number[] {
+export function invalidLines(
+  root: RunnableApp,
+  lines: readonly BatchLine[],
+  values: readonly unknown[],
+): number[] {
   const invalid: number[] = [];
   for (const [i, line] of lines.entries()) {
     const value = values[i];
@@ -554,7 +535,7 @@ function invalidLines(root: RunnableApp, lines: readonly BatchLine[], values: re
   return invalid;
 }
 
-function planJson(
+export function planJson(
   bound: BatchBound,
   flags: Pick<BatchFlags, "prices" | "limits" | "budgetMode" | "allowOverBudget">,
   verdict: Verdict,
@@ -601,7 +582,7 @@ function planJson(
   };
 }
 
-function planText(
+export function planText(
   bound: BatchBound,
   flags: Pick<BatchFlags, "prices" | "limits" | "budgetMode" | "allowOverBudget">,
   verdict: Verdict,
@@ -637,7 +618,7 @@ function planText(
   return `${out.join("\n")}\n`;
 }
 
-function describeBound(bound: BatchBound, prices: PriceTable): string {
+export function describeBound(bound: BatchBound, prices: PriceTable): string {
   if (bound.unbounded.length > 0) return "unbounded (an app has no max_tokens)";
   const cost =
     bound.cost === undefined
@@ -663,7 +644,7 @@ const STOPPED: Readonly<Record<StopReason, string>> = {
   interrupt: "an interrupt (Ctrl-C)",
 };
 
-function summaryText(program: string, s: BatchSummary, flags: BatchFlags): string {
+export function summaryText(program: string, s: BatchSummary, flags: BatchFlags): string {
   const spent = s.spent;
   const parts = [
     `${s.ok} ok`,
@@ -684,7 +665,7 @@ function summaryText(program: string, s: BatchSummary, flags: BatchFlags): strin
   return text;
 }
 
-function summaryJson(
+export function summaryJson(
   s: BatchSummary,
   flags: BatchFlags,
   exit: number,

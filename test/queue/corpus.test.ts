@@ -48,7 +48,7 @@ afterEach(async () => {
 
 async function threeWorkers(url: string): Promise<WorkerProcess[]> {
   workers = ["w1", "w2", "w3"].map((name) => startWorker(url, name, { cwd: dir }));
-  await Promise.all(workers.map((w) => w.waitFor(/taking compile jobs/)));
+  await Promise.all(workers.map((w) => w.waitFor(/taking compile(, run)? jobs/)));
   return workers;
 }
 

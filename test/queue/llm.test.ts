@@ -73,7 +73,7 @@ describe("compile --redis --llm live", () => {
       args: ["--cache-dir", join(dir, "w1-cache")],
     });
     workers = [first];
-    await first.waitFor(/taking compile jobs/);
+    await first.waitFor(/taking compile(, run)? jobs/);
     const submit = runBin(
       [
         "compile",
@@ -98,7 +98,7 @@ describe("compile --redis --llm live", () => {
       args: ["--cache-dir", join(dir, "w2-cache")],
     });
     workers.push(second);
-    await second.waitFor(/taking compile jobs/);
+    await second.waitFor(/taking compile(, run)? jobs/);
     first.child.kill("SIGKILL");
     await first.exited;
     const remote = await submit;
@@ -132,7 +132,7 @@ describe("compile --redis --llm live", () => {
     redis = await startRedis();
     const worker = startWorker(redis.url, "interrupted", { cwd: dir });
     workers = [worker];
-    await worker.waitFor(/taking compile jobs/);
+    await worker.waitFor(/taking compile(, run)? jobs/);
     const submit = runBin(
       [
         "compile",

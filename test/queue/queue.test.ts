@@ -155,7 +155,8 @@ describe("a poisoned job", () => {
       ]);
       const status = await runBin(["queue", "status", "--redis", redis.url], { cwd: dir });
       expect(status.stdout).toBe(
-        "compile: 0 waiting, 0 active, 0 delayed (retry backoff), 3 completed, 1 failed; 1 worker (in-test)\n",
+        "compile: 0 waiting, 0 active, 0 delayed (retry backoff), 3 completed, 1 failed; 1 worker (in-test)\n" +
+          "run: 0 waiting, 0 active, 0 delayed (retry backoff), 0 completed, 0 failed; 0 workers\n",
       );
       const before = lines.length;
       const retry = await runBin(["queue", "retry", items[3]!.id, "--redis", redis.url], { cwd: dir });
@@ -181,7 +182,7 @@ describe("compile --redis with a password, TLS, results by reference and drainin
     redis = await startRedis({ password: secret });
     expect(redis.url).toContain(secret);
     workers = [startWorker(redis.url, "pw", { cwd: dir })];
-    await workers[0]!.waitFor(/taking compile jobs/);
+    await workers[0]!.waitFor(/taking compile(, run)? jobs/);
     const outputs: string[] = [workers[0]!.log()];
     const remote = await runBin(["compile", "tsgs", "--out-dir", "pw-out", "--redis", redis.url], {
       cwd: dir,
@@ -288,7 +289,7 @@ describe("compile --redis with a password, TLS, results by reference and drainin
     );
 
     workers = [startWorker(redis.url, "tls", { cwd: dir, env, args: ["--inline-limit", "0"] })];
-    await workers[0]!.waitFor(/taking compile jobs/);
+    await workers[0]!.waitFor(/taking compile(, run)? jobs/);
     const remote = await runBin(["compile", "tsgs", "--out-dir", "tls-out", "--redis", redis.url], {
       cwd: dir,
       env,
@@ -396,10 +397,13 @@ describe("the batch's bounds and the command line's mistakes", () => {
         new RegExp(`cannot reach Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${closed}: connection refused`),
       ],
       [["worker"], /worker needs --redis URL \(or RLLMC_REDIS_URL\)/],
-      [["worker", "--redis", "redis://127.0.0.1:1", "--queues", "run"], /the 'run' queue is not built yet/],
+      [
+        ["worker", "--redis", "redis://127.0.0.1:1", "--queues", "runn"],
+        /--queues must be compile or run, not 'runn'; did you mean 'run'\?/,
+      ],
       [
         ["worker", "--redis", "redis://127.0.0.1:1", "--queues", "compil"],
-        /--queues must be one of compile, not 'compil'; did you mean 'compile'/,
+        /--queues must be compile or run, not 'compil'; did you mean 'compile'\?/,
       ],
       [
         ["worker", "--redis", "redis://127.0.0.1:1", "--concurrency", "0"],

@@ -13,6 +13,7 @@ import { cachedApp } from "../../driver/app-cache.js";
 import type { Budget } from "../../driver/batch/budget.js";
 import { observeProvider } from "../../driver/batch/observe-provider.js";
 import { BatchStop } from "../../driver/batch/run-batch.js";
+import { parseRedisUrl } from "../../driver/queue/connection.js";
 import { UsageError } from "../../driver/usage-error.js";
 import type { AppDefinition } from "../../runtime/app/app.js";
 import { type AppRunReport, closeSandboxes, type RunnableApp, runApp } from "../../runtime/app/compose.js";
@@ -35,6 +36,7 @@ import { type Attempt, DEFAULT_MAX_RETRIES, type RunResult } from "../../runtime
 import { type Provider, ProviderFailure } from "../../runtime/app/provider.js";
 import { Redactor } from "../../runtime/shared/redact.js";
 import { oneOf, parseOptions, withUsage } from "../options.js";
+import { QUEUE_SUBMIT_OPTIONS, redisUrl } from "../queue-options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
 import {
   BATCH_OPTIONS,
@@ -60,6 +62,7 @@ export const RUN_OPTIONS = {
   "ollama-auto-pull": { type: "boolean" },
   priority: { type: "string" },
   ...BATCH_OPTIONS,
+  ...QUEUE_SUBMIT_OPTIONS,
 } as const;
 
 export default function run(program: string, args: readonly string[]): Promise<number> {
@@ -73,6 +76,18 @@ export default function run(program: string, args: readonly string[]): Promise<n
     if (batch === undefined && (input === undefined) === (inputFile === undefined))
       throw new UsageError(
         "give the input with exactly one of --input <json|yaml|text> or --input-file <file|->, or many with --batch <inputs.jsonl>",
+      );
+    // --redis: the batch's lines run on workers (cli/run-remote.ts, docs/scale-out.md).
+    const redis = redisUrl(values, undefined);
+    for (const flag of Object.keys(QUEUE_SUBMIT_OPTIONS))
+      if (flag !== "redis" && redis === undefined && values[flag as keyof typeof values] !== undefined)
+        throw new UsageError(`--${flag} goes with --redis URL (a batch run by workers)`);
+    if (redis !== undefined && batch === undefined)
+      throw new UsageError("--redis runs a batch on workers: give --batch <inputs.jsonl>");
+    if (redis !== undefined) parseRedisUrl(redis);
+    if (redis !== undefined && (values.cassette !== undefined || values.record !== undefined))
+      throw new UsageError(
+        "--cassette and --record are files on this machine; with --redis the workers run the calls",
       );
     const priority = parsePriority(values.priority);
     const maxRetries = parseMaxRetries(values["max-retries"] as string | undefined);
@@ -116,6 +131,23 @@ export default function run(program: string, args: readonly string[]): Promise<n
           out.err(
             `warning: provider '${config.provider}' ignores llm_params ${ignored.join(", ")} of ${definition.source}\n`,
           );
+      }
+      if (batch !== undefined && redis !== undefined) {
+        const { runBatchRemote } = await import("../run-remote.js");
+        return await runBatchRemote(batch, {
+          program,
+          url: redis,
+          appPath: positionals[0]!,
+          root,
+          config,
+          modelOverride,
+          maxRetries: maxRetries ?? DEFAULT_MAX_RETRIES,
+          priority,
+          quiet: values.quiet === true,
+          redactor,
+          reuse: values["no-cache"] !== true,
+          values,
+        });
       }
       const models = new Map<string, string>();
       if (config.provider === "ollama") {

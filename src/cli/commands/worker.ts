@@ -1,5 +1,5 @@
 /**
- * `rllmc worker --redis URL [--concurrency N] [--queues compile]`: a long-running worker that
+ * `rllmc worker --redis URL [--concurrency N] [--queues compile,run]`: a long-running worker that
  * takes jobs from rllmc's queues on Redis and runs them with the same driver functions as the
  * CLI (driver/queue/worker.ts). One line per job on stderr (no payload, no secret; the URL only
  * redacted). SIGTERM drains: no new job is taken, the jobs in hand finish, exit 0. Ctrl-C does
@@ -9,7 +9,7 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { checkRedis, parseRedisUrl, RedisUnreachableError } from "../../driver/queue/connection.js";
-import { KIND_NAMES, PLANNED_KINDS } from "../../driver/queue/kinds.js";
+import { KIND_NAMES } from "../../driver/queue/kinds.js";
 import { DEFAULT_WORKER_SETTINGS } from "../../driver/queue/settings.js";
 import { startWorker } from "../../driver/queue/worker.js";
 import { UsageError } from "../../driver/usage-error.js";
@@ -44,10 +44,6 @@ export default function worker(program: string, args: readonly string[]): Promis
     ];
     if (queues.length === 0) throw new UsageError("--queues names no queue");
     for (const queue of queues) {
-      if (PLANNED_KINDS.includes(queue) && !KIND_NAMES.includes(queue))
-        throw new UsageError(
-          `the '${queue}' queue is not built yet (rllmc run --batch on workers is planned); --queues ${KIND_NAMES.join(",")}`,
-        );
       oneOf("--queues", queue, KIND_NAMES);
     }
     const settings = {

@@ -17,6 +17,8 @@ export interface JobContext {
   readonly env: NodeJS.ProcessEnv;
   /** The worker's cache folder (`--cache-dir`): recorded LLM answers. */
   readonly cacheDir: string;
+  /** The worker's own Redis connection (an ioredis client): what a kind shares across workers. */
+  readonly redis?: unknown;
 }
 
 export interface JobKind<Payload, Result> {

@@ -71,6 +71,7 @@ export async function startWorker(target: RedisTarget, options: WorkerOptions): 
           lastAttempt: job.attemptsMade + 1 >= attempts,
           env: options.env,
           cacheDir: options.cacheDir,
+          redis: results,
         });
         const text = JSON.stringify(result);
         const bytes = Buffer.byteLength(text);
