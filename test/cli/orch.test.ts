@@ -288,6 +288,35 @@ describe("rllmc orch", () => {
     expect(run.stderr).not.toContain("s3cretpw");
   });
 
+  it("should not print a key or a password the server's error message echoes", async () => {
+    const { createServer } = await import("node:http");
+    const server = createServer((request, response) => {
+      response.writeHead(500, { "content-type": "application/json" });
+      response.end(
+        JSON.stringify({
+          code: "INTERNAL",
+          message: `refused: ${request.headers.authorization} as s3cretpw`,
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const keyed = await rllmc(["orch", "status", "--base-url", `http://127.0.0.1:${port}`], {
+        LLM_API_KEY: "orch-key-0123456789",
+      });
+      expect(keyed.code).toBe(1);
+      expect(keyed.stderr).toContain("INTERNAL: refused: Bearer [REDACTED]");
+      expect(keyed.stderr).not.toContain("orch-key-0123456789");
+      const basic = await rllmc(["orch", "status", "--base-url", `http://bob:s3cretpw@127.0.0.1:${port}`]);
+      expect(basic.code).toBe(1);
+      expect(basic.stderr).toContain("INTERNAL: refused: Basic [REDACTED]");
+      expect(basic.stderr).not.toContain("s3cretpw");
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("should say a server that cannot be reached is, with exit 1", async () => {
     const server = await serve();
     const url = server.url;

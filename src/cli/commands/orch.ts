@@ -16,6 +16,7 @@ import {
   safeUrl,
 } from "../../runtime/app/providers/llama-orch-wire.js";
 import { sessionCorrelationId } from "../../runtime/shared/correlation-id.js";
+import { Redactor } from "../../runtime/shared/redact.js";
 import { ExitCode } from "../exit-codes.js";
 import { parseOptions, withUsage } from "../options.js";
 
@@ -61,7 +62,9 @@ export default function orch(program: string, args: readonly string[]): Promise<
       return await session(client, correlationId, sub as "show" | "drop", id!, json);
     } catch (error) {
       if (!(error instanceof ProviderFailure)) throw error;
-      process.stderr.write(`${program} orch: ${error.message}\n`);
+      // The server's own message is quoted: it may echo the key or the URL's password.
+      const redactor = Redactor.fromEnv(process.env, [process.env.LLM_API_KEY, passwordOf(baseUrl)]);
+      process.stderr.write(redactor.text(`${program} orch: ${error.message}\n`));
       return ExitCode.Errors;
     }
   });
@@ -171,6 +174,15 @@ async function session(
         ].join("\n"),
   );
   return ExitCode.Ok;
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password === "" ? undefined : password;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What the user gave, for a message: as given, but never a password (what comes before an '@'). */
