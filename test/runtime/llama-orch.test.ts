@@ -508,6 +508,22 @@ describe("llama-orch wire", () => {
     expect(fed.join("")).toBe("event: token\r\ndata: {}\n\nevent: end\ndata: {}\n\n");
   });
 
+  it("should fail a stream line that passes the longest one, as malformed", () => {
+    const fed: string[] = [];
+    const shim = pactFramingShim((t) => fed.push(t), 1000);
+    shim.push(`data: ${"x".repeat(500)}\n`);
+    shim.push(`data: ${"y".repeat(900)}`);
+    let failure: unknown;
+    try {
+      shim.push("y".repeat(200));
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(ProviderFailure);
+    expect((failure as ProviderFailure).kind).toBe("malformed");
+    expect(fed).toEqual([`data: ${"x".repeat(500)}\n`]);
+  });
+
   it("should read a line that arrives in many chunks in time linear in its length", () => {
     let got = 0;
     const shim = pactFramingShim((t) => {

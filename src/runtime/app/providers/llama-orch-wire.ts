@@ -172,12 +172,18 @@ export function failureOfErrorEvent(data: unknown): ProviderFailure {
   });
 }
 
+/** The longest line of a task's stream, in characters (a token's `data:` line): 64 Mi. */
+export const SSE_MAX_LINE = 64 * 1024 * 1024;
+
 /**
  * Feeds an SSE parser lines in which a blank line right after an `event:` line is dropped when a
  * `data:` line follows it — the Pact's framing, which a standard parser reads as an event with no
  * data (ignored) followed by a data-only `message` event. Everything else passes as is.
  */
-export function pactFramingShim(feed: (text: string) => void): { push(chunk: string): void; end(): void } {
+export function pactFramingShim(
+  feed: (text: string) => void,
+  maxLine = SSE_MAX_LINE,
+): { push(chunk: string): void; end(): void } {
   let afterEvent = false;
   let heldBlank: string | undefined;
   const line = (text: string, eol: string) => {
@@ -197,11 +203,23 @@ export function pactFramingShim(feed: (text: string) => void): { push(chunk: str
   // chunks costs its length, not its length squared. `cr`: the last chunk ended with a '\r',
   // which may be the first half of a '\r\n'.
   let pieces: string[] = [];
+  let held = 0;
   let cr = false;
   const flush = (eol: string) => {
     const text = pieces.join("");
     pieces = [];
+    held = 0;
     line(text, eol);
+  };
+  const hold = (piece: string) => {
+    held += piece.length;
+    // A line that never ends would hold the whole stream in memory until the deadline.
+    if (held > maxLine)
+      throw new ProviderFailure(
+        "malformed",
+        `llama-orch sent a stream line longer than ${maxLine} characters`,
+      );
+    pieces.push(piece);
   };
   return {
     push(chunk) {
@@ -217,7 +235,7 @@ export function pactFramingShim(feed: (text: string) => void): { push(chunk: str
       const pattern = /\r\n|\r|\n/g;
       pattern.lastIndex = start;
       for (let m = pattern.exec(chunk); m !== null; m = pattern.exec(chunk)) {
-        pieces.push(chunk.slice(start, m.index));
+        hold(chunk.slice(start, m.index));
         start = m.index + m[0].length;
         if (m[0] === "\r" && m.index === chunk.length - 1) {
           cr = true;
@@ -225,13 +243,14 @@ export function pactFramingShim(feed: (text: string) => void): { push(chunk: str
         }
         flush(m[0]);
       }
-      if (start < chunk.length) pieces.push(chunk.slice(start));
+      if (start < chunk.length) hold(chunk.slice(start));
     },
     end() {
       if (heldBlank !== undefined) feed(heldBlank);
       heldBlank = undefined;
       const rest = pieces.join("") + (cr ? "\r" : "");
       pieces = [];
+      held = 0;
       cr = false;
       if (rest !== "") feed(rest);
     },
