@@ -224,17 +224,23 @@ export async function runBatchRemote(flags: BatchFlags, context: RemoteRunContex
   const { Redis: RedisClient } = await import("ioredis");
   const redis: Redis = new RedisClient({ ...target.options, maxRetriesPerRequest: 3 });
   redis.on("error", () => undefined);
+  const stopping: Promise<void>[] = [];
   const stop = (kind: StopReason) => {
     stoppedBy ??= kind;
-    stopBatch(redis, batch, kind).catch(() => undefined);
+    stopping.push(stopBatch(redis, batch, kind).catch(() => undefined));
   };
   budget.onReached((kind) => stop(kind));
   const notRunJobs = new Set<string>();
+  // Ctrl-C: no worker admits another line of the batch (its lines in hand are cancelled before
+  // their next call), this side stops watching and removes the jobs still waiting; a second
+  // Ctrl-C ends the process at once.
+  const interrupted = new AbortController();
   let interrupts = 0;
   const onSignal = () => {
     interrupts += 1;
     if (interrupts > 1) process.exit(RunExit.Interrupted);
     stop("interrupt");
+    interrupted.abort();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -253,6 +259,9 @@ export async function runBatchRemote(flags: BatchFlags, context: RemoteRunContex
     await submitAndCollect(target, items, {
       queue: "run",
       reuse: context.reuse,
+      // A line of a stopped batch that never ran (or was cancelled) is run again.
+      reusable: (result) => !("stopped" in (result as object)),
+      signal: interrupted.signal,
       settings: { attempts, backoffMs },
       idleTimeoutMs,
       redisTimeoutMs,
@@ -297,6 +306,19 @@ export async function runBatchRemote(flags: BatchFlags, context: RemoteRunContex
         settle(item.line, { line: n, ...result.record } as LineRecord, true);
       },
     });
+    if (interrupted.signal.aborted) {
+      const left = items.filter((item) => records[indexOf.get(item.line.line)!] === undefined);
+      for (const item of left) {
+        counts.notRun += 1;
+        settle(
+          item.line,
+          { line: item.line.line, ok: false, error: notRunPayload(item.line.line, "interrupt", false) },
+          false,
+        );
+      }
+      // Waiting jobs go; a job a worker holds cannot be removed: it ends cancelled, and a rerun runs it.
+      for (const item of left) notRunJobs.add(item.id);
+    }
   } catch (error) {
     if (!(error instanceof QueueTimeoutError)) throw error;
     if (!context.quiet) err(`queue: stopped: ${error.message}\n`);
@@ -316,6 +338,7 @@ export async function runBatchRemote(flags: BatchFlags, context: RemoteRunContex
     progress.done();
     budget.close();
     if (notRunJobs.size > 0) await removeJobs(target, [...notRunJobs]);
+    await Promise.race([Promise.all(stopping), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     redis.disconnect();
   }
   if (flags.out !== undefined) {

@@ -358,4 +358,49 @@ describe("run --batch --redis", () => {
     expect(server.stats.maxInFlight).toBeLessThanOrEqual(3);
     expect(server.stats.rejected).toBe(0);
   }, 40_000);
+
+  it("should stop at Ctrl-C without a worker (exit 130, every line InterruptedError), and run every line on the next submit", async () => {
+    redis = await startRedis();
+    const server = await echoServer();
+    const dir = setup(items(5));
+    const args = [
+      "run",
+      "echo.rllm",
+      "--batch",
+      "inputs.jsonl",
+      "--base-url",
+      server.url,
+      "--redis",
+      redis.url,
+    ];
+    const { spawn } = await import("node:child_process");
+    const { BIN } = await import("../support/queue.js");
+    const child = spawn(process.execPath, [BIN, ...args, "--out", "results.jsonl"], {
+      cwd: dir,
+      env: { ...process.env, ...ENV, RLLMC_REDIS_URL: "" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (c: string) => {
+      stderr += c;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const started = Date.now();
+    while (!/5 lines to run/.test(stderr)) {
+      if (Date.now() - started > 15_000) throw new Error(`the submitter did not start:\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill("SIGINT");
+    expect(await exited, stderr).toBe(130);
+    const records = readFileSync(join(dir, "results.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(records.map((r) => r.error.error_type)).toEqual(Array(5).fill("InterruptedError"));
+    await workersOn(redis.url, 1);
+    const again = await runBin([...args, "--out", "results.jsonl", "--resume"], { cwd: dir, env: ENV });
+    expect(again.code, again.stderr).toBe(0);
+    expect(server.total).toBe(5);
+  }, 30_000);
 });

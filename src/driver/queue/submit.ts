@@ -54,6 +54,10 @@ export interface SubmitOptions {
    * it and runs it again (the local command's `--no-cache`, and `--llm cached|live`).
    */
   readonly reuse?: boolean;
+  /** Whether a result completed before this submit may be taken; false runs its job again. */
+  readonly reusable?: (result: unknown) => boolean;
+  /** Stops watching (Ctrl-C): the submit returns with the jobs not finished still pending. */
+  readonly signal?: AbortSignal;
   readonly settings?: Partial<JobSettings>;
   /** The longest wait for an event (ms). */
   readonly pollMs?: number;
@@ -278,8 +282,9 @@ export async function submitAndCollect(
       });
       for (const [j, id] of chunk.entries()) {
         const result = await readResult(id, values[j] ?? null);
-        // A result stored by reference that expired: the job is run again.
-        if (result === undefined) {
+        // A result stored by reference that expired, or one the caller will not take (a line of
+        // a stopped batch that never ran): the job is run again.
+        if (result === undefined || (firstLook && options.reusable?.(result) === false)) {
           await bounded("removing an expired job", () => queue.remove(id));
           gone.push(id);
           continue;
@@ -333,7 +338,7 @@ export async function submitAndCollect(
     options.onProgress?.(progress());
     let noticedNoWorker = false;
     let lastSweep = Date.now();
-    while (pending.size > 0) {
+    while (pending.size > 0 && options.signal?.aborted !== true) {
       // The event stream says which jobs finished (a completed event carries the result); a
       // sweep of every unfinished job every `sweepMs` catches what it cannot say: events
       // trimmed away, and jobs Redis lost.
