@@ -317,6 +317,24 @@ describe("rllmc orch", () => {
     }
   });
 
+  it("should print a server's line breaks and terminal escapes escaped, never as they came", async () => {
+    const { formatStatus } = await import("../../src/cli/commands/orch.js");
+    const text = formatStatus({
+      base_url: "http://127.0.0.1:1",
+      capabilities: {
+        api_version: "2",
+        source: "/v2/meta/capabilities",
+        engines: [{ engine: "llamacpp\n  version: forged", ctx_max: 8 }],
+      },
+      version: { api_version: "\u001b[2J\u001b[31m2" },
+      replicasets: null,
+    });
+    expect(text.split("\n")).toHaveLength(5);
+    expect(text).not.toContain("\u001b");
+    expect(text).toContain("llamacpp\\u000a  version: forged");
+    expect(text).toContain("\\u001b[2J");
+  });
+
   it("should say a server that cannot be reached is, with exit 1", async () => {
     const server = await serve();
     const url = server.url;

@@ -64,7 +64,7 @@ export default function orch(program: string, args: readonly string[]): Promise<
       if (!(error instanceof ProviderFailure)) throw error;
       // The server's own message is quoted: it may echo the key or the URL's password.
       const redactor = Redactor.fromEnv(process.env, [process.env.LLM_API_KEY, passwordOf(baseUrl)]);
-      process.stderr.write(redactor.text(`${program} orch: ${error.message}\n`));
+      process.stderr.write(redactor.text(`${program} orch: ${oneLine(error.message)}\n`));
       return ExitCode.Errors;
     }
   });
@@ -118,8 +118,19 @@ export function formatStatus(report: OrchStatus): string {
     const sets = Array.isArray(report.replicasets) ? report.replicasets : [report.replicasets];
     for (const set of sets) lines.push(`    ${describeReplicaSet(set)}`);
   }
-  return `${lines.join("\n")}\n`;
+  return `${lines.map(oneLine).join("\n")}\n`;
 }
+
+/**
+ * A line as printed: the server's strings may hold line breaks or terminal escapes, which would
+ * forge lines or rewrite the screen; every control character is shown escaped instead.
+ */
+export function oneLine(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 function describeReplicaSet(set: unknown): string {
   if (typeof set !== "object" || set === null) return JSON.stringify(set);
@@ -165,13 +176,14 @@ async function session(
   process.stdout.write(
     json
       ? `${JSON.stringify({ session_id: id, ...info }, null, 2)}\n`
-      : [
+      : `${[
           `session ${id}`,
           `  turns: ${String(info.turns ?? "?")}`,
           `  ttl remaining: ${typeof info.ttl_ms_remaining === "number" ? `${Math.round(info.ttl_ms_remaining / 1000)} s` : "?"}`,
           `  kv cache: ${String(info.kv_bytes ?? "?")} bytes, ${info.kv_warmth === true ? "warm" : "cold"}`,
-          "",
-        ].join("\n"),
+        ]
+          .map(oneLine)
+          .join("\n")}\n`,
   );
   return ExitCode.Ok;
 }
