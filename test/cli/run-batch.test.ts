@@ -352,10 +352,14 @@ describe("rllmc run --batch", () => {
       expect((summary.ok as number) + (summary.not_run as number) + (summary.cancelled as number)).toBe(30);
       if (mode === "drain") expect(summary.cancelled).toBe(0);
       else expect(summary.cancelled as number).toBeGreaterThan(0);
-      // The cancelled requests were dropped by the client, not answered (the server sees it when
-      // their time is up).
+      // The cancelled requests were dropped by the client (the server sees it when their time is
+      // up). One may have been answered in the same instant as the client gave up on it, on a
+      // loaded machine: the server never counts more cancellations than the client made, and
+      // every request ends one way or the other.
       await until(() => server.stats.cancelled + server.stats.answered === server.prompts.length, 3000);
-      expect(server.stats.cancelled).toBe(summary.cancelled);
+      expect(server.stats.cancelled).toBeLessThanOrEqual(summary.cancelled as number);
+      if (mode === "cancel") expect(server.stats.cancelled).toBeGreaterThan(0);
+      expect(server.stats.answered).toBeGreaterThanOrEqual(summary.ok as number);
     },
   );
 
