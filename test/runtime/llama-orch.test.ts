@@ -11,7 +11,13 @@ import {
   type LlamaOrchOptions,
   llamaOrchOptionsFromEnv,
 } from "../../src/runtime/app/providers/llama-orch.js";
-import { backoffOf, pactFramingShim, renderPrompt } from "../../src/runtime/app/providers/llama-orch-wire.js";
+import {
+  backoffOf,
+  failureOfAnswer,
+  failureOfErrorEvent,
+  pactFramingShim,
+  renderPrompt,
+} from "../../src/runtime/app/providers/llama-orch-wire.js";
 import { Redactor } from "../../src/runtime/shared/redact.js";
 import {
   type LlamaOrchServer,
@@ -506,6 +512,14 @@ describe("llama-orch wire", () => {
       shim.push(chunk);
     shim.end();
     expect(fed.join("")).toBe("event: token\r\ndata: {}\n\nevent: end\ndata: {}\n\n");
+  });
+
+  it("should put no line break or terminal escape of the server's into a failure's message", () => {
+    const body = { code: "POOL\u001b[2J", message: "down\n  forged line\u001b[31m", policy_label: "p\r" };
+    for (const failure of [failureOfAnswer(503, undefined, body, "admission"), failureOfErrorEvent(body)]) {
+      expect(failure.message).not.toMatch(/[\n\r\u001b]/);
+      expect(failure.message).toContain("down\\u000a  forged line\\u001b[31m");
+    }
   });
 
   it("should fail a stream line that passes the longest one, as malformed", () => {

@@ -13,6 +13,7 @@ import {
   type Capabilities,
   failureOfAnswer,
   firstPositive,
+  printable,
   safeUrl,
 } from "../../runtime/app/providers/llama-orch-wire.js";
 import { sessionCorrelationId } from "../../runtime/shared/correlation-id.js";
@@ -126,11 +127,8 @@ export function formatStatus(report: OrchStatus): string {
  * forge lines or rewrite the screen; every control character is shown escaped instead.
  */
 export function oneLine(text: string): string {
-  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return printable(text);
 }
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 function describeReplicaSet(set: unknown): string {
   if (typeof set !== "object" || set === null) return JSON.stringify(set);

@@ -134,8 +134,8 @@ export function failureOfAnswer(
 ): ProviderFailure {
   const envelope = envelopeOf(body);
   const code = typeof envelope?.code === "string" ? envelope.code : undefined;
-  const said = typeof envelope?.message === "string" ? envelope.message : undefined;
-  const policy = typeof envelope?.policy_label === "string" ? envelope.policy_label : undefined;
+  const said = typeof envelope?.message === "string" ? printable(envelope.message) : undefined;
+  const policy = typeof envelope?.policy_label === "string" ? printable(envelope.policy_label) : undefined;
   const retriable =
     typeof envelope?.retriable === "boolean"
       ? envelope.retriable
@@ -145,7 +145,7 @@ export function failureOfAnswer(
   const wait = status === 429 || status === 503 ? backoffOf(headers, body) : undefined;
   const parts = [
     `llama-orch answered HTTP ${status} to the ${doing}`,
-    code === undefined ? "" : ` ${code}`,
+    code === undefined ? "" : ` ${printable(code)}`,
     said === undefined ? "" : `: ${said.slice(0, 300)}`,
     policy === undefined ? "" : ` (policy ${policy})`,
   ];
@@ -162,15 +162,30 @@ export function failureOfAnswer(
 export function failureOfErrorEvent(data: unknown): ProviderFailure {
   const envelope = envelopeOf(data);
   const code = typeof envelope?.code === "string" ? envelope.code : "INTERNAL";
-  const said = typeof envelope?.message === "string" ? envelope.message : "no message";
+  const said = typeof envelope?.message === "string" ? printable(envelope.message) : "no message";
   const retriable =
     typeof envelope?.retriable === "boolean" ? envelope.retriable : RETRIABLE_BY_DEFAULT[code];
-  return new ProviderFailure("server", `llama-orch reported ${code} during the task: ${said.slice(0, 300)}`, {
-    body: data,
-    code,
-    retriable: retriable ?? false,
-  });
+  return new ProviderFailure(
+    "server",
+    `llama-orch reported ${printable(code)} during the task: ${said.slice(0, 300)}`,
+    {
+      body: data,
+      code,
+      retriable: retriable ?? false,
+    },
+  );
 }
+
+/**
+ * A server's text as it goes into a message: its line breaks and terminal escapes shown escaped,
+ * so that what it says cannot forge lines or rewrite the screen where the message is printed.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /** The longest line of a task's stream, in characters (a token's `data:` line): 64 Mi. */
 export const SSE_MAX_LINE = 64 * 1024 * 1024;
