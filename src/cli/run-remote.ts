@@ -270,9 +270,17 @@ export async function runBatchRemote(flags: BatchFlags, context: RemoteRunContex
         const n = item.line.line;
         if (outcome.kind === "failed") {
           counts.failed += 1;
-          const error = appError(AppErrors.Internal, {
-            detail: `the queue's workers could not run line ${n} (${outcome.attempts} ${outcome.attempts === 1 ? "attempt" : "attempts"}): ${outcome.error.code}: ${outcome.error.message}`,
-          });
+          const error = appError(
+            AppErrors.Internal,
+            {
+              detail: `the queue's workers could not run line ${n} (${outcome.attempts} ${outcome.attempts === 1 ? "attempt" : "attempts"}): ${outcome.error.code}: ${outcome.error.message}`,
+            },
+            {
+              details: { line: n, queue_code: outcome.error.code, attempts: outcome.attempts },
+              recovery_hint:
+                "The job is in 'rllmc queue failed'; fix the cause (a worker's log says more) and run 'rllmc queue retry', or the batch again.",
+            },
+          );
           settle(item.line, { line: n, ok: false, error: error.payload }, true);
           return;
         }
