@@ -398,6 +398,12 @@ function checkOut(out: string, file: string): void {
     throw new UsageError(
       `--out ${out} is a folder; name the results file (e.g. ${join(out, "results.jsonl")})`,
     );
+  // The results are renamed over --out and a journal made beside it: never over a device or a
+  // pipe (/dev/stdout would be replaced by a file).
+  if (stats !== undefined && !stats.isFile())
+    throw new UsageError(
+      `--out ${out} is not a regular file; name a file for the results (without --out they go to stdout)`,
+    );
   if (file !== "-" && resolve(out) === resolve(file))
     throw new UsageError(`--out ${out} is the --batch inputs file; name another file for the results`);
   const folder = dirname(resolve(out));

@@ -623,6 +623,7 @@ describe("rllmc run --batch", () => {
       [["--batch", "latin1.jsonl"], "'latin1.jsonl' line 2 is not UTF-8 text"],
       [["--batch", "inputs.jsonl", "--out", "folder"], "--out folder is a folder"],
       [["--batch", "inputs.jsonl", "--out", "-"], "without --out the results go to stdout"],
+      [["--batch", "inputs.jsonl", "--out", "/dev/null"], "--out /dev/null is not a regular file"],
       [["--batch", "inputs.jsonl", "--out", "inputs.jsonl"], "is the --batch inputs file"],
       [["--batch", "inputs.jsonl", "--out", "./inputs.jsonl", "--resume"], "is the --batch inputs file"],
       [["--batch", "inputs.jsonl", "--out", "missing/results.jsonl"], "the folder missing does not exist"],
