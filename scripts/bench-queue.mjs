@@ -9,12 +9,13 @@
 //       atomic writes of both outputs, for every file;
 //   (b) the queue with 1 worker and (c) with 2: the submitter in process (read, hash, enqueue,
 //       watch, collect, write the same files) while the workers compute;
-//   (d) a rerun of (b)'s corpus with every job already completed: results from Redis, no worker.
+//   (d) a rerun of (b)'s corpus with every job already completed: results from Redis, no worker;
+//   (e) the run path: `run --batch --provider null` locally and with --redis on 1 worker.
 // Per-job queue overhead = ((b) − (a)) ÷ files: what the queue adds to each job over computing it
 // in process. Goal (issue 21): ≤ 2 ms a job over the job itself. (Σ the jobs' own time on the
 // worker is shown too; with the worker's default concurrency of 2 two jobs' times overlap.)
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -99,8 +100,11 @@ async function queueCompile(target, files, outDir) {
   return { ms: performance.now() - started, jobMs, cached: progress.cached, files: items.length };
 }
 
-function startWorkerProcess(url, name) {
+function startWorkerProcess(url, name, cwd) {
+  // In the bench's temp folder: a run job writes its app there (--cache-dir) and its run cache.
   const child = spawn(process.execPath, [BIN, "worker", "--redis", url, "--name", name], {
+    cwd,
+    env: { ...process.env, RLLMC_CACHE_DIR: join(cwd, "run-cache") },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";
@@ -122,6 +126,59 @@ function startWorkerProcess(url, name) {
   return { child, ready };
 }
 
+/** Runs the bin to its end; its wall-clock time in ms. */
+function timeBin(args, cwd) {
+  const started = performance.now();
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, RLLMC_STATS: "off", HOME: cwd, XDG_CACHE_HOME: join(cwd, ".cache") },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let err = "";
+  child.stderr.setEncoding("utf8").on("data", (c) => {
+    err += c;
+  });
+  return new Promise((resolve, reject) =>
+    child.on("close", (code) =>
+      code === 0
+        ? resolve(performance.now() - started)
+        : reject(new Error(`rllmc ${args[0]} exited ${code}: ${err}`)),
+    ),
+  );
+}
+
+/**
+ * The run path: `run examples/summary.rllm --provider null --batch` of RUN_LINES lines, locally
+ * and with `--redis` on 1 worker (Redis flushed before: no result reused). Both are the bin, start
+ * to end; (remote − local) ÷ lines is what the queue adds to each line (enqueue, a job on the
+ * worker, the shared budget and capacity round trips, the result back).
+ */
+const RUN_LINES = 300;
+async function benchRunPath(redisUrl, admin, tmp, rounds) {
+  const dir = join(tmp, "run-path");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "in.jsonl"),
+    Array.from(
+      { length: RUN_LINES },
+      (_, i) => `${JSON.stringify({ text: `Line ${i + 1}: logs explain failures.` })}\n`,
+    ).join(""),
+  );
+  const app = join(ROOT, "examples/summary.rllm");
+  const args = ["run", app, "--provider", "null", "--batch", "in.jsonl", "--quiet"];
+  await timeBin(args, dir);
+  await admin.flushall();
+  await timeBin([...args, "--redis", redisUrl], dir);
+  const local = [];
+  const remote = [];
+  for (let round = 0; round < rounds; round++) {
+    local.push(await timeBin(args, dir));
+    await admin.flushall();
+    remote.push(await timeBin([...args, "--redis", redisUrl], dir));
+  }
+  return { runLines: RUN_LINES, runLocalMs: median(local), runRemoteMs: median(remote) };
+}
+
 export async function benchQueue({ rounds = 3 } = {}) {
   const files = corpusFiles();
   const tmp = mkdtempSync(join(tmpdir(), "rllmc-bench-queue-"));
@@ -132,10 +189,10 @@ export async function benchQueue({ rounds = 3 } = {}) {
   try {
     // Warm-up: modules loaded in this process and in each worker before anything is timed.
     await localCompile(files, join(tmp, "warm-local"));
-    workers.push(startWorkerProcess(redis.url, "bench-1"));
+    workers.push(startWorkerProcess(redis.url, "bench-1", tmp));
     await workers[0].ready;
     await queueCompile(target, files, join(tmp, "warm-1"));
-    const second = startWorkerProcess(redis.url, "bench-2");
+    const second = startWorkerProcess(redis.url, "bench-2", tmp);
     await second.ready;
     second.child.kill("SIGSTOP"); // Paused until the 2-worker rounds.
     const local = [];
@@ -162,10 +219,14 @@ export async function benchQueue({ rounds = 3 } = {}) {
       second.child.kill("SIGSTOP");
       two.push(q2.ms);
     }
+    // The run path on 1 worker (the second stays paused until it is done).
+    const runPath = await benchRunPath(redis.url, admin, tmp, rounds);
     second.child.kill("SIGCONT");
     workers.push(second);
     const n = files.length;
     return {
+      ...runPath,
+      runOverheadPerLineMs: (runPath.runRemoteMs - runPath.runLocalMs) / runPath.runLines,
       files: n,
       cpus: cpus().length,
       localMs: median(local),
@@ -206,6 +267,16 @@ export function queueBenchRows(r) {
       "  rerun, every job completed before",
       `${(r.rerunMs / 1000).toFixed(2)} s`,
       `${(r.rerunMs / r.localMs).toFixed(2)}× local; no worker computes; Redis holds ${(r.redisBytesPerJob / 1024).toFixed(1)} KiB a completed job`,
+    ],
+    [
+      `run --batch --redis, ${r.runLines} lines (--provider null), 1 worker`,
+      `${(r.runRemoteMs / 1000).toFixed(2)} s`,
+      `${(r.runRemoteMs / r.runLocalMs).toFixed(2)}× the local run --batch (${(r.runLocalMs / 1000).toFixed(2)} s); both the bin, start to end`,
+    ],
+    [
+      "  queue overhead per line",
+      `${r.runOverheadPerLineMs.toFixed(2)} ms`,
+      "(remote − local) ÷ lines: the job, the shared budget and capacity in Redis, the result back",
     ],
   ];
 }
