@@ -256,7 +256,7 @@ export async function runBatchRemote(flags: BatchFlags, context: RemoteRunContex
       capacity: shared,
       capacityKey,
     });
-    await submitAndCollect(target, items, {
+    const watched = await submitAndCollect(target, items, {
       queue: "run",
       reuse: context.reuse,
       // A line of a stopped batch that never ran (or was cancelled) is run again.
@@ -314,6 +314,12 @@ export async function runBatchRemote(flags: BatchFlags, context: RemoteRunContex
         settle(item.line, { line: n, ...result.record } as LineRecord, true);
       },
     });
+    if (!context.quiet && !flags.json) {
+      const by = [...watched.byWorker.entries()].sort(([a], [b]) => a.localeCompare(b));
+      err(
+        `queue: ${watched.done + watched.failed} of ${items.length} jobs finished${by.length === 0 ? "" : `, run by ${by.map(([w, n]) => `${w} ${n}`).join(", ")}`}${watched.cached > 0 ? `, ${watched.cached} from earlier runs` : ""}${watched.failed > 0 ? `, ${watched.failed} failed for good (rllmc queue failed)` : ""}\n`,
+      );
+    }
     if (interrupted.signal.aborted) {
       const left = items.filter((item) => records[indexOf.get(item.line.line)!] === undefined);
       for (const item of left) {

@@ -180,6 +180,7 @@ describe("run --batch --redis", () => {
     expect(log).toMatch(/QUEUE_MODEL_CALL_FAILED: RUN\d+: .*; will retry/);
     expect(workers.every((w) => /: run run-[0-9a-f]{40} .*: done/.test(w.log()))).toBe(true);
     expect(remote.stderr).toMatch(/16 ok, 2 failed/);
+    expect(remote.stderr).toMatch(/queue: 17 of 17 jobs finished, run by w[12] \d+/);
 
     // The same batch again: every job completed before is taken, no model is asked.
     server.asked.clear();
