@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { type BatchBound, batchBound } from "../driver/batch/bound.js";
+import { type BatchBound, type BoundOptions, batchBound } from "../driver/batch/bound.js";
 import { Budget, type BudgetLimits, parseDuration } from "../driver/batch/budget.js";
 import { Journal, journalPath, type LineRecord, readDone, writeResults } from "../driver/batch/journal.js";
 import { observeProvider } from "../driver/batch/observe-provider.js";
@@ -243,29 +243,20 @@ export async function runBatch(flags: BatchFlags, context: BatchContext): Promis
   const toRun = lines.filter((l) => !done.has(l.line));
   const values = toRun.map((l) => parseLine(l.text));
 
-  const bound = batchBound(context.root, values, {
-    maxRetries: context.maxRetries,
-    provider: context.providerName,
-    ...(context.model === undefined ? {} : { model: context.model }),
-    models: context.models,
-    prices: flags.prices,
-  });
-  const verdict = judge(bound, flags.limits);
-  if (flags.plan || flags.dryRun) {
-    const invalid = flags.dryRun ? invalidLines(context.root, toRun, values) : undefined;
-    if (flags.json)
-      process.stdout.write(
-        `${JSON.stringify(planJson(bound, flags, verdict, lines.length, done.size, invalid))}\n`,
-      );
-    else process.stdout.write(planText(bound, flags, verdict, lines.length, done.size, invalid));
-    return RunExit.Ok;
-  }
-  if (verdict.refusal !== undefined && !flags.allowOverBudget) {
-    const error = verdict.refusal;
-    process.stdout.write(`${JSON.stringify(context.redactor.value(error.payload), null, 2)}\n`);
-    if (!context.quiet) err(`${context.program} run: error ${error.payload.error_code}: ${error.message}\n`);
-    return error.exitCode;
-  }
+  const planned = planOrRefuse(
+    context,
+    flags,
+    { total: lines.length, done: done.size, toRun, values },
+    {
+      maxRetries: context.maxRetries,
+      provider: context.providerName,
+      ...(context.model === undefined ? {} : { model: context.model }),
+      models: context.models,
+      prices: flags.prices,
+    },
+  );
+  if (planned.exit !== undefined) return planned.exit;
+  const { bound } = planned;
 
   // Capacity: the backend's word (discovery) starts `auto`, and caps it unless told otherwise.
   let capacity: number | undefined;
@@ -468,6 +459,53 @@ interface Verdict {
 }
 
 /** Whether the bound fits the budgets: a token or cost budget needs a bound that fits. */
+/**
+ * The bound before the first call: `--plan` and `--dry-run` print it and stop (exit 0); a bound
+ * over a budget refuses to start unless `--allow-over-budget` (the refusal's exit code). Shared
+ * by the local batch and the one on workers (run-remote.ts). `exit` is undefined when the batch
+ * goes on.
+ */
+export function planOrRefuse(
+  context: {
+    readonly root: RunnableApp;
+    readonly redactor: Redactor;
+    readonly quiet: boolean;
+    readonly program: string;
+  },
+  flags: BatchFlags,
+  lines: {
+    readonly total: number;
+    readonly done: number;
+    readonly toRun: readonly BatchLine[];
+    readonly values: readonly unknown[];
+  },
+  boundOptions: BoundOptions,
+): { readonly exit?: number; readonly bound: BatchBound } {
+  const bound = batchBound(context.root, lines.values, boundOptions);
+  const verdict = judge(bound, flags.limits);
+  if (flags.plan || flags.dryRun) {
+    const invalid = flags.dryRun ? invalidLines(context.root, lines.toRun, lines.values) : undefined;
+    process.stdout.write(
+      flags.json
+        ? `${JSON.stringify(planJson(bound, flags, verdict, lines.total, lines.done, invalid))}\n`
+        : planText(bound, flags, verdict, lines.total, lines.done, invalid),
+    );
+    return { exit: RunExit.Ok, bound };
+  }
+  if (verdict.refusal !== undefined && !flags.allowOverBudget) {
+    const error = verdict.refusal;
+    process.stdout.write(`${JSON.stringify(context.redactor.value(error.payload), null, 2)}\n`);
+    if (!context.quiet)
+      process.stderr.write(
+        context.redactor.text(
+          `${context.program} run: error ${error.payload.error_code}: ${error.message}\n`,
+        ),
+      );
+    return { exit: error.exitCode, bound };
+  }
+  return { bound };
+}
+
 export function judge(bound: BatchBound, limits: BudgetLimits): Verdict {
   if (limits.tokens !== undefined) {
     if (bound.unbounded.length > 0)

@@ -12,7 +12,6 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import { batchBound } from "../driver/batch/bound.js";
 import { Budget } from "../driver/batch/budget.js";
 import {
   isFinal,
@@ -49,12 +48,9 @@ import {
   type BatchFlags,
   BatchProgress,
   describeBound,
-  invalidLines,
-  judge,
   notRunPayload,
   parseLine,
-  planJson,
-  planText,
+  planOrRefuse,
   summaryJson,
   summaryText,
 } from "./run-batch.js";
@@ -101,29 +97,20 @@ export async function runBatchRemote(flags: BatchFlags, context: RemoteRunContex
   const done = flags.out !== undefined && flags.resume ? readDone(flags.out, byNumber, appName) : new Map();
   const toRun = lines.filter((l) => !(done.has(l.line) && isFinal(done.get(l.line)!)));
   const parsed = toRun.map((l) => parseLine(l.text));
-  const bound = batchBound(context.root, parsed, {
-    maxRetries: context.maxRetries,
-    provider: context.config.provider,
-    ...(context.modelOverride === undefined ? {} : { model: context.modelOverride }),
-    models: new Map(),
-    prices: flags.prices,
-  });
-  const verdict = judge(bound, flags.limits);
-  if (flags.plan || flags.dryRun) {
-    const invalid = flags.dryRun ? invalidLines(context.root, toRun, parsed) : undefined;
-    if (flags.json)
-      process.stdout.write(
-        `${JSON.stringify(planJson(bound, flags, verdict, lines.length, done.size, invalid))}\n`,
-      );
-    else process.stdout.write(planText(bound, flags, verdict, lines.length, done.size, invalid));
-    return RunExit.Ok;
-  }
-  if (verdict.refusal !== undefined && !flags.allowOverBudget) {
-    const error = verdict.refusal;
-    process.stdout.write(`${JSON.stringify(context.redactor.value(error.payload), null, 2)}\n`);
-    if (!context.quiet) err(`${context.program} run: error ${error.payload.error_code}: ${error.message}\n`);
-    return error.exitCode;
-  }
+  const planned = planOrRefuse(
+    context,
+    flags,
+    { total: lines.length, done: done.size, toRun, values: parsed },
+    {
+      maxRetries: context.maxRetries,
+      provider: context.config.provider,
+      ...(context.modelOverride === undefined ? {} : { model: context.modelOverride }),
+      models: new Map(),
+      prices: flags.prices,
+    },
+  );
+  if (planned.exit !== undefined) return planned.exit;
+  const { bound } = planned;
   try {
     await checkRedis(target, Math.min(redisTimeoutMs, 5_000));
   } catch (error) {
