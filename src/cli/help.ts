@@ -87,7 +87,7 @@ export const COMMANDS: readonly CommandDoc[] = [
       ],
       [
         "--redis <url>",
-        "TSGs: compile on workers ('rllmc worker') over Redis; same outputs, summary and exit code (docs/scale-out.md)",
+        "TSGs or .rllm apps: compile on workers ('rllmc worker') over Redis; same outputs, summary and exit code (docs/scale-out.md)",
       ],
       [
         "--attempts <n>, --backoff-ms <ms>",

@@ -22,6 +22,13 @@ import { writeAtomic } from "./write-atomic.js";
 export interface CompileAppsOptions {
   readonly outDir: string | undefined;
   readonly runtimeImport: string | undefined;
+  /**
+   * The folder outputs keep their paths from, and the roots the header's command names, when
+   * the apps are part of a larger command (a queue job compiles one root of many,
+   * queue/compile-app-kind.ts); by default the apps' common directory and `paths`.
+   */
+  readonly base?: string;
+  readonly roots?: readonly string[];
 }
 
 export interface CompiledAppFile {
@@ -39,6 +46,38 @@ export interface CompiledApps {
   readonly diagnostics: readonly Diagnostic[];
   /** The text of every file read, for the printer. */
   readonly sources: ReadonlySet<SourceFile>;
+}
+
+/** What the command reports of an app compile, local or by queue workers (cli/compile-remote.ts). */
+export interface AppReport {
+  readonly written: readonly {
+    readonly path: string;
+    readonly mjs: string;
+    readonly dts: string;
+    readonly functionName: string;
+    readonly inputType: string;
+    readonly outputType: string;
+    /** The names of its `uses` children. */
+    readonly children: readonly string[];
+  }[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly sources: ReadonlySet<SourceFile>;
+}
+
+export function appReport(compiled: CompiledApps): AppReport {
+  return {
+    written: compiled.written.map((w) => ({
+      path: w.path,
+      mjs: w.mjs,
+      dts: w.dts,
+      functionName: w.emitted.functionName,
+      inputType: w.emitted.inputType,
+      outputType: w.emitted.outputType,
+      children: w.module.header.uses.map((u) => u.name),
+    })),
+    diagnostics: compiled.diagnostics,
+    sources: compiled.sources,
+  };
 }
 
 interface App {
@@ -84,7 +123,7 @@ export async function emitApps(paths: readonly string[], options: CompileAppsOpt
   const unique = dedupe(diagnostics);
   if (hasErrors(unique)) return { written: [], diagnostics: unique, sources };
   const all = [...apps.values()];
-  const base = commonDirectory(all.map((a) => a.path));
+  const base = options.base ?? commonDirectory(all.map((a) => a.path));
   const outputOf = (app: App) => outputStem(app.path, /\.rllm$/i, { base, outDir: options.outDir });
   // Emit everything first: an app the backend cannot emit must not leave half a tree written.
   const written = all.map((app): CompiledAppFile => {
@@ -99,7 +138,7 @@ export async function emitApps(paths: readonly string[], options: CompileAppsOpt
     );
     // The source and the command from the module's folder: the bytes do not depend on the cwd.
     const { source, command } = appProvenance(app.path, `${out}.mjs`, {
-      roots: paths,
+      roots: options.roots ?? paths,
       outDir: options.outDir,
       runtimeImport: options.runtimeImport,
     });

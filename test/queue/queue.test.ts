@@ -374,7 +374,10 @@ describe("the batch's bounds and the command line's mistakes", () => {
         ["compile", "tsgs", "--out-dir", "o", "--redis", "redis://127.0.0.1:1", "--attempts", "0"],
         /--attempts must be a whole number from 1 to 100/,
       ],
-      [["compile", "app.rllm", "--redis", "redis://127.0.0.1:1"], /--redis compiles TSGs on workers/],
+      [
+        ["compile", "app.rllm", "tsgs", "--out-dir", "o", "--redis", "redis://127.0.0.1:1"],
+        /compile \.rllm apps and TSGs in separate commands/,
+      ],
       [
         [
           "compile",

@@ -15,7 +15,7 @@
  * `--max-warnings N` fails the command when there are more warnings.
  */
 import { join } from "node:path";
-import type { CompiledApps } from "../../driver/compile-apps.js";
+import type { AppReport } from "../../driver/compile-apps.js";
 import { compileFile, type FileResult, type FileStats } from "../../driver/compile-runbooks.js";
 import { commonDirectory, outputStem } from "../../driver/output-paths.js";
 import { type RunbookLlmSettings, runbookPlacement } from "../../driver/regenerate.js";
@@ -75,10 +75,6 @@ export default function compile(program: string, args: readonly string[]): Promi
     if (positionals.length === 0) throw new UsageError("expected a TSG or .rllm file, directory or glob");
     const apps = positionals.filter((p) => /\.rllm$/i.test(p));
     if (apps.length > 0) {
-      if (redis !== undefined)
-        throw new UsageError(
-          "--redis compiles TSGs on workers; compile .rllm apps without it (they compile in seconds)",
-        );
       if (apps.length !== positionals.length)
         throw new UsageError("compile .rllm apps and TSGs in separate commands");
       for (const flag of [
@@ -95,12 +91,28 @@ export default function compile(program: string, args: readonly string[]): Promi
       ])
         if (values[flag as keyof typeof values] !== undefined)
           throw new UsageError(`--${flag} is for TSGs; an .rllm app compiles to <name>.mjs + <name>.d.mts`);
-      const { compileApps } = await import("../../driver/compile-apps.js");
-      const compiled = await compileApps(apps, {
-        outDir: values["out-dir"] as string | undefined,
-        runtimeImport: values["runtime-import"] as string | undefined,
-      });
-      return reportApps(compiled, { format, quiet: values.quiet === true, maxWarnings: limit, program });
+      const outDir = values["out-dir"] as string | undefined;
+      const runtimeImport = values["runtime-import"] as string | undefined;
+      const quiet = values.quiet === true;
+      let report: AppReport;
+      if (redis !== undefined) {
+        // One job per root app, its tree's texts in the payload; written here (cli/compile-remote.ts).
+        const { compileAppsRemote } = await import("../compile-remote.js");
+        report = await compileAppsRemote({
+          url: redis,
+          values,
+          apps,
+          outDir,
+          runtimeImport,
+          reuse: values["no-cache"] !== true,
+          showProgress: format === "text" && !quiet && apps.length > 1,
+          quiet,
+        });
+      } else {
+        const { compileApps, appReport } = await import("../../driver/compile-apps.js");
+        report = appReport(await compileApps(apps, { outDir, runtimeImport }));
+      }
+      return reportApps(report, { format, quiet, maxWarnings: limit, program });
     }
     if (values["runtime-import"] !== undefined) throw new UsageError("--runtime-import is for .rllm apps");
     const mode = oneOf("--llm", (values.llm ?? "off") as string, ["off", "cached", "live"] as const);
@@ -322,7 +334,7 @@ export default function compile(program: string, args: readonly string[]): Promi
 
 /** Prints what `compile app.rllm…` did: the diagnostics, then each app written, or the JSON report. */
 async function reportApps(
-  compiled: CompiledApps,
+  compiled: AppReport,
   options: {
     readonly format: OutputFormat;
     readonly quiet: boolean;
@@ -344,10 +356,10 @@ async function reportApps(
         source: w.path,
         module: w.mjs,
         types: w.dts,
-        function: w.emitted.functionName,
-        input_type: w.emitted.inputType,
-        output_type: w.emitted.outputType,
-        children: w.module.header.uses.map((u) => u.name),
+        function: w.functionName,
+        input_type: w.inputType,
+        output_type: w.outputType,
+        children: w.children,
       })),
       diagnostics: jsonDiagnostics(shown, lookup),
       summary: { apps: written.length, errors: counts.errors, warnings: counts.warnings },
@@ -357,7 +369,7 @@ async function reportApps(
     printDiagnosticsText(shown, lookup);
     if (!options.quiet) {
       for (const w of written)
-        process.stderr.write(`${w.path} → ${w.mjs}, ${w.dts} (export ${w.emitted.functionName})\n`);
+        process.stderr.write(`${w.path} → ${w.mjs}, ${w.dts} (export ${w.functionName})\n`);
       process.stderr.write(
         counts.errors > 0
           ? `Compiled no app: ${countText(counts.errors, "error")}, ${countText(counts.warnings, "warning")}; nothing was written.\n`
