@@ -106,15 +106,7 @@ export async function compileRemote(job: RemoteCompile, sources: SourceFile[]): 
             stats: r.stats,
             cached: outcome.cached,
           };
-        } else
-          result = failedResult(
-            path,
-            makeDiagnostic(
-              Diagnostics.QueueJobFailed,
-              { file: path, start: 0, end: 0 },
-              { attempts: outcome.attempts, code: outcome.error.code, detail: outcome.error.message },
-            ),
-          );
+        } else result = failedResult(path, jobFailed(path, outcome));
         results[item.index] = result;
         job.write(result, item.index);
       },
@@ -127,15 +119,7 @@ export async function compileRemote(job: RemoteCompile, sources: SourceFile[]): 
     if (!(error instanceof QueueTimeoutError)) throw error;
     if (!job.quiet) status.notice(`stopped: ${error.message}`);
     job.files.forEach((path, index) => {
-      if (results[index] === undefined)
-        results[index] = failedResult(
-          path,
-          makeDiagnostic(
-            Diagnostics.QueueStopped,
-            { file: path, start: 0, end: 0 },
-            { detail: error.message },
-          ),
-        );
+      if (results[index] === undefined) results[index] = failedResult(path, stopped(path, error));
     });
   } finally {
     status.clear();
@@ -227,15 +211,7 @@ export async function compileAppsRemote(job: RemoteApps): Promise<AppReport> {
       onSettled: (i, outcome) => {
         const app = job.apps[i]!;
         results[i] =
-          outcome.kind === "done"
-            ? (outcome.result as CompileAppResult)
-            : failedApp(
-                makeDiagnostic(
-                  Diagnostics.QueueJobFailed,
-                  { file: app, start: 0, end: 0 },
-                  { attempts: outcome.attempts, code: outcome.error.code, detail: outcome.error.message },
-                ),
-              );
+          outcome.kind === "done" ? (outcome.result as CompileAppResult) : failedApp(jobFailed(app, outcome));
       },
       onProgress: (p) => status.show(p),
       notice: (line) => {
@@ -246,14 +222,7 @@ export async function compileAppsRemote(job: RemoteApps): Promise<AppReport> {
     if (!(error instanceof QueueTimeoutError)) throw error;
     if (!job.quiet) status.notice(`stopped: ${error.message}`);
     job.apps.forEach((app, i) => {
-      if (results[i] === undefined)
-        results[i] = failedApp(
-          makeDiagnostic(
-            Diagnostics.QueueStopped,
-            { file: app, start: 0, end: 0 },
-            { detail: error.message },
-          ),
-        );
+      if (results[i] === undefined) results[i] = failedApp(stopped(app, error));
     });
   } finally {
     status.clear();
@@ -349,4 +318,21 @@ class StatusLine {
   clear(): void {
     if (this.#tty && this.#last !== "") process.stderr.write("\r\x1b[2K");
   }
+}
+
+/** RLC0013: a job that failed for good (its attempts, its code and message), at its file. */
+function jobFailed(
+  file: string,
+  outcome: { readonly attempts: number; readonly error: { readonly code: string; readonly message: string } },
+) {
+  return makeDiagnostic(
+    Diagnostics.QueueJobFailed,
+    { file, start: 0, end: 0 },
+    { attempts: outcome.attempts, code: outcome.error.code, detail: outcome.error.message },
+  );
+}
+
+/** RLC0014: the batch stopped (Redis gone, or no job finished in time) before this file's job ended. */
+function stopped(file: string, error: Error) {
+  return makeDiagnostic(Diagnostics.QueueStopped, { file, start: 0, end: 0 }, { detail: error.message });
 }
