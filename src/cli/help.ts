@@ -441,7 +441,7 @@ export const COMMANDS: readonly CommandDoc[] = [
   {
     name: "worker",
     summary:
-      "take jobs from rllmc's queues on Redis and run them (compile --redis batches); SIGTERM drains, Ctrl-C twice stops",
+      "take jobs from rllmc's queues on Redis and run them (the batches of compile --redis and run --batch --redis); SIGTERM drains, Ctrl-C twice stops",
     usage:
       "worker [--redis URL] [--concurrency N] [--queues compile,run] [--name NAME] [--cache-dir D] [--lock-ms MS] [--stalled-interval-ms MS] [--max-stalled N] [--inline-limit BYTES]",
     options: [
