@@ -71,6 +71,18 @@ const RUN = [
 ];
 
 describe("rllmc run --provider llama-orch", () => {
+  it("should redact a --base-url password that the server echoes as plain text", async () => {
+    const server = await serve({ answer: () => "{}" });
+    server.enqueueAdmission(
+      orchError("INVALID_PARAMS", { message: "bad ctx for user bob, password hunter2-s3cret" }),
+    );
+    const url = server.url.replace("http://", "http://bob:hunter2-s3cret@");
+    const run = await rllmc([...RUN, "--base-url", url, "--model", "m"]);
+    expect(run.code).toBe(6);
+    expect(`${run.stdout}${run.stderr}`).toContain("password [REDACTED]");
+    expect(`${run.stdout}${run.stderr}`).not.toContain("hunter2-s3cret");
+  });
+
   it("should run an app through llama-orch end to end, recording what the backend said in stats", async () => {
     const server = await serve({ answer: () => '{"keywords": ["retrieval", "search index"]}' });
     const home = mkdtempSync(join(tmpdir(), "rllmc-orch-"));

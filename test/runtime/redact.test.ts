@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED, Redactor } from "../../src/runtime/shared/redact.js";
+import { REDACTED, Redactor, urlSecrets } from "../../src/runtime/shared/redact.js";
 
 describe("Redactor", () => {
   const env = {
@@ -50,5 +50,17 @@ describe("Redactor", () => {
     const r = new Redactor(['hunter"22\\x']);
     const out = JSON.stringify(r.value({ text: 'my pw is hunter"22\\x' }));
     expect(JSON.parse(out)).toEqual({ text: `my pw is ${REDACTED}` });
+  });
+});
+
+describe("urlSecrets", () => {
+  it("should give a URL's password as written and decoded, and nothing for a URL without one", () => {
+    expect(urlSecrets("https://bob:s3cret%40pw@host/v1")).toEqual(["s3cret%40pw", "s3cret@pw"]);
+    expect(urlSecrets("https://bob:plainpassword@host")).toEqual(["plainpassword"]);
+    expect(urlSecrets("https://bob@host")).toEqual([]);
+    expect(urlSecrets("not a url")).toEqual([]);
+    expect(urlSecrets(undefined)).toEqual([]);
+    const redactor = Redactor.fromEnv({}, urlSecrets("https://bob:plainpassword@host"));
+    expect(redactor.text("echo: plainpassword")).toBe(`echo: ${REDACTED}`);
   });
 });

@@ -34,7 +34,7 @@ import {
 } from "../../runtime/app/errors.js";
 import { type Attempt, DEFAULT_MAX_RETRIES, type RunResult } from "../../runtime/app/execute.js";
 import { type Provider, ProviderFailure } from "../../runtime/app/provider.js";
-import { Redactor } from "../../runtime/shared/redact.js";
+import { Redactor, urlSecrets } from "../../runtime/shared/redact.js";
 import { oneOf, parseOptions, withUsage } from "../options.js";
 import { QUEUE_SUBMIT_OPTIONS, redisUrl } from "../queue-options.js";
 import { chooseInput, parseInputText, readInputFile } from "../read-input.js";
@@ -100,7 +100,11 @@ export default function run(program: string, args: readonly string[]): Promise<n
       ...stringFlag("record", values.record),
     };
     const verbose = values.verbose === true;
-    const redactor = Redactor.fromEnv(process.env);
+    // A password in --base-url (or LLM_BASE_URL) is a secret even when a server echoes it alone.
+    const redactor = Redactor.fromEnv(process.env, [
+      ...urlSecrets(values["base-url"] as string | undefined),
+      ...urlSecrets(process.env.LLM_BASE_URL),
+    ]);
     const out = new Output(redactor);
     let provider: Provider | undefined;
     try {

@@ -27,6 +27,29 @@ const SECRET_HEADERS = new Set(["authorization", "x-api-key", "api-key", "proxy-
  */
 const MIN_SECRET_LENGTH = 8;
 
+/**
+ * The credentials a URL carries (`https://user:password@host/`): the password as written and
+ * decoded, for a redactor's secrets. A server that echoes them as plain text is then redacted
+ * too (the URL shape alone catches them only inside a URL).
+ */
+export function urlSecrets(url: string | undefined): string[] {
+  if (url === undefined) return [];
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  if (parsed.password === "") return [];
+  let decoded = parsed.password;
+  try {
+    decoded = decodeURIComponent(parsed.password);
+  } catch {
+    // A malformed escape: the password as written is the secret.
+  }
+  return [...new Set([parsed.password, decoded])];
+}
+
 export class Redactor {
   private readonly values: readonly string[];
 
