@@ -713,6 +713,12 @@ export const Diagnostics = {
     (a) => `the model made '${a.id}' a cli step, but it must stay manual: ${a.why}`,
     () => "the answer was rejected: a model may not automate what the extraction found unsafe to run",
   ),
+  LlmInventedStdin: d<{ id: string }>(
+    "RBK6210",
+    "error",
+    (a) => `the model's step '${a.id}' gives its command a stdin, which the TSG does not`,
+    () => "the answer was rejected: a command's input comes from the TSG, not the model",
+  ),
   LlmGovernanceChanged: d<{ field: string }>(
     "RBK6208",
     "error",

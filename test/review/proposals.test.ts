@@ -268,42 +268,54 @@ describe("LLM proposals", () => {
     ]);
   });
 
-  it("should say what a promotion takes from the model beyond the TSG's command (a variable's value, a stdin), medium at most", async () => {
+  it("should say what a promotion takes from the model beyond the TSG's command (a variable's value), medium at most", async () => {
     const repo = repoWithRunbook();
+    const deleteStep = (step: Step): Step => {
+      if (step.id !== "kubectl_delete_pods") return step;
+      const argv = [
+        "kubectl",
+        "delete",
+        "pods",
+        "-n",
+        "{{ .namespace }}",
+        "--field-selector=status.phase=Failed",
+      ];
+      return { id: step.id, type: "cli", with: { argv }, approvals: { min: 1 } };
+    };
     const answer = await answerFrom(repo, (runbook) => ({
       ...runbook,
       meta: { ...runbook.meta, vars: { ...runbook.meta.vars, namespace: { value: "kube-system" } } },
-      steps: mapSteps(runbook.steps, (step): Step => {
-        if (step.id === "kubectl_get_nodes")
-          return {
-            id: step.id,
-            type: "cli",
-            with: { argv: ["kubectl", "get", "nodes", "-o", "wide"], stdin: "yes\n" },
-          };
-        if (step.id !== "kubectl_delete_pods") return step;
-        const argv = [
-          "kubectl",
-          "delete",
-          "pods",
-          "-n",
-          "{{ .namespace }}",
-          "--field-selector=status.phase=Failed",
-        ];
-        return { id: step.id, type: "cli", with: { argv }, approvals: { min: 1 } };
-      }),
+      steps: mapSteps(runbook.steps, deleteStep),
     }));
-    const proposals = await proposeChanges(repo, (await scanDrift(repo, {})).candidates, scripted(answer));
+    const candidates = (await scanDrift(repo, {})).candidates;
+    const proposals = await proposeChanges(repo, candidates, scripted(answer));
     expect(proposals.notProposed).toEqual([]);
     expect(proposals.changes.map((c) => [c.id, c.confidence])).toEqual([
-      ["llm-promote:ops/runbook.yaml#kubectl_get_nodes", "medium"],
       ["llm-promote:ops/runbook.yaml#kubectl_delete_pods", "medium"],
     ]);
     expect(proposals.changes[0]!.rationale).toContain(
-      'The model chose its stdin "yes": the TSG does not say it.',
-    );
-    expect(proposals.changes[1]!.rationale).toContain(
       'The model chose the value "kube-system" of namespace: the TSG does not say it.',
     );
+    // A stdin of the model's own is refused by Stage B itself (RBK6210): nothing is proposed.
+    const withStdin = await answerFrom(repo, (runbook) => ({
+      ...runbook,
+      steps: mapSteps(
+        runbook.steps,
+        (step): Step =>
+          step.id === "kubectl_get_nodes"
+            ? {
+                id: step.id,
+                type: "cli",
+                with: { argv: ["kubectl", "get", "nodes", "-o", "wide"], stdin: "yes\n" },
+              }
+            : step,
+      ),
+    }));
+    const refused = await proposeChanges(repo, candidates, scripted(withStdin));
+    expect(refused.changes).toEqual([]);
+    expect(refused.notProposed).toEqual([
+      { output: "ops/runbook.yaml", reason: expect.stringMatching(/^RBK6210: /) },
+    ]);
   });
 
   it("should leave a value the model gives a variable the TSG leaves open to a person (medium)", async () => {

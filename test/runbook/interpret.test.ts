@@ -82,6 +82,21 @@ describe("interpretRunbook", () => {
     expect(plan!.runbook.meta.governance).toEqual(draft.runbook.meta.governance);
   });
 
+  it("should reject an answer that gives a command a stdin of the model's (RBK6210)", async () => {
+    const { source, module, draft } = setup();
+    const steps = group(draft.runbook).map(
+      (s): Step =>
+        s.id === "kubectl_get_pods" && s.type === "cli" ? { ...s, with: { ...s.with, stdin: "yes\n" } } : s,
+    );
+    const interpreter = answering(withSteps(draft.runbook, steps));
+    const { plan, diagnostics } = await interpretRunbook(draft, module, source, interpreter);
+    expect(plan).toBeUndefined();
+    expect(diagnostics.map((d) => d.code)).toEqual(["RBK6210"]);
+    expect(diagnostics[0]!.message).toBe(
+      "the model's step 'kubectl_get_pods' gives its command a stdin, which the TSG does not",
+    );
+  });
+
   it("should reject an answer that automates a command the extraction made manual (RBK6209)", async () => {
     const { source, module, draft } = setup();
     const steps = group(draft.runbook).map(

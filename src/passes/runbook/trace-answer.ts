@@ -114,6 +114,11 @@ function traceCli(step: CliStep, tracing: Tracing): Step {
     return step;
   }
   tracing.used.add(match.command);
+  // Stage A never gives a command a stdin: one in the answer is the model's text, fed to a command.
+  if (step.with.stdin !== undefined)
+    tracing.diagnostics.push(
+      makeDiagnostic(Diagnostics.LlmInventedStdin, match.command.span, { id: step.id }),
+    );
   const facts = commandFacts(step.with.argv);
   checkRunsUnattended(
     step,
