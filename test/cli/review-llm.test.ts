@@ -86,6 +86,16 @@ async function answer(): Promise<string> {
   });
 }
 
+/** `rllmc review --auto` in `dir` against a model server that refuses every request (HTTP 400). */
+async function reviewWithRefusingModel(dir: string): Promise<{ server: FakeLlmServer; run: Run }> {
+  const server = await startFakeLlmServer({
+    otherwise: { status: 400, body: { error: { message: "no such model" } } },
+  });
+  servers.push(server);
+  const provider = ["--provider", "openai-compatible", "--model", "nope", "--base-url", `${server.url}/v1`];
+  return { server, run: await cli(["review", "--auto", ...provider], dir) };
+}
+
 const events = (stdout: string) =>
   stdout
     .trim()
@@ -193,23 +203,7 @@ describe("rllmc review with LLM proposals", () => {
   it("should report a model that refuses the request as no proposal, not a failure", async () => {
     const dir = repoWithRunbook();
     await cli(["compile", "tsg.md", "--out", "runbook.yaml"], join(dir, "ops"));
-    const server = await startFakeLlmServer({
-      otherwise: { status: 400, body: { error: { message: "no such model" } } },
-    });
-    servers.push(server);
-    const run = await cli(
-      [
-        "review",
-        "--auto",
-        "--provider",
-        "openai-compatible",
-        "--model",
-        "nope",
-        "--base-url",
-        `${server.url}/v1`,
-      ],
-      dir,
-    );
+    const { run } = await reviewWithRefusingModel(dir);
     expect(run.code, run.stderr).toBe(0);
     const summary = events(run.stdout).at(-1)!;
     expect(summary).toMatchObject({ event: "summary", changes: 0 });
@@ -228,23 +222,7 @@ describe("rllmc review with a provider that fails", () => {
       const compiled = await cli(["compile", "tsg.md", "--out", "runbook.yaml"], join(dir, folder));
       expect(compiled.code, compiled.stderr).toBe(0);
     }
-    const server = await startFakeLlmServer({
-      otherwise: { status: 400, body: { error: { message: "no such model" } } },
-    });
-    servers.push(server);
-    const run = await cli(
-      [
-        "review",
-        "--auto",
-        "--provider",
-        "openai-compatible",
-        "--model",
-        "nope",
-        "--base-url",
-        `${server.url}/v1`,
-      ],
-      dir,
-    );
+    const { server, run } = await reviewWithRefusingModel(dir);
     expect(run.code, run.stderr).toBe(0);
     // A provider that times out costs minutes a call: one failure is enough for the session.
     expect(server.requests).toHaveLength(1);

@@ -8,7 +8,13 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ollamaChat, ollamaTags, type RecordedRequest } from "../support/fake-llm-server.js";
+import {
+  ollamaChat,
+  ollamaTags,
+  parseBody,
+  type RecordedRequest,
+  readBody,
+} from "../support/fake-llm-server.js";
 
 export interface ScriptedPull {
   /** An HTTP error instead of a stream: this status, with `{"error": error}`. */
@@ -57,7 +63,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = await readBody(req);
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
-    const body = parse(text);
+    const body = parseBody(text);
     requests.push({ method: req.method ?? "", path, headers: req.headers, body });
     const model = String((body as { model?: unknown } | undefined)?.model ?? "");
     if (req.method === "GET" && path === "/api/tags") {
@@ -125,22 +131,4 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function parse(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

@@ -152,7 +152,8 @@ function send(res: ServerResponse, scripted: ScriptedResponse): void {
   });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** A request's body as text (the test servers' shared reader). */
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -161,7 +162,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function parseBody(text: string): unknown {
+/** A body parsed as JSON, else kept as text; undefined when empty. */
+export function parseBody(text: string): unknown {
   if (text === "") return undefined;
   try {
     return JSON.parse(text);

@@ -28,6 +28,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { parseBody, readBody } from "./fake-llm-server.js";
 
 /** The `TaskRequest` body as received (only the fields the server reads are typed). */
 export interface OrchTask {
@@ -572,22 +573,4 @@ export function splitTokens(answer: string | readonly string[]): readonly string
   if (typeof answer !== "string") return answer;
   const tokens = answer.match(/\s*\S+\s*$|\s*\S+/g) ?? [];
   return tokens.length === 0 ? [answer] : tokens;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function parseBody(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
